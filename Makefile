@@ -1,0 +1,111 @@
+# stek: build, run and test. `make help` lists the targets.
+.DEFAULT_GOAL := all
+.SUFFIXES:
+
+BUILD ?= build
+SAN ?= 0
+CC ?= cc
+PKGS := libmicrohttpd jansson libpq libcrypto
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2 \
+        -Wpointer-arith -Wvla -Wundef
+CFLAGS_BASE := -std=c17 -D_DEFAULT_SOURCE -g $(WARN) -Iinclude -I$(BUILD)/gen
+ifeq ($(SAN),1)
+OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+OPT := -O2
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_BASE) $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(OPT) $(LDFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread
+
+GEN := $(BUILD)/gen
+OBJ := $(BUILD)/obj
+
+COMMON_SRC := $(wildcard service/common/*.c)
+STEKD_LIB_SRC := $(filter-out service/stekd/main.c,$(wildcard service/stekd/*.c service/stekd/*/*.c))
+GEN_SRC := $(GEN)/openapi_json.c $(GEN)/migrations_list.c
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(OBJ)/%.o)
+STEKD_LIB_OBJ := $(STEKD_LIB_SRC:%.c=$(OBJ)/%.o) $(GEN_SRC:$(GEN)/%.c=$(OBJ)/gen/%.o)
+
+all: $(BUILD)/stekd $(BUILD)/stek-migrate
+
+$(OBJ)/%.o: %.c $(wildcard include/stek/*.h include/stek/*.def service/stekd/db/*.h service/stekd/db/*.def)
+	@mkdir -p $(dir $@)
+	@echo 'CC  $<'
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OBJ)/gen/%.o: $(GEN)/%.c
+	@mkdir -p $(dir $@)
+	@echo 'CC  $<'
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libstekd.a: $(STEKD_LIB_OBJ) $(COMMON_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/stekd: $(OBJ)/service/stekd/main.o $(BUILD)/libstekd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/stek-migrate: $(OBJ)/service/migrate/main.o $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The unit tests link the daemon's library (no main) and need no I/O.
+$(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(OBJ)/%.o) $(BUILD)/libstekd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+unit: $(BUILD)/unit-tests
+
+# openapi.yaml is served as JSON from memory; it is converted at build time.
+$(GEN)/openapi_json.c: openapi/openapi.yaml openapi/embed.py
+	@mkdir -p $(GEN)
+	python3 openapi/embed.py $< $@
+
+# The migrations the daemon expects; regenerated when the set of files changes.
+$(GEN)/migrations_list.c: FORCE
+	@mkdir -p $(GEN)
+	@{ echo '#include "stek/embedded.h"'; echo 'const char *const stek_migrations[] = {'; \
+	  for f in $(notdir $(MIGRATIONS)); do echo "    \"$$f\","; done; \
+	  echo '    NULL,'; echo '};'; } > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+deps:
+	@service/tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@service/tools/run.sh
+
+stop:
+	@service/tools/localdb.sh stop
+
+test:
+	@bash tests/run.sh
+
+bench: deps all
+	@bash tests/bench/run.sh
+
+FORMAT_FILES = $(shell find service include tests/unit -name '*.c' -o -name '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@echo "make            build build/stekd and build/stek-migrate"
+	@echo "make run        install what is missing, start a local PostgreSQL, migrate, load demo data, serve on :8080"
+	@echo "make stop       stop the local PostgreSQL"
+	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
+	@echo "make bench      benchmarks with wrk"
+	@echo "make format     clang-format the C sources"
+
+FORCE:
+.PHONY: all unit deps run stop test bench format format-check clean help FORCE

@@ -1,0 +1,24 @@
+/*
+ * Hashing and randomness shared by stekd and stek-migrate.
+ *
+ * libcrypto (OpenSSL) provides both: libpq already links it on Debian, so it
+ * adds no new dependency, and we do not hand-roll SHA-256.
+ */
+#ifndef STEK_CRYPTO_H
+#define STEK_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define STEK_SHA256_HEX_LEN 64
+
+/* Writes the lower-case hex SHA-256 of data[0..len) and a NUL into out (65 bytes). */
+void stek_sha256_hex(const void *data, size_t len, char out[STEK_SHA256_HEX_LEN + 1]);
+
+/* Fills buf with cryptographically strong random bytes; false on failure. */
+bool stek_random_bytes(void *buf, size_t len);
+
+/* Writes 2*len hex characters of random data and a NUL into out; false on failure. */
+bool stek_random_hex(char *out, size_t len);
+
+#endif

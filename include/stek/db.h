@@ -1,0 +1,127 @@
+/*
+ * The database layer. Only files under service/stekd/db/ see libpq; the rest
+ * of the daemon calls the typed functions below, one per SQL statement, each
+ * named after its prepared statement.
+ *
+ * A struct db_conn belongs to exactly one thread (a worker) for its whole
+ * life: connections are never shared.
+ *
+ * Results: DB_HARD_ERROR (connection lost or a bug: 503/500), DB_SOFT_ERROR
+ * (a constraint or serialization failure: see db_sqlstate), DB_NO_ROWS, or
+ * the positive number of rows.
+ */
+#ifndef STEK_DB_H
+#define STEK_DB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum db_qs { DB_HARD_ERROR = -2, DB_SOFT_ERROR = -1, DB_NO_ROWS = 0 };
+
+struct db_conn;
+
+/* Creates an unconnected handle for url (copied). Never NULL. */
+struct db_conn *db_conn_new(const char *url, const char *application_name, int statement_timeout_ms);
+
+/* Closes and frees; NULL is a no-op. */
+void db_conn_free(struct db_conn *c);
+
+/*
+ * Makes sure the connection is usable: connects (or reconnects after a loss,
+ * at most once a second) and prepares every statement. False when the
+ * database cannot be reached now.
+ */
+bool db_conn_ensure(struct db_conn *c);
+
+/* True when the last failure was the connection itself (the database is unavailable). */
+bool db_conn_lost(const struct db_conn *c);
+
+/* The libpq error message of the last connection failure ("" if none). */
+const char *db_conn_error(const struct db_conn *c);
+
+/* SQLSTATE and constraint name of the last DB_SOFT_ERROR ("" if none). */
+const char *db_sqlstate(const struct db_conn *c);
+const char *db_constraint(const struct db_conn *c);
+
+/* Transactions. db_rollback is a no-op outside a transaction. */
+enum db_qs db_begin(struct db_conn *c);
+enum db_qs db_commit(struct db_conn *c);
+void db_rollback(struct db_conn *c);
+
+/* True for SQLSTATEs worth retrying the whole transaction for (40001, 40P01). */
+bool db_retryable(const struct db_conn *c);
+
+/* A page of a list: the item documents and the sort key of the last one. */
+struct db_page {
+    json_t *items; /* owned: array of objects */
+    char last_a[32];
+    char last_b[48];
+    bool more; /* another page follows */
+};
+
+/* Frees page->items. */
+void db_page_clear(struct db_page *page);
+
+/* One entity read back as its JSON document and version (for the ETag). */
+struct db_doc {
+    json_t *doc; /* owned */
+    long version;
+    char id[48];
+};
+
+void db_doc_clear(struct db_doc *d);
+
+/* ---- schema (schema.c) ---- */
+
+/*
+ * Compares the applied migrations with the ones this binary was built with.
+ * Writes the names of the missing ones, comma-separated, into missing.
+ * Returns the number missing, or DB_HARD_ERROR.
+ */
+int db_schema_missing(struct db_conn *c, char *missing, size_t len);
+
+/* ---- partners (partners.c) ---- */
+
+struct partner_fields {
+    const char *name, *kind, *description, *website, *email, *phone;
+    bool active;
+};
+
+enum db_qs db_list_partners(struct db_conn *c, const char *after_a, const char *after_b,
+                            int limit, const char *active, struct db_page *page);
+enum db_qs db_get_partner(struct db_conn *c, const char *id, bool for_update, struct db_doc *out);
+enum db_qs db_insert_partner(struct db_conn *c, const struct partner_fields *f,
+                             struct db_doc *out);
+enum db_qs db_update_partner(struct db_conn *c, const char *id, const struct partner_fields *f,
+                             struct db_doc *out);
+enum db_qs db_delete_partner(struct db_conn *c, const char *id);
+
+/* ---- keys (keys.c) ---- */
+
+struct key_auth {
+    char id[48];
+    char role[16];
+    char partner_id[48];
+    bool revoked;
+};
+
+enum db_qs db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out);
+enum db_qs db_insert_key(struct db_conn *c, const char *name, const char *role,
+                         const char *partner_id, const char *prefix, const char *token_hash,
+                         struct db_doc *out);
+enum db_qs db_list_keys(struct db_conn *c, const char *after_a, const char *after_b, int limit,
+                        struct db_page *page);
+enum db_qs db_get_key(struct db_conn *c, const char *id, struct db_doc *out);
+enum db_qs db_revoke_key(struct db_conn *c, const char *id);
+
+/* ---- audit (audit.c) ---- */
+
+/* Records a write; key_id NULL for the command line. */
+enum db_qs db_insert_audit(struct db_conn *c, const char *key_id, const char *action,
+                           const char *entity, const char *entity_id);
+enum db_qs db_list_audit(struct db_conn *c, const char *before_seq, const char *entity,
+                         const char *entity_id, const char *key_id, int limit,
+                         struct db_page *page);
+
+#endif

@@ -1,0 +1,41 @@
+/* Helpers shared by the handlers (service/stekd/handlers/common.c). */
+#ifndef STEK_HUTIL_H
+#define STEK_HUTIL_H
+
+#include "stek/db.h"
+#include "stek/http.h"
+
+/* Replies 503 when the database connection was lost, else 500. */
+void reply_db_error(struct request *r);
+
+/* Replies 200 {"items": [...], "next_cursor": ...}; takes page->items. */
+void reply_page(struct request *r, struct db_page *page);
+
+/*
+ * Decodes ?cursor= into its two parts (a, b stay empty when there is none).
+ * Replies 400 and returns false for a cursor this service did not make.
+ */
+bool req_cursor(struct request *r, const char *cursor, char a[32], char b[48]);
+
+/* Replies 400 naming the query parameter. */
+void reply_bad_param(struct request *r, const char *name, const char *message);
+
+/*
+ * A transaction body: returns TX_COMMIT to commit, TX_REPLIED when it has set
+ * an error reply (rolled back), or TX_DB_ERROR after a failed statement
+ * (retried when the failure was a serialization failure or deadlock).
+ * It may run more than once, so it must reset what it produces on entry.
+ */
+enum tx_result { TX_COMMIT, TX_REPLIED, TX_DB_ERROR };
+typedef enum tx_result (*tx_fn)(struct request *r, void *cls);
+
+/* Runs fn in a transaction (up to 3 tries); true when committed. Replies on failure. */
+bool run_tx(struct request *r, tx_fn fn, void *cls);
+
+/* Records a write of the authenticated key in the audit log (inside the caller's transaction). */
+enum db_qs audit(struct request *r, const char *action, const char *entity, const char *id);
+
+/* Sets ETag and replies 200 (or 201 with Location) with the document; takes d->doc. */
+void reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * The one JSON body validator. A handler describes a body as a spec array
+ * (built on its stack, with pointers to its locals), and jspec checks the
+ * object against it: types, bounds, formats, required fields, read-only and
+ * unknown fields. Every problem is collected; none stops the check early.
+ *
+ * Ownership: strings written to the out pointers borrow from the JSON object
+ * and live as long as it does (for a request body: until the request ends).
+ */
+#ifndef STEK_JSPEC_H
+#define STEK_JSPEC_H
+
+#include "stek/http.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+enum jspec_kind {
+    JS_END = 0,
+    JS_STRING, /* one line, no control characters, no surrounding spaces */
+    JS_TEXT,   /* multi-line text: newlines and tabs allowed */
+    JS_BOOL,
+    JS_INT,
+    JS_UUID,
+    JS_EMAIL,
+    JS_URL, /* http:// or https:// */
+    JS_PHONE,
+    JS_ENUM,
+    JS_OBJECT,   /* nested object described by sub */
+    JS_READONLY, /* present in representations, refused in requests */
+};
+
+enum jspec_flags {
+    JF_REQUIRED = 1, /* absent is an error */
+    JF_NULLABLE = 2, /* null is accepted (the out pointer becomes NULL) */
+};
+
+struct jspec {
+    const char *name;
+    enum jspec_kind kind;
+    unsigned flags;
+    long long min, max;          /* characters for strings, value for integers */
+    const char *const *choices;  /* JS_ENUM: NULL-terminated */
+    const struct jspec *sub;     /* JS_OBJECT */
+    void *out;                   /* const char **, bool *, long long *; may be NULL */
+    bool *present;               /* set true when the key is in the object; may be NULL */
+};
+
+/* clang-format off */
+#define JS_STR(n, o, f, lo, hi) {(n), JS_STRING, (f), (lo), (hi), NULL, NULL, (o), NULL}
+#define JS_TXT(n, o, f, hi)     {(n), JS_TEXT, (f), 0, (hi), NULL, NULL, (o), NULL}
+#define JS_BOOLEAN(n, o, f)     {(n), JS_BOOL, (f), 0, 0, NULL, NULL, (o), NULL}
+#define JS_INTEGER(n, o, f, lo, hi) {(n), JS_INT, (f), (lo), (hi), NULL, NULL, (o), NULL}
+#define JS_UUIDF(n, o, f)       {(n), JS_UUID, (f), 0, 0, NULL, NULL, (o), NULL}
+#define JS_EMAILF(n, o, f)      {(n), JS_EMAIL, (f), 3, 254, NULL, NULL, (o), NULL}
+#define JS_URLF(n, o, f)        {(n), JS_URL, (f), 10, 2048, NULL, NULL, (o), NULL}
+#define JS_PHONEF(n, o, f)      {(n), JS_PHONE, (f), 6, 32, NULL, NULL, (o), NULL}
+#define JS_ENUMF(n, o, f, c)    {(n), JS_ENUM, (f), 0, 0, (c), NULL, (o), NULL}
+#define JS_RO(n)                {(n), JS_READONLY, 0, 0, 0, NULL, NULL, NULL, NULL}
+#define JS_SPEC_END             {NULL, JS_END, 0, 0, 0, NULL, NULL, NULL, NULL}
+/* clang-format on */
+
+/*
+ * Checks obj against spec. Field names in errors are prefixed with prefix
+ * ("" at the top, "address." for nested). Appends one {field, message} to
+ * errors per problem. Returns true when there was none.
+ */
+bool jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, json_t *errors);
+
+/* jspec_check on a request body; on failure replies 422 with every error. */
+bool jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec);
+
+/* Adds {field, message} to errors. */
+void jspec_error(json_t *errors, const char *field, const char *message);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * The one route table: method, path pattern, handler, required role.
+ * Patterns are literal segments and "{name}" parameters.
+ */
+#ifndef STEK_ROUTER_H
+#define STEK_ROUTER_H
+
+#include "stek/http.h"
+
+typedef void (*handler_fn)(struct request *r);
+
+enum route_flags {
+    ROUTE_DB = 1, /* the handler uses the database: runs on a worker */
+};
+
+struct route {
+    enum http_method method;
+    const char *pattern;
+    handler_fn handler;
+    enum role role; /* ROLE_NONE: public */
+    unsigned flags;
+};
+
+/* The table, terminated by an entry whose pattern is NULL. */
+extern const struct route stek_routes[];
+
+enum route_match { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };
+
+/*
+ * Finds the route of method and path. On ROUTE_FOUND, *out is the route and
+ * params[0..*nparams) point into path_copy (which the router splits in place).
+ * HEAD matches GET routes. On ROUTE_NO_METHOD, allow receives the methods of
+ * the path, comma-separated (for the Allow header).
+ */
+enum route_match router_find(enum http_method method, char *path_copy, const struct route **out,
+                             const char **params, int *nparams, char *allow, size_t allow_len);
+
+/* "GET", "POST", ... */
+const char *method_name(enum http_method m);
+
+/* Parses a method token; M_OTHER when unknown. */
+enum http_method method_parse(const char *s);
+
+#endif

@@ -1,0 +1,41 @@
+#include "stek/crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+void
+stek_sha256_hex(const void *data, size_t len, char out[STEK_SHA256_HEX_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[STEK_SHA256_HEX_LEN] = '\0';
+}
+
+bool
+stek_random_bytes(void *buf, size_t len)
+{
+    return RAND_bytes(buf, (int)len) == 1;
+}
+
+bool
+stek_random_hex(char *out, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[64];
+
+    if (len > sizeof(b) || !stek_random_bytes(b, len))
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * len] = '\0';
+    return true;
+}

@@ -1,0 +1,85 @@
+#include "stek/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    unsigned long dflt, min, max;
+    size_t offset;
+    bool is_size;
+    const char *help;
+} numbers[] = {
+    {"STEK_PORT", 8080, 1, 65535, offsetof(struct stek_config, port), false, "TCP port"},
+    {"STEK_HTTP_THREADS", 2, 1, 64, offsetof(struct stek_config, http_threads), false,
+     "HTTP I/O threads (libmicrohttpd thread pool)"},
+    {"STEK_DB_CONNECTIONS", 8, 1, 256, offsetof(struct stek_config, db_workers), false,
+     "database workers, each with its own connection"},
+    {"STEK_MAX_CONNECTIONS", 1000, 4, 100000, offsetof(struct stek_config, max_connections),
+     false, "open HTTP connections at most"},
+    {"STEK_CONNECTION_TIMEOUT", 30, 1, 3600, offsetof(struct stek_config, conn_timeout_s), false,
+     "seconds an idle or stalled connection is kept"},
+    {"STEK_CONNECTION_MEMORY", 32768, 8192, 1048576, offsetof(struct stek_config, conn_memory),
+     true, "bytes per connection for the request line and headers"},
+    {"STEK_BODY_LIMIT", 1048576, 1024, 67108864, offsetof(struct stek_config, body_limit), true,
+     "largest request body in bytes (larger: 413)"},
+    {"STEK_URL_LIMIT", 8192, 256, 65536, offsetof(struct stek_config, url_limit), true,
+     "longest request URI in bytes (longer: 414)"},
+    {"STEK_QUEUE_LIMIT", 512, 1, 100000, offsetof(struct stek_config, queue_limit), false,
+     "requests waiting for a database worker at most (more: 503)"},
+    {"STEK_STATEMENT_TIMEOUT_MS", 5000, 100, 600000,
+     offsetof(struct stek_config, statement_timeout_ms), false,
+     "longest time one SQL statement may run"},
+    {"STEK_SHUTDOWN_GRACE", 10, 0, 300, offsetof(struct stek_config, shutdown_grace_s), false,
+     "seconds in-flight requests get to finish on SIGTERM"},
+};
+
+void
+config_usage(void)
+{
+    printf("environment:\n"
+           "  DATABASE_URL                 libpq URI or conninfo string (required)\n"
+           "  STEK_BIND                    address to listen on (default 127.0.0.1)\n");
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+        printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
+}
+
+bool
+config_from_env(struct stek_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->database_url = getenv("DATABASE_URL");
+    if (cfg->database_url == NULL || *cfg->database_url == '\0') {
+        snprintf(err, errlen,
+                 "DATABASE_URL is not set; set it to a libpq URI such as "
+                 "postgresql://stek@localhost:5432/stek");
+        return false;
+    }
+    cfg->bind = getenv("STEK_BIND");
+    if (cfg->bind == NULL || *cfg->bind == '\0')
+        cfg->bind = "127.0.0.1";
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        const char *v = getenv(numbers[i].name);
+        unsigned long val = numbers[i].dflt;
+        if (v != NULL && *v != '\0') {
+            char *end;
+            errno = 0;
+            val = strtoul(v, &end, 10);
+            if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
+                val < numbers[i].min || val > numbers[i].max) {
+                snprintf(err, errlen, "%s must be a whole number from %lu to %lu, not '%s'",
+                         numbers[i].name, numbers[i].min, numbers[i].max, v);
+                return false;
+            }
+        }
+        char *field = (char *)cfg + numbers[i].offset;
+        if (numbers[i].is_size)
+            *(size_t *)(void *)field = val;
+        else
+            *(unsigned *)(void *)field = (unsigned)val;
+    }
+    return true;
+}

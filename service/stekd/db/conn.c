@@ -1,0 +1,327 @@
+#include "internal.h"
+#include "stek/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct {
+    const char *name;
+    int nparams;
+    const char *sql;
+} statements[STMT_COUNT] = {
+#define S(name, nparams, sql) [STMT_##name] = {#name, nparams, sql},
+#include "statements.def"
+#undef S
+};
+
+struct db_conn {
+    char *url;
+    const char *app;
+    int statement_timeout_ms;
+    PGconn *pg; /* NULL until connected */
+    bool lost;  /* the last failure was the connection */
+    bool in_tx;
+    struct timespec next_attempt;
+    char sqlstate[6];
+    char constraint[64];
+    char error[256];
+};
+
+struct db_conn *
+db_conn_new(const char *url, const char *application_name, int statement_timeout_ms)
+{
+    struct db_conn *c = calloc(1, sizeof(*c));
+
+    if (c == NULL || (c->url = strdup(url)) == NULL)
+        abort();
+    c->app = application_name;
+    c->statement_timeout_ms = statement_timeout_ms;
+    return c;
+}
+
+void
+db_conn_free(struct db_conn *c)
+{
+    if (c == NULL)
+        return;
+    if (c->pg != NULL)
+        PQfinish(c->pg);
+    free(c->url);
+    free(c);
+}
+
+bool
+db_conn_lost(const struct db_conn *c)
+{
+    return c->lost;
+}
+
+const char *
+db_conn_error(const struct db_conn *c)
+{
+    return c->error;
+}
+
+const char *
+db_sqlstate(const struct db_conn *c)
+{
+    return c->sqlstate;
+}
+
+const char *
+db_constraint(const struct db_conn *c)
+{
+    return c->constraint;
+}
+
+bool
+db_retryable(const struct db_conn *c)
+{
+    return strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0;
+}
+
+static void
+quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+static void
+drop(struct db_conn *c)
+{
+    if (c->pg != NULL)
+        PQfinish(c->pg);
+    c->pg = NULL;
+    c->in_tx = false;
+}
+
+static bool
+connect_now(struct db_conn *c)
+{
+    /*
+     * Bounded waits everywhere: connect_timeout for the handshake, TCP
+     * keepalives and tcp_user_timeout so that a vanished server is noticed in
+     * seconds, not after the kernel's default of many minutes. Defaults come
+     * first so that the user's DATABASE_URL can override any of them.
+     */
+    const char *keys[] = {"connect_timeout",    "keepalives",      "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                          "application_name",   "dbname",          NULL};
+    const char *vals[] = {"3", "1", "5", "2", "2", "5000", c->app, c->url, NULL};
+    char sql[96];
+    PGresult *res;
+
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        snprintf(c->error, sizeof(c->error), "%s", PQerrorMessage(c->pg));
+        c->error[strcspn(c->error, "\n")] = '\0';
+        drop(c);
+        return false;
+    }
+    PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
+    snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET timezone = 'UTC'",
+             c->statement_timeout_ms);
+    res = PQexec(c->pg, sql);
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    for (int i = 0; ok && i < STMT_COUNT; i++) {
+        res = PQprepare(c->pg, statements[i].name, statements[i].sql, statements[i].nparams,
+                        NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            /* A statement that does not prepare is a bug or a schema mismatch. */
+            log_event("error", "cannot prepare statement", "statement", statements[i].name,
+                      "error", PQresultErrorMessage(res), NULL);
+            ok = false;
+        }
+        PQclear(res);
+    }
+    if (!ok) {
+        snprintf(c->error, sizeof(c->error), "%s", "cannot prepare statements");
+        drop(c);
+        return false;
+    }
+    c->error[0] = '\0';
+    return true;
+}
+
+bool
+db_conn_ensure(struct db_conn *c)
+{
+    struct timespec now;
+
+    if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK) {
+        c->lost = false;
+        return true;
+    }
+    drop(c);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    /* While the database is down, fail fast instead of waiting for a timeout per request. */
+    if (now.tv_sec < c->next_attempt.tv_sec ||
+        (now.tv_sec == c->next_attempt.tv_sec && now.tv_nsec < c->next_attempt.tv_nsec)) {
+        c->lost = true;
+        return false;
+    }
+    if (!connect_now(c)) {
+        clock_gettime(CLOCK_MONOTONIC, &c->next_attempt);
+        c->next_attempt.tv_sec += 1;
+        c->lost = true;
+        return false;
+    }
+    c->lost = false;
+    return true;
+}
+
+static enum db_qs
+classify(struct db_conn *c, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+
+    snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
+    snprintf(c->constraint, sizeof(c->constraint), "%s", cons ? cons : "");
+    if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK || state == NULL ||
+        strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0) {
+        c->lost = true;
+        snprintf(c->error, sizeof(c->error), "%s", c->pg ? PQerrorMessage(c->pg) : "");
+        c->error[strcspn(c->error, "\n")] = '\0';
+        log_event("warn", "database connection lost", "error", c->error, NULL);
+        drop(c);
+        return DB_HARD_ERROR;
+    }
+    /* Integrity (23), data (22) and serialization (40) failures are the caller's to map. */
+    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0 ||
+        strncmp(state, "40", 2) == 0)
+        return DB_SOFT_ERROR;
+    log_event("error", "database error", "sqlstate", state, "error",
+              PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), NULL);
+    return DB_HARD_ERROR;
+}
+
+PGresult *
+db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs *qs)
+{
+    PGresult *res;
+    ExecStatusType st;
+
+    c->sqlstate[0] = '\0';
+    c->constraint[0] = '\0';
+    if (c->pg == NULL) {
+        c->lost = true;
+        *qs = DB_HARD_ERROR;
+        return NULL;
+    }
+    res = PQexecPrepared(c->pg, statements[s].name, statements[s].nparams, params, NULL, NULL, 0);
+    st = PQresultStatus(res);
+    if (st == PGRES_TUPLES_OK) {
+        *qs = PQntuples(res);
+        return res;
+    }
+    if (st == PGRES_COMMAND_OK) {
+        *qs = (enum db_qs)atoi(PQcmdTuples(res));
+        return res;
+    }
+    *qs = classify(c, res);
+    PQclear(res);
+    return NULL;
+}
+
+enum db_qs
+db_exec_command(struct db_conn *c, enum db_stmt s, const char *const *params)
+{
+    enum db_qs qs;
+    PQclear(db_exec(c, s, params, &qs));
+    return qs;
+}
+
+static enum db_qs
+simple(struct db_conn *c, const char *sql)
+{
+    PGresult *res;
+    enum db_qs qs = DB_NO_ROWS;
+
+    if (c->pg == NULL)
+        return DB_HARD_ERROR;
+    res = PQexec(c->pg, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        qs = classify(c, res);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_begin(struct db_conn *c)
+{
+    enum db_qs qs = simple(c, "BEGIN");
+    c->in_tx = qs == DB_NO_ROWS;
+    return qs;
+}
+
+enum db_qs
+db_commit(struct db_conn *c)
+{
+    enum db_qs qs = simple(c, "COMMIT");
+    c->in_tx = false;
+    return qs;
+}
+
+void
+db_rollback(struct db_conn *c)
+{
+    if (c->in_tx && c->pg != NULL) {
+        PGresult *res = PQexec(c->pg, "ROLLBACK");
+        PQclear(res);
+    }
+    c->in_tx = false;
+}
+
+void
+db_page_clear(struct db_page *page)
+{
+    json_decref(page->items);
+    page->items = NULL;
+}
+
+void
+db_doc_clear(struct db_doc *d)
+{
+    json_decref(d->doc);
+    d->doc = NULL;
+}
+
+enum db_qs
+db_page_from(PGresult *res, int limit, struct db_page *page)
+{
+    int rows = PQntuples(res);
+
+    memset(page, 0, sizeof(*page));
+    page->items = json_array();
+    page->more = rows > limit;
+    for (int i = 0; i < rows && i < limit; i++) {
+        json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
+        if (doc == NULL) {
+            db_page_clear(page);
+            return DB_HARD_ERROR;
+        }
+        json_array_append_new(page->items, doc);
+        snprintf(page->last_a, sizeof(page->last_a), "%s", PQgetvalue(res, i, 1));
+        snprintf(page->last_b, sizeof(page->last_b), "%s", PQgetvalue(res, i, 2));
+    }
+    return (enum db_qs)json_array_size(page->items);
+}
+
+enum db_qs
+db_doc_from(PGresult *res, struct db_doc *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (PQntuples(res) == 0)
+        return DB_NO_ROWS;
+    out->doc = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    if (out->doc == NULL)
+        return DB_HARD_ERROR;
+    out->version = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 2));
+    return (enum db_qs)1;
+}

@@ -1,0 +1,36 @@
+/* Private to service/stekd/db/: the only place that includes libpq. */
+#ifndef STEK_DB_INTERNAL_H
+#define STEK_DB_INTERNAL_H
+
+#include "stek/db.h"
+
+#include <libpq-fe.h>
+
+enum db_stmt {
+#define S(name, nparams, sql) STMT_##name,
+#include "statements.def"
+#undef S
+    STMT_COUNT
+};
+
+/*
+ * Runs a prepared statement with text parameters (NULL = SQL NULL).
+ * Returns the result (owned by the caller) and *qs = rows returned or
+ * affected; or NULL with *qs set to DB_SOFT_ERROR / DB_HARD_ERROR.
+ */
+PGresult *db_exec(struct db_conn *c, enum db_stmt s, const char *const *params,
+                  enum db_qs *qs);
+
+/* Runs a statement and discards its result. */
+enum db_qs db_exec_command(struct db_conn *c, enum db_stmt s, const char *const *params);
+
+/*
+ * Reads a page from a result whose columns are (doc, sort key a, sort key b),
+ * fetched with limit + 1 rows to learn whether more follow.
+ */
+enum db_qs db_page_from(PGresult *res, int limit, struct db_page *page);
+
+/* Reads (doc, version, id) from row 0. */
+enum db_qs db_doc_from(PGresult *res, struct db_doc *out);
+
+#endif

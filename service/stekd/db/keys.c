@@ -1,0 +1,77 @@
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum db_qs
+db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out)
+{
+    const char *params[] = {token_hash};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_auth_key, params, &qs);
+
+    if (res == NULL)
+        return qs;
+    if (qs > 0) {
+        snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
+        snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, 0, 1));
+        snprintf(out->partner_id, sizeof(out->partner_id), "%s", PQgetvalue(res, 0, 2));
+        out->revoked = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+    }
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_insert_key(struct db_conn *c, const char *name, const char *role, const char *partner_id,
+              const char *prefix, const char *token_hash, struct db_doc *out)
+{
+    const char *params[] = {name, role, partner_id, prefix, token_hash};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_insert_key, params, &qs);
+
+    if (res == NULL)
+        return qs;
+    qs = db_doc_from(res, out);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_list_keys(struct db_conn *c, const char *after_a, const char *after_b, int limit,
+             struct db_page *page)
+{
+    char lim[16];
+    enum db_qs qs;
+    PGresult *res;
+
+    snprintf(lim, sizeof(lim), "%d", limit + 1);
+    const char *params[] = {after_a, after_b, lim};
+    res = db_exec(c, STMT_list_keys, params, &qs);
+    if (res == NULL)
+        return qs;
+    qs = db_page_from(res, limit, page);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_get_key(struct db_conn *c, const char *id, struct db_doc *out)
+{
+    const char *params[] = {id};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_get_key, params, &qs);
+
+    if (res == NULL)
+        return qs;
+    qs = db_doc_from(res, out);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_revoke_key(struct db_conn *c, const char *id)
+{
+    const char *params[] = {id};
+    return db_exec_command(c, STMT_revoke_key, params);
+}

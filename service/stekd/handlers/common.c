@@ -1,0 +1,109 @@
+#include "stek/hutil.h"
+#include "stek/domain.h"
+#include "stek/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+reply_db_error(struct request *r)
+{
+    if (r->db == NULL || db_conn_lost(r->db))
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached; retry later");
+    else
+        reply_problem(r, ERR_INTERNAL, NULL, "the request could not be completed (request %s)",
+                      r->request_id);
+}
+
+void
+reply_bad_param(struct request *r, const char *name, const char *message)
+{
+    json_t *errs = json_pack("[{s:s, s:s}]", "field", name, "message", message);
+    reply_problem(r, ERR_BAD_QUERY, errs, "%s %s", name, message);
+}
+
+void
+reply_page(struct request *r, struct db_page *page)
+{
+    json_t *body = json_object();
+
+    json_object_set_new(body, "items", page->items);
+    page->items = NULL;
+    if (page->more) {
+        char cursor[CURSOR_MAX];
+        cursor_encode(cursor, page->last_a, page->last_b);
+        json_object_set_new(body, "next_cursor", json_string(cursor));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    reply_json_steal(r, 200, body);
+}
+
+bool
+req_cursor(struct request *r, const char *cursor, char a[32], char b[48])
+{
+    a[0] = b[0] = '\0';
+    if (cursor == NULL)
+        return true;
+    if (!cursor_decode(cursor, a, b)) {
+        reply_bad_param(r, "cursor", "is not a cursor returned by this list");
+        return false;
+    }
+    return true;
+}
+
+bool
+run_tx(struct request *r, tx_fn fn, void *cls)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        enum tx_result res;
+
+        if (db_begin(r->db) != DB_NO_ROWS) {
+            reply_db_error(r);
+            return false;
+        }
+        res = fn(r, cls);
+        if (res == TX_COMMIT) {
+            if (db_commit(r->db) == DB_NO_ROWS)
+                return true;
+            if (!db_retryable(r->db)) {
+                reply_db_error(r);
+                return false;
+            }
+            continue;
+        }
+        db_rollback(r->db);
+        if (res == TX_REPLIED)
+            return false;
+        if (!db_retryable(r->db)) {
+            reply_db_error(r);
+            return false;
+        }
+        reply_clear(&r->reply);
+    }
+    log_event("warn", "transaction gave up after retries", "request_id", r->request_id, NULL);
+    reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database is busy; retry later");
+    return false;
+}
+
+enum db_qs
+audit(struct request *r, const char *action, const char *entity, const char *id)
+{
+    return db_insert_audit(r->db, r->who.authenticated ? r->who.key_id : NULL, action, entity, id);
+}
+
+void
+reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base)
+{
+    char etag[64];
+
+    make_etag(etag, sizeof(etag), d->id, d->version);
+    reply_json_steal(r, status, d->doc);
+    d->doc = NULL;
+    reply_header(r, "ETag", etag);
+    if (location_base != NULL) {
+        char loc[128];
+        snprintf(loc, sizeof(loc), "%s/%s", location_base, d->id);
+        reply_header(r, "Location", loc);
+    }
+}

@@ -1,0 +1,45 @@
+/* Liveness, readiness and the API description. */
+#include "stek/embedded.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+
+#include <string.h>
+
+static const char ok_body[] = "{\"status\":\"ok\"}";
+static const char ready_body[] = "{\"status\":\"ready\"}";
+
+void
+h_healthz(struct request *r)
+{
+    reply_static(r, 200, ok_body, sizeof(ok_body) - 1, "application/json");
+}
+
+void
+h_readyz(struct request *r)
+{
+    char missing[512];
+    int n = db_schema_missing(r->db, missing, sizeof(missing));
+
+    if (n < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (n > 0) {
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
+                      "the database schema is behind; missing migrations: %s", missing);
+        return;
+    }
+    reply_static(r, 200, ready_body, sizeof(ready_body) - 1, "application/json");
+}
+
+void
+h_openapi(struct request *r)
+{
+    if (req_if_none_match(r, stek_openapi_etag)) {
+        reply_empty(r, 304);
+    } else {
+        reply_static(r, 200, stek_openapi_json, stek_openapi_json_len, "application/json");
+    }
+    reply_header(r, "ETag", stek_openapi_etag);
+    reply_header(r, "Cache-Control", "public, max-age=300");
+}

@@ -1,0 +1,158 @@
+/* /v1/keys: API keys. Admin only. The token is returned once, by POST. */
+#include "stek/crypto.h"
+#include "stek/domain.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const roles[] = {"admin", "partner", NULL};
+static const char *const list_params[] = {"limit", "cursor", NULL};
+
+struct create_ctx {
+    const char *name, *role, *partner_id;
+    char token[TOKEN_LEN + 1];
+    char prefix[TOKEN_PREFIX_LEN + 1];
+    char hash[STEK_SHA256_HEX_LEN + 1];
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct create_ctx *c = cls;
+
+    db_doc_clear(&c->out);
+    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->prefix, c->hash, &c->out) <= 0) {
+        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
+            json_t *errs = json_pack("[{s:s, s:s}]", "field", "partner_id", "message",
+                                     "does not name an existing partner");
+            reply_problem(r, ERR_VALIDATION, errs, "partner_id does not name an existing partner");
+            return TX_REPLIED;
+        }
+        return TX_DB_ERROR;
+    }
+    if (audit(r, "create", "key", c->out.id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_keys_create(struct request *r)
+{
+    struct create_ctx c = {0};
+    struct jspec spec[] = {
+        JS_STR("name", &c.name, JF_REQUIRED, 1, 100),
+        JS_ENUMF("role", &c.role, JF_REQUIRED, roles),
+        JS_UUIDF("partner_id", &c.partner_id, JF_NULLABLE),
+        JS_RO("id"),
+        JS_RO("prefix"),
+        JS_RO("token"),
+        JS_RO("created_at"),
+        JS_RO("revoked_at"),
+        JS_SPEC_END,
+    };
+    json_t *errs;
+
+    if (!req_json_body(r, false))
+        return;
+    errs = json_array();
+    jspec_check(r->json, spec, "", errs);
+    if (c.role != NULL && strcmp(c.role, "partner") == 0 && c.partner_id == NULL)
+        jspec_error(errs, "partner_id", "is required for a partner key");
+    if (c.role != NULL && strcmp(c.role, "admin") == 0 && c.partner_id != NULL)
+        jspec_error(errs, "partner_id", "must be absent for an admin key");
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the key request is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    if (!token_new(c.token)) {
+        reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
+        return;
+    }
+    memcpy(c.prefix, c.token, TOKEN_PREFIX_LEN);
+    c.prefix[TOKEN_PREFIX_LEN] = '\0';
+    stek_sha256_hex(c.token, TOKEN_LEN, c.hash);
+    if (run_tx(r, create_tx, &c)) {
+        json_object_set_new(c.out.doc, "token", json_string(c.token));
+        reply_doc(r, 201, &c.out, "/v1/keys");
+    }
+    db_doc_clear(&c.out);
+}
+
+void
+h_keys_list(struct request *r)
+{
+    int limit;
+    const char *cursor;
+    char a[32], b[48];
+    struct db_page page;
+
+    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b))
+        return;
+    if (db_list_keys(r->db, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+void
+h_keys_get(struct request *r)
+{
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (!is_uuid(r->params[0])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
+        return;
+    }
+    qs = db_get_key(r->db, r->params[0], &d);
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
+        return;
+    }
+    reply_json_steal(r, 200, d.doc);
+}
+
+static enum tx_result
+revoke_tx(struct request *r, void *cls)
+{
+    const char *id = cls;
+    struct db_doc d;
+    enum db_qs qs = db_revoke_key(r->db, id);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs > 0)
+        return audit(r, "revoke", "key", id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    /* Nothing changed: either already revoked (fine, idempotent) or unknown. */
+    qs = db_get_key(r->db, id, &d);
+    if (qs < 0)
+        return TX_DB_ERROR;
+    db_doc_clear(&d);
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+void
+h_keys_delete(struct request *r)
+{
+    if (!is_uuid(r->params[0])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
+        return;
+    }
+    if (run_tx(r, revoke_tx, (void *)(uintptr_t)r->params[0]))
+        reply_empty(r, 204);
+}

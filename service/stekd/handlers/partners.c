@@ -1,0 +1,238 @@
+/* /v1/partners: partner organisations. Reads are public; writes are admin-only. */
+#include "stek/domain.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PARTNERS "/v1/partners"
+
+/* The writable fields of a partner; representations also carry the read-only ones. */
+#define PARTNER_SPEC(f)                                                                            \
+    {                                                                                              \
+        JS_STR("name", &(f)->name, JF_REQUIRED, 1, 200),                                           \
+            JS_STR("kind", &(f)->kind, JF_REQUIRED, 1, 50),                                        \
+            JS_TXT("description", &(f)->description, JF_NULLABLE, 2000),                          \
+            JS_URLF("website", &(f)->website, JF_NULLABLE),                                        \
+            JS_EMAILF("email", &(f)->email, JF_NULLABLE),                                          \
+            JS_PHONEF("phone", &(f)->phone, JF_NULLABLE),                                          \
+            JS_BOOLEAN("active", &(f)->active, 0), JS_RO("id"), JS_RO("created_at"),               \
+            JS_RO("updated_at"), JS_SPEC_END                                                       \
+    }
+
+static const char *const list_params[] = {"limit", "cursor", "active", NULL};
+
+/* Maps a failed write to a reply; false when it was not a conflict we know. */
+static bool
+reply_conflict(struct request *r, const struct partner_fields *f)
+{
+    const char *state = db_sqlstate(r->db);
+
+    if (strcmp(state, "23505") == 0 && strcmp(db_constraint(r->db), "partners_name_key") == 0) {
+        json_t *errs = json_pack("[{s:s, s:s}]", "field", "name", "message",
+                                 "another partner already has this name");
+        reply_problem(r, ERR_CONFLICT, errs, "a partner named '%s' already exists", f->name);
+        return true;
+    }
+    if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
+        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
+        return true;
+    }
+    return false;
+}
+
+void
+h_partners_list(struct request *r)
+{
+    int limit;
+    const char *cursor, *active;
+    char a[32], b[48];
+    struct db_page page;
+
+    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b))
+        return;
+    active = req_query(r, "active");
+    if (active != NULL && strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
+        reply_bad_param(r, "active", "must be true or false");
+        return;
+    }
+    if (db_list_partners(r->db, cursor ? a : NULL, cursor ? b : NULL, limit,
+                         active ? (active[0] == 't' ? "t" : "f") : NULL, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+struct create_ctx {
+    struct partner_fields f;
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct create_ctx *c = cls;
+
+    db_doc_clear(&c->out);
+    if (db_insert_partner(r->db, &c->f, &c->out) <= 0)
+        return reply_conflict(r, &c->f) ? TX_REPLIED : TX_DB_ERROR;
+    if (audit(r, "create", "partner", c->out.id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_partners_create(struct request *r)
+{
+    struct create_ctx c = {.f = {.active = true}};
+    struct jspec spec[] = PARTNER_SPEC(&c.f);
+
+    if (!req_json_body(r, false) || !jspec_parse(r, r->json, spec))
+        return;
+    if (run_tx(r, create_tx, &c))
+        reply_doc(r, 201, &c.out, PARTNERS);
+    db_doc_clear(&c.out);
+}
+
+void
+h_partners_get(struct request *r)
+{
+    struct db_doc d;
+    enum db_qs qs;
+    char etag[64];
+
+    if (!is_uuid(r->params[0])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return;
+    }
+    qs = db_get_partner(r->db, r->params[0], false, &d);
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return;
+    }
+    make_etag(etag, sizeof(etag), d.id, d.version);
+    if (req_if_none_match(r, etag)) {
+        db_doc_clear(&d);
+        reply_empty(r, 304);
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    reply_doc(r, 200, &d, NULL);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+struct patch_ctx {
+    const char *id;
+    const json_t *patch;
+    json_t *merged; /* owned: the document after the patch; fields borrow from it */
+    struct db_doc out;
+};
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct patch_ctx *c = cls;
+    struct db_doc cur;
+    struct partner_fields f = {.active = true};
+    struct jspec spec[] = PARTNER_SPEC(&f);
+    char etag[64];
+    enum db_qs qs;
+
+    db_doc_clear(&c->out);
+    json_decref(c->merged);
+    c->merged = NULL;
+    qs = db_get_partner(r->db, c->id, true, &cur);
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur.id, cur.version);
+    if (!req_if_match(r, etag)) {
+        db_doc_clear(&cur);
+        return TX_REPLIED;
+    }
+    /* Patch the writable part only: read-only fields sent by the client stay visible to jspec. */
+    json_object_del(cur.doc, "id");
+    json_object_del(cur.doc, "created_at");
+    json_object_del(cur.doc, "updated_at");
+    c->merged = merge_patch_steal(cur.doc, c->patch);
+    cur.doc = NULL;
+    if (!jspec_parse(r, c->merged, spec))
+        return TX_REPLIED;
+    if (db_update_partner(r->db, c->id, &f, &c->out) <= 0)
+        return reply_conflict(r, &f) ? TX_REPLIED : TX_DB_ERROR;
+    if (audit(r, "update", "partner", c->id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_partners_patch(struct request *r)
+{
+    struct patch_ctx c = {.id = r->params[0]};
+
+    if (!is_uuid(c.id)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return;
+    }
+    if (!req_json_body(r, true))
+        return;
+    c.patch = r->json;
+    if (run_tx(r, patch_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
+    json_decref(c.merged);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    const char *id = cls;
+    struct db_doc cur;
+    char etag[64];
+    enum db_qs qs = db_get_partner(r->db, id, true, &cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur.id, cur.version);
+    db_doc_clear(&cur);
+    if (!req_if_match(r, etag))
+        return TX_REPLIED;
+    if (db_delete_partner(r->db, id) < 0) {
+        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
+            reply_problem(r, ERR_CONFLICT, NULL,
+                          "the partner is still referred to (API keys or other records);"
+                          " archive it with PATCH {\"active\": false} instead");
+            return TX_REPLIED;
+        }
+        return TX_DB_ERROR;
+    }
+    if (audit(r, "delete", "partner", id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_partners_delete(struct request *r)
+{
+    if (!is_uuid(r->params[0])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return;
+    }
+    if (run_tx(r, delete_tx, (void *)(uintptr_t)r->params[0]))
+        reply_empty(r, 204);
+}

@@ -1,0 +1,274 @@
+#include "stek/jspec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+jspec_error(json_t *errors, const char *field, const char *message)
+{
+    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
+}
+
+/* Number of code points of a valid UTF-8 string (jansson guarantees validity). */
+static size_t
+utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+static bool
+has_control(const char *s, bool multiline)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (multiline && (c == '\n' || c == '\t' || c == '\r'))
+            continue;
+        if (c < 0x20 || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+static bool
+valid_email(const char *s)
+{
+    const char *at = strchr(s, '@');
+    const char *dot;
+
+    if (at == NULL || at == s || strchr(at + 1, '@') != NULL || strpbrk(s, " \t") != NULL)
+        return false;
+    dot = strrchr(at + 1, '.');
+    return dot != NULL && dot > at + 1 && dot[1] != '\0';
+}
+
+static bool
+valid_url(const char *s)
+{
+    const char *rest;
+
+    if (strncmp(s, "https://", 8) == 0)
+        rest = s + 8;
+    else if (strncmp(s, "http://", 7) == 0)
+        rest = s + 7;
+    else
+        return false;
+    if (*rest == '\0' || *rest == '/' || strpbrk(s, " \t") != NULL)
+        return false;
+    return true;
+}
+
+static bool
+valid_phone(const char *s)
+{
+    int digits = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (!(strchr(" ./()-", *p) != NULL || (*p == '+' && p == s)))
+            return false;
+    }
+    return digits >= 6;
+}
+
+static bool check_value(const json_t *v, const struct jspec *f, const char *field, json_t *errors);
+
+static bool
+check_string(const json_t *v, const struct jspec *f, const char *field, json_t *errors)
+{
+    const char *s;
+    size_t len;
+    char msg[128];
+
+    if (!json_is_string(v)) {
+        jspec_error(errors, field, "must be a string");
+        return false;
+    }
+    s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) {
+        jspec_error(errors, field, "must not contain NUL characters");
+        return false;
+    }
+    len = utf8_len(s);
+    if (has_control(s, f->kind == JS_TEXT)) {
+        jspec_error(errors, field,
+                    f->kind == JS_TEXT ? "must not contain control characters"
+                                       : "must be one line without control characters");
+        return false;
+    }
+    if ((long long)len < f->min || (long long)len > f->max) {
+        if (f->min > 0 && len == 0)
+            snprintf(msg, sizeof(msg), "must not be empty");
+        else
+            snprintf(msg, sizeof(msg), "must be %lld to %lld characters long", f->min, f->max);
+        jspec_error(errors, field, msg);
+        return false;
+    }
+    if (f->kind == JS_STRING && len > 0 &&
+        (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
+        jspec_error(errors, field, "must not start or end with a space");
+        return false;
+    }
+    switch (f->kind) {
+    case JS_UUID:
+        if (!is_uuid(s)) {
+            jspec_error(errors, field, "must be a UUID");
+            return false;
+        }
+        break;
+    case JS_EMAIL:
+        if (!valid_email(s)) {
+            jspec_error(errors, field, "must be an e-mail address such as info@example.org");
+            return false;
+        }
+        break;
+    case JS_URL:
+        if (!valid_url(s)) {
+            jspec_error(errors, field, "must be an http:// or https:// address");
+            return false;
+        }
+        break;
+    case JS_PHONE:
+        if (!valid_phone(s)) {
+            jspec_error(errors, field,
+                        "must be a phone number: digits, spaces, . / ( ) - and a leading +");
+            return false;
+        }
+        break;
+    case JS_ENUM: {
+        bool ok = false;
+        size_t used = 0;
+        msg[0] = '\0';
+        for (const char *const *c = f->choices; *c != NULL; c++) {
+            ok = ok || strcmp(*c, s) == 0;
+            used += (size_t)snprintf(msg + used, used < sizeof(msg) ? sizeof(msg) - used : 0,
+                                     "%s%s", c == f->choices ? "must be one of: " : ", ", *c);
+        }
+        if (!ok) {
+            jspec_error(errors, field, msg);
+            return false;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return true;
+}
+
+static bool
+check_value(const json_t *v, const struct jspec *f, const char *field, json_t *errors)
+{
+    char msg[128];
+
+    switch (f->kind) {
+    case JS_BOOL:
+        if (!json_is_boolean(v)) {
+            jspec_error(errors, field, "must be true or false");
+            return false;
+        }
+        if (f->out)
+            *(bool *)f->out = json_is_true(v);
+        return true;
+    case JS_INT:
+        if (!json_is_integer(v) || json_integer_value(v) < f->min ||
+            json_integer_value(v) > f->max) {
+            snprintf(msg, sizeof(msg), "must be an integer from %lld to %lld", f->min, f->max);
+            jspec_error(errors, field, msg);
+            return false;
+        }
+        if (f->out)
+            *(long long *)f->out = json_integer_value(v);
+        return true;
+    case JS_OBJECT: {
+        char prefix[176];
+        if (!json_is_object(v)) {
+            jspec_error(errors, field, "must be an object");
+            return false;
+        }
+        snprintf(prefix, sizeof(prefix), "%s.", field);
+        if (f->out)
+            *(const json_t **)f->out = v;
+        return jspec_check(v, f->sub, prefix, errors);
+    }
+    default:
+        if (!check_string(v, f, field, errors))
+            return false;
+        if (f->out)
+            *(const char **)f->out = json_string_value(v);
+        return true;
+    }
+}
+
+bool
+jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, json_t *errors)
+{
+    size_t before = json_array_size(errors);
+    const char *key;
+    const json_t *v;
+    char field[160];
+
+    for (const struct jspec *f = spec; f->kind != JS_END; f++) {
+        snprintf(field, sizeof(field), "%s%s", prefix, f->name);
+        v = json_object_get(obj, f->name);
+        if (f->present)
+            *f->present = v != NULL;
+        if (f->kind == JS_READONLY) {
+            if (v != NULL)
+                jspec_error(errors, field, "is read-only and set by the server");
+            continue;
+        }
+        if (v == NULL) {
+            if (f->flags & JF_REQUIRED)
+                jspec_error(errors, field, "is required");
+            continue;
+        }
+        if (json_is_null(v)) {
+            if (!(f->flags & JF_NULLABLE))
+                jspec_error(errors, field,
+                            (f->flags & JF_REQUIRED) ? "is required and cannot be null"
+                                                     : "cannot be null");
+            else if (f->out && f->kind != JS_BOOL && f->kind != JS_INT)
+                *(const void **)f->out = NULL;
+            continue;
+        }
+        check_value(v, f, field, errors);
+    }
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        bool known = false;
+        for (const struct jspec *f = spec; f->kind != JS_END && !known; f++)
+            known = strcmp(f->name, key) == 0;
+        if (!known) {
+            char shown[64];
+            size_t i = 0;
+            for (; key[i] && i + 1 < sizeof(shown); i++)
+                shown[i] = ((unsigned char)key[i] < 0x20) ? '?' : key[i];
+            /* Never cut a UTF-8 sequence in half: the field name goes back as JSON. */
+            if (key[i] != '\0')
+                while (i > 0 && ((unsigned char)key[i] & 0xC0) == 0x80)
+                    i--;
+            shown[i] = '\0';
+            snprintf(field, sizeof(field), "%s%s", prefix, shown);
+            jspec_error(errors, field, "is not a known field");
+        }
+    }
+    return json_array_size(errors) == before;
+}
+
+bool
+jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec)
+{
+    json_t *errors = json_array();
+
+    if (jspec_check(obj, spec, "", errors)) {
+        json_decref(errors);
+        return true;
+    }
+    reply_problem(r, ERR_VALIDATION, errors, "%zu field%s not valid; see errors",
+                  json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+    return false;
+}

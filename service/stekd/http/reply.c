@@ -1,0 +1,135 @@
+#include "stek/http.h"
+#include "stek/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    unsigned status;
+    const char *slug;
+    const char *title;
+} errors[ERR_COUNT] = {
+#define X(name, status, slug, title) [ERR_##name] = {status, slug, title},
+#include "stek/errors.def"
+#undef X
+};
+
+unsigned
+stek_err_status(enum stek_err err)
+{
+    return errors[err].status;
+}
+
+void
+reply_clear(struct reply *rep)
+{
+    if (!rep->body_static)
+        free(rep->body);
+    for (int i = 0; i < rep->nheaders; i++)
+        free(rep->headers[i].value);
+    memset(rep, 0, sizeof(*rep));
+}
+
+void
+reply_raw_steal(struct request *r, unsigned status, char *body, size_t len, const char *ctype)
+{
+    if (!r->reply.body_static)
+        free(r->reply.body);
+    r->reply.status = status;
+    r->reply.body = body;
+    r->reply.len = len;
+    r->reply.body_static = false;
+    r->reply.ctype = ctype;
+}
+
+void
+reply_static(struct request *r, unsigned status, const char *body, size_t len, const char *ctype)
+{
+    if (!r->reply.body_static)
+        free(r->reply.body);
+    r->reply.status = status;
+    /* body_static marks it as not ours; the cast only satisfies the field type. */
+    r->reply.body = (char *)(uintptr_t)body;
+    r->reply.len = len;
+    r->reply.body_static = true;
+    r->reply.ctype = ctype;
+}
+
+void
+reply_empty(struct request *r, unsigned status)
+{
+    reply_static(r, status, "", 0, NULL);
+}
+
+void
+reply_json_steal(struct request *r, unsigned status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+
+    json_decref(body);
+    if (text == NULL)
+        abort(); /* only on allocation failure; request sizes are bounded */
+    reply_raw_steal(r, status, text, strlen(text), "application/json");
+}
+
+void
+reply_header(struct request *r, const char *name, const char *value)
+{
+    char *copy;
+
+    for (int i = 0; i < r->reply.nheaders; i++) {
+        if (strcmp(r->reply.headers[i].name, name) == 0) {
+            copy = strdup(value);
+            if (copy == NULL)
+                abort();
+            free(r->reply.headers[i].value);
+            r->reply.headers[i].value = copy;
+            return;
+        }
+    }
+    if (r->reply.nheaders == REPLY_MAX_HEADERS)
+        abort(); /* a programming error: the table is sized for our handlers */
+    copy = strdup(value);
+    if (copy == NULL)
+        abort();
+    r->reply.headers[r->reply.nheaders].name = name;
+    r->reply.headers[r->reply.nheaders].value = copy;
+    r->reply.nheaders++;
+}
+
+void
+reply_problem(struct request *r, enum stek_err err, json_t *errs, const char *fmt, ...)
+{
+    char type[96];
+    json_t *body;
+
+    snprintf(type, sizeof(type), "urn:stek:problem:%s", errors[err].slug);
+    body = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", errors[err].title, "status",
+                     (int)errors[err].status, "request_id", r->request_id);
+    if (body == NULL)
+        abort();
+    if (fmt != NULL) {
+        char detail[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        json_object_set_new(body, "detail", json_string(detail));
+    } else {
+        json_object_set_new(body, "detail", json_string(errors[err].title));
+    }
+    if (errs != NULL)
+        json_object_set_new(body, "errors", errs);
+    /* Drop headers a handler may have prepared for a success reply (ETag, Location). */
+    for (int i = 0; i < r->reply.nheaders; i++)
+        free(r->reply.headers[i].value);
+    r->reply.nheaders = 0;
+    reply_json_steal(r, errors[err].status, body);
+    r->reply.ctype = "application/problem+json";
+    if (err == ERR_DB_UNAVAILABLE || err == ERR_OVERLOADED)
+        reply_header(r, "Retry-After", "5");
+    if (err == ERR_UNAUTHORIZED)
+        reply_header(r, "WWW-Authenticate", "Bearer realm=\"stek\"");
+}

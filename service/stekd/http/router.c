@@ -1,0 +1,118 @@
+#include "stek/router.h"
+#include "stek/handlers.h"
+
+#include <string.h>
+
+/* clang-format off */
+const struct route stek_routes[] = {
+    {M_GET,    "/healthz",             h_healthz,          ROLE_NONE,  0},
+    {M_GET,    "/readyz",              h_readyz,           ROLE_NONE,  ROUTE_DB},
+    {M_GET,    "/openapi.json",        h_openapi,          ROLE_NONE,  0},
+
+    {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB},
+    {M_POST,   "/v1/partners",         h_partners_create,  ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/partners/{id}",    h_partners_get,     ROLE_NONE,  ROUTE_DB},
+    {M_PATCH,  "/v1/partners/{id}",    h_partners_patch,   ROLE_ADMIN, ROUTE_DB},
+    {M_DELETE, "/v1/partners/{id}",    h_partners_delete,  ROLE_ADMIN, ROUTE_DB},
+
+    {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},
+    {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB},
+    {M_DELETE, "/v1/keys/{id}",        h_keys_delete,      ROLE_ADMIN, ROUTE_DB},
+
+    {M_GET,    "/v1/audit",            h_audit_list,       ROLE_ADMIN, ROUTE_DB},
+
+    {M_OTHER,  NULL,                   NULL,               ROLE_NONE,  0},
+};
+/* clang-format on */
+
+static const char *const method_names[] = {
+    [M_GET] = "GET",       [M_HEAD] = "HEAD", [M_POST] = "POST",       [M_PATCH] = "PATCH",
+    [M_DELETE] = "DELETE", [M_PUT] = "PUT",   [M_OPTIONS] = "OPTIONS", [M_OTHER] = "OTHER",
+};
+
+const char *
+method_name(enum http_method m)
+{
+    return method_names[m];
+}
+
+enum http_method
+method_parse(const char *s)
+{
+    for (int m = M_GET; m < M_OTHER; m++)
+        if (strcmp(s, method_names[m]) == 0)
+            return (enum http_method)m;
+    return M_OTHER;
+}
+
+/* Matches path segments against pattern; fills params on success. */
+static bool
+match(const char *pattern, char *const *segs, int nsegs, const char **params, int *nparams)
+{
+    const char *p = pattern;
+    int i = 0, np = 0;
+
+    while (*p == '/') {
+        const char *end = strchr(p + 1, '/');
+        size_t len = end ? (size_t)(end - p - 1) : strlen(p + 1);
+        if (i >= nsegs)
+            return false;
+        if (p[1] == '{') {
+            if (segs[i][0] == '\0' || np >= REQ_MAX_PARAMS)
+                return false;
+            params[np++] = segs[i];
+        } else if (strlen(segs[i]) != len || strncmp(segs[i], p + 1, len) != 0) {
+            return false;
+        }
+        i++;
+        p += len + 1;
+    }
+    if (i != nsegs)
+        return false;
+    *nparams = np;
+    return true;
+}
+
+enum route_match
+router_find(enum http_method method, char *path_copy, const struct route **out,
+            const char **params, int *nparams, char *allow, size_t allow_len)
+{
+    char *segs[16];
+    int nsegs = 0;
+    bool path_known = false;
+    enum http_method want = method == M_HEAD ? M_GET : method;
+
+    if (path_copy[0] != '/')
+        return ROUTE_NO_PATH;
+    for (char *s = path_copy; s != NULL && *s == '/';) {
+        char *next = strchr(s + 1, '/');
+        if (nsegs == 16)
+            return ROUTE_NO_PATH;
+        segs[nsegs++] = s + 1;
+        *s = '\0';
+        s = next;
+    }
+    allow[0] = '\0';
+    for (const struct route *rt = stek_routes; rt->pattern != NULL; rt++) {
+        const char *tmp[REQ_MAX_PARAMS];
+        int ntmp = 0;
+        if (!match(rt->pattern, segs, nsegs, tmp, &ntmp))
+            continue;
+        if (rt->method == want) {
+            *out = rt;
+            memcpy(params, tmp, sizeof(tmp[0]) * (size_t)ntmp);
+            *nparams = ntmp;
+            return ROUTE_FOUND;
+        }
+        path_known = true;
+        if (allow[0] != '\0')
+            strncat(allow, ", ", allow_len - strlen(allow) - 1);
+        strncat(allow, method_names[rt->method], allow_len - strlen(allow) - 1);
+        if (rt->method == M_GET)
+            strncat(allow, ", HEAD", allow_len - strlen(allow) - 1);
+    }
+    if (path_known)
+        strncat(allow, ", OPTIONS", allow_len - strlen(allow) - 1);
+    return path_known ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+}

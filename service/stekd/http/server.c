@@ -1,0 +1,488 @@
+#include "stek/server.h"
+#include "stek/crypto.h"
+#include "stek/db.h"
+#include "stek/http.h"
+#include "stek/log.h"
+#include "stek/router.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+enum req_state { ST_NEW, ST_BODY, ST_WAIT, ST_DONE };
+
+struct worker {
+    struct server *srv;
+    pthread_t thread;
+    struct db_conn *db; /* owned by this worker's thread alone */
+};
+
+struct server {
+    const struct stek_config *cfg;
+    struct MHD_Daemon *daemon;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct request **queue; /* ring buffer of suspended requests */
+    unsigned qcap, qhead, qlen;
+    bool stop_workers;
+
+    struct worker *workers;
+    unsigned nworkers;
+
+    atomic_int in_flight;
+    atomic_bool draining;
+};
+
+static const char cors_expose[] = "ETag, Location, Retry-After, X-Request-Id, WWW-Authenticate";
+static const char cors_allow_headers[] =
+    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id";
+
+/* ---- per-request setup ---- */
+
+static void *
+uri_log_cb(void *cls, const char *uri, struct MHD_Connection *con)
+{
+    struct server *s = cls;
+    struct request *r = calloc(1, sizeof(*r));
+
+    if (r == NULL)
+        abort();
+    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    r->conn = con;
+    r->uri_len = strlen(uri);
+    atomic_fetch_add(&s->in_flight, 1);
+    return r;
+}
+
+static bool
+valid_request_id(const char *v)
+{
+    size_t n = strlen(v);
+    return n >= 1 && n <= 64 &&
+           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n;
+}
+
+struct header_scan {
+    int content_length;
+    int transfer_encoding;
+};
+
+static enum MHD_Result
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct header_scan *h = cls;
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, "Content-Length") == 0)
+        h->content_length++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+        h->transfer_encoding++;
+    return MHD_YES;
+}
+
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    struct request *r = cls;
+    (void)kind;
+    for (int i = 0; i < r->nquery; i++) {
+        if (strcmp(r->query[i].key, key) == 0) {
+            if (r->query_problem == NULL)
+                r->query_problem = r->query[i].key;
+            return MHD_YES;
+        }
+    }
+    if (r->nquery == REQ_MAX_QUERY) {
+        r->query_problem = "(too many parameters)";
+        return MHD_YES;
+    }
+    r->query[r->nquery].key = key;
+    r->query[r->nquery].value = value;
+    r->nquery++;
+    return MHD_YES;
+}
+
+static const char *
+header(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/*
+ * First call of the access handler: the headers are complete. Decides the
+ * route, or an early error reply. Returns true when the reply must be sent
+ * at once without reading a body (the connection then closes).
+ */
+static bool
+begin(struct server *s, struct request *r, const char *url, const char *method)
+{
+    const char *rid = header(r, "X-Request-Id");
+    const char *cl;
+    struct header_scan hs = {0, 0};
+    char allow[128];
+    enum route_match m;
+
+    if (rid != NULL && valid_request_id(rid))
+        snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
+    else if (!stek_random_hex(r->request_id, 16))
+        snprintf(r->request_id, sizeof(r->request_id), "unknown");
+    r->method_str = method;
+    r->method = method_parse(method);
+    r->path = strdup(url);
+    r->path_copy = strdup(url);
+    if (r->path == NULL || r->path_copy == NULL)
+        abort();
+    r->h_authorization = header(r, "Authorization");
+    r->h_content_type = header(r, "Content-Type");
+    r->h_if_match = header(r, "If-Match");
+    r->h_if_none_match = header(r, "If-None-Match");
+    r->h_origin = header(r, "Origin");
+
+    if (r->uri_len > s->cfg->url_limit) {
+        reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",
+                      s->cfg->url_limit);
+        return true;
+    }
+    /* Request smuggling shapes: a proxy and we must never disagree on the body length. */
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &hs);
+    if (hs.content_length > 1 || (hs.content_length > 0 && hs.transfer_encoding > 0)) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL,
+                      "conflicting Content-Length / Transfer-Encoding headers");
+        return true;
+    }
+    cl = header(r, "Content-Length");
+    if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
+        reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+                      s->cfg->body_limit);
+        return true;
+    }
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+    if (atomic_load(&s->draining)) {
+        reply_problem(r, ERR_OVERLOADED, NULL, "the service is shutting down");
+        reply_header(r, "Connection", "close");
+        return false;
+    }
+    m = router_find(r->method, r->path_copy, &r->route, r->params, &r->nparams, allow,
+                    sizeof(allow));
+    if (r->method == M_OPTIONS && m == ROUTE_NO_METHOD) {
+        /* CORS preflight: any origin may call; bearer tokens, never cookies. */
+        reply_empty(r, 204);
+        reply_header(r, "Allow", allow);
+        reply_header(r, "Access-Control-Allow-Methods", allow);
+        reply_header(r, "Access-Control-Allow-Headers", cors_allow_headers);
+        reply_header(r, "Access-Control-Max-Age", "86400");
+        r->route = NULL;
+        return false;
+    }
+    if (m == ROUTE_NO_PATH) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no such path; see /openapi.json");
+        r->route = NULL;
+    } else if (m == ROUTE_NO_METHOD) {
+        reply_problem(r, ERR_METHOD_NOT_ALLOWED, NULL, "this path allows %s", allow);
+        reply_header(r, "Allow", allow);
+        r->route = NULL;
+    }
+    return false;
+}
+
+static void
+append_body(struct server *s, struct request *r, const char *data, size_t len)
+{
+    if (r->body_too_large)
+        return;
+    if (r->body_len + len > s->cfg->body_limit) {
+        r->body_too_large = true;
+        free(r->body);
+        r->body = NULL;
+        r->body_len = r->body_cap = 0;
+        return;
+    }
+    if (r->body_len + len + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 1024;
+        while (cap < r->body_len + len + 1)
+            cap *= 2;
+        char *nb = realloc(r->body, cap);
+        if (nb == NULL)
+            abort();
+        r->body = nb;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, len);
+    r->body_len += len;
+    r->body[r->body_len] = '\0';
+}
+
+/* ---- replies ---- */
+
+static enum MHD_Result
+queue_reply(struct server *s, struct request *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    bool has_cache = false;
+
+    if (r->reply.status == 0)
+        reply_problem(r, ERR_INTERNAL, NULL, "no reply was produced");
+    resp = MHD_create_response_from_buffer(
+        r->reply.len, r->reply.body,
+        r->reply.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL)
+        return MHD_NO;
+    if (!r->reply.body_static)
+        r->reply.body = NULL; /* libmicrohttpd frees it now */
+    if (r->reply.ctype != NULL)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->reply.ctype);
+    for (int i = 0; i < r->reply.nheaders; i++) {
+        MHD_add_response_header(resp, r->reply.headers[i].name, r->reply.headers[i].value);
+        has_cache = has_cache || strcmp(r->reply.headers[i].name, "Cache-Control") == 0;
+    }
+    if (!has_cache)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", cors_expose);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (atomic_load(&s->draining))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    ret = MHD_queue_response(r->conn, r->reply.status, resp);
+    MHD_destroy_response(resp);
+    r->state = ST_DONE;
+    return ret;
+}
+
+/* Hands r to a database worker, or answers at once when it needs none. */
+static void
+dispatch(struct server *s, struct request *r)
+{
+    if (r->body_too_large) {
+        reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+                      s->cfg->body_limit);
+        return;
+    }
+    if (!(r->route->flags & ROUTE_DB)) {
+        r->route->handler(r);
+        return;
+    }
+    pthread_mutex_lock(&s->mu);
+    if (s->qlen == s->qcap || s->stop_workers) {
+        pthread_mutex_unlock(&s->mu);
+        reply_problem(r, ERR_OVERLOADED, NULL, "too many requests are waiting; retry later");
+        return;
+    }
+    /* Suspend before the worker can see it, so its resume never comes first. */
+    r->state = ST_WAIT;
+    MHD_suspend_connection(r->conn);
+    s->queue[(s->qhead + s->qlen) % s->qcap] = r;
+    s->qlen++;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *con, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct request *r = *con_cls;
+    (void)version;
+    (void)con;
+
+    if (r == NULL)
+        return MHD_NO;
+    switch (r->state) {
+    case ST_NEW:
+        r->state = ST_BODY;
+        if (begin(s, r, url, method))
+            return queue_reply(s, r); /* refuse the body: the connection closes */
+        /* Queue nothing on the first call: doing so disables keep-alive in libmicrohttpd. */
+        return MHD_YES;
+    case ST_BODY:
+        if (*upload_data_size != 0) {
+            if (r->reply.status == 0)
+                append_body(s, r, upload_data, *upload_data_size);
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (r->reply.status == 0)
+            dispatch(s, r);
+        if (r->state == ST_WAIT)
+            return MHD_YES;
+        return queue_reply(s, r);
+    case ST_WAIT:
+        return queue_reply(s, r); /* resumed by the worker */
+    case ST_DONE:
+    default:
+        return MHD_YES;
+    }
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct request *r = *con_cls;
+    struct timespec t1;
+    (void)con;
+    (void)toe;
+
+    if (r == NULL)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (r->method_str != NULL)
+        log_access(r->method_str, r->path ? r->path : "", r->reply.status,
+                   (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
+                       (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
+                   r->request_id, r->who.key_id);
+    reply_clear(&r->reply);
+    json_decref(r->json);
+    free(r->body);
+    free(r->path);
+    free(r->path_copy);
+    free(r);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+/* ---- database workers ---- */
+
+static void
+run_job(struct worker *w, struct request *r)
+{
+    if (!db_conn_ensure(w->db)) {
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached; retry later");
+        return;
+    }
+    r->db = w->db;
+    if (r->route->role == ROLE_NONE || auth_check(r, r->route->role))
+        r->route->handler(r);
+    db_rollback(w->db); /* a no-op unless a handler left a transaction open */
+    r->db = NULL;
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct server *s = w->srv;
+
+    for (;;) {
+        struct request *r;
+
+        pthread_mutex_lock(&s->mu);
+        while (s->qlen == 0 && !s->stop_workers)
+            pthread_cond_wait(&s->cv, &s->mu);
+        if (s->qlen == 0) {
+            pthread_mutex_unlock(&s->mu);
+            break;
+        }
+        r = s->queue[s->qhead];
+        s->qhead = (s->qhead + 1) % s->qcap;
+        s->qlen--;
+        pthread_mutex_unlock(&s->mu);
+        run_job(w, r);
+        MHD_resume_connection(r->conn);
+    }
+    return NULL;
+}
+
+static void
+log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    char msg[256];
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    log_event("warn", "libmicrohttpd", "detail", msg, NULL);
+}
+
+struct server *
+server_start(const struct stek_config *cfg, char *err, size_t errlen)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    struct sockaddr_in addr;
+
+    if (s == NULL)
+        abort();
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)cfg->port);
+    if (inet_pton(AF_INET, cfg->bind, &addr.sin_addr) != 1) {
+        snprintf(err, errlen, "STEK_BIND must be an IPv4 address such as 127.0.0.1, not '%s'",
+                 cfg->bind);
+        free(s);
+        return NULL;
+    }
+    s->cfg = cfg;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->qcap = cfg->queue_limit;
+    s->queue = calloc(s->qcap, sizeof(*s->queue));
+    s->nworkers = cfg->db_workers;
+    s->workers = calloc(s->nworkers, sizeof(*s->workers));
+    if (s->queue == NULL || s->workers == NULL)
+        abort();
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        s->workers[i].srv = s;
+        s->workers[i].db = db_conn_new(cfg->database_url, "stekd", (int)cfg->statement_timeout_ms);
+        pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
+    }
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        (uint16_t)cfg->port, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR,
+        (const struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->conn_memory,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
+        MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->bind,
+                 cfg->port);
+        s->daemon = NULL;
+        server_stop(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+server_stop(struct server *s)
+{
+    if (s->daemon != NULL) {
+        MHD_socket fd = MHD_quiesce_daemon(s->daemon);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+        atomic_store(&s->draining, true);
+        /* In-flight requests get the grace period to finish; idle connections do not count. */
+        for (unsigned i = 0; i < s->cfg->shutdown_grace_s * 20; i++) {
+            if (atomic_load(&s->in_flight) == 0)
+                break;
+            usleep(50000);
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    s->stop_workers = true;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    /* Workers drain the queue before they exit, so no request stays suspended. */
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        pthread_join(s->workers[i].thread, NULL);
+        db_conn_free(s->workers[i].db);
+    }
+    if (s->daemon != NULL)
+        MHD_stop_daemon(s->daemon);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s->queue);
+    free(s->workers);
+    free(s);
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages stek needs that are missing: with no argument,
+# what building and running need; with --test, also what the test suite needs.
+# As root it runs apt-get (one `apt-get update` first); otherwise it prints
+# the one command to run.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev
+      postgresql postgresql-client python3 python3-yaml curl ca-certificates)
+if [[ "${1:-}" == "--test" ]]; then
+    pkgs+=(python3-pytest python3-requests python3-jsonschema clang-format wrk)
+    command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "stek needs these Debian packages; install them with:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
