@@ -53,7 +53,7 @@ struct jspec {
 #define JS_INTEGER(n, o, f, lo, hi) {(n), JS_INT, (f), (lo), (hi), NULL, NULL, (o), NULL}
 #define JS_UUIDF(n, o, f)       {(n), JS_UUID, (f), 0, 0, NULL, NULL, (o), NULL}
 #define JS_EMAILF(n, o, f)      {(n), JS_EMAIL, (f), 3, 254, NULL, NULL, (o), NULL}
-#define JS_URLF(n, o, f)        {(n), JS_URL, (f), 10, 2048, NULL, NULL, (o), NULL}
+#define JS_URLF(n, o, f)        {(n), JS_URL, (f), 1, 2048, NULL, NULL, (o), NULL}
 #define JS_PHONEF(n, o, f)      {(n), JS_PHONE, (f), 6, 32, NULL, NULL, (o), NULL}
 #define JS_ENUMF(n, o, f, c)    {(n), JS_ENUM, (f), 0, 0, (c), NULL, (o), NULL}
 #define JS_RO(n)                {(n), JS_READONLY, 0, 0, 0, NULL, NULL, NULL, NULL}

@@ -99,7 +99,7 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
                                        : "must be one line without control characters");
         return false;
     }
-    if ((long long)len < f->min || (long long)len > f->max) {
+    if (f->max > 0 && ((long long)len < f->min || (long long)len > f->max)) {
         if (f->min > 0 && len == 0)
             snprintf(msg, sizeof(msg), "must not be empty");
         else
