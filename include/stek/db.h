@@ -22,7 +22,8 @@ enum db_qs { DB_HARD_ERROR = -2, DB_SOFT_ERROR = -1, DB_NO_ROWS = 0 };
 struct db_conn;
 
 /* Creates an unconnected handle for url (copied). Never NULL. */
-struct db_conn *db_conn_new(const char *url, const char *application_name, int statement_timeout_ms);
+struct db_conn *db_conn_new(const char *url, const char *application_name,
+                            int statement_timeout_ms);
 
 /* Closes and frees; NULL is a no-op. */
 void db_conn_free(struct db_conn *c);
@@ -88,11 +89,10 @@ struct partner_fields {
     bool active;
 };
 
-enum db_qs db_list_partners(struct db_conn *c, const char *after_a, const char *after_b,
-                            int limit, const char *active, struct db_page *page);
+enum db_qs db_list_partners(struct db_conn *c, const char *after_a, const char *after_b, int limit,
+                            const char *active, struct db_page *page);
 enum db_qs db_get_partner(struct db_conn *c, const char *id, bool for_update, struct db_doc *out);
-enum db_qs db_insert_partner(struct db_conn *c, const struct partner_fields *f,
-                             struct db_doc *out);
+enum db_qs db_insert_partner(struct db_conn *c, const struct partner_fields *f, struct db_doc *out);
 enum db_qs db_update_partner(struct db_conn *c, const char *id, const struct partner_fields *f,
                              struct db_doc *out);
 enum db_qs db_delete_partner(struct db_conn *c, const char *id);

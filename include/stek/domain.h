@@ -30,7 +30,7 @@ json_t *merge_patch_steal(json_t *target, const json_t *patch);
 
 /* ---- token.c: API key tokens ---- */
 
-#define TOKEN_LEN 53  /* "stek_" + 48 hex digits */
+#define TOKEN_LEN 53        /* "stek_" + 48 hex digits */
 #define TOKEN_PREFIX_LEN 13 /* "stek_" + 8 hex digits, shown in listings */
 
 /* Creates a new random token (TOKEN_LEN + 1 bytes); false if randomness failed. */

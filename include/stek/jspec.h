@@ -39,11 +39,11 @@ struct jspec {
     const char *name;
     enum jspec_kind kind;
     unsigned flags;
-    long long min, max;          /* characters for strings, value for integers */
-    const char *const *choices;  /* JS_ENUM: NULL-terminated */
-    const struct jspec *sub;     /* JS_OBJECT */
-    void *out;                   /* const char **, bool *, long long *; may be NULL */
-    bool *present;               /* set true when the key is in the object; may be NULL */
+    long long min, max;         /* characters for strings, value for integers */
+    const char *const *choices; /* JS_ENUM: NULL-terminated */
+    const struct jspec *sub;    /* JS_OBJECT */
+    void *out;                  /* const char **, bool *, long long *; may be NULL */
+    bool *present;              /* set true when the key is in the object; may be NULL */
 };
 
 /* clang-format off */

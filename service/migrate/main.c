@@ -42,15 +42,16 @@ static const char *prog = "stek-migrate";
 static void
 usage(FILE *out)
 {
-    fprintf(out, "usage: %s [--dir DIR] up|status|verify\n"
-                 "\n"
-                 "  up       apply pending migrations (one transaction per file)\n"
-                 "  status   list applied and pending migrations\n"
-                 "  verify   fail if an applied migration's file changed or is missing\n"
-                 "\n"
-                 "  --dir DIR   folder of NNNN_name.sql files (default: migrations)\n"
-                 "  DATABASE_URL (environment) names the database, as a libpq URI or\n"
-                 "  conninfo string.\n",
+    fprintf(out,
+            "usage: %s [--dir DIR] up|status|verify\n"
+            "\n"
+            "  up       apply pending migrations (one transaction per file)\n"
+            "  status   list applied and pending migrations\n"
+            "  verify   fail if an applied migration's file changed or is missing\n"
+            "\n"
+            "  --dir DIR   folder of NNNN_name.sql files (default: migrations)\n"
+            "  DATABASE_URL (environment) names the database, as a libpq URI or\n"
+            "  conninfo string.\n",
             prog);
 }
 
@@ -181,8 +182,8 @@ load_files(const char *dir, struct mfile **out, size_t *nout)
         qsort(files, n, sizeof(*files), cmp_mfile);
     for (size_t i = 1; i < n; i++) {
         if (files[i].version == files[i - 1].version) {
-            fprintf(stderr, "%s: %s and %s have the same version %lld\n", prog,
-                    files[i - 1].name, files[i].name, files[i].version);
+            fprintf(stderr, "%s: %s and %s have the same version %lld\n", prog, files[i - 1].name,
+                    files[i].name, files[i].version);
             ok = false;
         }
     }
@@ -327,8 +328,7 @@ check_applied(const char *dir, const struct mfile *files, size_t nf, const struc
     for (size_t i = 0; i < na; i++) {
         const struct mfile *f = find_file(files, nf, a[i].version);
         if (f == NULL) {
-            fprintf(stderr, "%s: applied migration %s is missing from %s/\n", prog, a[i].name,
-                    dir);
+            fprintf(stderr, "%s: applied migration %s is missing from %s/\n", prog, a[i].name, dir);
             ok = false;
         } else if (strcmp(f->sum, a[i].sum) != 0) {
             fprintf(stderr,
@@ -493,15 +493,14 @@ apply_one(PGconn *conn, const struct mfile *f)
     return true;
 }
 
-static const char create_table[] =
-    "SET client_min_messages = warning;"
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version bigint PRIMARY KEY CHECK (version >= 0),"
-    " name text NOT NULL CHECK (name ~ '^[0-9]+_[a-z0-9_]+\\.sql$'),"
-    " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
-    " applied_at timestamptz NOT NULL DEFAULT now(),"
-    " applied_by text NOT NULL,"
-    " execution_ms integer NOT NULL CHECK (execution_ms >= 0))";
+static const char create_table[] = "SET client_min_messages = warning;"
+                                   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   " version bigint PRIMARY KEY CHECK (version >= 0),"
+                                   " name text NOT NULL CHECK (name ~ '^[0-9]+_[a-z0-9_]+\\.sql$'),"
+                                   " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
+                                   " applied_at timestamptz NOT NULL DEFAULT now(),"
+                                   " applied_by text NOT NULL,"
+                                   " execution_ms integer NOT NULL CHECK (execution_ms >= 0))";
 
 static int
 cmd_up(PGconn *conn, const char *dir, struct mfile *files, size_t nf)
@@ -552,7 +551,9 @@ cmd_status(PGconn *conn, const char *dir, struct mfile *files, size_t nf, bool v
         printf("%-8s %-40s %-9s %s\n", "version", "file", "state", "applied_at");
     for (size_t i = 0; i < na; i++) {
         const struct mfile *f = find_file(files, nf, a[i].version);
-        const char *state = f == NULL ? "missing" : strcmp(f->sum, a[i].sum) ? "changed" : "applied";
+        const char *state = f == NULL                  ? "missing"
+                            : strcmp(f->sum, a[i].sum) ? "changed"
+                                                       : "applied";
         if (!verify_only)
             printf("%-8lld %-40s %-9s %s\n", a[i].version, a[i].name, state, a[i].at);
     }

@@ -18,8 +18,8 @@ static const struct {
      "HTTP I/O threads (libmicrohttpd thread pool)"},
     {"STEK_DB_CONNECTIONS", 8, 1, 256, offsetof(struct stek_config, db_workers), false,
      "database workers, each with its own connection"},
-    {"STEK_MAX_CONNECTIONS", 1000, 4, 100000, offsetof(struct stek_config, max_connections),
-     false, "open HTTP connections at most"},
+    {"STEK_MAX_CONNECTIONS", 1000, 4, 100000, offsetof(struct stek_config, max_connections), false,
+     "open HTTP connections at most"},
     {"STEK_CONNECTION_TIMEOUT", 30, 1, 3600, offsetof(struct stek_config, conn_timeout_s), false,
      "seconds an idle or stalled connection is kept"},
     {"STEK_CONNECTION_MEMORY", 32768, 8192, 1048576, offsetof(struct stek_config, conn_memory),
@@ -68,8 +68,8 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
             char *end;
             errno = 0;
             val = strtoul(v, &end, 10);
-            if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 ||
-                val < numbers[i].min || val > numbers[i].max) {
+            if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || val < numbers[i].min ||
+                val > numbers[i].max) {
                 snprintf(err, errlen, "%s must be a whole number from %lu to %lu, not '%s'",
                          numbers[i].name, numbers[i].min, numbers[i].max, v);
                 return false;

@@ -80,8 +80,8 @@ log_access(const char *method_in, const char *path_in, unsigned status, double m
     printable(method, sizeof(method), method_in);
     printable(path, sizeof(path), path_in);
     obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:f, s:s}", "ts", ts, "level", "info", "msg",
-                    "request", "method", method, "path", path, "status", (int)status,
-                    "duration_ms", ms, "request_id", request_id);
+                    "request", "method", method, "path", path, "status", (int)status, "duration_ms",
+                    ms, "request_id", request_id);
     if (obj == NULL)
         return;
     if (key_id != NULL && key_id[0] != '\0')

@@ -158,8 +158,8 @@ main(int argc, char **argv)
     char port[16], workers[16];
     snprintf(port, sizeof(port), "%u", cfg.port);
     snprintf(workers, sizeof(workers), "%u", cfg.db_workers);
-    log_event("info", "listening", "bind", cfg.bind, "port", port, "db_workers", workers,
-              "version", STEK_VERSION, NULL);
+    log_event("info", "listening", "bind", cfg.bind, "port", port, "db_workers", workers, "version",
+              STEK_VERSION, NULL);
     sigwait(&set, &sig);
     log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     server_stop(srv);

@@ -106,8 +106,8 @@ static void
 test_jspec(void)
 {
     static const char *const roles[] = {"admin", "partner", NULL};
-    const char *name = NULL, *email = NULL, *web = NULL, *phone = NULL, *role = NULL,
-               *desc = "x", *id = NULL;
+    const char *name = NULL, *email = NULL, *web = NULL, *phone = NULL, *role = NULL, *desc = "x",
+               *id = NULL;
     bool active = true;
     long long n = 0;
     struct jspec spec[] = {

@@ -11,8 +11,8 @@ db_insert_audit(struct db_conn *c, const char *key_id, const char *action, const
 }
 
 enum db_qs
-db_list_audit(struct db_conn *c, const char *before_seq, const char *entity,
-              const char *entity_id, const char *key_id, int limit, struct db_page *page)
+db_list_audit(struct db_conn *c, const char *before_seq, const char *entity, const char *entity_id,
+              const char *key_id, int limit, struct db_page *page)
 {
     char lim[16];
     enum db_qs qs;

@@ -107,9 +107,9 @@ connect_now(struct db_conn *c)
      * seconds, not after the kernel's default of many minutes. Defaults come
      * first so that the user's DATABASE_URL can override any of them.
      */
-    const char *keys[] = {"connect_timeout",    "keepalives",      "keepalives_idle",
+    const char *keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
                           "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                          "application_name",   "dbname",          NULL};
+                          "application_name",    "dbname",           NULL};
     const char *vals[] = {"3", "1", "5", "2", "2", "5000", c->app, c->url, NULL};
     char sql[96];
     PGresult *res;
@@ -128,12 +128,11 @@ connect_now(struct db_conn *c)
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     for (int i = 0; ok && i < STMT_COUNT; i++) {
-        res = PQprepare(c->pg, statements[i].name, statements[i].sql, statements[i].nparams,
-                        NULL);
+        res = PQprepare(c->pg, statements[i].name, statements[i].sql, statements[i].nparams, NULL);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             /* A statement that does not prepare is a bug or a schema mismatch. */
-            log_event("error", "cannot prepare statement", "statement", statements[i].name,
-                      "error", PQresultErrorMessage(res), NULL);
+            log_event("error", "cannot prepare statement", "statement", statements[i].name, "error",
+                      PQresultErrorMessage(res), NULL);
             ok = false;
         }
         PQclear(res);

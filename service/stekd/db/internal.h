@@ -18,8 +18,7 @@ enum db_stmt {
  * Returns the result (owned by the caller) and *qs = rows returned or
  * affected; or NULL with *qs set to DB_SOFT_ERROR / DB_HARD_ERROR.
  */
-PGresult *db_exec(struct db_conn *c, enum db_stmt s, const char *const *params,
-                  enum db_qs *qs);
+PGresult *db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs *qs);
 
 /* Runs a statement and discards its result. */
 enum db_qs db_exec_command(struct db_conn *c, enum db_stmt s, const char *const *params);

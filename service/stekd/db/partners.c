@@ -52,7 +52,7 @@ enum db_qs
 db_update_partner(struct db_conn *c, const char *id, const struct partner_fields *f,
                   struct db_doc *out)
 {
-    const char *params[] = {id,       f->name,  f->kind,  f->description,
+    const char *params[] = {id,         f->name,  f->kind,  f->description,
                             f->website, f->email, f->phone, f->active ? "t" : "f"};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT_update_partner, params, &qs);

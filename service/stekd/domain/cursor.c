@@ -54,8 +54,8 @@ cursor_decode(const char *cursor, char a[32], char b[48])
         for (size_t j = 0; j < k; j++)
             if ((v[j] = b64val(cursor[i + j])) < 0)
                 return false;
-        unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
-                     (unsigned)v[3];
+        unsigned w =
+            (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
         if (n + 3 >= sizeof(raw))
             return false;
         raw[n++] = (char)(w >> 16);

@@ -14,12 +14,11 @@
     {                                                                                              \
         JS_STR("name", &(f)->name, JF_REQUIRED, 1, 200),                                           \
             JS_STR("kind", &(f)->kind, JF_REQUIRED, 1, 50),                                        \
-            JS_TXT("description", &(f)->description, JF_NULLABLE, 2000),                          \
+            JS_TXT("description", &(f)->description, JF_NULLABLE, 2000),                           \
             JS_URLF("website", &(f)->website, JF_NULLABLE),                                        \
             JS_EMAILF("email", &(f)->email, JF_NULLABLE),                                          \
-            JS_PHONEF("phone", &(f)->phone, JF_NULLABLE),                                          \
-            JS_BOOLEAN("active", &(f)->active, 0), JS_RO("id"), JS_RO("created_at"),               \
-            JS_RO("updated_at"), JS_SPEC_END                                                       \
+            JS_PHONEF("phone", &(f)->phone, JF_NULLABLE), JS_BOOLEAN("active", &(f)->active, 0),   \
+            JS_RO("id"), JS_RO("created_at"), JS_RO("updated_at"), JS_SPEC_END                     \
     }
 
 static const char *const list_params[] = {"limit", "cursor", "active", NULL};

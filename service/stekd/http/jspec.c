@@ -107,8 +107,7 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
         jspec_error(errors, field, msg);
         return false;
     }
-    if (f->kind == JS_STRING && len > 0 &&
-        (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
+    if (f->kind == JS_STRING && len > 0 && (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
         jspec_error(errors, field, "must not start or end with a space");
         return false;
     }

@@ -103,7 +103,8 @@ req_json_body(struct request *r, bool merge_patch)
         return false;
     }
     /* Never JSON_DISABLE_EOF_CHECK: trailing garbage is malformed input. */
-    r->json = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    r->json = json_loadb(r->body ? r->body : "", r->body_len,
+                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (r->json == NULL) {
         reply_problem(r, ERR_BAD_JSON, NULL, "%s at line %d, column %d", jerr.text, jerr.line,
                       jerr.column);

@@ -75,8 +75,8 @@ match(const char *pattern, char *const *segs, int nsegs, const char **params, in
 }
 
 enum route_match
-router_find(enum http_method method, char *path_copy, const struct route **out,
-            const char **params, int *nparams, char *allow, size_t allow_len)
+router_find(enum http_method method, char *path_copy, const struct route **out, const char **params,
+            int *nparams, char *allow, size_t allow_len)
 {
     char *segs[16];
     int nsegs = 0;

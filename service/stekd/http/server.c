@@ -230,9 +230,9 @@ queue_reply(struct server *s, struct request *r)
 
     if (r->reply.status == 0)
         reply_problem(r, ERR_INTERNAL, NULL, "no reply was produced");
-    resp = MHD_create_response_from_buffer(
-        r->reply.len, r->reply.body,
-        r->reply.body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+    resp = MHD_create_response_from_buffer(r->reply.len, r->reply.body,
+                                           r->reply.body_static ? MHD_RESPMEM_PERSISTENT
+                                                                : MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
         return MHD_NO;
     if (!r->reply.body_static)

@@ -1,0 +1,256 @@
+"""Fixtures shared by the database and HTTP tiers.
+
+The suite runs the real binaries (built with ASan and UBSan) against the
+private PostgreSQL cluster that tests/run.sh starts (STEK_TEST_PG). Every
+response the `api` client receives is checked against openapi/openapi.yaml.
+"""
+import hashlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import jsonschema
+import pytest
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = Path(os.environ.get("STEK_TEST_BUILD", ROOT / "build" / "asan"))
+PG = os.environ.get("STEK_TEST_PG")
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def pytest_configure(config):
+    if not PG:
+        raise pytest.UsageError("STEK_TEST_PG is not set: run the suite with `make test`")
+
+
+def psql(url, sql, *args):
+    """Runs SQL through psql (values passed as psql variables, never pasted)."""
+    cmd = ["psql", url, "-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1"]
+    for i, a in enumerate(args, 1):
+        cmd += ["-v", f"p{i}={a}"]
+    out = subprocess.run(cmd, input=sql, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
+    return out.stdout.strip()
+
+
+def create_database():
+    name = "t_" + uuid.uuid4().hex[:12]
+    psql(PG + "/postgres", f"CREATE DATABASE {name}")
+    return name, f"{PG}/{name}"
+
+
+def drop_database(name):
+    psql(PG + "/postgres", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def migrate(url, *args, dir=None):
+    cmd = [str(BUILD / "stek-migrate")]
+    if dir is not None:
+        cmd += ["--dir", str(dir)]
+    env = dict(os.environ, DATABASE_URL=url)
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=60)
+
+
+@pytest.fixture
+def fresh_db():
+    """An empty database, dropped afterwards."""
+    name, url = create_database()
+    yield url
+    drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def db_url():
+    """The database of the HTTP tier, migrated once."""
+    name, url = create_database()
+    out = migrate(url, "up")
+    assert out.returncode == 0, out.stderr
+    yield url
+    drop_database(name)
+
+
+class Daemon:
+    """A stekd process on a free port, with its stderr in a file."""
+
+    def __init__(self, url, tmp, **env):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tmp) / f"stekd-{self.port}.log"
+        full_env = dict(os.environ, DATABASE_URL=url, STEK_PORT=str(self.port),
+                        STEK_BIND="127.0.0.1", **{k: str(v) for k, v in env.items()})
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([str(BUILD / "stekd")], env=full_env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("stekd exited: " + self.log_path.read_text())
+            try:
+                requests.get(self.base + "/healthz", timeout=1)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("stekd did not start: " + self.log_path.read_text())
+
+    def stop(self, timeout=15):
+        """SIGTERM; returns (exit code, log text)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        return self.proc.returncode, self.log_path.read_text()
+
+
+def assert_clean_exit(code, text):
+    for marker in SANITIZER_MARKERS:
+        assert marker not in text, "sanitizer report:\n" + text[-4000:]
+    assert code == 0, f"stekd exited {code}:\n" + text[-2000:]
+
+
+@pytest.fixture(scope="session")
+def daemon(db_url, tmp_path_factory):
+    d = Daemon(db_url, tmp_path_factory.mktemp("daemon"))
+    yield d
+    # Part of every run: the daemon stops cleanly, without leaks or UB reports.
+    assert_clean_exit(*d.stop())
+
+
+def cli(url, *args):
+    env = dict(os.environ, DATABASE_URL=url)
+    return subprocess.run([str(BUILD / "stekd"), *args], capture_output=True, text=True, env=env,
+                          timeout=60)
+
+
+@pytest.fixture(scope="session")
+def admin_token(db_url):
+    out = cli(db_url, "create-admin-key", "test admin")
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+# ---- OpenAPI conformance ----
+
+class Spec:
+    def __init__(self):
+        self.doc = yaml.safe_load((ROOT / "openapi" / "openapi.yaml").read_text())
+        self.paths = []
+        for tmpl in self.doc["paths"]:
+            rx = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(tmpl)) + "$"
+            self.paths.append((re.compile(rx), tmpl))
+        self.resolver = jsonschema.RefResolver("", self.doc)
+
+    def resolve(self, obj):
+        while isinstance(obj, dict) and "$ref" in obj:
+            obj = self.resolver.resolve(obj["$ref"])[1]
+        return obj
+
+    def validate_schema(self, schema, value, what):
+        validator = jsonschema.Draft202012Validator(schema, resolver=self.resolver)
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.path))
+        assert not errors, f"{what}: " + "; ".join(
+            f"{list(e.path)}: {e.message}" for e in errors[:5])
+
+    def check(self, method, url_path, resp):
+        """Asserts that resp is what openapi.yaml promises for method and path."""
+        method = method.lower()
+        assert resp.headers.get("X-Request-Id"), "every response carries X-Request-Id"
+        tmpl = next((t for rx, t in self.paths if rx.match(url_path)), None)
+        problem = {"$ref": "#/components/schemas/Problem"}
+        if method == "options":
+            assert resp.status_code in (204, 404)
+            return
+        if tmpl is None or resp.status_code in (405, 414, 413) and (
+                tmpl is None or method not in self.doc["paths"][tmpl]):
+            # Unknown paths and methods: the generic problem shape.
+            if resp.status_code >= 400:
+                assert resp.headers["Content-Type"].startswith("application/problem+json")
+                self.validate_schema(problem, resp.json(), f"{method} {url_path}")
+            return
+        op = self.doc["paths"][tmpl].get("get" if method == "head" else method)
+        assert op is not None, f"{method} {tmpl} is not in openapi.yaml"
+        entry = op["responses"].get(str(resp.status_code))
+        assert entry is not None, f"{resp.status_code} is not documented for {method} {tmpl}"
+        entry = self.resolve(entry)
+        content = entry.get("content")
+        if method == "head" or not content:
+            if method != "head":
+                assert resp.content == b"", f"{method} {tmpl} {resp.status_code} has a body"
+            return
+        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        assert ctype in content, f"{ctype} is not documented for {method} {tmpl}"
+        self.validate_schema(content[ctype]["schema"], resp.json(),
+                             f"{method} {tmpl} {resp.status_code}")
+
+
+@pytest.fixture(scope="session")
+def spec():
+    return Spec()
+
+
+class Api:
+    """requests with the daemon's base URL; checks every response against the spec."""
+
+    def __init__(self, base, spec, token=None):
+        self.base, self.spec, self.token = base, spec, token
+        self.session = requests.Session()
+
+    def as_key(self, token):
+        return Api(self.base, self.spec, token)
+
+    def request(self, method, path, token=..., **kw):
+        headers = dict(kw.pop("headers", {}) or {})
+        tok = self.token if token is ... else token
+        if tok:
+            headers.setdefault("Authorization", f"Bearer {tok}")
+        resp = self.session.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        self.spec.check(method, path.split("?")[0], resp)
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.request("POST", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.request("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(daemon, spec):
+    return Api(daemon.base, spec)
+
+
+@pytest.fixture
+def admin(api, admin_token):
+    return api.as_key(admin_token)
+
+
+def sha256_hex(s):
+    return hashlib.sha256(s.encode()).hexdigest()
+
+
+def unique(name):
+    return f"{name} {uuid.uuid4().hex[:8]}"
