@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "stek/log.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,13 @@ static const struct {
 #undef S
 };
 
+/*
+ * Successful connects so far, across all workers: a worker waiting out its
+ * back-off retries at once when another one got through, so the whole pool
+ * recovers together when the database comes back.
+ */
+static atomic_uint connects_ok;
+
 struct db_conn {
     char *url;
     const char *app;
@@ -24,6 +32,7 @@ struct db_conn {
     bool lost;  /* the last failure was the connection */
     bool in_tx;
     struct timespec next_attempt;
+    unsigned connects_seen; /* connects_ok when this connection last failed */
     char sqlstate[6];
     char constraint[64];
     char error[256];
@@ -158,17 +167,20 @@ db_conn_ensure(struct db_conn *c)
     drop(c);
     clock_gettime(CLOCK_MONOTONIC, &now);
     /* While the database is down, fail fast instead of waiting for a timeout per request. */
-    if (now.tv_sec < c->next_attempt.tv_sec ||
-        (now.tv_sec == c->next_attempt.tv_sec && now.tv_nsec < c->next_attempt.tv_nsec)) {
+    if (atomic_load(&connects_ok) == c->connects_seen &&
+        (now.tv_sec < c->next_attempt.tv_sec ||
+         (now.tv_sec == c->next_attempt.tv_sec && now.tv_nsec < c->next_attempt.tv_nsec))) {
         c->lost = true;
         return false;
     }
     if (!connect_now(c)) {
         clock_gettime(CLOCK_MONOTONIC, &c->next_attempt);
         c->next_attempt.tv_sec += 1;
+        c->connects_seen = atomic_load(&connects_ok);
         c->lost = true;
         return false;
     }
+    atomic_fetch_add(&connects_ok, 1);
     c->lost = false;
     return true;
 }

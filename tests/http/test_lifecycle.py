@@ -1,0 +1,85 @@
+"""Daemon lifecycle: graceful shutdown with work in flight, database loss and recovery."""
+import subprocess
+import threading
+import time
+
+import requests
+
+from conftest import Daemon, assert_clean_exit, cli, migrate, psql
+
+
+def test_sigterm_finishes_in_flight_requests(db_url, admin, admin_token, tmp_path):
+    pid = admin.post("/v1/partners", json={"name": "Slow write partner", "kind": "k"}).json()["id"]
+    d = Daemon(db_url, tmp_path, STEK_DB_CONNECTIONS=2)
+    # Another session holds the row, so the PATCH below waits inside the daemon.
+    locker = subprocess.Popen(
+        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={pid}"],
+        stdin=subprocess.PIPE, text=True)
+    locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
+                       " SELECT pg_sleep(1.5); COMMIT;\n")
+    locker.stdin.close()
+    time.sleep(0.3)
+    result = {}
+
+    def patch():
+        result["r"] = requests.patch(f"{d.base}/v1/partners/{pid}", json={"kind": "after"},
+                                     headers={"Authorization": "Bearer " + admin_token},
+                                     timeout=20)
+
+    t = threading.Thread(target=patch)
+    t.start()
+    time.sleep(0.3)
+    started = time.time()
+    d.proc.send_signal(15)
+    time.sleep(0.2)
+    try:
+        requests.get(d.base + "/healthz", timeout=2)
+        refused = False
+    except requests.ConnectionError:
+        refused = True
+    t.join(20)
+    locker.wait(10)
+    code, log = d.stop()
+    assert refused, "no new connections after SIGTERM"
+    assert result["r"].status_code == 200 and result["r"].json()["kind"] == "after"
+    assert time.time() - started < 10
+    assert_clean_exit(code, log)
+    assert '"msg":"stopped"' in log
+
+
+def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tmp_path):
+    assert migrate(fresh_db, "up").returncode == 0
+    dbname = fresh_db.rsplit("/", 1)[1]
+    token = cli(fresh_db, "create-admin-key", "t").stdout.strip()
+    d = Daemon(fresh_db, tmp_path, STEK_DB_CONNECTIONS=2)
+    auth = {"Authorization": "Bearer " + token}
+    admin_url = fresh_db.rsplit("/", 1)[0] + "/postgres"
+    try:
+        assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200
+        psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
+        psql(admin_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = :'p1'", dbname)
+        for path in ("/v1/partners", "/v1/keys", "/readyz"):
+            t0 = time.time()
+            r = requests.get(d.base + path, headers=auth, timeout=10)
+            assert r.status_code == 503, (path, r.text)
+            assert time.time() - t0 < 3
+            assert int(r.headers["Retry-After"]) > 0
+            assert r.json()["type"] == "urn:stek:problem:database-unavailable"
+            spec.check("GET", path, r)
+        assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
+        psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+        deadline, status = time.time() + 5, 0
+        while time.time() < deadline and status != 200:
+            status = requests.get(d.base + "/v1/keys", headers=auth, timeout=5).status_code
+            time.sleep(0.1)
+        assert status == 200, "served again within 5 s, without a restart"
+        # Every worker has its statements prepared again.
+        for _ in range(10):
+            assert requests.post(d.base + "/v1/partners", headers=auth, timeout=5,
+                                 json={"name": f"back {time.time()}", "kind": "k"}
+                                 ).status_code == 201
+    finally:
+        psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
+        code, log = d.stop()
+    assert_clean_exit(code, log)
