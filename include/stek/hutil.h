@@ -17,6 +17,12 @@ void reply_page(struct request *r, struct db_page *page);
  */
 bool req_cursor(struct request *r, const char *cursor, char a[32], char b[48]);
 
+/*
+ * The path parameter {id} of r when it is a UUID; otherwise replies 404
+ * ("no <what> with this id") and returns NULL.
+ */
+const char *req_id(struct request *r, const char *what);
+
 /* Replies 400 naming the query parameter. */
 void reply_bad_param(struct request *r, const char *name, const char *message);
 

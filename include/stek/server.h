@@ -38,4 +38,10 @@ struct request;
  */
 bool auth_check(struct request *r, int need);
 
+/*
+ * The checks of auth_check that need no database: a missing, non-Bearer or
+ * malformed token is refused on the I/O thread, so it never takes a worker.
+ */
+bool auth_precheck(struct request *r);
+
 #endif

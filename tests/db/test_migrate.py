@@ -159,3 +159,16 @@ def test_schema_constraints_hold_without_the_daemon(fresh_db):
     psql(fresh_db, "INSERT INTO partners (name, kind) VALUES ('SAAMO', 'welfare')")
     with pytest.raises(RuntimeError, match="partners_name_key"):
         psql(fresh_db, "INSERT INTO partners (name, kind) VALUES ('saamo', 'welfare')")
+
+
+def test_help_version_and_bad_configuration(db_url):
+    for prog in ("stekd", "stek-migrate"):
+        out = subprocess.run([str(BUILD / prog), "--version"], capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.startswith(prog + " ")
+        out = subprocess.run([str(BUILD / prog), "--help"], capture_output=True, text=True)
+        assert out.returncode == 0 and "usage:" in out.stdout
+    out = subprocess.run([str(BUILD / "stekd")], capture_output=True, text=True,
+                         env=dict(os.environ, DATABASE_URL=db_url, STEK_PORT="99999"))
+    assert out.returncode == 2 and "STEK_PORT must be a whole number" in out.stderr
+    out = subprocess.run([str(BUILD / "stekd"), "serve-please"], capture_output=True, text=True)
+    assert out.returncode == 2 and "unknown argument" in out.stderr

@@ -68,6 +68,9 @@ def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tm
             assert r.json()["type"] == "urn:stek:problem:database-unavailable"
             spec.check("GET", path, r)
         assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
+        # A malformed key is refused without the database (it never takes a worker).
+        r = requests.get(d.base + "/v1/keys", headers={"Authorization": "Bearer nope"}, timeout=5)
+        assert r.status_code == 401
         psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
         deadline, status = time.time() + 5, 0
         while time.time() < deadline and status != 200:

@@ -14,16 +14,6 @@ enum db_qs
 db_list_audit(struct db_conn *c, const char *before_seq, const char *entity, const char *entity_id,
               const char *key_id, int limit, struct db_page *page)
 {
-    char lim[16];
-    enum db_qs qs;
-    PGresult *res;
-
-    snprintf(lim, sizeof(lim), "%d", limit + 1);
-    const char *params[] = {before_seq, entity, entity_id, key_id, lim};
-    res = db_exec(c, STMT_list_audit, params, &qs);
-    if (res == NULL)
-        return qs;
-    qs = db_page_from(res, limit, page);
-    PQclear(res);
-    return qs;
+    const char *params[] = {before_seq, entity, entity_id, key_id, NULL};
+    return db_query_page(c, STMT_list_audit, params, 4, limit, page);
 }

@@ -336,3 +336,36 @@ db_doc_from(PGresult *res, struct db_doc *out)
     snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 2));
     return (enum db_qs)1;
 }
+
+enum db_qs
+db_query_doc(struct db_conn *c, enum db_stmt s, const char *const *params, struct db_doc *out)
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, s, params, &qs);
+
+    memset(out, 0, sizeof(*out));
+    if (res == NULL)
+        return qs;
+    qs = db_doc_from(res, out);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_query_page(struct db_conn *c, enum db_stmt s, const char **params, int limit_param, int limit,
+              struct db_page *page)
+{
+    char lim[16];
+    enum db_qs qs;
+    PGresult *res;
+
+    memset(page, 0, sizeof(*page));
+    snprintf(lim, sizeof(lim), "%d", limit + 1);
+    params[limit_param] = lim;
+    res = db_exec(c, s, params, &qs);
+    if (res == NULL)
+        return qs;
+    qs = db_page_from(res, limit, page);
+    PQclear(res);
+    return qs;
+}

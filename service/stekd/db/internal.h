@@ -32,4 +32,15 @@ enum db_qs db_page_from(PGresult *res, int limit, struct db_page *page);
 /* Reads (doc, version, id) from row 0. */
 enum db_qs db_doc_from(PGresult *res, struct db_doc *out);
 
+/* Runs s and reads one (doc, version, id) row into out: 1, DB_NO_ROWS or an error. */
+enum db_qs db_query_doc(struct db_conn *c, enum db_stmt s, const char *const *params,
+                        struct db_doc *out);
+
+/*
+ * Runs a list statement whose last parameter is the row limit: writes
+ * limit + 1 into limit_param (the caller's slot in params) and reads a page.
+ */
+enum db_qs db_query_page(struct db_conn *c, enum db_stmt s, const char **params, int limit_param,
+                         int limit, struct db_page *page);
+
 #endif

@@ -27,46 +27,22 @@ db_insert_key(struct db_conn *c, const char *name, const char *role, const char 
               const char *prefix, const char *token_hash, struct db_doc *out)
 {
     const char *params[] = {name, role, partner_id, prefix, token_hash};
-    enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_insert_key, params, &qs);
-
-    if (res == NULL)
-        return qs;
-    qs = db_doc_from(res, out);
-    PQclear(res);
-    return qs;
+    return db_query_doc(c, STMT_insert_key, params, out);
 }
 
 enum db_qs
 db_list_keys(struct db_conn *c, const char *after_a, const char *after_b, int limit,
              struct db_page *page)
 {
-    char lim[16];
-    enum db_qs qs;
-    PGresult *res;
-
-    snprintf(lim, sizeof(lim), "%d", limit + 1);
-    const char *params[] = {after_a, after_b, lim};
-    res = db_exec(c, STMT_list_keys, params, &qs);
-    if (res == NULL)
-        return qs;
-    qs = db_page_from(res, limit, page);
-    PQclear(res);
-    return qs;
+    const char *params[] = {after_a, after_b, NULL};
+    return db_query_page(c, STMT_list_keys, params, 2, limit, page);
 }
 
 enum db_qs
 db_get_key(struct db_conn *c, const char *id, struct db_doc *out)
 {
     const char *params[] = {id};
-    enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_get_key, params, &qs);
-
-    if (res == NULL)
-        return qs;
-    qs = db_doc_from(res, out);
-    PQclear(res);
-    return qs;
+    return db_query_doc(c, STMT_get_key, params, out);
 }
 
 enum db_qs

@@ -15,6 +15,15 @@ reply_db_error(struct request *r)
                       r->request_id);
 }
 
+const char *
+req_id(struct request *r, const char *what)
+{
+    if (r->nparams > 0 && is_uuid(r->params[0]))
+        return r->params[0];
+    reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+    return NULL;
+}
+
 void
 reply_bad_param(struct request *r, const char *name, const char *message)
 {

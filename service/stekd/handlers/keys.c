@@ -104,14 +104,13 @@ h_keys_list(struct request *r)
 void
 h_keys_get(struct request *r)
 {
+    const char *id = req_id(r, "key");
     struct db_doc d;
     enum db_qs qs;
 
-    if (!is_uuid(r->params[0])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
+    if (id == NULL)
         return;
-    }
-    qs = db_get_key(r->db, r->params[0], &d);
+    qs = db_get_key(r->db, id, &d);
     if (qs < 0) {
         reply_db_error(r);
         return;
@@ -149,10 +148,8 @@ revoke_tx(struct request *r, void *cls)
 void
 h_keys_delete(struct request *r)
 {
-    if (!is_uuid(r->params[0])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
-        return;
-    }
-    if (run_tx(r, revoke_tx, (void *)(uintptr_t)r->params[0]))
+    const char *id = req_id(r, "key");
+
+    if (id != NULL && run_tx(r, revoke_tx, (void *)(uintptr_t)id))
         reply_empty(r, 204);
 }

@@ -100,15 +100,14 @@ h_partners_create(struct request *r)
 void
 h_partners_get(struct request *r)
 {
+    const char *id = req_id(r, "partner");
     struct db_doc d;
     enum db_qs qs;
     char etag[64];
 
-    if (!is_uuid(r->params[0])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+    if (id == NULL)
         return;
-    }
-    qs = db_get_partner(r->db, r->params[0], false, &d);
+    qs = db_get_partner(r->db, id, false, &d);
     if (qs < 0) {
         reply_db_error(r);
         return;
@@ -128,6 +127,30 @@ h_partners_get(struct request *r)
     reply_header(r, "Cache-Control", "no-cache");
 }
 
+/*
+ * Locks the partner for a write and checks If-Match against it. On TX_COMMIT,
+ * cur holds the current document (the caller clears it).
+ */
+static enum tx_result
+lock_partner(struct request *r, const char *id, struct db_doc *cur)
+{
+    char etag[64];
+    enum db_qs qs = db_get_partner(r->db, id, true, cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    if (!req_if_match(r, etag)) {
+        db_doc_clear(cur);
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
 struct patch_ctx {
     const char *id;
     const json_t *patch;
@@ -142,24 +165,13 @@ patch_tx(struct request *r, void *cls)
     struct db_doc cur;
     struct partner_fields f = {.active = true};
     struct jspec spec[] = PARTNER_SPEC(&f);
-    char etag[64];
-    enum db_qs qs;
+    enum tx_result res;
 
     db_doc_clear(&c->out);
     json_decref(c->merged);
     c->merged = NULL;
-    qs = db_get_partner(r->db, c->id, true, &cur);
-    if (qs < 0)
-        return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return TX_REPLIED;
-    }
-    make_etag(etag, sizeof(etag), cur.id, cur.version);
-    if (!req_if_match(r, etag)) {
-        db_doc_clear(&cur);
-        return TX_REPLIED;
-    }
+    if ((res = lock_partner(r, c->id, &cur)) != TX_COMMIT)
+        return res;
     /* Patch the writable part only: read-only fields sent by the client stay visible to jspec. */
     json_object_del(cur.doc, "id");
     json_object_del(cur.doc, "created_at");
@@ -178,13 +190,9 @@ patch_tx(struct request *r, void *cls)
 void
 h_partners_patch(struct request *r)
 {
-    struct patch_ctx c = {.id = r->params[0]};
+    struct patch_ctx c = {.id = req_id(r, "partner")};
 
-    if (!is_uuid(c.id)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return;
-    }
-    if (!req_json_body(r, true))
+    if (c.id == NULL || !req_json_body(r, true))
         return;
     c.patch = r->json;
     if (run_tx(r, patch_tx, &c))
@@ -198,19 +206,11 @@ delete_tx(struct request *r, void *cls)
 {
     const char *id = cls;
     struct db_doc cur;
-    char etag[64];
-    enum db_qs qs = db_get_partner(r->db, id, true, &cur);
+    enum tx_result res = lock_partner(r, id, &cur);
 
-    if (qs < 0)
-        return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return TX_REPLIED;
-    }
-    make_etag(etag, sizeof(etag), cur.id, cur.version);
+    if (res != TX_COMMIT)
+        return res;
     db_doc_clear(&cur);
-    if (!req_if_match(r, etag))
-        return TX_REPLIED;
     if (db_delete_partner(r->db, id) < 0) {
         if (strcmp(db_sqlstate(r->db), "23503") == 0) {
             reply_problem(r, ERR_CONFLICT, NULL,
@@ -228,10 +228,8 @@ delete_tx(struct request *r, void *cls)
 void
 h_partners_delete(struct request *r)
 {
-    if (!is_uuid(r->params[0])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return;
-    }
-    if (run_tx(r, delete_tx, (void *)(uintptr_t)r->params[0]))
+    const char *id = req_id(r, "partner");
+
+    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
         reply_empty(r, 204);
 }

@@ -8,31 +8,48 @@
 #include <string.h>
 #include <strings.h>
 
-bool
-auth_check(struct request *r, int need)
+/* The token of an Authorization header, or NULL after replying 401. */
+static const char *
+bearer_token(struct request *r)
 {
     const char *h = r->h_authorization;
-    char hash[STEK_SHA256_HEX_LEN + 1];
-    struct key_auth k;
-    enum db_qs qs;
 
     if (h == NULL) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL,
                       "send an API key as 'Authorization: Bearer <token>'");
-        return false;
+        return NULL;
     }
     if (strncasecmp(h, "Bearer ", 7) != 0) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL, "the Authorization scheme must be Bearer");
-        return false;
+        return NULL;
     }
     h += 7;
     while (*h == ' ')
         h++;
     if (!token_well_formed(h)) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL, "the API key is malformed");
-        return false;
+        return NULL;
     }
-    stek_sha256_hex(h, strlen(h), hash);
+    return h;
+}
+
+bool
+auth_precheck(struct request *r)
+{
+    return bearer_token(r) != NULL;
+}
+
+bool
+auth_check(struct request *r, int need)
+{
+    const char *token = bearer_token(r);
+    char hash[STEK_SHA256_HEX_LEN + 1];
+    struct key_auth k;
+    enum db_qs qs;
+
+    if (token == NULL)
+        return false;
+    stek_sha256_hex(token, strlen(token), hash);
     qs = db_auth_key(r->db, hash, &k);
     if (qs < 0) {
         reply_db_error(r);

@@ -270,6 +270,8 @@ dispatch(struct server *s, struct request *r)
         r->route->handler(r);
         return;
     }
+    if (r->route->role != ROLE_NONE && !auth_precheck(r))
+        return;
     pthread_mutex_lock(&s->mu);
     if (s->qlen == s->qcap || s->stop_workers) {
         pthread_mutex_unlock(&s->mu);
