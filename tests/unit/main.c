@@ -12,17 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
+int passed, failed;
 
 /* Handlers are linked in but never called here. */
 
@@ -272,7 +264,7 @@ test_token(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     json_object_seed(1);
@@ -282,6 +274,7 @@ main(void)
     test_router();
     test_routes_match_openapi();
     test_token();
+    test_rrule(argc > 1 ? argv[1] : "tests/unit/rrule_vectors.txt");
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

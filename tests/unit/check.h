@@ -1,0 +1,21 @@
+/* The unit tests' one assertion macro and counters (defined in main.c). */
+#ifndef STEK_TEST_CHECK_H
+#define STEK_TEST_CHECK_H
+
+#include <stdio.h>
+
+extern int passed, failed;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            passed++;                                                                              \
+        } else {                                                                                   \
+            failed++;                                                                              \
+            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
+        }                                                                                          \
+    } while (0)
+
+void test_rrule(const char *vectors);
+
+#endif
