@@ -97,6 +97,68 @@ enum db_qs db_update_partner(struct db_conn *c, const char *id, const struct par
                              struct db_doc *out);
 enum db_qs db_delete_partner(struct db_conn *c, const char *id);
 
+/* ---- sites (sites.c) ---- */
+
+/* Text values as the statements take them; NULL is SQL NULL. */
+struct site_fields {
+    const char *name, *kind, *model, *description, *street, *postal_code, *municipality, *country;
+    const char *lat, *lon; /* decimal text, both NULL or both set */
+    const char *timezone, *email, *phone, *accessibility, *coordinator_partner_id;
+    bool active;
+};
+
+struct site_filter {
+    const char *municipality, *postal_code, *model, *active, *q;
+    const char *near_lat, *near_lon, *radius_km; /* all NULL, or all set */
+};
+
+enum db_qs db_list_sites(struct db_conn *c, const char *after_a, const char *after_b,
+                         const struct site_filter *f, int limit, struct db_page *page);
+enum db_qs db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *out);
+enum db_qs db_insert_site(struct db_conn *c, const struct site_fields *f, struct db_doc *out);
+enum db_qs db_update_site(struct db_conn *c, const char *id, const struct site_fields *f,
+                          struct db_doc *out);
+enum db_qs db_delete_site(struct db_conn *c, const char *id);
+
+/* ---- offers (offers.c) ---- */
+
+struct offer_fields {
+    const char *title, *description, *site_id, *partner_id;
+    const char *functions, *categories; /* PostgreSQL array literals such as {meeting,learning} */
+    const char *audience, *price_note, *registration, *email, *phone;
+    bool free, active;
+};
+
+struct schedule_fields {
+    const char *site_id, *dtstart, *until, *rrule, *start_time, *end_time;
+};
+
+struct offer_filter {
+    const char *site, *partner, *municipality, *function, *category, *free, *active, *q;
+};
+
+enum db_qs db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
+                          const struct offer_filter *f, int limit, struct db_page *page);
+enum db_qs db_get_offer(struct db_conn *c, const char *id, bool for_update, struct db_doc *out);
+/* Writes the new id (37 bytes) on success. */
+enum db_qs db_insert_offer(struct db_conn *c, const struct offer_fields *f, char *id_out);
+enum db_qs db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f);
+/* Replaces every schedule of the offer by s[0..n). */
+enum db_qs db_replace_schedules(struct db_conn *c, const char *offer_id,
+                                const struct schedule_fields *s, int n);
+enum db_qs db_delete_offer(struct db_conn *c, const char *id);
+
+struct exception_fields {
+    const char *date, *status, *start_time, *end_time, *site_id, *note;
+};
+
+enum db_qs db_list_exceptions(struct db_conn *c, const char *offer_id, const char *after_day,
+                              int limit, struct db_page *page);
+/* out->version is 1 when the exception is new, 0 when it replaced one. */
+enum db_qs db_upsert_exception(struct db_conn *c, const char *offer_id,
+                               const struct exception_fields *f, struct db_doc *out);
+enum db_qs db_delete_exception(struct db_conn *c, const char *offer_id, const char *date);
+
 /* ---- keys (keys.c) ---- */
 
 struct key_auth {

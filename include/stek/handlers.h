@@ -16,6 +16,23 @@ void h_partners_get(struct request *r);
 void h_partners_patch(struct request *r);
 void h_partners_delete(struct request *r);
 
+/* sites.c */
+void h_sites_list(struct request *r);
+void h_sites_create(struct request *r);
+void h_sites_get(struct request *r);
+void h_sites_patch(struct request *r);
+void h_sites_delete(struct request *r);
+
+/* offers.c */
+void h_offers_list(struct request *r);
+void h_offers_create(struct request *r);
+void h_offers_get(struct request *r);
+void h_offers_patch(struct request *r);
+void h_offers_delete(struct request *r);
+void h_exceptions_list(struct request *r);
+void h_exceptions_create(struct request *r);
+void h_exceptions_delete(struct request *r);
+
 /* keys.c */
 void h_keys_list(struct request *r);
 void h_keys_create(struct request *r);

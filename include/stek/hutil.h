@@ -23,6 +23,16 @@ bool req_cursor(struct request *r, const char *cursor, char a[32], char b[48]);
  */
 const char *req_id(struct request *r, const char *what);
 
+/*
+ * Parses ?near=lat,lon and ?radius_km= (1 to 500, default 10) into decimal
+ * text (each buffer 32 bytes); all stay "" when near is absent. Replies 400
+ * and returns false when either is invalid or radius_km comes without near.
+ */
+bool req_near(struct request *r, char lat[32], char lon[32], char radius[32]);
+
+/* Parses a true/false query parameter into "t"/"f" or NULL; replies 400 on other values. */
+bool req_bool(struct request *r, const char *name, const char **out);
+
 /* Replies 400 naming the query parameter. */
 void reply_bad_param(struct request *r, const char *name, const char *message);
 

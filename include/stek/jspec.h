@@ -26,8 +26,14 @@ enum jspec_kind {
     JS_URL, /* http:// or https:// */
     JS_PHONE,
     JS_ENUM,
-    JS_OBJECT,   /* nested object described by sub */
+    JS_NUMBER,  /* a JSON number between min and max; out is double * */
+    JS_DATE,    /* "YYYY-MM-DD" */
+    JS_TIME,    /* "HH:MM" */
+    JS_STRINGS, /* array of unique strings (min..max items); choices or slug items; out json_t ** */
+    JS_ARRAY,   /* array of objects (at most max); the caller checks each item; out json_t ** */
+    JS_OBJECT,  /* nested object described by sub */
     JS_READONLY, /* present in representations, refused in requests */
+    JS_IGNORED,  /* accepted and ignored (a server-set value a client may send back) */
 };
 
 enum jspec_flags {
@@ -56,6 +62,13 @@ struct jspec {
 #define JS_URLF(n, o, f)        {(n), JS_URL, (f), 1, 2048, NULL, NULL, (o), NULL}
 #define JS_PHONEF(n, o, f)      {(n), JS_PHONE, (f), 6, 32, NULL, NULL, (o), NULL}
 #define JS_ENUMF(n, o, f, c)    {(n), JS_ENUM, (f), 0, 0, (c), NULL, (o), NULL}
+#define JS_NUM(n, o, f, lo, hi) {(n), JS_NUMBER, (f), (lo), (hi), NULL, NULL, (o), NULL}
+#define JS_DATEF(n, o, f)       {(n), JS_DATE, (f), 0, 0, NULL, NULL, (o), NULL}
+#define JS_TIMEF(n, o, f)       {(n), JS_TIME, (f), 0, 0, NULL, NULL, (o), NULL}
+#define JS_LIST(n, o, f, lo, hi, c) {(n), JS_STRINGS, (f), (lo), (hi), (c), NULL, (o), NULL}
+#define JS_ARR(n, o, f, hi)     {(n), JS_ARRAY, (f), 0, (hi), NULL, NULL, (o), NULL}
+#define JS_OBJ(n, o, f, s)      {(n), JS_OBJECT, (f), 0, 0, NULL, (s), (o), NULL}
+#define JS_IGNORE(n)            {(n), JS_IGNORED, 0, 0, 0, NULL, NULL, NULL, NULL}
 #define JS_RO(n)                {(n), JS_READONLY, 0, 0, 0, NULL, NULL, NULL, NULL}
 #define JS_SPEC_END             {NULL, JS_END, 0, 0, 0, NULL, NULL, NULL, NULL}
 /* clang-format on */

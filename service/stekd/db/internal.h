@@ -6,6 +6,8 @@
 
 #include <libpq-fe.h>
 
+#define UUID_LEN_TEXT 37
+
 enum db_stmt {
 #define S(name, nparams, sql) STMT_##name,
 #include "statements.def"

@@ -3,6 +3,7 @@
 #include "stek/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void
@@ -115,4 +116,70 @@ reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *loca
         snprintf(loc, sizeof(loc), "%s/%s", location_base, d->id);
         reply_header(r, "Location", loc);
     }
+}
+
+static bool
+parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    if (*s == '\0' || strlen(s) > 24)
+        return false;
+    *out = strtod(s, &end);
+    return *end == '\0' && *out >= lo && *out <= hi && *out == *out;
+}
+
+bool
+req_near(struct request *r, char lat[32], char lon[32], char radius[32])
+{
+    const char *near = req_query(r, "near"), *rad = req_query(r, "radius_km");
+    double la, lo, km = 10;
+    char buf[64];
+    char *comma;
+
+    lat[0] = lon[0] = radius[0] = '\0';
+    if (near == NULL) {
+        if (rad != NULL) {
+            reply_bad_param(r, "radius_km", "needs near=lat,lon");
+            return false;
+        }
+        return true;
+    }
+    snprintf(buf, sizeof(buf), "%s", near);
+    comma = strchr(buf, ',');
+    if (strlen(near) >= sizeof(buf) || comma == NULL) {
+        reply_bad_param(r, "near", "must be lat,lon such as 51.3731,4.4625");
+        return false;
+    }
+    *comma = '\0';
+    if (!parse_double(buf, -90, 90, &la) || !parse_double(comma + 1, -180, 180, &lo)) {
+        reply_bad_param(r, "near", "must be lat,lon with lat -90..90 and lon -180..180");
+        return false;
+    }
+    if (rad != NULL && !parse_double(rad, 0.1, 500, &km)) {
+        reply_bad_param(r, "radius_km", "must be a number from 0.1 to 500");
+        return false;
+    }
+    snprintf(lat, 32, "%.7f", la);
+    snprintf(lon, 32, "%.7f", lo);
+    snprintf(radius, 32, "%.3f", km);
+    return true;
+}
+
+bool
+req_bool(struct request *r, const char *name, const char **out)
+{
+    const char *v = req_query(r, name);
+
+    *out = NULL;
+    if (v == NULL)
+        return true;
+    if (strcmp(v, "true") == 0)
+        *out = "t";
+    else if (strcmp(v, "false") == 0)
+        *out = "f";
+    else {
+        reply_bad_param(r, name, "must be true or false");
+        return false;
+    }
+    return true;
 }

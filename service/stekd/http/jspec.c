@@ -1,4 +1,5 @@
 #include "stek/jspec.h"
+#include "stek/rrule.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,65 @@ valid_phone(const char *s)
 
 static bool check_value(const json_t *v, const struct jspec *f, const char *field, json_t *errors);
 
+/* A slug: lower-case ascii letters, digits, '_' and '-', 1 to 40 characters. */
+static bool
+valid_slug(const char *s)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= 40 && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+static bool
+check_strings(const json_t *v, const struct jspec *f, const char *field, json_t *errors)
+{
+    char msg[160];
+    size_t i, j;
+    json_t *item;
+
+    if (!json_is_array(v) || json_array_size(v) < (size_t)f->min ||
+        json_array_size(v) > (size_t)f->max) {
+        snprintf(msg, sizeof(msg), "must be a list of %lld to %lld values", f->min, f->max);
+        jspec_error(errors, field, msg);
+        return false;
+    }
+    json_array_foreach(v, i, item)
+    {
+        const char *s = json_string_value(item);
+        bool ok = s != NULL && strlen(s) == json_string_length(item);
+        if (ok && f->choices != NULL) {
+            ok = false;
+            for (const char *const *c = f->choices; *c != NULL && !ok; c++)
+                ok = strcmp(*c, s) == 0;
+        } else if (ok) {
+            ok = valid_slug(s);
+        }
+        if (!ok) {
+            size_t used = 0;
+            char ifield[200];
+            snprintf(ifield, sizeof(ifield), "%s[%zu]", field, i);
+            if (f->choices == NULL) {
+                snprintf(msg, sizeof(msg), "must be lower-case letters, digits, _ or -");
+            } else {
+                for (const char *const *c = f->choices; *c != NULL; c++)
+                    used +=
+                        (size_t)snprintf(msg + used, used < sizeof(msg) ? sizeof(msg) - used : 0,
+                                         "%s%s", c == f->choices ? "must be one of: " : ", ", *c);
+            }
+            jspec_error(errors, ifield, msg);
+            return false;
+        }
+        for (j = 0; j < i; j++) {
+            if (strcmp(json_string_value(json_array_get(v, j)), s) == 0) {
+                jspec_error(errors, field, "must not list a value twice");
+                return false;
+            }
+        }
+    }
+    if (f->out)
+        *(const json_t **)f->out = v;
+    return true;
+}
+
 static bool
 check_string(const json_t *v, const struct jspec *f, const char *field, json_t *errors)
 {
@@ -137,6 +197,22 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
             return false;
         }
         break;
+    case JS_DATE: {
+        int32_t day;
+        if (!date_parse(s, &day)) {
+            jspec_error(errors, field, "must be a date YYYY-MM-DD");
+            return false;
+        }
+        break;
+    }
+    case JS_TIME: {
+        int minutes;
+        if (!time_parse(s, &minutes)) {
+            jspec_error(errors, field, "must be a time of day HH:MM");
+            return false;
+        }
+        break;
+    }
     case JS_ENUM: {
         bool ok = false;
         size_t used = 0;
@@ -182,6 +258,39 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
         if (f->out)
             *(long long *)f->out = json_integer_value(v);
         return true;
+    case JS_NUMBER:
+        if (!json_is_number(v) || json_number_value(v) < (double)f->min ||
+            json_number_value(v) > (double)f->max) {
+            snprintf(msg, sizeof(msg), "must be a number from %lld to %lld", f->min, f->max);
+            jspec_error(errors, field, msg);
+            return false;
+        }
+        if (f->out)
+            *(double *)f->out = json_number_value(v);
+        return true;
+    case JS_STRINGS:
+        return check_strings(v, f, field, errors);
+    case JS_ARRAY: {
+        size_t i;
+        json_t *item;
+        if (!json_is_array(v) || json_array_size(v) > (size_t)f->max) {
+            snprintf(msg, sizeof(msg), "must be a list of at most %lld objects", f->max);
+            jspec_error(errors, field, msg);
+            return false;
+        }
+        json_array_foreach(v, i, item)
+        {
+            if (!json_is_object(item)) {
+                char ifield[200];
+                snprintf(ifield, sizeof(ifield), "%s[%zu]", field, i);
+                jspec_error(errors, ifield, "must be an object");
+                return false;
+            }
+        }
+        if (f->out)
+            *(const json_t **)f->out = v;
+        return true;
+    }
     case JS_OBJECT: {
         char prefix[176];
         if (!json_is_object(v)) {
@@ -215,6 +324,8 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
         v = json_object_get(obj, f->name);
         if (f->present)
             *f->present = v != NULL;
+        if (f->kind == JS_IGNORED)
+            continue;
         if (f->kind == JS_READONLY) {
             if (v != NULL)
                 jspec_error(errors, field, "is read-only and set by the server");
@@ -230,7 +341,7 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
                 jspec_error(errors, field,
                             (f->flags & JF_REQUIRED) ? "is required and cannot be null"
                                                      : "cannot be null");
-            else if (f->out && f->kind != JS_BOOL && f->kind != JS_INT)
+            else if (f->out && f->kind != JS_BOOL && f->kind != JS_INT && f->kind != JS_NUMBER)
                 *(const void **)f->out = NULL;
             continue;
         }

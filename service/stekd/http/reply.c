@@ -66,7 +66,8 @@ reply_empty(struct request *r, unsigned status)
 void
 reply_json_steal(struct request *r, unsigned status, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
+    /* 15 significant digits: coordinates read back as 51.3869, not 51.386899999999997. */
+    char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 
     json_decref(body);
     if (text == NULL)

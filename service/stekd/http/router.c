@@ -15,6 +15,21 @@ const struct route stek_routes[] = {
     {M_PATCH,  "/v1/partners/{id}",    h_partners_patch,   ROLE_ADMIN, ROUTE_DB},
     {M_DELETE, "/v1/partners/{id}",    h_partners_delete,  ROLE_ADMIN, ROUTE_DB},
 
+    {M_GET,    "/v1/sites",            h_sites_list,       ROLE_NONE,  ROUTE_DB},
+    {M_POST,   "/v1/sites",            h_sites_create,     ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/sites/{id}",       h_sites_get,        ROLE_NONE,  ROUTE_DB},
+    {M_PATCH,  "/v1/sites/{id}",       h_sites_patch,      ROLE_ADMIN, ROUTE_DB},
+    {M_DELETE, "/v1/sites/{id}",       h_sites_delete,     ROLE_ADMIN, ROUTE_DB},
+
+    {M_GET,    "/v1/offers",           h_offers_list,      ROLE_NONE,  ROUTE_DB},
+    {M_POST,   "/v1/offers",           h_offers_create,    ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/offers/{id}",      h_offers_get,       ROLE_NONE,  ROUTE_DB},
+    {M_PATCH,  "/v1/offers/{id}",      h_offers_patch,     ROLE_PARTNER, ROUTE_DB},
+    {M_DELETE, "/v1/offers/{id}",      h_offers_delete,    ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/offers/{id}/exceptions", h_exceptions_list, ROLE_NONE, ROUTE_DB},
+    {M_POST,   "/v1/offers/{id}/exceptions", h_exceptions_create, ROLE_PARTNER, ROUTE_DB},
+    {M_DELETE, "/v1/offers/{id}/exceptions/{date}", h_exceptions_delete, ROLE_PARTNER, ROUTE_DB},
+
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},
     {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB},
     {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB},

@@ -1,0 +1,115 @@
+#include "internal.h"
+
+#include <stdio.h>
+
+enum db_qs
+db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
+               const struct offer_filter *f, int limit, struct db_page *page)
+{
+    const char *params[] = {after_a,         after_b,     f->site,     f->partner,
+                            f->municipality, f->function, f->category, f->free,
+                            f->active,       f->q,        NULL};
+    return db_query_page(c, STMT_list_offers, params, 10, limit, page);
+}
+
+enum db_qs
+db_get_offer(struct db_conn *c, const char *id, bool for_update, struct db_doc *out)
+{
+    const char *params[] = {id};
+    return db_query_doc(c, for_update ? STMT_get_offer_for_update : STMT_get_offer, params, out);
+}
+
+static enum db_qs
+returning_id(struct db_conn *c, enum db_stmt s, const char *const *params, char *id_out)
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, s, params, &qs);
+
+    if (res == NULL)
+        return qs;
+    if (qs > 0 && id_out != NULL)
+        snprintf(id_out, UUID_LEN_TEXT, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_insert_offer(struct db_conn *c, const struct offer_fields *f, char *id_out)
+{
+    const char *params[] = {
+        f->title,      f->description, f->site_id,           f->partner_id, f->functions,
+        f->categories, f->audience,    f->free ? "t" : "f",  f->price_note, f->registration,
+        f->email,      f->phone,       f->active ? "t" : "f"};
+    return returning_id(c, STMT_insert_offer, params, id_out);
+}
+
+enum db_qs
+db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
+{
+    const char *params[] = {id,
+                            f->title,
+                            f->description,
+                            f->site_id,
+                            f->partner_id,
+                            f->functions,
+                            f->categories,
+                            f->audience,
+                            f->free ? "t" : "f",
+                            f->price_note,
+                            f->registration,
+                            f->email,
+                            f->phone,
+                            f->active ? "t" : "f"};
+    return returning_id(c, STMT_update_offer, params, NULL);
+}
+
+enum db_qs
+db_replace_schedules(struct db_conn *c, const char *offer_id, const struct schedule_fields *s,
+                     int n)
+{
+    const char *del[] = {offer_id};
+    enum db_qs qs = db_exec_command(c, STMT_delete_schedules, del);
+
+    if (qs < 0)
+        return qs;
+    for (int i = 0; i < n; i++) {
+        char pos[16];
+        snprintf(pos, sizeof(pos), "%d", i);
+        const char *params[] = {offer_id,   pos,        s[i].site_id,    s[i].dtstart,
+                                s[i].until, s[i].rrule, s[i].start_time, s[i].end_time};
+        if ((qs = db_exec_command(c, STMT_insert_schedule, params)) < 0)
+            return qs;
+    }
+    return (enum db_qs)n;
+}
+
+enum db_qs
+db_delete_offer(struct db_conn *c, const char *id)
+{
+    const char *params[] = {id};
+    return db_exec_command(c, STMT_delete_offer, params);
+}
+
+enum db_qs
+db_list_exceptions(struct db_conn *c, const char *offer_id, const char *after_day, int limit,
+                   struct db_page *page)
+{
+    const char *params[] = {offer_id, after_day, NULL};
+    return db_query_page(c, STMT_list_exceptions, params, 2, limit, page);
+}
+
+enum db_qs
+db_upsert_exception(struct db_conn *c, const char *offer_id, const struct exception_fields *f,
+                    struct db_doc *out)
+{
+    const char *params[] = {offer_id,    f->date,    f->status, f->start_time,
+                            f->end_time, f->site_id, f->note};
+    return db_query_doc(c, STMT_upsert_exception, params, out);
+}
+
+enum db_qs
+db_delete_exception(struct db_conn *c, const char *offer_id, const char *date)
+{
+    const char *params[] = {offer_id, date};
+    return db_exec_command(c, STMT_delete_exception, params);
+}

@@ -1,0 +1,75 @@
+#include "internal.h"
+
+enum db_qs
+db_list_sites(struct db_conn *c, const char *after_a, const char *after_b,
+              const struct site_filter *f, int limit, struct db_page *page)
+{
+    if (f->near_lat != NULL) {
+        const char *params[] = {after_a,   after_b, f->municipality, f->postal_code, f->model,
+                                f->active, f->q,    f->near_lat,     f->near_lon,    f->radius_km,
+                                NULL};
+        return db_query_page(c, STMT_list_sites_near, params, 10, limit, page);
+    }
+    const char *params[] = {after_a, after_b, f->municipality, f->postal_code, f->model, f->active,
+                            f->q,    NULL};
+    return db_query_page(c, STMT_list_sites, params, 7, limit, page);
+}
+
+enum db_qs
+db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *out)
+{
+    const char *params[] = {id};
+    return db_query_doc(c, for_update ? STMT_get_site_for_update : STMT_get_site, params, out);
+}
+
+enum db_qs
+db_insert_site(struct db_conn *c, const struct site_fields *f, struct db_doc *out)
+{
+    const char *params[] = {f->name,
+                            f->kind,
+                            f->model,
+                            f->description,
+                            f->street,
+                            f->postal_code,
+                            f->municipality,
+                            f->country,
+                            f->lat,
+                            f->lon,
+                            f->timezone,
+                            f->email,
+                            f->phone,
+                            f->accessibility,
+                            f->coordinator_partner_id,
+                            f->active ? "t" : "f"};
+    return db_query_doc(c, STMT_insert_site, params, out);
+}
+
+enum db_qs
+db_update_site(struct db_conn *c, const char *id, const struct site_fields *f, struct db_doc *out)
+{
+    const char *params[] = {id,
+                            f->name,
+                            f->kind,
+                            f->model,
+                            f->description,
+                            f->street,
+                            f->postal_code,
+                            f->municipality,
+                            f->country,
+                            f->lat,
+                            f->lon,
+                            f->timezone,
+                            f->email,
+                            f->phone,
+                            f->accessibility,
+                            f->coordinator_partner_id,
+                            f->active ? "t" : "f"};
+    return db_query_doc(c, STMT_update_site, params, out);
+}
+
+enum db_qs
+db_delete_site(struct db_conn *c, const char *id)
+{
+    const char *params[] = {id};
+    return db_exec_command(c, STMT_delete_site, params);
+}

@@ -1,0 +1,606 @@
+/*
+ * /v1/offers and their exceptions. Reads are public. An admin key writes any
+ * offer; a partner key writes only the offers of its own partner, and any
+ * other offer is 404 to it (never 403, which would tell that it exists).
+ */
+#include "stek/domain.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+#include "stek/rrule.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define OFFERS "/v1/offers"
+#define MAX_SCHEDULES 20
+
+static const char *const function_names[] = {"meeting", "learning", "referral", "advocacy", NULL};
+static const char *const registrations[] = {"none", "required", NULL};
+static const char *const statuses[] = {"cancelled", "moved", NULL};
+static const char *const list_params[] = {"limit",        "cursor",   "site",     "partner",
+                                          "municipality", "function", "category", "free",
+                                          "active",       "q",        NULL};
+static const char *const page_params[] = {"limit", "cursor", NULL};
+
+/* An offer checked and converted to the statements' fields; strings borrow from its JSON. */
+struct offer_parsed {
+    struct offer_fields f;
+    struct schedule_fields sched[MAX_SCHEDULES];
+    int nsched;
+    bool has_schedules;
+    char functions[128];
+    char categories[1024];
+};
+
+/* Writes {a,b} for a list of validated values (enum names or slugs: no quoting needed). */
+static void
+array_literal(const json_t *list, char *out, size_t len)
+{
+    size_t i, used = 1;
+    json_t *v;
+
+    snprintf(out, len, "{");
+    json_array_foreach(list, i, v)
+    {
+        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "," : "",
+                                 json_string_value(v));
+    }
+    if (used < len)
+        snprintf(out + used, len - used, "}");
+}
+
+/* Checks one schedule beyond its shape: times, end date, rule, and dtstart against the rule. */
+static void
+check_schedule(const struct schedule_fields *s, const char *prefix, json_t *errs)
+{
+    char field[64], msg[300];
+    int start, end;
+    int32_t dtstart, until = DAY_NONE;
+    struct rrule rule;
+    char err[256];
+
+    if (time_parse(s->start_time, &start) && time_parse(s->end_time, &end) && end <= start) {
+        snprintf(field, sizeof(field), "%send_time", prefix);
+        jspec_error(errs, field, "must be after start_time");
+    }
+    if (!date_parse(s->dtstart, &dtstart))
+        return;
+    if (s->until != NULL && date_parse(s->until, &until) && until < dtstart) {
+        snprintf(field, sizeof(field), "%suntil", prefix);
+        jspec_error(errs, field, "must not be before dtstart");
+        return;
+    }
+    if (s->rrule == NULL)
+        return;
+    if (!rrule_parse(s->rrule, &rule, err, sizeof(err))) {
+        snprintf(field, sizeof(field), "%srrule", prefix);
+        jspec_error(errs, field, err);
+        return;
+    }
+    if (!rrule_occurs_on(&rule, dtstart, until, dtstart)) {
+        snprintf(field, sizeof(field), "%sdtstart", prefix);
+        snprintf(msg, sizeof(msg),
+                 "must be the first occurrence of rrule (%s is a %s and does not match it)",
+                 s->dtstart,
+                 (const char *[]){"Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                  "Saturday", "Sunday"}[weekday_of(dtstart)]);
+        jspec_error(errs, field, msg);
+    }
+}
+
+/*
+ * Checks a whole offer document (a POST body, or the document after a merge
+ * patch) with every error at once. Replies 422 and returns false otherwise.
+ */
+static bool
+parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
+{
+    const json_t *fns = NULL, *cats = NULL, *scheds = NULL;
+    struct offer_fields *f = &o->f;
+    struct jspec spec[] = {
+        JS_STR("title", &f->title, JF_REQUIRED, 1, 200),
+        JS_TXT("description", &f->description, JF_NULLABLE, 4000),
+        JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
+        JS_UUIDF("partner_id", &f->partner_id, JF_REQUIRED),
+        JS_LIST("functions", &fns, JF_REQUIRED, 1, 4, function_names),
+        JS_LIST("categories", &cats, 0, 0, 20, NULL),
+        JS_TXT("audience", &f->audience, JF_NULLABLE, 500),
+        JS_BOOLEAN("free", &f->free, 0),
+        JS_TXT("price_note", &f->price_note, JF_NULLABLE, 500),
+        JS_ENUMF("registration", &f->registration, 0, registrations),
+        JS_EMAILF("email", &f->email, JF_NULLABLE),
+        JS_PHONEF("phone", &f->phone, JF_NULLABLE),
+        JS_ARR("schedules", &scheds, 0, MAX_SCHEDULES),
+        JS_BOOLEAN("active", &f->active, 0),
+        JS_RO("id"),
+        JS_RO("created_at"),
+        JS_RO("updated_at"),
+        JS_SPEC_END,
+    };
+    json_t *errs = json_array();
+    size_t i;
+    json_t *item;
+
+    memset(o, 0, sizeof(*o));
+    f->free = true;
+    f->active = true;
+    f->registration = "none";
+    jspec_check(doc, spec, "", errs);
+    o->has_schedules = json_object_get(doc, "schedules") != NULL;
+    json_array_foreach(scheds, i, item)
+    {
+        struct schedule_fields *s = &o->sched[i];
+        char prefix[32];
+        struct jspec sspec[] = {
+            JS_IGNORE("id"), /* schedules are replaced as a whole; ids are issued anew */
+            JS_UUIDF("site_id", &s->site_id, JF_NULLABLE),
+            JS_DATEF("dtstart", &s->dtstart, JF_REQUIRED),
+            JS_DATEF("until", &s->until, JF_NULLABLE),
+            JS_STR("rrule", &s->rrule, JF_NULLABLE, 1, 500),
+            JS_TIMEF("start_time", &s->start_time, JF_REQUIRED),
+            JS_TIMEF("end_time", &s->end_time, JF_REQUIRED),
+            JS_SPEC_END,
+        };
+        snprintf(prefix, sizeof(prefix), "schedules[%zu].", i);
+        if (jspec_check(item, sspec, prefix, errs))
+            check_schedule(s, prefix, errs);
+        o->nsched = (int)i + 1;
+    }
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
+                      json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        return false;
+    }
+    json_decref(errs);
+    array_literal(fns, o->functions, sizeof(o->functions));
+    f->functions = o->functions;
+    if (cats != NULL) {
+        array_literal(cats, o->categories, sizeof(o->categories));
+        f->categories = o->categories;
+    } else {
+        f->categories = "{}";
+    }
+    return true;
+}
+
+/* True when the request's key may write an offer of partner_id. */
+static bool
+may_write(const struct request *r, const char *partner_id)
+{
+    return r->who.role == ROLE_ADMIN ||
+           (partner_id != NULL && strcmp(partner_id, r->who.partner_id) == 0);
+}
+
+static bool
+refuse_foreign_partner(struct request *r, const struct offer_parsed *o)
+{
+    if (may_write(r, o->f.partner_id))
+        return false;
+    reply_problem(r, ERR_VALIDATION,
+                  json_pack("[{s:s, s:s}]", "field", "partner_id", "message",
+                            "must be the partner of your API key"),
+                  "a partner key writes only its own partner's offers");
+    return true;
+}
+
+static bool
+reply_write_error(struct request *r)
+{
+    const char *state = db_sqlstate(r->db), *cons = db_constraint(r->db);
+    const char *field = NULL, *message = NULL;
+
+    if (strcmp(state, "23503") == 0 && strcmp(cons, "offers_site_id_fkey") == 0) {
+        field = "site_id";
+        message = "does not name an existing site";
+    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "offers_partner_id_fkey") == 0) {
+        field = "partner_id";
+        message = "does not name an existing partner";
+    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "schedules_site_id_fkey") == 0) {
+        field = "schedules";
+        message = "a schedule's site_id does not name an existing site";
+    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "offer_exceptions_site_id_fkey") == 0) {
+        field = "site_id";
+        message = "does not name an existing site";
+    } else if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
+        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
+        return true;
+    } else {
+        return false;
+    }
+    reply_problem(r, ERR_VALIDATION, json_pack("[{s:s, s:s}]", "field", field, "message", message),
+                  "%s %s", field, message);
+    return true;
+}
+
+void
+h_offers_list(struct request *r)
+{
+    int limit;
+    const char *cursor;
+    char a[32], b[48];
+    struct offer_filter f = {0};
+    struct db_page page;
+
+    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b) || !req_bool(r, "free", &f.free) ||
+        !req_bool(r, "active", &f.active))
+        return;
+    f.site = req_query(r, "site");
+    f.partner = req_query(r, "partner");
+    f.municipality = req_query(r, "municipality");
+    f.function = req_query(r, "function");
+    f.category = req_query(r, "category");
+    f.q = req_query(r, "q");
+    if (f.site != NULL && !is_uuid(f.site)) {
+        reply_bad_param(r, "site", "must be a site id (UUID)");
+        return;
+    }
+    if (f.partner != NULL && !is_uuid(f.partner)) {
+        reply_bad_param(r, "partner", "must be a partner id (UUID)");
+        return;
+    }
+    if (f.function != NULL) {
+        bool known = false;
+        for (const char *const *n = function_names; *n != NULL && !known; n++)
+            known = strcmp(*n, f.function) == 0;
+        if (!known) {
+            reply_bad_param(r, "function", "must be meeting, learning, referral or advocacy");
+            return;
+        }
+    }
+    if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
+        reply_bad_param(r, "q", "must be 1 to 100 characters");
+        return;
+    }
+    if (db_list_offers(r->db, cursor ? a : NULL, cursor ? b : NULL, &f, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+struct write_ctx {
+    const char *id;
+    const json_t *body;
+    json_t *merged; /* owned: the document after a patch */
+    struct offer_parsed o;
+    char new_id[48];
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct write_ctx *c = cls;
+
+    db_doc_clear(&c->out);
+    if (db_insert_offer(r->db, &c->o.f, c->new_id) <= 0 ||
+        db_replace_schedules(r->db, c->new_id, c->o.sched, c->o.nsched) < 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    if (audit(r, "create", "offer", c->new_id) < 0 ||
+        db_get_offer(r->db, c->new_id, false, &c->out) <= 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_offers_create(struct request *r)
+{
+    struct write_ctx c = {0};
+
+    if (!req_json_body(r, false) || !parse_offer(r, r->json, &c.o) ||
+        refuse_foreign_partner(r, &c.o))
+        return;
+    if (run_tx(r, create_tx, &c))
+        reply_doc(r, 201, &c.out, OFFERS);
+    db_doc_clear(&c.out);
+}
+
+void
+h_offers_get(struct request *r)
+{
+    const char *id = req_id(r, "offer");
+    struct db_doc d;
+    enum db_qs qs;
+    char etag[64];
+
+    if (id == NULL)
+        return;
+    if ((qs = db_get_offer(r->db, id, false, &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
+        return;
+    }
+    make_etag(etag, sizeof(etag), d.id, d.version);
+    if (req_if_none_match(r, etag)) {
+        db_doc_clear(&d);
+        reply_empty(r, 304);
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    reply_doc(r, 200, &d, NULL);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+/*
+ * Reads the offer for a write (locked), as the key may see it: someone else's
+ * offer is 404 to a partner key. With check_etag, If-Match must match.
+ */
+static enum tx_result
+lock_offer(struct request *r, const char *id, bool check_etag, struct db_doc *cur)
+{
+    char etag[64];
+    enum db_qs qs = db_get_offer(r->db, id, true, cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS ||
+        !may_write(r, json_string_value(json_object_get(cur->doc, "partner_id")))) {
+        db_doc_clear(cur);
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    if (check_etag && !req_if_match(r, etag)) {
+        db_doc_clear(cur);
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct write_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    json_decref(c->merged);
+    c->merged = NULL;
+    if ((res = lock_offer(r, c->id, true, &cur)) != TX_COMMIT)
+        return res;
+    json_object_del(cur.doc, "id");
+    json_object_del(cur.doc, "created_at");
+    json_object_del(cur.doc, "updated_at");
+    c->merged = merge_patch_steal(cur.doc, c->body);
+    cur.doc = NULL;
+    if (!parse_offer(r, c->merged, &c->o) || refuse_foreign_partner(r, &c->o))
+        return TX_REPLIED;
+    if (db_update_offer(r->db, c->id, &c->o.f) <= 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    /* Schedules are replaced only when the patch sends them. */
+    if (json_object_get(c->body, "schedules") != NULL &&
+        db_replace_schedules(r->db, c->id, c->o.sched, c->o.nsched) < 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    if (audit(r, "update", "offer", c->id) < 0 || db_get_offer(r->db, c->id, false, &c->out) <= 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_offers_patch(struct request *r)
+{
+    struct write_ctx c = {.id = req_id(r, "offer")};
+
+    if (c.id == NULL || !req_json_body(r, true))
+        return;
+    c.body = r->json;
+    if (run_tx(r, patch_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
+    json_decref(c.merged);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    const char *id = cls;
+    struct db_doc cur;
+    enum tx_result res = lock_offer(r, id, true, &cur);
+
+    if (res != TX_COMMIT)
+        return res;
+    db_doc_clear(&cur);
+    if (db_delete_offer(r->db, id) < 0 || audit(r, "delete", "offer", id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_offers_delete(struct request *r)
+{
+    const char *id = req_id(r, "offer");
+
+    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
+        reply_empty(r, 204);
+}
+
+/* ---- exceptions ---- */
+
+/* True when day is an occurrence of one of the offer document's schedules. */
+static bool
+is_occurrence(const json_t *offer, int32_t day)
+{
+    size_t i;
+    json_t *s;
+
+    json_array_foreach(json_object_get(offer, "schedules"), i, s)
+    {
+        const char *rule = json_string_value(json_object_get(s, "rrule"));
+        const char *until = json_string_value(json_object_get(s, "until"));
+        int32_t dtstart, u = DAY_NONE;
+        struct rrule parsed;
+        char err[256];
+
+        if (!date_parse(json_string_value(json_object_get(s, "dtstart")), &dtstart))
+            continue;
+        if (until != NULL && !date_parse(until, &u))
+            continue;
+        if (rule != NULL && !rrule_parse(rule, &parsed, err, sizeof(err)))
+            continue;
+        if (rrule_occurs_on(rule ? &parsed : NULL, dtstart, u, day))
+            return true;
+    }
+    return false;
+}
+
+void
+h_exceptions_list(struct request *r)
+{
+    const char *id = req_id(r, "offer");
+    int limit;
+    const char *cursor;
+    char a[32], b[48];
+    struct db_doc d;
+    struct db_page page;
+    enum db_qs qs;
+
+    if (id == NULL || !req_query_allow(r, page_params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b))
+        return;
+    if ((qs = db_get_offer(r->db, id, false, &d)) <= 0) {
+        if (qs < 0)
+            reply_db_error(r);
+        else
+            reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
+        return;
+    }
+    db_doc_clear(&d);
+    if (db_list_exceptions(r->db, id, cursor ? a : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+struct exception_ctx {
+    const char *id;
+    struct exception_fields f;
+    int32_t day;
+    struct db_doc out;
+};
+
+static enum tx_result
+exception_tx(struct request *r, void *cls)
+{
+    struct exception_ctx *c = cls;
+    struct db_doc offer;
+    enum tx_result res;
+    char entity_id[64];
+
+    db_doc_clear(&c->out);
+    if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
+        return res;
+    bool occurs = is_occurrence(offer.doc, c->day);
+    db_doc_clear(&offer);
+    if (!occurs) {
+        reply_problem(r, ERR_VALIDATION,
+                      json_pack("[{s:s, s:s}]", "field", "date", "message",
+                                "is not an occurrence of this offer's schedules"),
+                      "%s is not an occurrence of this offer", c->f.date);
+        return TX_REPLIED;
+    }
+    if (db_upsert_exception(r->db, c->id, &c->f, &c->out) <= 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->f.date);
+    if (audit(r, c->out.version ? "create" : "update", "offer_exception", entity_id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
+void
+h_exceptions_create(struct request *r)
+{
+    struct exception_ctx c = {.id = req_id(r, "offer")};
+    struct exception_fields *f = &c.f;
+    struct jspec spec[] = {
+        JS_DATEF("date", &f->date, JF_REQUIRED),
+        JS_ENUMF("status", &f->status, JF_REQUIRED, statuses),
+        JS_TIMEF("start_time", &f->start_time, JF_NULLABLE),
+        JS_TIMEF("end_time", &f->end_time, JF_NULLABLE),
+        JS_UUIDF("site_id", &f->site_id, JF_NULLABLE),
+        JS_TXT("note", &f->note, JF_NULLABLE, 500),
+        JS_SPEC_END,
+    };
+    json_t *errs;
+    int start, end;
+
+    if (c.id == NULL || !req_json_body(r, false))
+        return;
+    errs = json_array();
+    if (jspec_check(r->json, spec, "", errs)) {
+        bool moved = strcmp(f->status, "moved") == 0;
+        if ((f->start_time == NULL) != (f->end_time == NULL))
+            jspec_error(errs, f->start_time ? "end_time" : "start_time",
+                        "is required together with the other time");
+        else if (f->start_time != NULL && time_parse(f->start_time, &start) &&
+                 time_parse(f->end_time, &end) && end <= start)
+            jspec_error(errs, "end_time", "must be after start_time");
+        if (!moved && (f->start_time != NULL || f->site_id != NULL))
+            jspec_error(errs, "status", "a cancellation takes no new time or site; use moved");
+        if (moved && f->start_time == NULL && f->site_id == NULL)
+            jspec_error(errs, "status", "moved needs a new start_time/end_time or site_id");
+        date_parse(f->date, &c.day);
+    }
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the exception is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    if (run_tx(r, exception_tx, &c)) {
+        char loc[128];
+        snprintf(loc, sizeof(loc), "%s/%s/exceptions/%s", OFFERS, c.id, f->date);
+        unsigned status = c.out.version ? 201 : 200;
+        reply_json_steal(r, status, c.out.doc);
+        c.out.doc = NULL;
+        reply_header(r, "Location", loc);
+    }
+    db_doc_clear(&c.out);
+}
+
+struct exception_delete_ctx {
+    const char *id, *date;
+};
+
+static enum tx_result
+exception_delete_tx(struct request *r, void *cls)
+{
+    struct exception_delete_ctx *c = cls;
+    struct db_doc offer;
+    enum tx_result res;
+    enum db_qs qs;
+    char entity_id[64];
+
+    if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
+        return res;
+    db_doc_clear(&offer);
+    if ((qs = db_delete_exception(r->db, c->id, c->date)) < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "this offer has no exception on %s", c->date);
+        return TX_REPLIED;
+    }
+    snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->date);
+    return audit(r, "delete", "offer_exception", entity_id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_exceptions_delete(struct request *r)
+{
+    struct exception_delete_ctx c = {.id = req_id(r, "offer"), .date = r->params[1]};
+    int32_t day;
+
+    if (c.id == NULL)
+        return;
+    if (!date_parse(c.date, &day)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
+        return;
+    }
+    if (run_tx(r, exception_delete_tx, &c))
+        reply_empty(r, 204);
+}

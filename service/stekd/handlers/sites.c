@@ -1,0 +1,331 @@
+/* /v1/sites: the meeting places. Reads are public; writes are admin-only. */
+#include "stek/domain.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SITES "/v1/sites"
+
+static const char *const models[] = {"stek", "mens_shed", "stuyfplek", "other", NULL};
+static const char *const list_params[] = {"limit", "cursor", "municipality", "postal_code",
+                                          "model", "active", "near",         "radius_km",
+                                          "q",     NULL};
+
+/* A site as a request describes it; strings borrow from the request's JSON. */
+struct site_in {
+    const char *name, *kind, *model, *description, *timezone, *email, *phone, *accessibility;
+    const char *coordinator, *street, *postal_code, *municipality, *country;
+    const json_t *address, *location;
+    double lat, lon;
+    bool active;
+};
+
+/*
+ * Checks a whole site document (a POST body, or the document after a merge
+ * patch) and converts it to the statement's fields. Replies 422 listing every
+ * problem and returns false otherwise. lat/lon receive the decimal text.
+ */
+static bool
+parse_site(struct request *r, const json_t *doc, struct site_fields *out, char lat[32],
+           char lon[32])
+{
+    struct site_in s = {
+        .model = "stek", .timezone = "Europe/Brussels", .country = "BE", .active = true};
+    struct jspec address[] = {
+        JS_STR("street", &s.street, JF_REQUIRED, 1, 200),
+        JS_STR("postal_code", &s.postal_code, JF_REQUIRED, 3, 10),
+        JS_STR("municipality", &s.municipality, JF_REQUIRED, 1, 100),
+        JS_STR("country", &s.country, 0, 2, 2),
+        JS_SPEC_END,
+    };
+    struct jspec location[] = {
+        JS_NUM("lat", &s.lat, JF_REQUIRED, -90, 90),
+        JS_NUM("lon", &s.lon, JF_REQUIRED, -180, 180),
+        JS_SPEC_END,
+    };
+    struct jspec spec[] = {
+        JS_STR("name", &s.name, JF_REQUIRED, 1, 200),
+        JS_STR("kind", &s.kind, JF_NULLABLE, 1, 100),
+        JS_ENUMF("model", &s.model, 0, models),
+        JS_TXT("description", &s.description, JF_NULLABLE, 4000),
+        JS_OBJ("address", &s.address, JF_REQUIRED, address),
+        JS_OBJ("location", &s.location, JF_NULLABLE, location),
+        JS_STR("timezone", &s.timezone, 0, 1, 64),
+        JS_EMAILF("email", &s.email, JF_NULLABLE),
+        JS_PHONEF("phone", &s.phone, JF_NULLABLE),
+        JS_TXT("accessibility", &s.accessibility, JF_NULLABLE, 2000),
+        JS_UUIDF("coordinator_partner_id", &s.coordinator, JF_NULLABLE),
+        JS_BOOLEAN("active", &s.active, 0),
+        JS_RO("id"),
+        JS_RO("created_at"),
+        JS_RO("updated_at"),
+        JS_SPEC_END,
+    };
+    json_t *errs = json_array();
+
+    jspec_check(doc, spec, "", errs);
+    if (s.postal_code != NULL &&
+        (strspn(s.postal_code,
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -") !=
+             strlen(s.postal_code) ||
+         !isalnum((unsigned char)s.postal_code[0])))
+        jspec_error(errs, "address.postal_code", "must be letters, digits, spaces or -");
+    if (s.country != NULL && (strlen(s.country) != 2 || !isupper((unsigned char)s.country[0]) ||
+                              !isupper((unsigned char)s.country[1])))
+        jspec_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
+                      json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        return false;
+    }
+    json_decref(errs);
+    *out = (struct site_fields){
+        .name = s.name,
+        .kind = s.kind,
+        .model = s.model,
+        .description = s.description,
+        .street = s.street,
+        .postal_code = s.postal_code,
+        .municipality = s.municipality,
+        .country = s.country,
+        .timezone = s.timezone,
+        .email = s.email,
+        .phone = s.phone,
+        .accessibility = s.accessibility,
+        .coordinator_partner_id = s.coordinator,
+        .active = s.active,
+    };
+    if (s.location != NULL) {
+        snprintf(lat, 32, "%.17g", s.lat);
+        snprintf(lon, 32, "%.17g", s.lon);
+        out->lat = lat;
+        out->lon = lon;
+    }
+    return true;
+}
+
+/* Maps a failed insert or update to a reply; false when it is no known constraint. */
+static bool
+reply_write_error(struct request *r)
+{
+    const char *state = db_sqlstate(r->db), *cons = db_constraint(r->db);
+    const char *field = NULL, *message = NULL;
+
+    if (strcmp(state, "23514") == 0 && strcmp(cons, "sites_timezone_check") == 0) {
+        field = "timezone";
+        message = "is not a known IANA timezone such as Europe/Brussels";
+    } else if (strcmp(state, "23503") == 0) {
+        field = "coordinator_partner_id";
+        message = "does not name an existing partner";
+    } else if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
+        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
+        return true;
+    } else {
+        return false;
+    }
+    reply_problem(r, ERR_VALIDATION, json_pack("[{s:s, s:s}]", "field", field, "message", message),
+                  "%s %s", field, message);
+    return true;
+}
+
+void
+h_sites_list(struct request *r)
+{
+    int limit;
+    const char *cursor;
+    char a[32], b[48], lat[32], lon[32], radius[32];
+    struct site_filter f = {0};
+    struct db_page page;
+
+    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b) || !req_bool(r, "active", &f.active) ||
+        !req_near(r, lat, lon, radius))
+        return;
+    f.municipality = req_query(r, "municipality");
+    f.postal_code = req_query(r, "postal_code");
+    f.model = req_query(r, "model");
+    f.q = req_query(r, "q");
+    if (f.model != NULL) {
+        bool known = false;
+        for (const char *const *m = models; *m != NULL && !known; m++)
+            known = strcmp(*m, f.model) == 0;
+        if (!known) {
+            reply_bad_param(r, "model", "must be one of: stek, mens_shed, stuyfplek, other");
+            return;
+        }
+    }
+    if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
+        reply_bad_param(r, "q", "must be 1 to 100 characters");
+        return;
+    }
+    if (lat[0] != '\0') {
+        f.near_lat = lat;
+        f.near_lon = lon;
+        f.radius_km = radius;
+    }
+    if (db_list_sites(r->db, cursor ? a : NULL, cursor ? b : NULL, &f, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+struct write_ctx {
+    const char *id; /* NULL for a new site */
+    const json_t *body;
+    json_t *merged; /* owned: the document after a patch; fields borrow from it */
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct write_ctx *c = cls;
+    struct site_fields f;
+    char lat[32], lon[32];
+
+    db_doc_clear(&c->out);
+    if (!parse_site(r, c->body, &f, lat, lon))
+        return TX_REPLIED;
+    if (db_insert_site(r->db, &f, &c->out) <= 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    return audit(r, "create", "site", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_sites_create(struct request *r)
+{
+    struct write_ctx c = {0};
+
+    if (!req_json_body(r, false))
+        return;
+    c.body = r->json;
+    if (run_tx(r, create_tx, &c))
+        reply_doc(r, 201, &c.out, SITES);
+    db_doc_clear(&c.out);
+}
+
+void
+h_sites_get(struct request *r)
+{
+    const char *id = req_id(r, "site");
+    struct db_doc d;
+    enum db_qs qs;
+    char etag[64];
+
+    if (id == NULL)
+        return;
+    if ((qs = db_get_site(r->db, id, false, &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+        return;
+    }
+    make_etag(etag, sizeof(etag), d.id, d.version);
+    if (req_if_none_match(r, etag)) {
+        db_doc_clear(&d);
+        reply_empty(r, 304);
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    reply_doc(r, 200, &d, NULL);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+/* Locks the site and checks If-Match; on TX_COMMIT cur holds it (the caller clears it). */
+static enum tx_result
+lock_site(struct request *r, const char *id, struct db_doc *cur)
+{
+    char etag[64];
+    enum db_qs qs = db_get_site(r->db, id, true, cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    if (!req_if_match(r, etag)) {
+        db_doc_clear(cur);
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct write_ctx *c = cls;
+    struct db_doc cur;
+    struct site_fields f;
+    char lat[32], lon[32];
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    json_decref(c->merged);
+    c->merged = NULL;
+    if ((res = lock_site(r, c->id, &cur)) != TX_COMMIT)
+        return res;
+    json_object_del(cur.doc, "id");
+    json_object_del(cur.doc, "created_at");
+    json_object_del(cur.doc, "updated_at");
+    c->merged = merge_patch_steal(cur.doc, c->body);
+    cur.doc = NULL;
+    if (!parse_site(r, c->merged, &f, lat, lon))
+        return TX_REPLIED;
+    if (db_update_site(r->db, c->id, &f, &c->out) <= 0)
+        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+    return audit(r, "update", "site", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_sites_patch(struct request *r)
+{
+    struct write_ctx c = {.id = req_id(r, "site")};
+
+    if (c.id == NULL || !req_json_body(r, true))
+        return;
+    c.body = r->json;
+    if (run_tx(r, patch_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
+    json_decref(c.merged);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    const char *id = cls;
+    struct db_doc cur;
+    enum tx_result res = lock_site(r, id, &cur);
+
+    if (res != TX_COMMIT)
+        return res;
+    db_doc_clear(&cur);
+    if (db_delete_site(r->db, id) < 0) {
+        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
+            reply_problem(r, ERR_CONFLICT, NULL,
+                          "the site still has offers (or schedules or exceptions at it);"
+                          " archive it with PATCH {\"active\": false} instead");
+            return TX_REPLIED;
+        }
+        return TX_DB_ERROR;
+    }
+    return audit(r, "delete", "site", id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_sites_delete(struct request *r)
+{
+    const char *id = req_id(r, "site");
+
+    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
+        reply_empty(r, 204);
+}
