@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make run`: local PostgreSQL (unless DATABASE_URL is set), migrations, demo
-# data, a development admin key, then the daemon in the foreground.
+# `make run`: local PostgreSQL (unless DATABASE_URL is set), migrations, a
+# development admin key, the daemon, and the demo data loaded through the API.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -12,14 +12,13 @@ else
     state=$root/build
 fi
 build/stek-migrate up
-psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -f service/demo/demo.sql
 
 # Reuse the development key of an earlier run while it is valid.
 tokfile=$state/dev-admin-token
 token=""
 if [[ -f "$tokfile" ]]; then
     token=$(cat "$tokfile")
-    valid=$(psql "$DATABASE_URL" -tA -v t="$token" <<'SQL'
+    valid=$(psql "$DATABASE_URL" -X -tA -v t="$token" <<'SQL'
 SELECT count(*) FROM api_keys
  WHERE token_hash = encode(sha256(convert_to(:'t', 'UTF8')), 'hex') AND revoked_at IS NULL;
 SQL
@@ -32,6 +31,16 @@ if [[ -z "$token" ]]; then
 fi
 
 port=${STEK_PORT:-8080}
+build/stekd &
+pid=$!
+# Ctrl-C reaches the daemon directly (same process group); this only covers `kill` of the script.
+trap 'kill -TERM $pid 2>/dev/null || true' TERM
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    kill -0 $pid 2>/dev/null || exit 1
+    sleep 0.1
+done
+python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$token"
 cat <<EOT
 
   stek serves on http://127.0.0.1:$port   (Ctrl-C stops it; make stop stops the database)
@@ -39,6 +48,7 @@ cat <<EOT
   development admin key (also in $tokfile):
 
   curl -H 'Authorization: Bearer $token' http://127.0.0.1:$port/v1/keys
+  curl 'http://127.0.0.1:$port/v1/offers?municipality=Kalmthout'
 
 EOT
-exec build/stekd
+wait $pid

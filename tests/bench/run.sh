@@ -22,12 +22,11 @@ trap cleanup EXIT
 
 eval "export $(STEK_PGDATA=$pgdir STEK_PGPORT=$pgport service/tools/localdb.sh start)"
 build/stek-migrate up >/dev/null
-psql "$DATABASE_URL" -q -f service/demo/demo.sql
 STEK_PORT=$port build/stekd 2>/dev/null &
 daemon_pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-
-partner=8f0e6a4c-0001-4a00-8000-000000000002
+python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$(build/stekd create-admin-key bench)"
+partner=$(curl -s "http://127.0.0.1:$port/v1/partners?limit=2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][1]["id"])')
 printf '\n%-32s %6s %12s %9s %9s\n' "endpoint" "conns" "requests/s" "p50" "p99"
 for path in /healthz "/v1/partners/$partner"; do
     for conns in 8 64; do

@@ -131,7 +131,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     json_array_foreach(scheds, i, item)
     {
         struct schedule_fields *s = &o->sched[i];
-        char prefix[32];
+        char prefix[48];
         struct jspec sspec[] = {
             JS_IGNORE("id"), /* schedules are replaced as a whole; ids are issued anew */
             JS_UUIDF("site_id", &s->site_id, JF_NULLABLE),
