@@ -56,9 +56,11 @@ fi
 [[ $unit_rc -eq 0 ]] || { failed=$((failed + 1)); note "FAIL unit-tests exited $unit_rc"; }
 
 # The recurrence engine against python-dateutil on a fresh random sample too (the committed
-# vectors run above); the seed is printed so that a failure can be reproduced.
+# vectors run above), and the timezone code against Python's zoneinfo on the same tzdata.
+# The seed is printed so that a failure can be reproduced.
 seed=$((RANDOM * 32768 + RANDOM))
-step "rrule-oracle-seed-$seed" bash -c "/usr/bin/python3 tests/unit/gen_rrule_vectors.py --seed $seed --count 3000 >'$results/vectors.txt' && build/asan/unit-tests '$results/vectors.txt'"
+step "oracles-seed-$seed" bash -c "/usr/bin/python3 tests/unit/gen_rrule_vectors.py --seed $seed --count 3000 >'$results/rrule.txt' && /usr/bin/python3 tests/unit/gen_tz_vectors.py --seed $seed >'$results/tz.txt' && build/asan/unit-tests '$results/rrule.txt' '$results/tz.txt'"
+grep -h 'oracle:' "$results/oracles-seed-$seed.log" | sed 's/^/     /'
 
 # 4. A private PostgreSQL for the database and HTTP tiers.
 pgdir=$(mktemp -d /tmp/stek-test-pg.XXXXXX)

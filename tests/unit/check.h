@@ -17,5 +17,6 @@ extern int passed, failed;
     } while (0)
 
 void test_rrule(const char *vectors);
+void test_tz(const char *vectors);
 
 #endif
