@@ -51,6 +51,34 @@ bool run_tx(struct request *r, tx_fn fn, void *cls);
 /* Records a write of the authenticated key in the audit log (inside the caller's transaction). */
 enum db_qs audit(struct request *r, const char *action, const char *entity, const char *id);
 
+/* Reads one versioned entity: db_get_partner, db_get_site, db_get_offer. */
+typedef enum db_qs (*db_get_fn)(struct db_conn *c, const char *id, bool for_update,
+                                struct db_doc *out);
+
+/* Decides whether the request's key may see (and so write) a document; NULL: any. */
+typedef bool (*visible_fn)(const struct request *r, const json_t *doc);
+
+/*
+ * GET of a versioned entity by the {id} of the path: 404 naming what, ETag,
+ * If-None-Match answered with 304, otherwise 200 with Cache-Control: no-cache.
+ */
+void reply_entity(struct request *r, const char *what, db_get_fn get);
+
+/*
+ * Reads an entity for a write, locked: 404 when it does not exist or is not
+ * visible to the key, then (with check_etag) 412 when If-Match is stale. On
+ * TX_COMMIT cur holds the document (the caller clears it).
+ */
+enum tx_result lock_entity(struct request *r, const char *what, db_get_fn get, visible_fn visible,
+                           const char *id, bool check_etag, struct db_doc *cur);
+
+/*
+ * Applies a merge patch to the writable part of cur's document (without id,
+ * created_at and updated_at, which the patch may therefore not set) and
+ * returns the result; takes cur->doc.
+ */
+json_t *merge_writable_steal(struct db_doc *cur, const json_t *patch);
+
 /* Sets ETag and replies 200 (or 201 with Location) with the document; takes d->doc. */
 void reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base);
 

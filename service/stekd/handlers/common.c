@@ -183,3 +183,67 @@ req_bool(struct request *r, const char *name, const char **out)
     }
     return true;
 }
+
+void
+reply_entity(struct request *r, const char *what, db_get_fn get)
+{
+    const char *id = req_id(r, what);
+    struct db_doc d;
+    enum db_qs qs;
+    char etag[64];
+
+    if (id == NULL)
+        return;
+    if ((qs = get(r->db, id, false, &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+        return;
+    }
+    make_etag(etag, sizeof(etag), d.id, d.version);
+    if (req_if_none_match(r, etag)) {
+        db_doc_clear(&d);
+        reply_empty(r, 304);
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    reply_doc(r, 200, &d, NULL);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+enum tx_result
+lock_entity(struct request *r, const char *what, db_get_fn get, visible_fn visible, const char *id,
+            bool check_etag, struct db_doc *cur)
+{
+    char etag[64];
+    enum db_qs qs = get(r->db, id, true, cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    /* Visibility first: a key must not learn from a 412 that someone else's entity exists. */
+    if (qs == DB_NO_ROWS || (visible != NULL && !visible(r, cur->doc))) {
+        db_doc_clear(cur);
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    if (check_etag && !req_if_match(r, etag)) {
+        db_doc_clear(cur);
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+json_t *
+merge_writable_steal(struct db_doc *cur, const json_t *patch)
+{
+    json_t *doc = cur->doc;
+
+    cur->doc = NULL;
+    json_object_del(doc, "id");
+    json_object_del(doc, "created_at");
+    json_object_del(doc, "updated_at");
+    return merge_patch_steal(doc, patch);
+}

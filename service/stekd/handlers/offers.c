@@ -300,56 +300,20 @@ h_offers_create(struct request *r)
 void
 h_offers_get(struct request *r)
 {
-    const char *id = req_id(r, "offer");
-    struct db_doc d;
-    enum db_qs qs;
-    char etag[64];
-
-    if (id == NULL)
-        return;
-    if ((qs = db_get_offer(r->db, id, false, &d)) < 0) {
-        reply_db_error(r);
-        return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
-        return;
-    }
-    make_etag(etag, sizeof(etag), d.id, d.version);
-    if (req_if_none_match(r, etag)) {
-        db_doc_clear(&d);
-        reply_empty(r, 304);
-        reply_header(r, "ETag", etag);
-        return;
-    }
-    reply_doc(r, 200, &d, NULL);
-    reply_header(r, "Cache-Control", "no-cache");
+    reply_entity(r, "offer", db_get_offer);
 }
 
-/*
- * Reads the offer for a write (locked), as the key may see it: someone else's
- * offer is 404 to a partner key. With check_etag, If-Match must match.
- */
+/* Someone else's offer does not exist for a partner key. */
+static bool
+visible(const struct request *r, const json_t *doc)
+{
+    return may_write(r, json_string_value(json_object_get(doc, "partner_id")));
+}
+
 static enum tx_result
 lock_offer(struct request *r, const char *id, bool check_etag, struct db_doc *cur)
 {
-    char etag[64];
-    enum db_qs qs = db_get_offer(r->db, id, true, cur);
-
-    if (qs < 0)
-        return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS ||
-        !may_write(r, json_string_value(json_object_get(cur->doc, "partner_id")))) {
-        db_doc_clear(cur);
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
-        return TX_REPLIED;
-    }
-    make_etag(etag, sizeof(etag), cur->id, cur->version);
-    if (check_etag && !req_if_match(r, etag)) {
-        db_doc_clear(cur);
-        return TX_REPLIED;
-    }
-    return TX_COMMIT;
+    return lock_entity(r, "offer", db_get_offer, visible, id, check_etag, cur);
 }
 
 static enum tx_result
@@ -364,11 +328,7 @@ patch_tx(struct request *r, void *cls)
     c->merged = NULL;
     if ((res = lock_offer(r, c->id, true, &cur)) != TX_COMMIT)
         return res;
-    json_object_del(cur.doc, "id");
-    json_object_del(cur.doc, "created_at");
-    json_object_del(cur.doc, "updated_at");
-    c->merged = merge_patch_steal(cur.doc, c->body);
-    cur.doc = NULL;
+    c->merged = merge_writable_steal(&cur, c->body);
     if (!parse_offer(r, c->merged, &c->o) || refuse_foreign_partner(r, &c->o))
         return TX_REPLIED;
     if (db_update_offer(r->db, c->id, &c->o.f) <= 0)

@@ -100,55 +100,7 @@ h_partners_create(struct request *r)
 void
 h_partners_get(struct request *r)
 {
-    const char *id = req_id(r, "partner");
-    struct db_doc d;
-    enum db_qs qs;
-    char etag[64];
-
-    if (id == NULL)
-        return;
-    qs = db_get_partner(r->db, id, false, &d);
-    if (qs < 0) {
-        reply_db_error(r);
-        return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return;
-    }
-    make_etag(etag, sizeof(etag), d.id, d.version);
-    if (req_if_none_match(r, etag)) {
-        db_doc_clear(&d);
-        reply_empty(r, 304);
-        reply_header(r, "ETag", etag);
-        return;
-    }
-    reply_doc(r, 200, &d, NULL);
-    reply_header(r, "Cache-Control", "no-cache");
-}
-
-/*
- * Locks the partner for a write and checks If-Match against it. On TX_COMMIT,
- * cur holds the current document (the caller clears it).
- */
-static enum tx_result
-lock_partner(struct request *r, const char *id, struct db_doc *cur)
-{
-    char etag[64];
-    enum db_qs qs = db_get_partner(r->db, id, true, cur);
-
-    if (qs < 0)
-        return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
-        return TX_REPLIED;
-    }
-    make_etag(etag, sizeof(etag), cur->id, cur->version);
-    if (!req_if_match(r, etag)) {
-        db_doc_clear(cur);
-        return TX_REPLIED;
-    }
-    return TX_COMMIT;
+    reply_entity(r, "partner", db_get_partner);
 }
 
 struct patch_ctx {
@@ -170,14 +122,9 @@ patch_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     json_decref(c->merged);
     c->merged = NULL;
-    if ((res = lock_partner(r, c->id, &cur)) != TX_COMMIT)
+    if ((res = lock_entity(r, "partner", db_get_partner, NULL, c->id, true, &cur)) != TX_COMMIT)
         return res;
-    /* Patch the writable part only: read-only fields sent by the client stay visible to jspec. */
-    json_object_del(cur.doc, "id");
-    json_object_del(cur.doc, "created_at");
-    json_object_del(cur.doc, "updated_at");
-    c->merged = merge_patch_steal(cur.doc, c->patch);
-    cur.doc = NULL;
+    c->merged = merge_writable_steal(&cur, c->patch);
     if (!jspec_parse(r, c->merged, spec))
         return TX_REPLIED;
     if (db_update_partner(r->db, c->id, &f, &c->out) <= 0)
@@ -206,7 +153,7 @@ delete_tx(struct request *r, void *cls)
 {
     const char *id = cls;
     struct db_doc cur;
-    enum tx_result res = lock_partner(r, id, &cur);
+    enum tx_result res = lock_entity(r, "partner", db_get_partner, NULL, id, true, &cur);
 
     if (res != TX_COMMIT)
         return res;

@@ -212,51 +212,7 @@ h_sites_create(struct request *r)
 void
 h_sites_get(struct request *r)
 {
-    const char *id = req_id(r, "site");
-    struct db_doc d;
-    enum db_qs qs;
-    char etag[64];
-
-    if (id == NULL)
-        return;
-    if ((qs = db_get_site(r->db, id, false, &d)) < 0) {
-        reply_db_error(r);
-        return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
-        return;
-    }
-    make_etag(etag, sizeof(etag), d.id, d.version);
-    if (req_if_none_match(r, etag)) {
-        db_doc_clear(&d);
-        reply_empty(r, 304);
-        reply_header(r, "ETag", etag);
-        return;
-    }
-    reply_doc(r, 200, &d, NULL);
-    reply_header(r, "Cache-Control", "no-cache");
-}
-
-/* Locks the site and checks If-Match; on TX_COMMIT cur holds it (the caller clears it). */
-static enum tx_result
-lock_site(struct request *r, const char *id, struct db_doc *cur)
-{
-    char etag[64];
-    enum db_qs qs = db_get_site(r->db, id, true, cur);
-
-    if (qs < 0)
-        return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
-        return TX_REPLIED;
-    }
-    make_etag(etag, sizeof(etag), cur->id, cur->version);
-    if (!req_if_match(r, etag)) {
-        db_doc_clear(cur);
-        return TX_REPLIED;
-    }
-    return TX_COMMIT;
+    reply_entity(r, "site", db_get_site);
 }
 
 static enum tx_result
@@ -271,13 +227,9 @@ patch_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     json_decref(c->merged);
     c->merged = NULL;
-    if ((res = lock_site(r, c->id, &cur)) != TX_COMMIT)
+    if ((res = lock_entity(r, "site", db_get_site, NULL, c->id, true, &cur)) != TX_COMMIT)
         return res;
-    json_object_del(cur.doc, "id");
-    json_object_del(cur.doc, "created_at");
-    json_object_del(cur.doc, "updated_at");
-    c->merged = merge_patch_steal(cur.doc, c->body);
-    cur.doc = NULL;
+    c->merged = merge_writable_steal(&cur, c->body);
     if (!parse_site(r, c->merged, &f, lat, lon))
         return TX_REPLIED;
     if (db_update_site(r->db, c->id, &f, &c->out) <= 0)
@@ -304,7 +256,7 @@ delete_tx(struct request *r, void *cls)
 {
     const char *id = cls;
     struct db_doc cur;
-    enum tx_result res = lock_site(r, id, &cur);
+    enum tx_result res = lock_entity(r, "site", db_get_site, NULL, id, true, &cur);
 
     if (res != TX_COMMIT)
         return res;
