@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum db_qs { DB_HARD_ERROR = -2, DB_SOFT_ERROR = -1, DB_NO_ROWS = 0 };
 
@@ -158,6 +159,40 @@ enum db_qs db_list_exceptions(struct db_conn *c, const char *offer_id, const cha
 enum db_qs db_upsert_exception(struct db_conn *c, const char *offer_id,
                                const struct exception_fields *f, struct db_doc *out);
 enum db_qs db_delete_exception(struct db_conn *c, const char *offer_id, const char *date);
+
+/* ---- the feed (feed.c, listen.c) ---- */
+
+struct feed_row;
+
+/* Text values as the feed statement takes them; NULL: no such filter. */
+struct feed_filter {
+    const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
+    const char *partner, *function, *category, *free, *q;
+};
+
+/* The schedule rows of a feed query; rows borrow from the result this owns. */
+struct db_feed {
+    void *result; /* PGresult * */
+    struct feed_row *rows;
+    size_t n;
+};
+
+enum db_qs db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out);
+
+/* Frees what out holds; a cleared or zeroed db_feed is fine. */
+void db_feed_clear(struct db_feed *out);
+
+/*
+ * The feed listener: one thread with its own connection that LISTENs on
+ * stek_feed and counts changes. Every notification, and every reconnect
+ * (notifications are lost while disconnected), moves the generation on, so
+ * cached feeds of older generations are dropped.
+ */
+void feed_listener_start(const char *url);
+void feed_listener_stop(void);
+uint64_t feed_generation(void);
+/* True while the listener's connection is up (the database is reachable). */
+bool feed_listener_connected(void);
 
 /* ---- keys (keys.c) ---- */
 

@@ -33,6 +33,12 @@ void h_exceptions_list(struct request *r);
 void h_exceptions_create(struct request *r);
 void h_exceptions_delete(struct request *r);
 
+/* feed.c */
+void h_feed_json(struct request *r);
+void h_feed_ics(struct request *r);
+/* Frees the feed's caches (at shutdown). */
+void feed_caches_free(void);
+
 /* keys.c */
 void h_keys_list(struct request *r);
 void h_keys_create(struct request *r);

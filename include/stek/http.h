@@ -73,6 +73,8 @@ struct request {
     const char *h_if_match;
     const char *h_if_none_match;
     const char *h_origin;
+    const char *h_accept_encoding;
+    const char *h_if_modified_since;
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */
     struct {
@@ -93,6 +95,13 @@ struct request {
     size_t body_cap;
     bool body_too_large;
     json_t *json; /* owned: the parsed body, when the handler asked for it */
+
+    /*
+     * Set by a handler that runs without the database first (routes without
+     * ROUTE_DB) when it finds it needs it after all: the request then goes to a
+     * worker, which calls the handler again with db set.
+     */
+    bool want_db;
 
     struct principal who;
     struct db_conn *db; /* borrowed from the worker while the handler runs */

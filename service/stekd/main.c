@@ -7,6 +7,7 @@
 #include "stek/crypto.h"
 #include "stek/db.h"
 #include "stek/domain.h"
+#include "stek/handlers.h"
 #include "stek/log.h"
 #include "stek/server.h"
 #include "stek/version.h"
@@ -150,9 +151,11 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    feed_listener_start(cfg.database_url);
     srv = server_start(&cfg, err, sizeof(err));
     if (srv == NULL) {
         fprintf(stderr, "stekd: %s\n", err);
+        feed_listener_stop();
         return 1;
     }
     char port[16], workers[16];
@@ -163,6 +166,8 @@ main(int argc, char **argv)
     sigwait(&set, &sig);
     log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     server_stop(srv);
+    feed_listener_stop();
+    feed_caches_free();
     log_event("info", "stopped", NULL);
     return 0;
 }

@@ -30,6 +30,10 @@ const struct route stek_routes[] = {
     {M_POST,   "/v1/offers/{id}/exceptions", h_exceptions_create, ROLE_PARTNER, ROUTE_DB},
     {M_DELETE, "/v1/offers/{id}/exceptions/{date}", h_exceptions_delete, ROLE_PARTNER, ROUTE_DB},
 
+    /* The feed answers from its cache on the I/O thread and asks for a worker on a miss. */
+    {M_GET,    "/v1/feed",             h_feed_json,        ROLE_NONE,  0},
+    {M_GET,    "/v1/feed.ics",         h_feed_ics,         ROLE_NONE,  0},
+
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},
     {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB},
     {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB},

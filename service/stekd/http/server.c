@@ -144,6 +144,8 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     r->h_if_match = header(r, "If-Match");
     r->h_if_none_match = header(r, "If-None-Match");
     r->h_origin = header(r, "Origin");
+    r->h_accept_encoding = header(r, "Accept-Encoding");
+    r->h_if_modified_since = header(r, "If-Modified-Since");
 
     if (r->uri_len > s->cfg->url_limit) {
         reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",
@@ -268,7 +270,8 @@ dispatch(struct server *s, struct request *r)
     }
     if (!(r->route->flags & ROUTE_DB)) {
         r->route->handler(r);
-        return;
+        if (r->reply.status != 0 || !r->want_db)
+            return;
     }
     if (r->route->role != ROLE_NONE && !auth_precheck(r))
         return;

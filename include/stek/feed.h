@@ -1,0 +1,92 @@
+/*
+ * The activity feed (pure part: service/stekd/domain/feed.c and ical.c).
+ * The database returns the schedules that may have occurrences in a window
+ * (struct feed_row); this code expands them, applies exceptions, converts
+ * local times to instants in each site's timezone, filters, orders by start
+ * then offer id, pages, and renders JSON or iCalendar.
+ */
+#ifndef STEK_FEED_H
+#define STEK_FEED_H
+
+#include "stek/tz.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FEED_MAX_WINDOW 366
+#define FEED_MAX_ITEMS 20000 /* what one query may expand to; more is cut (ICS) */
+
+struct feed_query {
+    int32_t from, to; /* local dates, inclusive */
+    int limit;        /* items per page; 0: all (iCalendar) */
+    bool has_cursor;
+    int64_t cursor_start; /* the last item of the previous page: start, then offer id */
+    char cursor_offer[48];
+};
+
+/* One schedule as the feed statement returns it. Strings are borrowed. */
+struct feed_row {
+    const char *offer_id, *title, *description, *functions, *categories, *price_note;
+    bool free;
+    long version;
+    int64_t changed; /* seconds since 1970: the latest change of offer, site or partner */
+    const char *partner_id, *partner_name;
+    int32_t dtstart, until; /* until: DAY_NONE for none */
+    const char *rrule;      /* NULL: a single date */
+    int start_min, end_min;
+    const char *timezone;
+    const char *site_json;  /* {"id","name","address","location"} */
+    bool site_ok;           /* the schedule's site matches the query's site filters */
+    const char *exceptions; /* JSON array of the offer's exceptions in the window, or NULL */
+};
+
+/* Looks up a timezone by name; NULL when unknown. The result outlives the feed. */
+typedef const struct tz *(*tz_lookup_fn)(const char *name);
+
+enum feed_status { OCC_SCHEDULED, OCC_CANCELLED, OCC_MOVED };
+
+struct feed_item {
+    const struct feed_row *row;
+    int32_t day; /* the scheduled local date */
+    enum feed_status status;
+    int64_t start, end; /* instants */
+    int32_t start_off, end_off;
+    const char *note;   /* borrowed from the parsed exceptions */
+    const json_t *site; /* the occurrence's site (a moved one's new site); borrowed */
+    size_t row_index;
+    int64_t changed;
+    char occurrence_id[37];
+};
+
+struct feed_result {
+    struct feed_item *items; /* owned */
+    size_t n;
+    bool more;      /* another page follows */
+    bool truncated; /* FEED_MAX_ITEMS was reached */
+    int64_t last_modified;
+    json_t *parsed; /* owned: per row [site, functions, categories, exceptions] */
+};
+
+/* Expands rows into the query's page of items. False only on allocation failure. */
+bool feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q,
+                tz_lookup_fn tz, struct feed_result *out);
+
+void feed_result_clear(struct feed_result *res);
+
+/* Renders {"items": [...], "next_cursor": ...}; a malloc'd string. */
+char *feed_render_json(const struct feed_result *res, size_t *len);
+
+/* Renders an RFC 5545 calendar named calname; a malloc'd string. */
+char *feed_render_ics(const struct feed_result *res, const char *calname, size_t *len);
+
+/* Formats an instant with its offset as RFC 3339: 2026-12-17T13:00:00+01:00 (26 bytes). */
+void format_local(int64_t utc, int32_t offset, char out[32]);
+
+/* ---- gzip.c ---- */
+
+/* Compresses in as a gzip stream; a malloc'd buffer, or NULL. */
+char *gzip_compress(const char *in, size_t len, size_t *outlen);
+
+#endif

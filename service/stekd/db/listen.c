@@ -1,0 +1,126 @@
+#include "internal.h"
+#include "stek/log.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static struct {
+    pthread_t thread;
+    char *url;
+    atomic_bool stop;
+    atomic_bool connected;
+    atomic_uint_fast64_t generation;
+    bool started;
+} L;
+
+uint64_t
+feed_generation(void)
+{
+    return atomic_load(&L.generation);
+}
+
+bool
+feed_listener_connected(void)
+{
+    return atomic_load(&L.connected);
+}
+
+static PGconn *
+listen_connect(void)
+{
+    const char *keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
+                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                          "application_name",    "dbname",           NULL};
+    const char *vals[] = {"3", "1", "5", "2", "2", "5000", "stekd-listen", L.url, NULL};
+    PGconn *pg = PQconnectdbParams(keys, vals, 1);
+    PGresult *res;
+
+    if (PQstatus(pg) != CONNECTION_OK) {
+        PQfinish(pg);
+        return NULL;
+    }
+    res = PQexec(pg, "LISTEN stek_feed");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        PQclear(res);
+        PQfinish(pg);
+        return NULL;
+    }
+    PQclear(res);
+    return pg;
+}
+
+static void *
+listener_main(void *arg)
+{
+    PGconn *pg = NULL;
+    (void)arg;
+
+    while (!atomic_load(&L.stop)) {
+        if (pg == NULL) {
+            pg = listen_connect();
+            if (pg == NULL) {
+                atomic_store(&L.connected, false);
+                for (int i = 0; i < 10 && !atomic_load(&L.stop); i++)
+                    usleep(100000);
+                continue;
+            }
+            /* Whatever happened while we could not listen is unknown: start afresh. */
+            atomic_fetch_add(&L.generation, 1);
+            atomic_store(&L.connected, true);
+        }
+        struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+        int rc = poll(&pfd, 1, 200);
+        if (rc < 0)
+            continue;
+        if (rc > 0 && !PQconsumeInput(pg)) {
+            log_event("warn", "feed listener lost its connection", NULL);
+            PQfinish(pg);
+            pg = NULL;
+            atomic_store(&L.connected, false);
+            atomic_fetch_add(&L.generation, 1);
+            continue;
+        }
+        PGnotify *n;
+        bool changed = false;
+        while ((n = PQnotifies(pg)) != NULL) {
+            changed = true;
+            PQfreemem(n);
+        }
+        if (changed)
+            atomic_fetch_add(&L.generation, 1);
+        if (rc == 0 && PQstatus(pg) != CONNECTION_OK) {
+            PQfinish(pg);
+            pg = NULL;
+            atomic_store(&L.connected, false);
+        }
+    }
+    if (pg != NULL)
+        PQfinish(pg);
+    return NULL;
+}
+
+void
+feed_listener_start(const char *url)
+{
+    L.url = strdup(url);
+    if (L.url == NULL)
+        abort();
+    atomic_store(&L.generation, 1);
+    L.started = pthread_create(&L.thread, NULL, listener_main, NULL) == 0;
+}
+
+void
+feed_listener_stop(void)
+{
+    if (L.started) {
+        atomic_store(&L.stop, true);
+        pthread_join(L.thread, NULL);
+        L.started = false;
+    }
+    free(L.url);
+    L.url = NULL;
+}

@@ -1,0 +1,399 @@
+/*
+ * /v1/feed and /v1/feed.ics: the activity feed for municipal websites and
+ * calendar apps. Public, cached, conditional, gzip when accepted.
+ *
+ * Responses are cached per normalized query for the current feed generation
+ * (see feed_listener in db/listen.c): any write to feed data, by any daemon,
+ * moves the generation on within a fraction of a second. A hit is answered on
+ * the I/O thread without the database; a miss asks for a worker. While the
+ * database is unreachable, the last cached answer is served.
+ */
+#define _GNU_SOURCE /* strptime, timegm */
+#include "stek/crypto.h"
+#include "stek/domain.h"
+#include "stek/feed.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/log.h"
+#include "stek/rrule.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define CACHE_SLOTS 512
+#define CACHE_MAX_BODY (4u << 20)
+#define DEFAULT_DAYS 28
+#define SERVICE_TZ "Europe/Brussels" /* whose "today" the default window starts */
+
+static const char *const params[] = {"from",      "to",       "municipality", "postal_code", "site",
+                                     "partner",   "function", "category",     "free",        "near",
+                                     "radius_km", "q",        "limit",        "cursor",      NULL};
+static const char *const function_names[] = {"meeting", "learning", "referral", "advocacy", NULL};
+
+/* ---- timezones: loaded once, shared read-only ---- */
+
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char name[72];
+    struct tz *tz;
+} zones[64];
+static int nzones;
+
+static const struct tz *
+tz_get(const char *name)
+{
+    const struct tz *found = NULL;
+
+    pthread_mutex_lock(&tz_mu);
+    for (int i = 0; i < nzones && found == NULL; i++)
+        if (strcmp(zones[i].name, name) == 0)
+            found = zones[i].tz;
+    if (found == NULL && nzones < (int)(sizeof(zones) / sizeof(zones[0])) &&
+        strlen(name) < sizeof(zones[0].name)) {
+        struct tz *z = tz_load(name);
+        if (z != NULL) {
+            snprintf(zones[nzones].name, sizeof(zones[0].name), "%s", name);
+            zones[nzones++].tz = z;
+            found = z;
+        }
+    }
+    pthread_mutex_unlock(&tz_mu);
+    return found;
+}
+
+/* ---- the response cache ---- */
+
+struct entry {
+    char *key;
+    uint64_t generation;
+    char *body, *gz;
+    size_t len, gzlen;
+    char etag[48];
+    int64_t last_modified;
+    bool ics;
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct entry cache[CACHE_SLOTS];
+
+static void
+entry_clear(struct entry *e)
+{
+    free(e->key);
+    free(e->body);
+    free(e->gz);
+    memset(e, 0, sizeof(*e));
+}
+
+void
+feed_caches_free(void)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        entry_clear(&cache[i]);
+    for (int i = 0; i < nzones; i++)
+        tz_free(zones[i].tz);
+    nzones = 0;
+}
+
+static unsigned
+slot_of(const char *key)
+{
+    unsigned h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h % CACHE_SLOTS;
+}
+
+/* ---- the request ---- */
+
+struct feed_req {
+    struct feed_query q;
+    struct feed_filter f;
+    bool ics;
+    char from[11], to[11], lat[32], lon[32], radius[32];
+    char key[1200];
+    char calname[200];
+};
+
+static bool
+check_text(struct request *r, const char *name, const char *v, size_t max)
+{
+    if (v != NULL && (strlen(v) == 0 || strlen(v) > max)) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max);
+        reply_bad_param(r, name, msg);
+        return false;
+    }
+    return true;
+}
+
+static int32_t
+today(void)
+{
+    const struct tz *z = tz_get(SERVICE_TZ);
+    int64_t now = (int64_t)time(NULL);
+    int64_t local = now + (z ? tz_offset_at(z, now) : 0);
+    return (int32_t)(local / 86400);
+}
+
+/* Parses and checks the query, every problem a 400 naming the parameter. */
+static bool
+parse(struct request *r, bool ics, struct feed_req *fr)
+{
+    const char *from = req_query(r, "from"), *to = req_query(r, "to");
+    const char *lim = req_query(r, "limit"), *cursor = req_query(r, "cursor");
+    struct feed_filter *f = &fr->f;
+    char a[32], b[48];
+
+    memset(fr, 0, sizeof(*fr));
+    fr->ics = ics;
+    if (!req_query_allow(r, params))
+        return false;
+    fr->q.from = today();
+    if (from != NULL && !date_parse(from, &fr->q.from)) {
+        reply_bad_param(r, "from", "must be a date YYYY-MM-DD");
+        return false;
+    }
+    fr->q.to = fr->q.from + DEFAULT_DAYS;
+    if (to != NULL && !date_parse(to, &fr->q.to)) {
+        reply_bad_param(r, "to", "must be a date YYYY-MM-DD");
+        return false;
+    }
+    if (fr->q.to < fr->q.from) {
+        reply_bad_param(r, "to", "must not be before from");
+        return false;
+    }
+    if (fr->q.to - fr->q.from > FEED_MAX_WINDOW) {
+        reply_bad_param(r, "to", "must be at most 366 days after from");
+        return false;
+    }
+    date_format(fr->q.from, fr->from);
+    date_format(fr->q.to, fr->to);
+    f->from = fr->from;
+    f->to = fr->to;
+    f->municipality = req_query(r, "municipality");
+    f->postal_code = req_query(r, "postal_code");
+    f->site = req_query(r, "site");
+    f->partner = req_query(r, "partner");
+    f->function = req_query(r, "function");
+    f->category = req_query(r, "category");
+    f->q = req_query(r, "q");
+    if (!check_text(r, "municipality", f->municipality, 100) ||
+        !check_text(r, "postal_code", f->postal_code, 10) ||
+        !check_text(r, "category", f->category, 40) || !check_text(r, "q", f->q, 100))
+        return false;
+    if (f->site != NULL && !is_uuid(f->site)) {
+        reply_bad_param(r, "site", "must be a site id (UUID)");
+        return false;
+    }
+    if (f->partner != NULL && !is_uuid(f->partner)) {
+        reply_bad_param(r, "partner", "must be a partner id (UUID)");
+        return false;
+    }
+    if (f->function != NULL) {
+        bool known = false;
+        for (const char *const *n = function_names; *n != NULL && !known; n++)
+            known = strcmp(*n, f->function) == 0;
+        if (!known) {
+            reply_bad_param(r, "function", "must be meeting, learning, referral or advocacy");
+            return false;
+        }
+    }
+    if (!req_bool(r, "free", &f->free) || !req_near(r, fr->lat, fr->lon, fr->radius))
+        return false;
+    if (fr->lat[0] != '\0') {
+        f->lat = fr->lat;
+        f->lon = fr->lon;
+        f->radius_km = fr->radius;
+    }
+    fr->q.limit = ics ? 0 : 50;
+    if (lim != NULL) {
+        char *end;
+        long v = strtol(lim, &end, 10);
+        if (*lim == '\0' || *end != '\0' || v < 1 || v > 500) {
+            reply_bad_param(r, "limit", "must be an integer from 1 to 500");
+            return false;
+        }
+        fr->q.limit = (int)v;
+    }
+    if (cursor != NULL) {
+        if (!cursor_decode(cursor, a, b) || !is_uuid(b)) {
+            reply_bad_param(r, "cursor", "is not a cursor returned by this feed");
+            return false;
+        }
+        fr->q.has_cursor = true;
+        fr->q.cursor_start = strtoll(a, NULL, 10);
+        snprintf(fr->q.cursor_offer, sizeof(fr->q.cursor_offer), "%s", b);
+    }
+    snprintf(fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics,
+             f->from, f->to, f->municipality ? f->municipality : "",
+             f->postal_code ? f->postal_code : "", f->site ? f->site : "",
+             f->partner ? f->partner : "", f->function ? f->function : "",
+             f->category ? f->category : "", f->free ? f->free : "", f->q ? f->q : "", fr->lat,
+             fr->lon, fr->radius, fr->q.limit, cursor ? cursor : "");
+    snprintf(fr->calname, sizeof(fr->calname), "stek%s%s%s%s", f->municipality ? ": " : "",
+             f->municipality ? f->municipality : "", f->function ? " - " : "",
+             f->function ? f->function : "");
+    return true;
+}
+
+/* True when Accept-Encoding lists gzip (or *) without q=0. */
+static bool
+accepts_gzip(const char *ae)
+{
+    char buf[256], *save = NULL;
+
+    if (ae == NULL || strlen(ae) >= sizeof(buf))
+        return false;
+    strcpy(buf, ae);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *semi = strchr(tok, ';');
+        bool refused = false;
+        if (semi != NULL) {
+            const char *q = strstr(semi, "q=");
+            refused = q != NULL && strtod(q + 2, NULL) <= 0.0;
+            *semi = '\0';
+        }
+        for (char *e = tok + strlen(tok); e > tok && e[-1] == ' '; e--)
+            e[-1] = '\0';
+        if ((strcasecmp(tok, "gzip") == 0 || strcmp(tok, "*") == 0) && !refused)
+            return true;
+    }
+    return false;
+}
+
+static void
+http_date(int64_t t, char out[40])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static bool
+not_modified_since(const char *ims, int64_t last_modified)
+{
+    struct tm tm = {0};
+    const char *end = ims ? strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    return end != NULL && *end == '\0' && (int64_t)timegm(&tm) >= last_modified;
+}
+
+/* Replies from an entry (the caller holds cache_mu or owns e). */
+static void
+reply_entry(struct request *r, const struct entry *e)
+{
+    bool gz = e->gz != NULL && accepts_gzip(r->h_accept_encoding);
+    char etag[64], lm[40];
+
+    /* Each encoding is its own representation, with its own strong ETag. */
+    snprintf(etag, sizeof(etag), "\"%s%s\"", e->etag, gz ? "-gz" : "");
+    http_date(e->last_modified, lm);
+    if (r->h_if_none_match != NULL ? req_if_none_match(r, etag)
+                                   : not_modified_since(r->h_if_modified_since, e->last_modified)) {
+        reply_empty(r, 304);
+    } else {
+        size_t len = gz ? e->gzlen : e->len;
+        char *copy = malloc(len + 1);
+        if (copy == NULL)
+            abort();
+        memcpy(copy, gz ? e->gz : e->body, len);
+        reply_raw_steal(r, 200, copy, len,
+                        e->ics ? "text/calendar; charset=utf-8" : "application/json");
+        if (gz)
+            reply_header(r, "Content-Encoding", "gzip");
+    }
+    reply_header(r, "ETag", etag);
+    reply_header(r, "Last-Modified", lm);
+    reply_header(r, "Cache-Control", "public, max-age=30");
+    reply_header(r, "Vary", "Accept-Encoding");
+}
+
+/* Answers from the cache: fresh entries always, stale ones while the database is away. */
+static bool
+serve_cached(struct request *r, const struct feed_req *fr, bool allow_stale)
+{
+    struct entry *e = &cache[slot_of(fr->key)];
+    bool hit;
+
+    pthread_mutex_lock(&cache_mu);
+    hit = e->key != NULL && strcmp(e->key, fr->key) == 0 &&
+          (e->generation == feed_generation() || allow_stale);
+    if (hit)
+        reply_entry(r, e);
+    pthread_mutex_unlock(&cache_mu);
+    return hit;
+}
+
+static void
+serve(struct request *r, bool ics)
+{
+    struct feed_req fr;
+    struct db_feed rows;
+    struct feed_result res;
+    struct entry e = {0};
+    uint64_t gen = feed_generation();
+    char hex[STEK_SHA256_HEX_LEN + 1];
+
+    if (!parse(r, ics, &fr))
+        return;
+    if (serve_cached(r, &fr, !feed_listener_connected()))
+        return;
+    if (r->db == NULL) {
+        r->want_db = true;
+        return;
+    }
+    if (db_feed_rows(r->db, &fr.f, &rows) < 0) {
+        if (!serve_cached(r, &fr, true))
+            reply_db_error(r);
+        return;
+    }
+    if (!feed_build(rows.rows, rows.n, &fr.q, tz_get, &res)) {
+        db_feed_clear(&rows);
+        reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be built");
+        return;
+    }
+    e.ics = ics;
+    e.body = ics ? feed_render_ics(&res, fr.calname, &e.len) : feed_render_json(&res, &e.len);
+    e.last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL);
+    if (res.truncated)
+        log_event("warn", "feed query cut at its item limit", "request_id", r->request_id, NULL);
+    feed_result_clear(&res);
+    db_feed_clear(&rows);
+    if (e.body == NULL) {
+        reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be rendered");
+        return;
+    }
+    stek_sha256_hex(e.body, e.len, hex);
+    snprintf(e.etag, sizeof(e.etag), "%.32s", hex);
+    e.gz = gzip_compress(e.body, e.len, &e.gzlen);
+    e.generation = gen;
+    reply_entry(r, &e);
+    if (e.len <= CACHE_MAX_BODY && (e.key = strdup(fr.key)) != NULL) {
+        struct entry *slot = &cache[slot_of(fr.key)];
+        pthread_mutex_lock(&cache_mu);
+        entry_clear(slot);
+        *slot = e;
+        pthread_mutex_unlock(&cache_mu);
+    } else {
+        entry_clear(&e);
+    }
+}
+
+void
+h_feed_json(struct request *r)
+{
+    serve(r, false);
+}
+
+void
+h_feed_ics(struct request *r)
+{
+    serve(r, true);
+}
