@@ -19,6 +19,10 @@ import pytest
 import requests
 import yaml
 
+import sys as _sys
+_sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service" / "demo"))
+import load_demo  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("STEK_TEST_BUILD", ROOT / "build" / "asan"))
 PG = os.environ.get("STEK_TEST_PG")
@@ -197,6 +201,9 @@ class Spec:
             return
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip()
         assert ctype in content, f"{ctype} is not documented for {method} {tmpl}"
+        if not ctype.endswith("json"):
+            assert resp.content, f"{method} {tmpl}: empty {ctype} body"
+            return
         self.validate_schema(content[ctype]["schema"], resp.json(),
                              f"{method} {tmpl} {resp.status_code}")
 
@@ -254,3 +261,14 @@ def sha256_hex(s):
 
 def unique(name):
     return f"{name} {uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def demo(daemon, admin_token):
+    """The domain.md examples, loaded through the public API only."""
+    load_demo.load(daemon.base, admin_token)
+    api = load_demo.Api(daemon.base, admin_token)
+    sites = {s["name"]: s for s in api.all("/v1/sites")}
+    offers = {o["title"]: o for o in api.all("/v1/offers")}
+    partners = {p["name"]: p for p in api.all("/v1/partners")}
+    return {"sites": sites, "offers": offers, "partners": partners}

@@ -1,24 +1,7 @@
 """Sites, offers, schedules and exceptions, with the examples of domain.md loaded over HTTP."""
-import sys
-
 import pytest
 
-from conftest import ROOT, psql, unique
-
-sys.path.insert(0, str(ROOT / "service" / "demo"))
-import load_demo  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def demo(daemon, admin_token):
-    """The domain.md examples, loaded through the public API only."""
-    load_demo.load(daemon.base, admin_token)
-    api = load_demo.Api(daemon.base, admin_token)
-    sites = {s["name"]: s for s in api.all("/v1/sites")}
-    offers = {o["title"]: o for o in api.all("/v1/offers")}
-    partners = {p["name"]: p for p in api.all("/v1/partners")}
-    return {"sites": sites, "offers": offers, "partners": partners}
-
+from conftest import load_demo, psql, unique
 
 def site_body(**extra):
     body = {"name": unique("Site"), "address": {"street": "Dorpsstraat 1", "postal_code": "2920",
