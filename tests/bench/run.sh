@@ -1,43 +1,125 @@
 #!/usr/bin/env bash
-# `make bench`: throughput and latency of stekd with wrk on loopback
-# (keep-alive on), against a private PostgreSQL cluster with demo data.
-# Release build (make all), not the sanitizer build. Prints one table.
+# `make bench`: stekd (release build) under wrk on loopback with keep-alive, against
+# a private PostgreSQL with a large generated dataset, compared in the same run with
+# nginx serving the same bytes and pgbench running the feed's own SQL. Prints one table.
+#   BENCH_DURATION  seconds per measurement (default 10)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-command -v wrk >/dev/null || service/tools/deps.sh --test
+service/tools/deps.sh --test
+command -v nginx >/dev/null || { apt-get install -y -qq nginx-light >/dev/null; }
+make --no-print-directory -j"$(nproc)" all >/dev/null
+mkdir -p build/bench
+cc -std=c17 -O2 -o build/bench/print_sql tests/bench/print_sql.c
 
 duration=${BENCH_DURATION:-10}
-pgdir=$(mktemp -d /tmp/stek-bench-pg.XXXXXX)
-chmod 755 "$pgdir"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-pgport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+work=$(mktemp -d /tmp/stek-bench.XXXXXX)
+chmod 755 "$work"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port); pgport=$(free_port); nginx_port=$(free_port)
 daemon_pid=""
 cleanup() {
     [[ -n "$daemon_pid" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-    STEK_PGDATA=$pgdir service/tools/localdb.sh stop >/dev/null 2>&1 || true
-    rm -rf "$pgdir"
+    [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
+    STEK_PGDATA=$work/pg service/tools/localdb.sh stop >/dev/null 2>&1 || true
+    rm -rf "$work"
 }
 trap cleanup EXIT
 
-eval "export $(STEK_PGDATA=$pgdir STEK_PGPORT=$pgport service/tools/localdb.sh start)"
+echo "loading the dataset..." >&2
+eval "export $(STEK_PGDATA=$work/pg STEK_PGPORT=$pgport STEK_PG_OPTIONS='-c shared_buffers=256MB -c max_connections=200' service/tools/localdb.sh start)"
 build/stek-migrate up >/dev/null
-STEK_PORT=$port build/stekd 2>/dev/null &
+psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f tests/bench/feed_data.sql
+counts=$(psql "$DATABASE_URL" -X -tA -c "SELECT (SELECT count(DISTINCT municipality) FROM sites) || ' municipalities, ' || (SELECT count(*) FROM sites) || ' sites, ' || (SELECT count(*) FROM offers) || ' offers, ' || (SELECT count(*) FROM schedules) || ' schedules, ' || (SELECT count(*) FROM offer_exceptions) || ' exceptions'")
+token=$(build/stekd create-admin-key bench)
+STEK_PORT=$port STEK_HTTP_THREADS=2 build/stekd 2>/dev/null &
 daemon_pid=$!
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$(build/stekd create-admin-key bench)"
-partner=$(curl -s "http://127.0.0.1:$port/v1/partners?limit=2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][1]["id"])')
-printf '\n%-32s %6s %12s %9s %9s\n' "endpoint" "conns" "requests/s" "p50" "p99"
-for path in /healthz "/v1/partners/$partner"; do
-    for conns in 8 64; do
-        out=$(wrk -t2 -c"$conns" -d"${duration}s" --latency "http://127.0.0.1:$port$path")
-        rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        errs=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
-        printf '%-32s %6s %12s %9s %9s %s\n' "GET ${path:0:28}" "$conns" "$rps" "$p50" "$p99" "$errs"
-    done
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+popular="/v1/feed?municipality=M1&from=2026-12-01&to=2026-12-29"
+curl -sf "http://127.0.0.1:$port$popular" -o "$work/feed.json"
+mkdir -p "$work/www"
+cp "$work/feed.json" "$work/www/feed.json"
+cat >"$work/nginx.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    types { application/json json; }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/www;
+    }
+}
+NGINX
+nginx -c "$work/nginx.conf" -p "$work"
+
+# pgbench runs the feed's statement, printed from statements.def, with the same
+# kind of parameters as the many-query run.
+sql=$(build/bench/print_sql feed_rows)
+for i in 13 12 11 10 9 8 7 6 5 4; do sql=${sql//\$$i/NULL}; done
+sql=${sql//\$3/(\'M\' || :m::int)}
+sql=${sql//\$2/(date \'2026-12-31\' + :d::int)}
+sql=${sql//\$1/(date \'2026-11-30\' + :d::int)}
+printf '\\set m random(1, 300)\n\\set d random(1, 28)\n%s;\n' "$(tr '\n' ' ' <<<"$sql")" >"$work/feed.pgbench"
+
+# wrk: requests/s, p50, p99 of one run.
+run_wrk() { # conns url [lua]
+    local out
+    out=$(wrk -t2 -c"$1" -d"${duration}s" --latency ${3:+-s "$3"} "$2")
+    awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {e=$NF}
+         END {printf "%s %s %s %s\n", r, p50, p99, e ? e : 0}' <<<"$out"
+}
+run_pgbench() { # conns; with the daemon's session settings (see db/conn.c)
+    PGOPTIONS="-c jit=off -c plan_cache_mode=force_custom_plan" "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" -n -c "$1" -j 2 -T "$duration" -M prepared -f "$work/feed.pgbench" "$DATABASE_URL" 2>/dev/null |
+        awk '/^tps/ {print $3}'
+}
+
+printf '\n%s; feed body %s bytes (%s gzipped)\n' "$counts" "$(wc -c <"$work/feed.json")" \
+    "$(curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$popular" | wc -c)"
+printf '%-44s %6s %12s %10s %10s %8s\n' "measurement" "conns" "requests/s" "p50" "p99" "non-2xx"
+declare -A rps
+for conns in 8 64; do
+    read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$nginx_port/feed.json")
+    rps[nginx$conns]=$r
+    printf '%-44s %6s %12s %10s %10s %8s\n' "nginx, the same bytes as a static file" "$conns" "$r" "$p50" "$p99" "$e"
+    read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$port$popular")
+    rps[json$conns]=$r
+    printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, one popular query" "$conns" "$r" "$p50" "$p99" "$e"
+    read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$port${popular/feed/feed.ics}")
+    printf '%-44s %6s %12s %10s %10s %8s\n' "feed ICS, one popular query" "$conns" "$r" "$p50" "$p99" "$e"
+    read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$port" tests/bench/many.lua)
+    rps[many$conns]=$r
+    printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, many different queries" "$conns" "$r" "$p50" "$p99" "$e"
+    t=$(run_pgbench "$conns")
+    rps[pg$conns]=$t
+    printf '%-44s %6s %12s\n' "pgbench, the feed's SQL, the same queries" "$conns" "$t"
 done
-rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$daemon_pid/status")
+
+# A slow write: a row lock held by another session makes an admin PATCH wait, while
+# the feed is measured.
+offer=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM offers ORDER BY title LIMIT 1")
+psql "$DATABASE_URL" -X -q -c "BEGIN; SELECT 1 FROM offers WHERE id = '$offer' FOR UPDATE; SELECT pg_sleep($duration + 2); COMMIT;" >/dev/null &
+locker=$!
+sleep 0.5
+curl -s -o /dev/null -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"audience": "iedereen"}' "http://127.0.0.1:$port/v1/offers/$offer" &
+writer=$!
+read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$port" tests/bench/many.lua)
+printf '%-44s %6s %12s %10s %10s %8s\n' "feed, many queries, during a 10 s slow write" 64 "$r" "$p50" "$p99" "$e"
+wait "$locker" "$writer" 2>/dev/null || true
+
+rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
 echo
-echo "peak RSS of stekd: $rss; $(nproc) cores; wrk -t2, ${duration}s per row, keep-alive on"
+python3 - "${rps[json8]}" "${rps[nginx8]}" "${rps[json64]}" "${rps[nginx64]}" \
+    "${rps[many8]}" "${rps[pg8]}" "${rps[many64]}" "${rps[pg64]}" "$rss" <<'PY'
+import sys
+v = [float(x) for x in sys.argv[1:9]]
+print(f"repeated-query feed / nginx:       {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 64 (target >= 70%)")
+print(f"many-query feed / pgbench ceiling: {v[4]/v[5]:6.1%} at 8, {v[6]/v[7]:6.1%} at 64 (target >= 50%)")
+print(f"peak RSS of stekd: {int(sys.argv[9]) / 1024:.1f} MiB (target < 100 MiB)")
+PY
+echo "$(nproc) cores; wrk -t2 with keep-alive; ${duration}s per row; command: make bench"

@@ -120,7 +120,7 @@ connect_now(struct db_conn *c)
                           "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                           "application_name",    "dbname",           NULL};
     const char *vals[] = {"3", "1", "5", "2", "2", "5000", c->app, c->url, NULL};
-    char sql[96];
+    char sql[192];
     PGresult *res;
 
     c->pg = PQconnectdbParams(keys, vals, 1);
@@ -131,7 +131,14 @@ connect_now(struct db_conn *c)
         return false;
     }
     PQsetNoticeProcessor(c->pg, quiet_notice, NULL);
-    snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET timezone = 'UTC'",
+    /*
+     * JIT costs more than a second of compiling on the feed query, which runs in
+     * milliseconds; and generic plans of statements with optional filters
+     * ($n IS NULL OR ...) scan whole tables, so every execution is planned anew.
+     */
+    snprintf(sql, sizeof(sql),
+             "SET statement_timeout = %d; SET timezone = 'UTC'; SET jit = off;"
+             " SET plan_cache_mode = force_custom_plan",
              c->statement_timeout_ms);
     res = PQexec(c->pg, sql);
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;

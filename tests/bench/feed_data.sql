@@ -1,0 +1,48 @@
+-- A large, realistic dataset for `make bench`: 300 municipalities, 3,000 sites,
+-- 30,000 offers with weekly, fortnightly, monthly-ordinal and one-off
+-- schedules, exceptions on some. Generated in SQL because loading it through
+-- the API would take minutes; the demo data, in contrast, goes through the API.
+BEGIN;
+INSERT INTO partners (name, kind)
+SELECT 'Bench partner ' || g, (ARRAY['welfare', 'municipality', 'education', 'volunteers'])[1 + g % 4]
+FROM generate_series(1, 200) g;
+
+INSERT INTO sites (name, kind, street, postal_code, municipality, lat, lon)
+SELECT 'Bench site ' || g, 'community centre', 'Dorpsstraat ' || g, (1000 + g / 10)::text,
+       'M' || (1 + (g - 1) / 10), 50.5 + (g % 97) * 0.01, 3.5 + (g % 89) * 0.02
+FROM generate_series(1, 3000) g;
+
+WITH p AS (SELECT array_agg(id ORDER BY name) a FROM partners WHERE name LIKE 'Bench partner %'),
+     s AS (SELECT array_agg(id ORDER BY name) a FROM sites WHERE name LIKE 'Bench site %')
+INSERT INTO offers (title, description, site_id, partner_id, functions, categories, free)
+SELECT 'Bench activity ' || g, 'Een activiteit met koffie, vragen en formulieren nummer ' || g,
+       s.a[1 + (g - 1) % 3000], p.a[1 + g % 200],
+       CASE g % 4 WHEN 0 THEN ARRAY['meeting'] WHEN 1 THEN ARRAY['learning']
+                  WHEN 2 THEN ARRAY['referral', 'learning'] ELSE ARRAY['meeting', 'advocacy'] END,
+       ARRAY[(ARRAY['digital', 'food', 'forms_and_bills', 'leisure'])[1 + g % 4]], g % 5 <> 0
+FROM generate_series(1, 30000) g, p, s;
+
+-- Dates start on a Monday (2024-01-01) so that every BYDAY below matches dtstart.
+INSERT INTO schedules (offer_id, position, dtstart, rrule, start_time, end_time)
+SELECT o.id, 0,
+       CASE WHEN n % 10 < 5 THEN date '2024-01-01' + (n % 5)::int
+            WHEN n % 10 < 7 THEN date '2024-01-01' + (n % 5)::int
+            WHEN n % 10 < 9 THEN date '2024-01-17'
+            ELSE date '2026-11-01' + (n % 120)::int END,
+       CASE WHEN n % 10 < 5 THEN 'FREQ=WEEKLY;BYDAY=' || (ARRAY['MO','TU','WE','TH','FR'])[1 + n % 5]
+            WHEN n % 10 < 7 THEN 'FREQ=WEEKLY;INTERVAL=2;BYDAY=' || (ARRAY['MO','TU','WE','TH','FR'])[1 + n % 5]
+            WHEN n % 10 < 9 THEN 'FREQ=MONTHLY;BYDAY=3WE'
+            ELSE NULL END,
+       time '09:00' + (n % 8) * interval '1 hour', time '10:30' + (n % 8) * interval '1 hour'
+FROM (SELECT id, row_number() OVER (ORDER BY title) n FROM offers
+      WHERE title LIKE 'Bench activity %') o;
+
+INSERT INTO offer_exceptions (offer_id, date, status, note)
+SELECT sc.offer_id, d::date, 'cancelled', 'Gesloten'
+FROM schedules sc JOIN offers o ON o.id = sc.offer_id,
+     generate_series(date '2026-12-01', date '2027-01-31', interval '1 day') d
+WHERE o.title LIKE 'Bench activity %' AND sc.rrule LIKE 'FREQ=WEEKLY;BYDAY=%'
+  AND hashtext(o.id::text) % 20 = 0
+  AND extract(isodow FROM d) = 1 + position(substr(sc.rrule, 19, 2) IN 'MOTUWETHFR') / 2;
+COMMIT;
+ANALYZE;
