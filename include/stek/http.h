@@ -49,6 +49,9 @@ struct reply {
     char *body;      /* owned unless body_static */
     size_t len;
     bool body_static;
+    /* A shared body (body_static set): release(release_cls) once it is sent or dropped. */
+    void (*release)(void *cls);
+    void *release_cls;
     const char *ctype; /* static string */
     struct reply_header headers[REPLY_MAX_HEADERS];
     int nheaders;
@@ -121,6 +124,13 @@ void reply_raw_steal(struct request *r, unsigned status, char *body, size_t len,
 /* Sets a reply whose body is static and never freed. */
 void reply_static(struct request *r, unsigned status, const char *body, size_t len,
                   const char *ctype);
+
+/*
+ * Sets a reply whose body is shared with others (a cached feed): no copy is
+ * made; release(cls) is called when the body is no longer needed.
+ */
+void reply_shared(struct request *r, unsigned status, const char *body, size_t len,
+                  const char *ctype, void (*release)(void *cls), void *cls);
 
 /* Sets an empty reply (204, 304). */
 void reply_empty(struct request *r, unsigned status);

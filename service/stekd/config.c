@@ -22,7 +22,7 @@ static const struct {
      "open HTTP connections at most"},
     {"STEK_CONNECTION_TIMEOUT", 30, 1, 3600, offsetof(struct stek_config, conn_timeout_s), false,
      "seconds an idle or stalled connection is kept"},
-    {"STEK_CONNECTION_MEMORY", 32768, 8192, 1048576, offsetof(struct stek_config, conn_memory),
+    {"STEK_CONNECTION_MEMORY", 16384, 8192, 1048576, offsetof(struct stek_config, conn_memory),
      true, "bytes per connection for the request line and headers"},
     {"STEK_BODY_LIMIT", 1048576, 1024, 67108864, offsetof(struct stek_config, body_limit), true,
      "largest request body in bytes (larger: 413)"},

@@ -18,6 +18,7 @@
 #include "stek/rrule.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +68,19 @@ tz_get(const char *name)
 
 /* ---- the response cache ---- */
 
+/* A response body shared by the cache and the responses being sent. */
+struct shared {
+    atomic_int refs;
+    size_t len;
+    char data[];
+};
+
 struct entry {
     char *key;
     uint64_t generation;
-    char *body, *gz;
-    size_t len, gzlen;
+    struct shared *body, *gz; /* one reference each */
     char etag[48];
+    char last_modified_http[40];
     int64_t last_modified;
     bool ics;
 };
@@ -81,11 +89,34 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[CACHE_SLOTS];
 
 static void
+shared_release(void *cls)
+{
+    struct shared *s = cls;
+    if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1)
+        free(s);
+}
+
+/* Takes data (malloc'd) into a new shared body with one reference; NULL stays NULL. */
+static struct shared *
+shared_steal(char *data, size_t len)
+{
+    struct shared *s = data ? malloc(sizeof(*s) + len + 1) : NULL;
+    if (s != NULL) {
+        atomic_init(&s->refs, 1);
+        s->len = len;
+        memcpy(s->data, data, len);
+        s->data[len] = '\0';
+    }
+    free(data);
+    return s;
+}
+
+static void
 entry_clear(struct entry *e)
 {
     free(e->key);
-    free(e->body);
-    free(e->gz);
+    shared_release(e->body);
+    shared_release(e->gz);
     memset(e, 0, sizeof(*e));
 }
 
@@ -285,32 +316,29 @@ not_modified_since(const char *ims, int64_t last_modified)
     return end != NULL && *end == '\0' && (int64_t)timegm(&tm) >= last_modified;
 }
 
-/* Replies from an entry (the caller holds cache_mu or owns e). */
+/* Replies from an entry (the caller holds cache_mu or owns e); the body is shared, not copied. */
 static void
 reply_entry(struct request *r, const struct entry *e)
 {
     bool gz = e->gz != NULL && accepts_gzip(r->h_accept_encoding);
-    char etag[64], lm[40];
+    char etag[64];
 
     /* Each encoding is its own representation, with its own strong ETag. */
     snprintf(etag, sizeof(etag), "\"%s%s\"", e->etag, gz ? "-gz" : "");
-    http_date(e->last_modified, lm);
     if (r->h_if_none_match != NULL ? req_if_none_match(r, etag)
                                    : not_modified_since(r->h_if_modified_since, e->last_modified)) {
         reply_empty(r, 304);
     } else {
-        size_t len = gz ? e->gzlen : e->len;
-        char *copy = malloc(len + 1);
-        if (copy == NULL)
-            abort();
-        memcpy(copy, gz ? e->gz : e->body, len);
-        reply_raw_steal(r, 200, copy, len,
-                        e->ics ? "text/calendar; charset=utf-8" : "application/json");
+        struct shared *body = gz ? e->gz : e->body;
+        atomic_fetch_add(&body->refs, 1);
+        reply_shared(r, 200, body->data, body->len,
+                     e->ics ? "text/calendar; charset=utf-8" : "application/json", shared_release,
+                     body);
         if (gz)
             reply_header(r, "Content-Encoding", "gzip");
     }
     reply_header(r, "ETag", etag);
-    reply_header(r, "Last-Modified", lm);
+    reply_header(r, "Last-Modified", e->last_modified_http);
     reply_header(r, "Cache-Control", "public, max-age=30");
     reply_header(r, "Vary", "Accept-Encoding");
 }
@@ -359,23 +387,29 @@ serve(struct request *r, bool ics)
         reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be built");
         return;
     }
+    size_t len = 0, gzlen = 0;
+    char *text = ics ? feed_render_ics(&res, fr.calname, &len) : feed_render_json(&res, &len);
     e.ics = ics;
-    e.body = ics ? feed_render_ics(&res, fr.calname, &e.len) : feed_render_json(&res, &e.len);
     e.last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL);
+    http_date(e.last_modified, e.last_modified_http);
     if (res.truncated)
         log_event("warn", "feed query cut at its item limit", "request_id", r->request_id, NULL);
     feed_result_clear(&res);
     db_feed_clear(&rows);
-    if (e.body == NULL) {
+    if (text == NULL) {
         reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be rendered");
         return;
     }
-    stek_sha256_hex(e.body, e.len, hex);
+    stek_sha256_hex(text, len, hex);
     snprintf(e.etag, sizeof(e.etag), "%.32s", hex);
-    e.gz = gzip_compress(e.body, e.len, &e.gzlen);
+    char *gz = gzip_compress(text, len, &gzlen);
+    e.body = shared_steal(text, len);
+    e.gz = shared_steal(gz, gzlen);
+    if (e.body == NULL)
+        abort();
     e.generation = gen;
     reply_entry(r, &e);
-    if (e.len <= CACHE_MAX_BODY && (e.key = strdup(fr.key)) != NULL) {
+    if (len <= CACHE_MAX_BODY && (e.key = strdup(fr.key)) != NULL) {
         struct entry *slot = &cache[slot_of(fr.key)];
         pthread_mutex_lock(&cache_mu);
         entry_clear(slot);

@@ -22,11 +22,23 @@ stek_err_status(enum stek_err err)
     return errors[err].status;
 }
 
-void
-reply_clear(struct reply *rep)
+/* Drops what the current body holds, before it is replaced or the reply is cleared. */
+static void
+drop_body(struct reply *rep)
 {
     if (!rep->body_static)
         free(rep->body);
+    if (rep->release != NULL)
+        rep->release(rep->release_cls);
+    rep->body = NULL;
+    rep->release = NULL;
+    rep->release_cls = NULL;
+}
+
+void
+reply_clear(struct reply *rep)
+{
+    drop_body(rep);
     for (int i = 0; i < rep->nheaders; i++)
         free(rep->headers[i].value);
     memset(rep, 0, sizeof(*rep));
@@ -35,8 +47,7 @@ reply_clear(struct reply *rep)
 void
 reply_raw_steal(struct request *r, unsigned status, char *body, size_t len, const char *ctype)
 {
-    if (!r->reply.body_static)
-        free(r->reply.body);
+    drop_body(&r->reply);
     r->reply.status = status;
     r->reply.body = body;
     r->reply.len = len;
@@ -47,14 +58,22 @@ reply_raw_steal(struct request *r, unsigned status, char *body, size_t len, cons
 void
 reply_static(struct request *r, unsigned status, const char *body, size_t len, const char *ctype)
 {
-    if (!r->reply.body_static)
-        free(r->reply.body);
+    drop_body(&r->reply);
     r->reply.status = status;
     /* body_static marks it as not ours; the cast only satisfies the field type. */
     r->reply.body = (char *)(uintptr_t)body;
     r->reply.len = len;
     r->reply.body_static = true;
     r->reply.ctype = ctype;
+}
+
+void
+reply_shared(struct request *r, unsigned status, const char *body, size_t len, const char *ctype,
+             void (*release)(void *cls), void *cls)
+{
+    reply_static(r, status, body, len, ctype);
+    r->reply.release = release;
+    r->reply.release_cls = cls;
 }
 
 void

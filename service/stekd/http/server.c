@@ -232,13 +232,21 @@ queue_reply(struct server *s, struct request *r)
 
     if (r->reply.status == 0)
         reply_problem(r, ERR_INTERNAL, NULL, "no reply was produced");
-    resp = MHD_create_response_from_buffer(r->reply.len, r->reply.body,
-                                           r->reply.body_static ? MHD_RESPMEM_PERSISTENT
-                                                                : MHD_RESPMEM_MUST_FREE);
+    if (r->reply.release != NULL)
+        resp = MHD_create_response_from_buffer_with_free_callback_cls(
+            r->reply.len, r->reply.body, r->reply.release, r->reply.release_cls);
+    else
+        resp = MHD_create_response_from_buffer(r->reply.len, r->reply.body,
+                                               r->reply.body_static ? MHD_RESPMEM_PERSISTENT
+                                                                    : MHD_RESPMEM_MUST_FREE);
     if (resp == NULL)
         return MHD_NO;
-    if (!r->reply.body_static)
-        r->reply.body = NULL; /* libmicrohttpd frees it now */
+    /* libmicrohttpd owns an owned or shared body from now on. */
+    if (!r->reply.body_static || r->reply.release != NULL) {
+        r->reply.body = NULL;
+        r->reply.body_static = true;
+        r->reply.release = NULL;
+    }
     if (r->reply.ctype != NULL)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->reply.ctype);
     for (int i = 0; i < r->reply.nheaders; i++) {
