@@ -27,6 +27,7 @@
 
 #define CACHE_SLOTS 512
 #define CACHE_MAX_BODY (4u << 20)
+#define CACHE_BUDGET (48u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 #define DEFAULT_DAYS 28
 #define SERVICE_TZ "Europe/Brussels" /* whose "today" the default window starts */
 
@@ -87,6 +88,7 @@ struct entry {
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[CACHE_SLOTS];
+static size_t cache_bytes; /* bodies held by cache[], under cache_mu */
 
 static void
 shared_release(void *cls)
@@ -111,6 +113,12 @@ shared_steal(char *data, size_t len)
     return s;
 }
 
+static size_t
+entry_bytes(const struct entry *e)
+{
+    return (e->body ? e->body->len : 0) + (e->gz ? e->gz->len : 0);
+}
+
 static void
 entry_clear(struct entry *e)
 {
@@ -125,6 +133,7 @@ feed_caches_free(void)
 {
     for (int i = 0; i < CACHE_SLOTS; i++)
         entry_clear(&cache[i]);
+    cache_bytes = 0;
     for (int i = 0; i < nzones; i++)
         tz_free(zones[i].tz);
     nzones = 0;
@@ -412,7 +421,16 @@ serve(struct request *r, bool ics)
     if (len <= CACHE_MAX_BODY && (e.key = strdup(fr.key)) != NULL) {
         struct entry *slot = &cache[slot_of(fr.key)];
         pthread_mutex_lock(&cache_mu);
+        cache_bytes -= entry_bytes(slot);
         entry_clear(slot);
+        /* Over budget: drop answers of older generations first, then anything. */
+        for (int pass = 0; pass < 2 && cache_bytes + entry_bytes(&e) > CACHE_BUDGET; pass++)
+            for (int i = 0; i < CACHE_SLOTS && cache_bytes + entry_bytes(&e) > CACHE_BUDGET; i++)
+                if (cache[i].key != NULL && (pass == 1 || cache[i].generation != gen)) {
+                    cache_bytes -= entry_bytes(&cache[i]);
+                    entry_clear(&cache[i]);
+                }
+        cache_bytes += entry_bytes(&e);
         *slot = e;
         pthread_mutex_unlock(&cache_mu);
     } else {
