@@ -219,3 +219,29 @@ def test_a_change_reaches_another_daemon_within_a_second(demo, db_url, admin, tm
     finally:
         code, log = other.stop()
     assert_clean_exit(code, log)
+
+
+def test_site_filters_apply_to_where_an_occurrence_really_is(demo, admin, api):
+    home, away = demo["sites"]["Kantine Bezemheide"], demo["sites"]["DC De Groten Uitleg"]
+    o = admin.post("/v1/offers", json={
+        "title": unique("Verhuisd"), "site_id": home["id"],
+        "partner_id": demo["partners"]["SAAMO"]["id"], "functions": ["meeting"],
+        "schedules": [{"dtstart": "2027-03-04", "rrule": "FREQ=WEEKLY;BYDAY=TH;COUNT=3",
+                       "start_time": "13:00", "end_time": "15:00"}]}).json()
+    assert admin.post(f"/v1/offers/{o['id']}/exceptions", json={
+        "date": "2027-03-11", "status": "moved", "site_id": away["id"],
+        "note": "In het dienstencentrum"}).status_code == 201
+    window = {"from": "2027-03-01", "to": "2027-03-31", "q": o["title"].split()[-1]}
+    deadline = time.time() + 2
+    while True:
+        at_home = feed(api, site=home["id"], **window)["items"]
+        if len(at_home) == 2 or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert [i["start"][:10] for i in at_home] == ["2027-03-04", "2027-03-18"]
+    moved = feed(api, site=away["id"], **window)["items"]
+    assert [(i["start"], i["status"], i["site"]["name"]) for i in moved] == [
+        ("2027-03-11T13:00:00+01:00", "moved", "DC De Groten Uitleg")]
+    near_home = feed(api, near="51.3869,4.4744", radius_km=1, **window)["items"]
+    assert [i["start"][:10] for i in near_home] == ["2027-03-04", "2027-03-18"]
+    admin.delete("/v1/offers/" + o["id"])
