@@ -19,6 +19,9 @@ struct stek_config {
     unsigned queue_limit;          /* STEK_QUEUE_LIMIT: requests waiting for a worker */
     unsigned statement_timeout_ms; /* STEK_STATEMENT_TIMEOUT_MS */
     unsigned shutdown_grace_s;     /* STEK_SHUTDOWN_GRACE: seconds to finish in-flight work */
+    unsigned stats_k;              /* STEK_STATS_K: smallest published count (never below 3) */
+    unsigned note_retention_months; /* STEK_NOTE_RETENTION_MONTHS: signal notes are erased after */
+    unsigned handoff_guesses;      /* STEK_HANDOFF_GUESSES: failed code lookups a key may make a minute */
 };
 
 /*
@@ -26,6 +29,9 @@ struct stek_config {
  * naming the variable into err and returns false.
  */
 bool config_from_env(struct stek_config *cfg, char *err, size_t errlen);
+
+/* The configuration the daemon runs with (set by main; NULL in unit tests). */
+extern const struct stek_config *stek_cfg;
 
 /* Prints the variables, their defaults and meaning (for --help). */
 void config_usage(void);

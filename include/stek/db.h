@@ -194,6 +194,58 @@ uint64_t feed_generation(void);
 /* True while the listener's connection is up (the database is reachable). */
 bool feed_listener_connected(void);
 
+/* ---- themes and signals (signals.c) ---- */
+
+enum db_qs db_list_themes(struct db_conn *c, struct db_page *page);
+enum db_qs db_insert_theme(struct db_conn *c, const char *code, const char *label_nl,
+                           const char *label_en, struct db_doc *out);
+
+struct signal_fields {
+    const char *kind, *theme, *site_id, *occurred_on, *partner_id, *referred_to_partner_id;
+    const char *note, *handoff_code, *handoff_expires_on;
+};
+
+struct signal_filter {
+    const char *partner; /* visible to this partner; NULL: all (admin) */
+    const char *kind, *theme, *site, *from, *to, *status;
+};
+
+/* 1 when this request claimed (partner, key), DB_NO_ROWS when it was claimed before. */
+enum db_qs db_claim_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
+                                    const char *request_hash);
+/* The stored hash, status (0: none yet) and response (malloc'd, the caller frees). */
+enum db_qs db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
+                                  char hash[65], int *status, char **response);
+enum db_qs db_store_idempotent_response(struct db_conn *c, const char *partner_id,
+                                        const char *key, int status, const char *response);
+enum db_qs db_insert_signal(struct db_conn *c, const struct signal_fields *f, struct db_doc *out);
+enum db_qs db_get_signal(struct db_conn *c, const char *id, const char *visible_to,
+                         bool for_update, struct db_doc *out);
+enum db_qs db_list_signals(struct db_conn *c, const char *before, const struct signal_filter *f,
+                           int limit, struct db_page *page);
+enum db_qs db_update_signal_status(struct db_conn *c, const char *id, const char *status,
+                                   const char *raised_with, const char *answer,
+                                   struct db_doc *out);
+enum db_qs db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id,
+                                    const char *from, const char *to, const char *raised_with,
+                                    const char *answer);
+enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id,
+                          bool arrive, struct db_doc *out);
+
+struct stat_cell {
+    char theme[48], site[40], municipality[104], month[8], kind[12], partner[40];
+    long count, arrived;
+};
+
+/* The finest cells of signal counts in [from, to]; *cells is malloc'd (the caller frees). */
+enum db_qs db_signal_cells(struct db_conn *c, const char *from, const char *to,
+                           const char *municipality, const char *site, struct stat_cell **cells,
+                           size_t *n);
+
+/* Retention: erase notes of signals created before, and idempotency keys older than. */
+enum db_qs db_erase_old_notes(struct db_conn *c, const char *before);
+enum db_qs db_delete_old_idempotency_keys(struct db_conn *c, const char *before);
+
 /* ---- keys (keys.c) ---- */
 
 struct key_auth {

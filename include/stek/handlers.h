@@ -39,6 +39,22 @@ void h_feed_ics(struct request *r);
 /* Frees the feed's caches (at shutdown). */
 void feed_caches_free(void);
 
+/* signals.c */
+void h_signals_create(struct request *r);
+void h_signals_batch(struct request *r);
+void h_signals_list(struct request *r);
+void h_signals_get(struct request *r);
+void h_signals_patch(struct request *r);
+void h_themes_list(struct request *r);
+void h_themes_create(struct request *r);
+
+/* handoffs.c */
+void h_handoffs_get(struct request *r);
+void h_handoffs_arrive(struct request *r);
+
+/* stats.c */
+void h_stats_signals(struct request *r);
+
 /* keys.c */
 void h_keys_list(struct request *r);
 void h_keys_create(struct request *r);

@@ -77,6 +77,8 @@ struct request {
     const char *h_if_none_match;
     const char *h_origin;
     const char *h_accept_encoding;
+    const char *h_accept;
+    const char *h_idempotency_key;
     const char *h_if_modified_since;
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */

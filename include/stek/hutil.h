@@ -4,6 +4,9 @@
 
 #include "stek/db.h"
 #include "stek/http.h"
+#include "stek/tz.h"
+
+#include <stdint.h>
 
 /* Replies 503 when the database connection was lost, else 500. */
 void reply_db_error(struct request *r);
@@ -32,6 +35,15 @@ bool req_near(struct request *r, char lat[32], char lon[32], char radius[32]);
 
 /* Parses a true/false query parameter into "t"/"f" or NULL; replies 400 on other values. */
 bool req_bool(struct request *r, const char *name, const char **out);
+
+/* A timezone by IANA name, loaded once and shared read-only; NULL when unknown. */
+const struct tz *tz_cached(const char *name);
+
+/* Frees the loaded timezones (at shutdown). */
+void tz_cache_free(void);
+
+/* Today's date in Europe/Brussels, whose "today" the service's defaults use. */
+int32_t service_today(void);
 
 /* Replies 400 naming the query parameter. */
 void reply_bad_param(struct request *r, const char *name, const char *message);

@@ -35,7 +35,16 @@ static const struct {
      "longest time one SQL statement may run"},
     {"STEK_SHUTDOWN_GRACE", 10, 0, 300, offsetof(struct stek_config, shutdown_grace_s), false,
      "seconds in-flight requests get to finish on SIGTERM"},
+    {"STEK_STATS_K", 5, 3, 1000, offsetof(struct stek_config, stats_k), false,
+     "published signal counts below this are suppressed"},
+    {"STEK_NOTE_RETENTION_MONTHS", 24, 1, 120,
+     offsetof(struct stek_config, note_retention_months), false,
+     "months after which signal notes are erased (counts stay)"},
+    {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
+     "failed handoff-code lookups one key may make per minute (more: 429)"},
 };
+
+const struct stek_config *stek_cfg;
 
 void
 config_usage(void)

@@ -12,7 +12,13 @@
 #include "stek/server.h"
 #include "stek/version.h"
 
+#include "stek/rrule.h"
+
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +29,13 @@ usage(FILE *out)
 {
     fprintf(out, "usage: stekd [--help | --version]\n"
                  "       stekd create-admin-key NAME\n"
+                 "       stekd purge [--as-of YYYY-MM-DD]\n"
                  "\n"
                  "Serves the stek API. create-admin-key creates an admin API key and prints\n"
-                 "its token alone on one line (it is shown only this once).\n\n");
+                 "its token alone on one line (it is shown only this once).\n"
+                 "purge erases signal notes older than STEK_NOTE_RETENTION_MONTHS and\n"
+                 "idempotency keys older than 8 days (the daemon also does it hourly);\n"
+                 "--as-of runs it as if it were that day.\n\n");
     if (out == stdout)
         config_usage();
 }
@@ -104,6 +114,88 @@ out:
     return rc;
 }
 
+/*
+ * Retention: signal notes are erased after the configured months (the counts
+ * stay), idempotency keys after 8 days (they are promised for at least 7).
+ */
+static int
+retention(struct db_conn *db, int64_t now, unsigned months, long *notes, long *keys)
+{
+    int y;
+    unsigned m, d;
+    char cut_notes[40], cut_keys[40], day[11];
+    int32_t today = (int32_t)(now / 86400);
+
+    civil_from_days(today, &y, &m, &d);
+    int total = y * 12 + (int)m - 1 - (int)months;
+    int32_t first = days_from_civil(total / 12, (unsigned)(total % 12) + 1, 1);
+    int32_t next = days_from_civil((total + 1) / 12, (unsigned)((total + 1) % 12) + 1, 1);
+    int32_t cut = first + ((int32_t)d - 1 < next - first ? (int32_t)d - 1 : next - first - 1);
+    date_format(cut, day);
+    snprintf(cut_notes, sizeof(cut_notes), "%sT00:00:00Z", day);
+    date_format(today - 8, day);
+    snprintf(cut_keys, sizeof(cut_keys), "%sT00:00:00Z", day);
+    *notes = db_erase_old_notes(db, cut_notes);
+    *keys = db_delete_old_idempotency_keys(db, cut_keys);
+    return *notes < 0 || *keys < 0 ? 1 : 0;
+}
+
+static int
+purge(const struct stek_config *cfg, int argc, char **argv)
+{
+    int64_t now = (int64_t)time(NULL);
+    struct db_conn *db;
+    long notes, keys;
+    int rc;
+
+    if (argc == 4 && strcmp(argv[2], "--as-of") == 0) {
+        int32_t day;
+        if (!date_parse(argv[3], &day)) {
+            fprintf(stderr, "stekd: --as-of takes a date YYYY-MM-DD\n");
+            return 2;
+        }
+        now = (int64_t)day * 86400 + 43200;
+    } else if (argc != 2) {
+        fprintf(stderr, "stekd: usage: stekd purge [--as-of YYYY-MM-DD]\n");
+        return 2;
+    }
+    if ((db = open_checked(cfg)) == NULL)
+        return 1;
+    rc = retention(db, now, cfg->note_retention_months, &notes, &keys);
+    if (rc == 0)
+        printf("erased %ld notes, removed %ld idempotency keys\n", notes, keys);
+    else
+        fprintf(stderr, "stekd: purge failed: %s\n", db_conn_error(db));
+    db_conn_free(db);
+    return rc;
+}
+
+/* The hourly retention run, on its own connection. */
+static atomic_bool maintenance_stop;
+
+static void *
+maintenance_main(void *arg)
+{
+    const struct stek_config *cfg = arg;
+    struct db_conn *db = db_conn_new(cfg->database_url, "stekd-maintenance",
+                                     (int)cfg->statement_timeout_ms * 10);
+    for (unsigned tick = 0; !atomic_load(&maintenance_stop); tick++) {
+        if (tick % 3600 == 5 && db_conn_ensure(db)) {
+            long notes, keys;
+            if (retention(db, (int64_t)time(NULL), cfg->note_retention_months, &notes, &keys) ==
+                    0 &&
+                notes + keys > 0) {
+                char n[96];
+                snprintf(n, sizeof(n), "%ld notes, %ld idempotency keys", notes, keys);
+                log_event("info", "retention", "erased", n, NULL);
+            }
+        }
+        sleep(1);
+    }
+    db_conn_free(db);
+    return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -122,12 +214,13 @@ main(int argc, char **argv)
         printf("stekd %s\n", STEK_VERSION);
         return 0;
     }
-    if (argc >= 2 && strcmp(argv[1], "create-admin-key") != 0) {
+    if (argc >= 2 && strcmp(argv[1], "create-admin-key") != 0 && strcmp(argv[1], "purge") != 0) {
         fprintf(stderr, "stekd: unknown argument '%s'\n", argv[1]);
         usage(stderr);
         return 2;
     }
-    if (argc >= 2 && argc != 3) {
+    bool is_purge = argc >= 2 && strcmp(argv[1], "purge") == 0;
+    if (argc >= 2 && !is_purge && argc != 3) {
         fprintf(stderr, "stekd: create-admin-key needs exactly one NAME\n");
         return 2;
     }
@@ -135,8 +228,11 @@ main(int argc, char **argv)
         fprintf(stderr, "stekd: %s\n", err);
         return 2;
     }
+    stek_cfg = &cfg;
     /* jansson's hash seed must be set before any thread uses it. */
     json_object_seed(0);
+    if (is_purge)
+        return purge(&cfg, argc, argv);
     if (argc == 3)
         return create_admin_key(&cfg, argv[2]);
 
@@ -152,9 +248,13 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     feed_listener_start(cfg.database_url);
+    pthread_t maintenance;
+    pthread_create(&maintenance, NULL, maintenance_main, &cfg);
     srv = server_start(&cfg, err, sizeof(err));
     if (srv == NULL) {
         fprintf(stderr, "stekd: %s\n", err);
+        atomic_store(&maintenance_stop, true);
+        pthread_join(maintenance, NULL);
         feed_listener_stop();
         return 1;
     }
@@ -166,6 +266,8 @@ main(int argc, char **argv)
     sigwait(&set, &sig);
     log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     server_stop(srv);
+    atomic_store(&maintenance_stop, true);
+    pthread_join(maintenance, NULL);
     feed_listener_stop();
     feed_caches_free();
     log_event("info", "stopped", NULL);

@@ -2,7 +2,9 @@
 #include "stek/domain.h"
 #include "stek/log.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -246,4 +248,51 @@ merge_writable_steal(struct db_doc *cur, const json_t *patch)
     json_object_del(doc, "created_at");
     json_object_del(doc, "updated_at");
     return merge_patch_steal(doc, patch);
+}
+
+static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char name[72];
+    struct tz *tz;
+} zones[64];
+static int nzones;
+
+const struct tz *
+tz_cached(const char *name)
+{
+    const struct tz *found = NULL;
+
+    pthread_mutex_lock(&tz_mu);
+    for (int i = 0; i < nzones && found == NULL; i++)
+        if (strcmp(zones[i].name, name) == 0)
+            found = zones[i].tz;
+    if (found == NULL && nzones < (int)(sizeof(zones) / sizeof(zones[0])) &&
+        strlen(name) < sizeof(zones[0].name)) {
+        struct tz *z = tz_load(name);
+        if (z != NULL) {
+            snprintf(zones[nzones].name, sizeof(zones[0].name), "%s", name);
+            zones[nzones++].tz = z;
+            found = z;
+        }
+    }
+    pthread_mutex_unlock(&tz_mu);
+    return found;
+}
+
+void
+tz_cache_free(void)
+{
+    pthread_mutex_lock(&tz_mu);
+    for (int i = 0; i < nzones; i++)
+        tz_free(zones[i].tz);
+    nzones = 0;
+    pthread_mutex_unlock(&tz_mu);
+}
+
+int32_t
+service_today(void)
+{
+    const struct tz *z = tz_cached("Europe/Brussels");
+    int64_t now = (int64_t)time(NULL);
+    return (int32_t)((now + (z ? tz_offset_at(z, now) : 0)) / 86400);
 }

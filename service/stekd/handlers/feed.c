@@ -29,42 +29,16 @@
 #define CACHE_MAX_BODY (4u << 20)
 #define CACHE_BUDGET (48u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 #define DEFAULT_DAYS 28
-#define SERVICE_TZ "Europe/Brussels" /* whose "today" the default window starts */
 
 static const char *const params[] = {"from",      "to",       "municipality", "postal_code", "site",
                                      "partner",   "function", "category",     "free",        "near",
                                      "radius_km", "q",        "limit",        "cursor",      NULL};
 static const char *const function_names[] = {"meeting", "learning", "referral", "advocacy", NULL};
 
-/* ---- timezones: loaded once, shared read-only ---- */
-
-static pthread_mutex_t tz_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-    char name[72];
-    struct tz *tz;
-} zones[64];
-static int nzones;
-
 static const struct tz *
 tz_get(const char *name)
 {
-    const struct tz *found = NULL;
-
-    pthread_mutex_lock(&tz_mu);
-    for (int i = 0; i < nzones && found == NULL; i++)
-        if (strcmp(zones[i].name, name) == 0)
-            found = zones[i].tz;
-    if (found == NULL && nzones < (int)(sizeof(zones) / sizeof(zones[0])) &&
-        strlen(name) < sizeof(zones[0].name)) {
-        struct tz *z = tz_load(name);
-        if (z != NULL) {
-            snprintf(zones[nzones].name, sizeof(zones[0].name), "%s", name);
-            zones[nzones++].tz = z;
-            found = z;
-        }
-    }
-    pthread_mutex_unlock(&tz_mu);
-    return found;
+    return tz_cached(name);
 }
 
 /* ---- the response cache ---- */
@@ -134,9 +108,7 @@ feed_caches_free(void)
     for (int i = 0; i < CACHE_SLOTS; i++)
         entry_clear(&cache[i]);
     cache_bytes = 0;
-    for (int i = 0; i < nzones; i++)
-        tz_free(zones[i].tz);
-    nzones = 0;
+    tz_cache_free();
 }
 
 static unsigned
@@ -171,15 +143,6 @@ check_text(struct request *r, const char *name, const char *v, size_t max)
     return true;
 }
 
-static int32_t
-today(void)
-{
-    const struct tz *z = tz_get(SERVICE_TZ);
-    int64_t now = (int64_t)time(NULL);
-    int64_t local = now + (z ? tz_offset_at(z, now) : 0);
-    return (int32_t)(local / 86400);
-}
-
 /* Parses and checks the query, every problem a 400 naming the parameter. */
 static bool
 parse(struct request *r, bool ics, struct feed_req *fr)
@@ -193,7 +156,7 @@ parse(struct request *r, bool ics, struct feed_req *fr)
     fr->ics = ics;
     if (!req_query_allow(r, params))
         return false;
-    fr->q.from = today();
+    fr->q.from = service_today();
     if (from != NULL && !date_parse(from, &fr->q.from)) {
         reply_bad_param(r, "from", "must be a date YYYY-MM-DD");
         return false;

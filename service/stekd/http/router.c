@@ -34,6 +34,17 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/feed",             h_feed_json,        ROLE_NONE,  0},
     {M_GET,    "/v1/feed.ics",         h_feed_ics,         ROLE_NONE,  0},
 
+    {M_GET,    "/v1/themes",           h_themes_list,      ROLE_NONE,  ROUTE_DB},
+    {M_POST,   "/v1/themes",           h_themes_create,    ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/signals",          h_signals_list,     ROLE_PARTNER, ROUTE_DB},
+    {M_POST,   "/v1/signals",          h_signals_create,   ROLE_PARTNER, ROUTE_DB},
+    {M_POST,   "/v1/signals/batch",    h_signals_batch,    ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/signals/{id}",     h_signals_get,      ROLE_PARTNER, ROUTE_DB},
+    {M_PATCH,  "/v1/signals/{id}",     h_signals_patch,    ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/handoffs/{code}",  h_handoffs_get,     ROLE_PARTNER, ROUTE_DB},
+    {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB},
+
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},
     {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB},
     {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB},

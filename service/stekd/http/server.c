@@ -145,6 +145,8 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     r->h_if_none_match = header(r, "If-None-Match");
     r->h_origin = header(r, "Origin");
     r->h_accept_encoding = header(r, "Accept-Encoding");
+    r->h_accept = header(r, "Accept");
+    r->h_idempotency_key = header(r, "Idempotency-Key");
     r->h_if_modified_since = header(r, "If-Modified-Since");
 
     if (r->uri_len > s->cfg->url_limit) {

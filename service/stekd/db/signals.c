@@ -1,0 +1,163 @@
+#include "internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum db_qs
+db_list_themes(struct db_conn *c, struct db_page *page)
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_list_themes, NULL, &qs);
+
+    if (res == NULL)
+        return qs;
+    qs = db_page_from(res, INT_MAX, page);
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_insert_theme(struct db_conn *c, const char *code, const char *label_nl, const char *label_en,
+                struct db_doc *out)
+{
+    const char *params[] = {code, label_nl, label_en};
+    return db_query_doc(c, STMT_insert_theme, params, out);
+}
+
+enum db_qs
+db_claim_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
+                         const char *request_hash)
+{
+    const char *params[] = {partner_id, key, request_hash};
+    return db_exec_command(c, STMT_claim_idempotency_key, params);
+}
+
+enum db_qs
+db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *key, char hash[65],
+                       int *status, char **response)
+{
+    const char *params[] = {partner_id, key};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_get_idempotency_key, params, &qs);
+
+    *response = NULL;
+    if (res == NULL)
+        return qs;
+    if (qs > 0) {
+        snprintf(hash, 65, "%s", PQgetvalue(res, 0, 0));
+        *status = atoi(PQgetvalue(res, 0, 1));
+        *response = strdup(PQgetvalue(res, 0, 2));
+        if (*response == NULL)
+            abort();
+    }
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key,
+                             int status, const char *response)
+{
+    char st[16];
+    snprintf(st, sizeof(st), "%d", status);
+    const char *params[] = {partner_id, key, st, response};
+    return db_exec_command(c, STMT_store_idempotent_response, params);
+}
+
+enum db_qs
+db_insert_signal(struct db_conn *c, const struct signal_fields *f, struct db_doc *out)
+{
+    const char *params[] = {f->kind,        f->theme,        f->site_id,
+                            f->occurred_on, f->partner_id,   f->referred_to_partner_id,
+                            f->note,        f->handoff_code, f->handoff_expires_on};
+    return db_query_doc(c, STMT_insert_signal, params, out);
+}
+
+enum db_qs
+db_get_signal(struct db_conn *c, const char *id, const char *visible_to, bool for_update,
+              struct db_doc *out)
+{
+    const char *params[] = {id, visible_to};
+    return db_query_doc(c, for_update ? STMT_get_signal_for_update : STMT_get_signal, params, out);
+}
+
+enum db_qs
+db_list_signals(struct db_conn *c, const char *before, const struct signal_filter *f, int limit,
+                struct db_page *page)
+{
+    const char *params[] = {before, f->partner, f->kind, f->theme, f->site,
+                            f->from,  f->to,      f->status, NULL};
+    return db_query_page(c, STMT_list_signals, params, 8, limit, page);
+}
+
+enum db_qs
+db_update_signal_status(struct db_conn *c, const char *id, const char *status,
+                        const char *raised_with, const char *answer, struct db_doc *out)
+{
+    const char *params[] = {id, status, raised_with, answer};
+    return db_query_doc(c, STMT_update_signal_status, params, out);
+}
+
+enum db_qs
+db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id, const char *from,
+                         const char *to, const char *raised_with, const char *answer)
+{
+    const char *params[] = {id, key_id, from, to, raised_with, answer};
+    return db_exec_command(c, STMT_insert_signal_history, params);
+}
+
+enum db_qs
+db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool arrive,
+               struct db_doc *out)
+{
+    const char *params[] = {code, partner_id};
+    return db_query_doc(c, arrive ? STMT_mark_arrived : STMT_get_handoff, params, out);
+}
+
+enum db_qs
+db_signal_cells(struct db_conn *c, const char *from, const char *to, const char *municipality,
+                const char *site, struct stat_cell **cells, size_t *n)
+{
+    const char *params[] = {from, to, municipality, site};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_signal_cells, params, &qs);
+
+    *cells = NULL;
+    *n = 0;
+    if (res == NULL)
+        return qs;
+    *n = (size_t)PQntuples(res);
+    *cells = calloc(*n + 1, sizeof(**cells));
+    if (*cells == NULL)
+        abort();
+    for (size_t i = 0; i < *n; i++) {
+        struct stat_cell *s = &(*cells)[i];
+        int r = (int)i;
+        snprintf(s->theme, sizeof(s->theme), "%s", PQgetvalue(res, r, 0));
+        snprintf(s->site, sizeof(s->site), "%s", PQgetvalue(res, r, 1));
+        snprintf(s->municipality, sizeof(s->municipality), "%s", PQgetvalue(res, r, 2));
+        snprintf(s->month, sizeof(s->month), "%s", PQgetvalue(res, r, 3));
+        snprintf(s->kind, sizeof(s->kind), "%s", PQgetvalue(res, r, 4));
+        snprintf(s->partner, sizeof(s->partner), "%s", PQgetvalue(res, r, 5));
+        s->count = strtol(PQgetvalue(res, r, 6), NULL, 10);
+        s->arrived = strtol(PQgetvalue(res, r, 7), NULL, 10);
+    }
+    PQclear(res);
+    return (enum db_qs)*n;
+}
+
+enum db_qs
+db_erase_old_notes(struct db_conn *c, const char *before)
+{
+    const char *params[] = {before};
+    return db_exec_command(c, STMT_erase_old_notes, params);
+}
+
+enum db_qs
+db_delete_old_idempotency_keys(struct db_conn *c, const char *before)
+{
+    const char *params[] = {before};
+    return db_exec_command(c, STMT_delete_old_idempotency_keys, params);
+}
