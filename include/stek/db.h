@@ -216,21 +216,20 @@ enum db_qs db_claim_idempotency_key(struct db_conn *c, const char *partner_id, c
 /* The stored hash, status (0: none yet) and response (malloc'd, the caller frees). */
 enum db_qs db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
                                   char hash[65], int *status, char **response);
-enum db_qs db_store_idempotent_response(struct db_conn *c, const char *partner_id,
-                                        const char *key, int status, const char *response);
+enum db_qs db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key,
+                                        int status, const char *response);
 enum db_qs db_insert_signal(struct db_conn *c, const struct signal_fields *f, struct db_doc *out);
-enum db_qs db_get_signal(struct db_conn *c, const char *id, const char *visible_to,
-                         bool for_update, struct db_doc *out);
+enum db_qs db_get_signal(struct db_conn *c, const char *id, const char *visible_to, bool for_update,
+                         struct db_doc *out);
 enum db_qs db_list_signals(struct db_conn *c, const char *before, const struct signal_filter *f,
                            int limit, struct db_page *page);
 enum db_qs db_update_signal_status(struct db_conn *c, const char *id, const char *status,
-                                   const char *raised_with, const char *answer,
-                                   struct db_doc *out);
+                                   const char *raised_with, const char *answer, struct db_doc *out);
 enum db_qs db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id,
                                     const char *from, const char *to, const char *raised_with,
                                     const char *answer);
-enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id,
-                          bool arrive, struct db_doc *out);
+enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool arrive,
+                          struct db_doc *out);
 
 struct stat_cell {
     char theme[48], site[40], municipality[104], month[8], kind[12], partner[40];

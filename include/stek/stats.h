@@ -14,7 +14,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum stat_dim { DIM_THEME, DIM_SITE, DIM_MUNICIPALITY, DIM_MONTH, DIM_KIND, DIM_PARTNER, DIM_COUNT };
+enum stat_dim {
+    DIM_THEME,
+    DIM_SITE,
+    DIM_MUNICIPALITY,
+    DIM_MONTH,
+    DIM_KIND,
+    DIM_PARTNER,
+    DIM_COUNT
+};
 
 /* The API names of the dimensions: theme, site, municipality, month, kind, partner. */
 extern const char *const stat_dim_names[DIM_COUNT];

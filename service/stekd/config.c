@@ -37,9 +37,8 @@ static const struct {
      "seconds in-flight requests get to finish on SIGTERM"},
     {"STEK_STATS_K", 5, 3, 1000, offsetof(struct stek_config, stats_k), false,
      "published signal counts below this are suppressed"},
-    {"STEK_NOTE_RETENTION_MONTHS", 24, 1, 120,
-     offsetof(struct stek_config, note_retention_months), false,
-     "months after which signal notes are erased (counts stay)"},
+    {"STEK_NOTE_RETENTION_MONTHS", 24, 1, 120, offsetof(struct stek_config, note_retention_months),
+     false, "months after which signal notes are erased (counts stay)"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };

@@ -177,8 +177,8 @@ static void *
 maintenance_main(void *arg)
 {
     const struct stek_config *cfg = arg;
-    struct db_conn *db = db_conn_new(cfg->database_url, "stekd-maintenance",
-                                     (int)cfg->statement_timeout_ms * 10);
+    struct db_conn *db =
+        db_conn_new(cfg->database_url, "stekd-maintenance", (int)cfg->statement_timeout_ms * 10);
     for (unsigned tick = 0; !atomic_load(&maintenance_stop); tick++) {
         if (tick % 3600 == 5 && db_conn_ensure(db)) {
             long notes, keys;

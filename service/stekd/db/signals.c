@@ -57,8 +57,8 @@ db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *ke
 }
 
 enum db_qs
-db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key,
-                             int status, const char *response)
+db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key, int status,
+                             const char *response)
 {
     char st[16];
     snprintf(st, sizeof(st), "%d", status);
@@ -87,8 +87,8 @@ enum db_qs
 db_list_signals(struct db_conn *c, const char *before, const struct signal_filter *f, int limit,
                 struct db_page *page)
 {
-    const char *params[] = {before, f->partner, f->kind, f->theme, f->site,
-                            f->from,  f->to,      f->status, NULL};
+    const char *params[] = {before,  f->partner, f->kind,   f->theme, f->site,
+                            f->from, f->to,      f->status, NULL};
     return db_query_page(c, STMT_list_signals, params, 8, limit, page);
 }
 
@@ -145,7 +145,7 @@ db_signal_cells(struct db_conn *c, const char *from, const char *to, const char 
         s->arrived = strtol(PQgetvalue(res, r, 7), NULL, 10);
     }
     PQclear(res);
-    return (enum db_qs)*n;
+    return (enum db_qs) * n;
 }
 
 enum db_qs

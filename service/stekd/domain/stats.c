@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const stat_dim_names[DIM_COUNT] = {"theme", "site",  "municipality",
-                                               "month", "kind",  "partner"};
+const char *const stat_dim_names[DIM_COUNT] = {"theme", "site", "municipality",
+                                               "month", "kind", "partner"};
 const char *const stat_dim_fields[DIM_COUNT] = {"theme", "site_id", "municipality",
                                                 "month", "kind",    "partner_id"};
 

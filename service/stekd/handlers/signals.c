@@ -67,8 +67,7 @@ valid_idempotency_key(const char *k)
  * problem goes to errs. The hash covers the body as sent, without its key.
  */
 static void
-check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in *in,
-             json_t *errs)
+check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in *in, json_t *errs)
 {
     struct signal_fields *f = &in->f;
     struct jspec spec[] = {
@@ -243,8 +242,7 @@ one_tx(struct request *r, void *cls)
 {
     struct one_ctx *c = cls;
     json_decref(c->doc);
-    return create_one(r, &c->in, r->h_idempotency_key, "Idempotency-Key", "", &c->doc,
-                      &c->status);
+    return create_one(r, &c->in, r->h_idempotency_key, "Idempotency-Key", "", &c->doc, &c->status);
 }
 
 void
@@ -488,8 +486,8 @@ patch_tx(struct request *r, void *cls)
     snprintf(from_copy, sizeof(from_copy), "%s", from);
     db_doc_clear(&cur);
     if (db_update_signal_status(r->db, c->id, c->status, c->raised_with, c->answer, &c->out) <= 0 ||
-        db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy, c->status,
-                                 c->raised_with, c->answer) < 0 ||
+        db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy, c->status, c->raised_with,
+                                 c->answer) < 0 ||
         audit(r, "update", "signal", c->id) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;

@@ -182,12 +182,11 @@ h_stats_signals(struct request *r)
                 json_object_set_new(row, "count", json_integer(rows[i].count));
                 /* Rounded to a tenth: the share must not give back a small count. */
                 if (rows[i].referrals > 0)
-                    json_object_set_new(
-                        row, "arrived_share",
-                        json_real((double)(long)(10.0 * (double)rows[i].arrived /
-                                                     (double)rows[i].referrals +
-                                                 0.5) /
-                                  10.0));
+                    json_object_set_new(row, "arrived_share",
+                                        json_real((double)(long)(10.0 * (double)rows[i].arrived /
+                                                                     (double)rows[i].referrals +
+                                                                 0.5) /
+                                                  10.0));
             }
             json_array_append_new(list, row);
         }
