@@ -210,15 +210,16 @@ struct signal_filter {
     const char *kind, *theme, *site, *from, *to, *status;
 };
 
-/* 1 when this request claimed (partner, key), DB_NO_ROWS when it was claimed before. */
-enum db_qs db_claim_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
-                                    const char *request_hash);
-/* The stored hash, status (0: none yet) and response (malloc'd, the caller frees). */
-enum db_qs db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
-                                  char hash[65], int *status, char **response);
-enum db_qs db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key,
-                                        int status, const char *response);
-enum db_qs db_insert_signal(struct db_conn *c, const struct signal_fields *f, struct db_doc *out);
+/*
+ * Stores a new signal under (partner, key) in one statement: 1 and the
+ * document, or DB_NO_ROWS when the key was used before (see db_replay_signal).
+ */
+enum db_qs db_create_signal(struct db_conn *c, const char *key, const char *request_hash,
+                            const char *signal_id, const char *key_id,
+                            const struct signal_fields *f, struct db_doc *out);
+/* The earlier request's hash (65 bytes) and the signal it made (owned by the caller). */
+enum db_qs db_replay_signal(struct db_conn *c, const char *partner_id, const char *key,
+                            char hash[65], json_t **doc);
 enum db_qs db_get_signal(struct db_conn *c, const char *id, const char *visible_to, bool for_update,
                          struct db_doc *out);
 enum db_qs db_list_signals(struct db_conn *c, const char *before, const struct signal_filter *f,

@@ -112,6 +112,36 @@ read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$port" tests/bench/many.lua
 printf '%-44s %6s %12s %10s %10s %8s\n' "feed, many queries, during a 10 s slow write" 64 "$r" "$p50" "$p99" "$e"
 wait "$locker" "$writer" 2>/dev/null || true
 
+# Signals: POST /v1/signals with unique keys, against pgbench running the same INSERT
+# on the same table (synchronous_commit stays on).
+site=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM sites ORDER BY name LIMIT 1")
+partner=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM partners ORDER BY name LIMIT 1")
+ptoken=$(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d "{\"name\": \"bench partner key\", \"role\": \"partner\", \"partner_id\": \"$partner\"}" \
+    "http://127.0.0.1:$port/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+isql=$(build/bench/print_sql insert_signal)
+isql=${isql//\$10/NULL}
+for i in 9 8 6; do isql=${isql//\$$i/NULL}; done
+isql=${isql//\$7/\'Loket enkel met de auto bereikbaar.\'}
+isql=${isql//\$5/\'$partner\'}
+isql=${isql//\$4/current_date}
+isql=${isql//\$3/\'$site\'}
+isql=${isql//\$2/\'mobility\'}
+isql=${isql//\$1/\'barrier\'}
+printf '%s;\n' "$(tr '\n' ' ' <<<"$isql")" >"$work/signal.pgbench"
+declare -A srps
+for conns in 8 32 64; do
+    read -r r p50 p99 e < <(STEK_BENCH_TOKEN=$ptoken STEK_BENCH_SITE=$site \
+        STEK_BENCH_TODAY=$(date +%F) run_wrk "$conns" "http://127.0.0.1:$port" tests/bench/signals.lua)
+    srps[api$conns]=$r
+    printf '%-44s %6s %12s %10s %10s %8s\n' "POST /v1/signals, unique keys" "$conns" "$r" "$p50" "$p99" "$e"
+    t=$(PGOPTIONS="-c jit=off" "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" \
+        -n -c "$conns" -j 2 -T "$duration" -M prepared -f "$work/signal.pgbench" "$DATABASE_URL" 2>/dev/null |
+        awk '/^tps/ {print $3}')
+    srps[pg$conns]=$t
+    printf '%-44s %6s %12s\n' "pgbench, the same INSERT into signals" "$conns" "$t"
+done
+
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
 echo
 python3 - "${rps[json8]}" "${rps[nginx8]}" "${rps[json64]}" "${rps[nginx64]}" \
@@ -121,5 +151,10 @@ v = [float(x) for x in sys.argv[1:9]]
 print(f"repeated-query feed / nginx:       {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 64 (target >= 70%)")
 print(f"many-query feed / pgbench ceiling: {v[4]/v[5]:6.1%} at 8, {v[6]/v[7]:6.1%} at 64 (target >= 50%)")
 print(f"peak RSS of stekd: {int(sys.argv[9]) / 1024:.1f} MiB (target < 100 MiB)")
+PY
+python3 - "${srps[api8]}" "${srps[pg8]}" "${srps[api32]}" "${srps[pg32]}" "${srps[api64]}" "${srps[pg64]}" <<'PY'
+import sys
+v = [float(x) for x in sys.argv[1:7]]
+print(f"signals / pgbench INSERT:          {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 32, {v[4]/v[5]:6.1%} at 64 (target >= 70%)")
 PY
 echo "$(nproc) cores; wrk -t2 with keep-alive; ${duration}s per row; command: make bench"

@@ -27,52 +27,45 @@ db_insert_theme(struct db_conn *c, const char *code, const char *label_nl, const
 }
 
 enum db_qs
-db_claim_idempotency_key(struct db_conn *c, const char *partner_id, const char *key,
-                         const char *request_hash)
+db_create_signal(struct db_conn *c, const char *key, const char *request_hash,
+                 const char *signal_id, const char *key_id, const struct signal_fields *f,
+                 struct db_doc *out)
 {
-    const char *params[] = {partner_id, key, request_hash};
-    return db_exec_command(c, STMT_claim_idempotency_key, params);
+    const char *params[] = {f->partner_id,
+                            key,
+                            request_hash,
+                            signal_id,
+                            f->kind,
+                            f->theme,
+                            f->site_id,
+                            f->occurred_on,
+                            f->referred_to_partner_id,
+                            f->note,
+                            f->handoff_code,
+                            f->handoff_expires_on,
+                            key_id};
+    return db_query_doc(c, STMT_create_signal, params, out);
 }
 
 enum db_qs
-db_get_idempotency_key(struct db_conn *c, const char *partner_id, const char *key, char hash[65],
-                       int *status, char **response)
+db_replay_signal(struct db_conn *c, const char *partner_id, const char *key, char hash[65],
+                 json_t **doc)
 {
     const char *params[] = {partner_id, key};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_get_idempotency_key, params, &qs);
+    PGresult *res = db_exec(c, STMT_replay_signal, params, &qs);
 
-    *response = NULL;
+    *doc = NULL;
     if (res == NULL)
         return qs;
     if (qs > 0) {
         snprintf(hash, 65, "%s", PQgetvalue(res, 0, 0));
-        *status = atoi(PQgetvalue(res, 0, 1));
-        *response = strdup(PQgetvalue(res, 0, 2));
-        if (*response == NULL)
-            abort();
+        *doc = json_loads(PQgetvalue(res, 0, 1), 0, NULL);
+        if (*doc == NULL)
+            qs = DB_HARD_ERROR;
     }
     PQclear(res);
     return qs;
-}
-
-enum db_qs
-db_store_idempotent_response(struct db_conn *c, const char *partner_id, const char *key, int status,
-                             const char *response)
-{
-    char st[16];
-    snprintf(st, sizeof(st), "%d", status);
-    const char *params[] = {partner_id, key, st, response};
-    return db_exec_command(c, STMT_store_idempotent_response, params);
-}
-
-enum db_qs
-db_insert_signal(struct db_conn *c, const struct signal_fields *f, struct db_doc *out)
-{
-    const char *params[] = {f->kind,        f->theme,        f->site_id,
-                            f->occurred_on, f->partner_id,   f->referred_to_partner_id,
-                            f->note,        f->handoff_code, f->handoff_expires_on};
-    return db_query_doc(c, STMT_insert_signal, params, out);
 }
 
 enum db_qs

@@ -161,63 +161,64 @@ reply_insert_error(struct request *r, const char *prefix)
     return true;
 }
 
+/* A random version 4 UUID: the new signal's id, chosen before the statement that stores it. */
+static bool
+new_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (!stek_random_bytes(b, sizeof(b)))
+        return false;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+    return true;
+}
+
 /*
- * Creates one signal under its idempotency key, or finds the first answer to
- * that key. *doc receives the signal document (owned by the caller).
+ * Creates one signal under its idempotency key in one statement, or finds the
+ * first answer to that key. *doc receives the signal document (owned by the
+ * caller). Outside a transaction the statement is its own transaction: the 2xx
+ * follows its commit.
  */
 static enum tx_result
 create_one(struct request *r, struct signal_in *in, const char *key, const char *key_field,
-           const char *prefix, json_t **doc, int *status)
+           const char *prefix, json_t **doc)
 {
-    const char *partner = r->who.partner_id;
     struct db_doc out;
-    enum db_qs qs = db_claim_idempotency_key(r->db, partner, key, in->hash);
+    char id[37], hash[65];
+    enum db_qs qs;
 
     *doc = NULL;
-    if (qs < 0)
+    in->f.partner_id = r->who.partner_id;
+    if (!new_uuid(id))
         return TX_DB_ERROR;
-    if (qs == DB_NO_ROWS) {
-        char hash[65];
-        char *response = NULL;
-        int st = 0;
-        if (db_get_idempotency_key(r->db, partner, key, hash, &st, &response) <= 0)
-            return TX_DB_ERROR;
-        if (strcmp(hash, in->hash) != 0) {
-            free(response);
-            reply_problem(r, ERR_VALIDATION,
-                          json_pack("[{s:s, s:s}]", "field", key_field, "message",
-                                    "was used before with a different body"),
-                          "this Idempotency-Key was used before with a different body");
-            return TX_REPLIED;
-        }
-        *doc = json_loads(response, 0, NULL);
-        *status = st;
-        free(response);
-        return *doc != NULL ? TX_COMMIT : TX_DB_ERROR;
-    }
-    in->f.partner_id = partner;
     if (strcmp(in->f.kind, "referral") == 0) {
-        char expires[11];
         if (!new_handoff_code(in->code))
             return TX_DB_ERROR;
-        date_format(service_today() + HANDOFF_DAYS, expires);
-        memcpy(in->expires, expires, sizeof(expires));
+        date_format(service_today() + HANDOFF_DAYS, in->expires);
         in->f.handoff_code = in->code;
         in->f.handoff_expires_on = in->expires;
     }
-    if (db_insert_signal(r->db, &in->f, &out) <= 0)
+    qs = db_create_signal(r->db, key, in->hash, id, r->who.key_id, &in->f, &out);
+    if (qs < 0)
         return reply_insert_error(r, prefix) ? TX_REPLIED : TX_DB_ERROR;
-    char *text = json_dumps(out.doc, JSON_COMPACT);
-    if (text == NULL)
-        abort();
-    qs = db_store_idempotent_response(r->db, partner, key, 201, text);
-    free(text);
-    if (qs < 0 || audit(r, "create", "signal", out.id) < 0) {
-        db_doc_clear(&out);
-        return TX_DB_ERROR;
+    if (qs > 0) {
+        *doc = out.doc;
+        return TX_COMMIT;
     }
-    *doc = out.doc;
-    *status = 201;
+    if ((qs = db_replay_signal(r->db, r->who.partner_id, key, hash, doc)) <= 0)
+        return TX_DB_ERROR;
+    if (strcmp(hash, in->hash) != 0) {
+        json_decref(*doc);
+        *doc = NULL;
+        reply_problem(r, ERR_VALIDATION,
+                      json_pack("[{s:s, s:s}]", "field", key_field, "message",
+                                "was used before with a different body"),
+                      "this Idempotency-Key was used before with a different body");
+        return TX_REPLIED;
+    }
     return TX_COMMIT;
 }
 
@@ -231,25 +232,11 @@ partner_key_only(struct request *r)
     return false;
 }
 
-struct one_ctx {
-    struct signal_in in;
-    json_t *doc;
-    int status;
-};
-
-static enum tx_result
-one_tx(struct request *r, void *cls)
-{
-    struct one_ctx *c = cls;
-    json_decref(c->doc);
-    return create_one(r, &c->in, r->h_idempotency_key, "Idempotency-Key", "", &c->doc, &c->status);
-}
-
 void
 h_signals_create(struct request *r)
 {
-    struct one_ctx c = {0};
-    json_t *errs;
+    struct signal_in in;
+    json_t *errs, *doc = NULL;
 
     if (!partner_key_only(r))
         return;
@@ -263,21 +250,27 @@ h_signals_create(struct request *r)
     if (!req_json_body(r, false))
         return;
     errs = json_array();
-    check_signal(r->json, "", false, &c.in, errs);
+    check_signal(r->json, "", false, &in, errs);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the signal is not valid; see errors");
         return;
     }
     json_decref(errs);
-    if (run_tx(r, one_tx, &c)) {
+    switch (create_one(r, &in, r->h_idempotency_key, "Idempotency-Key", "", &doc)) {
+    case TX_COMMIT: {
         char loc[80];
-        snprintf(loc, sizeof(loc), "/v1/signals/%s",
-                 json_string_value(json_object_get(c.doc, "id")));
-        reply_json_steal(r, (unsigned)c.status, c.doc);
-        c.doc = NULL;
+        snprintf(loc, sizeof(loc), "/v1/signals/%s", json_string_value(json_object_get(doc, "id")));
+        /* A replay answers as the first time did: 201 with the same signal. */
+        reply_json_steal(r, 201, doc);
         reply_header(r, "Location", loc);
+        break;
     }
-    json_decref(c.doc);
+    case TX_DB_ERROR:
+        reply_db_error(r);
+        break;
+    case TX_REPLIED:
+        break;
+    }
 }
 
 struct batch_ctx {
@@ -296,11 +289,10 @@ batch_tx(struct request *r, void *cls)
     for (size_t i = 0; i < c->n; i++) {
         char prefix[32], key_field[48];
         json_t *doc;
-        int status;
         snprintf(prefix, sizeof(prefix), "signals[%zu].", i);
         snprintf(key_field, sizeof(key_field), "signals[%zu].idempotency_key", i);
-        enum tx_result res = create_one(r, &c->items[i], c->items[i].idempotency_key, key_field,
-                                        prefix, &doc, &status);
+        enum tx_result res =
+            create_one(r, &c->items[i], c->items[i].idempotency_key, key_field, prefix, &doc);
         if (res != TX_COMMIT)
             return res;
         json_array_append_new(c->docs, doc);
