@@ -119,16 +119,19 @@ partner=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM partners ORDER BY name 
 ptoken=$(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"name\": \"bench partner key\", \"role\": \"partner\", \"partner_id\": \"$partner\"}" \
     "http://127.0.0.1:$port/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-isql=$(build/bench/print_sql insert_signal)
-isql=${isql//\$10/NULL}
-for i in 9 8 6; do isql=${isql//\$$i/NULL}; done
-isql=${isql//\$7/\'Loket enkel met de auto bereikbaar.\'}
-isql=${isql//\$5/\'$partner\'}
-isql=${isql//\$4/current_date}
-isql=${isql//\$3/\'$site\'}
-isql=${isql//\$2/\'mobility\'}
-isql=${isql//\$1/\'barrier\'}
-printf '%s;\n' "$(tr '\n' ' ' <<<"$isql")" >"$work/signal.pgbench"
+# The daemon's own statement (claim the key, insert, audit), with a fresh key and id each time.
+isql=$(build/bench/print_sql create_signal)
+for i in 13 12 11 9; do isql=${isql//\$$i/NULL}; done
+isql=${isql//\$10/\'Loket enkel met de auto bereikbaar.\'}
+isql=${isql//\$8/current_date}
+isql=${isql//\$7/\'$site\'}
+isql=${isql//\$6/\'mobility\'}
+isql=${isql//\$5/\'barrier\'}
+isql=${isql//\$4/md5(:client_id::text || \'-\' || :r::text)::uuid}
+isql=${isql//\$3/repeat(\'0\', 64)}
+isql=${isql//\$2/md5(:client_id::text || \'-\' || :r::text)}
+isql=${isql//\$1/\'$partner\'::uuid}
+printf '\\set r random(1, 9000000000000000000)\n%s;\n' "$(tr '\n' ' ' <<<"$isql")" >"$work/signal.pgbench"
 declare -A srps
 for conns in 8 32 64; do
     read -r r p50 p99 e < <(STEK_BENCH_TOKEN=$ptoken STEK_BENCH_SITE=$site \
@@ -139,7 +142,7 @@ for conns in 8 32 64; do
         -n -c "$conns" -j 2 -T "$duration" -M prepared -f "$work/signal.pgbench" "$DATABASE_URL" 2>/dev/null |
         awk '/^tps/ {print $3}')
     srps[pg$conns]=$t
-    printf '%-44s %6s %12s\n' "pgbench, the same INSERT into signals" "$conns" "$t"
+    printf '%-44s %6s %12s\n' "pgbench, the same statement (key, insert, audit)" "$conns" "$t"
 done
 
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
