@@ -45,6 +45,15 @@ void tz_cache_free(void);
 /* Today's date in Europe/Brussels, whose "today" the service's defaults use. */
 int32_t service_today(void);
 
+/* The API's four functions of a STEK: meeting, learning, referral, advocacy (NULL-ended). */
+extern const char *const stek_functions[];
+
+/*
+ * A query parameter that must be one of choices (NULL-ended): true with *out
+ * set (NULL when absent), or false after replying 400 that lists the choices.
+ */
+bool req_choice(struct request *r, const char *name, const char *const *choices, const char **out);
+
 /* Replies 400 naming the query parameter. */
 void reply_bad_param(struct request *r, const char *name, const char *message);
 

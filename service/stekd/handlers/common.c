@@ -296,3 +296,25 @@ service_today(void)
     int64_t now = (int64_t)time(NULL);
     return (int32_t)((now + (z ? tz_offset_at(z, now) : 0)) / 86400);
 }
+
+const char *const stek_functions[] = {"meeting", "learning", "referral", "advocacy", NULL};
+
+bool
+req_choice(struct request *r, const char *name, const char *const *choices, const char **out)
+{
+    char msg[160];
+    size_t used = 0;
+
+    *out = req_query(r, name);
+    if (*out == NULL)
+        return true;
+    for (const char *const *c = choices; *c != NULL; c++)
+        if (strcmp(*c, *out) == 0)
+            return true;
+    msg[0] = '\0';
+    for (const char *const *c = choices; *c != NULL; c++)
+        used += (size_t)snprintf(msg + used, used < sizeof(msg) ? sizeof(msg) - used : 0, "%s%s",
+                                 c == choices ? "must be one of: " : ", ", *c);
+    reply_bad_param(r, name, msg);
+    return false;
+}

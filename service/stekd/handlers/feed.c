@@ -33,7 +33,6 @@
 static const char *const params[] = {"from",      "to",       "municipality", "postal_code", "site",
                                      "partner",   "function", "category",     "free",        "near",
                                      "radius_km", "q",        "limit",        "cursor",      NULL};
-static const char *const function_names[] = {"meeting", "learning", "referral", "advocacy", NULL};
 
 static const struct tz *
 tz_get(const char *name)
@@ -182,7 +181,6 @@ parse(struct request *r, bool ics, struct feed_req *fr)
     f->postal_code = req_query(r, "postal_code");
     f->site = req_query(r, "site");
     f->partner = req_query(r, "partner");
-    f->function = req_query(r, "function");
     f->category = req_query(r, "category");
     f->q = req_query(r, "q");
     if (!check_text(r, "municipality", f->municipality, 100) ||
@@ -197,16 +195,8 @@ parse(struct request *r, bool ics, struct feed_req *fr)
         reply_bad_param(r, "partner", "must be a partner id (UUID)");
         return false;
     }
-    if (f->function != NULL) {
-        bool known = false;
-        for (const char *const *n = function_names; *n != NULL && !known; n++)
-            known = strcmp(*n, f->function) == 0;
-        if (!known) {
-            reply_bad_param(r, "function", "must be meeting, learning, referral or advocacy");
-            return false;
-        }
-    }
-    if (!req_bool(r, "free", &f->free) || !req_near(r, fr->lat, fr->lon, fr->radius))
+    if (!req_choice(r, "function", stek_functions, &f->function) ||
+        !req_bool(r, "free", &f->free) || !req_near(r, fr->lat, fr->lon, fr->radius))
         return false;
     if (fr->lat[0] != '\0') {
         f->lat = fr->lat;

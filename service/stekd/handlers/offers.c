@@ -15,7 +15,6 @@
 #define OFFERS "/v1/offers"
 #define MAX_SCHEDULES 20
 
-static const char *const function_names[] = {"meeting", "learning", "referral", "advocacy", NULL};
 static const char *const registrations[] = {"none", "required", NULL};
 static const char *const statuses[] = {"cancelled", "moved", NULL};
 static const char *const list_params[] = {"limit",        "cursor",   "site",     "partner",
@@ -103,7 +102,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         JS_TXT("description", &f->description, JF_NULLABLE, 4000),
         JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
         JS_UUIDF("partner_id", &f->partner_id, JF_REQUIRED),
-        JS_LIST("functions", &fns, JF_REQUIRED, 1, 4, function_names),
+        JS_LIST("functions", &fns, JF_REQUIRED, 1, 4, stek_functions),
         JS_LIST("categories", &cats, 0, 0, 20, NULL),
         JS_TXT("audience", &f->audience, JF_NULLABLE, 500),
         JS_BOOLEAN("free", &f->free, 0),
@@ -224,12 +223,12 @@ h_offers_list(struct request *r)
 
     if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
         !req_cursor(r, cursor, a, b) || !req_bool(r, "free", &f.free) ||
-        !req_bool(r, "active", &f.active))
+        !req_bool(r, "active", &f.active) ||
+        !req_choice(r, "function", stek_functions, &f.function))
         return;
     f.site = req_query(r, "site");
     f.partner = req_query(r, "partner");
     f.municipality = req_query(r, "municipality");
-    f.function = req_query(r, "function");
     f.category = req_query(r, "category");
     f.q = req_query(r, "q");
     if (f.site != NULL && !is_uuid(f.site)) {
@@ -239,15 +238,6 @@ h_offers_list(struct request *r)
     if (f.partner != NULL && !is_uuid(f.partner)) {
         reply_bad_param(r, "partner", "must be a partner id (UUID)");
         return;
-    }
-    if (f.function != NULL) {
-        bool known = false;
-        for (const char *const *n = function_names; *n != NULL && !known; n++)
-            known = strcmp(*n, f.function) == 0;
-        if (!known) {
-            reply_bad_param(r, "function", "must be meeting, learning, referral or advocacy");
-            return;
-        }
     }
     if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
         reply_bad_param(r, "q", "must be 1 to 100 characters");

@@ -143,21 +143,11 @@ h_sites_list(struct request *r)
 
     if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
         !req_cursor(r, cursor, a, b) || !req_bool(r, "active", &f.active) ||
-        !req_near(r, lat, lon, radius))
+        !req_near(r, lat, lon, radius) || !req_choice(r, "model", models, &f.model))
         return;
     f.municipality = req_query(r, "municipality");
     f.postal_code = req_query(r, "postal_code");
-    f.model = req_query(r, "model");
     f.q = req_query(r, "q");
-    if (f.model != NULL) {
-        bool known = false;
-        for (const char *const *m = models; *m != NULL && !known; m++)
-            known = strcmp(*m, f.model) == 0;
-        if (!known) {
-            reply_bad_param(r, "model", "must be one of: stek, mens_shed, stuyfplek, other");
-            return;
-        }
-    }
     if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
         reply_bad_param(r, "q", "must be 1 to 100 characters");
         return;
