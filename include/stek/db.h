@@ -191,6 +191,10 @@ void db_feed_clear(struct db_feed *out);
 void feed_listener_start(const char *url);
 void feed_listener_stop(void);
 uint64_t feed_generation(void);
+/* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
+uint64_t keys_generation(void);
+/* Moves the keys generation on at once, for a change made by this daemon. */
+void keys_changed_here(void);
 /* True while the listener's connection is up (the database is reachable). */
 bool feed_listener_connected(void);
 

@@ -94,3 +94,27 @@ def test_create_admin_key_prints_only_the_token(db_url, api):
     assert any(a["key_id"] is None and a["action"] == "create" for a in audit)
     bad = cli(db_url, "create-admin-key")
     assert bad.returncode == 2
+
+
+def test_revocation_reaches_another_daemon_at_once(admin, db_url, tmp_path):
+    import time
+
+    import requests
+
+    from conftest import Daemon, assert_clean_exit
+
+    other = Daemon(db_url, tmp_path)
+    try:
+        r = admin.post("/v1/keys", json={"name": "cached elsewhere", "role": "admin"}).json()
+        headers = {"Authorization": "Bearer " + r["token"]}
+        # Used twice on the other daemon: the second time from its key cache.
+        assert requests.get(other.base + "/v1/keys", headers=headers).status_code == 200
+        assert requests.get(other.base + "/v1/keys", headers=headers).status_code == 200
+        assert admin.delete("/v1/keys/" + r["id"]).status_code == 204
+        t0, status = time.time(), 200
+        while status != 401 and time.time() - t0 < 2:
+            status = requests.get(other.base + "/v1/keys", headers=headers).status_code
+        assert status == 401 and time.time() - t0 < 0.5
+    finally:
+        code, log = other.stop()
+    assert_clean_exit(code, log)

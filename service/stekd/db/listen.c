@@ -14,6 +14,7 @@ static struct {
     atomic_bool stop;
     atomic_bool connected;
     atomic_uint_fast64_t generation;
+    atomic_uint_fast64_t keys_generation;
     bool started;
 } L;
 
@@ -21,6 +22,18 @@ uint64_t
 feed_generation(void)
 {
     return atomic_load(&L.generation);
+}
+
+uint64_t
+keys_generation(void)
+{
+    return atomic_load(&L.keys_generation);
+}
+
+void
+keys_changed_here(void)
+{
+    atomic_fetch_add(&L.keys_generation, 1);
 }
 
 bool
@@ -43,7 +56,7 @@ listen_connect(void)
         PQfinish(pg);
         return NULL;
     }
-    res = PQexec(pg, "LISTEN stek_feed");
+    res = PQexec(pg, "LISTEN stek_feed; LISTEN stek_keys");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         PQclear(res);
         PQfinish(pg);
@@ -70,6 +83,7 @@ listener_main(void *arg)
             }
             /* Whatever happened while we could not listen is unknown: start afresh. */
             atomic_fetch_add(&L.generation, 1);
+            atomic_fetch_add(&L.keys_generation, 1);
             atomic_store(&L.connected, true);
         }
         struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
@@ -82,12 +96,16 @@ listener_main(void *arg)
             pg = NULL;
             atomic_store(&L.connected, false);
             atomic_fetch_add(&L.generation, 1);
+            atomic_fetch_add(&L.keys_generation, 1);
             continue;
         }
         PGnotify *n;
         bool changed = false;
         while ((n = PQnotifies(pg)) != NULL) {
-            changed = true;
+            if (strcmp(n->relname, "stek_keys") == 0)
+                atomic_fetch_add(&L.keys_generation, 1);
+            else
+                changed = true;
             PQfreemem(n);
         }
         if (changed)

@@ -150,6 +150,9 @@ h_keys_delete(struct request *r)
 {
     const char *id = req_id(r, "key");
 
-    if (id != NULL && run_tx(r, revoke_tx, (void *)(uintptr_t)id))
+    if (id != NULL && run_tx(r, revoke_tx, (void *)(uintptr_t)id)) {
+        /* This daemon forgets the key at once; the others hear NOTIFY stek_keys. */
+        keys_changed_here();
         reply_empty(r, 204);
+    }
 }

@@ -4,7 +4,9 @@
 #include "stek/hutil.h"
 #include "stek/server.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,6 +35,57 @@ bearer_token(struct request *r)
     return h;
 }
 
+/*
+ * Valid keys found in the database, by token hash. An entry counts only for
+ * the keys generation it was stored in: any change to api_keys, here or on
+ * another daemon (NOTIFY stek_keys), moves the generation on, and while the
+ * listener cannot hear such changes the cache is not used at all.
+ */
+#define AUTH_SLOTS 1024
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char hash[STEK_SHA256_HEX_LEN + 1];
+    uint64_t generation;
+    struct key_auth key;
+} cache[AUTH_SLOTS];
+
+static unsigned
+slot_of(const char *hash)
+{
+    return (unsigned)strtoul((char[9]){hash[0], hash[1], hash[2], hash[3], hash[4], hash[5],
+                                       hash[6], hash[7], '\0'},
+                             NULL, 16) %
+           AUTH_SLOTS;
+}
+
+static bool
+cached(const char *hash, struct key_auth *out)
+{
+    unsigned i = slot_of(hash);
+    bool hit;
+
+    if (!feed_listener_connected())
+        return false;
+    pthread_mutex_lock(&cache_mu);
+    hit = cache[i].generation == keys_generation() && strcmp(cache[i].hash, hash) == 0;
+    if (hit)
+        *out = cache[i].key;
+    pthread_mutex_unlock(&cache_mu);
+    return hit;
+}
+
+static void
+remember(const char *hash, uint64_t generation, const struct key_auth *k)
+{
+    unsigned i = slot_of(hash);
+
+    pthread_mutex_lock(&cache_mu);
+    memcpy(cache[i].hash, hash, sizeof(cache[i].hash));
+    cache[i].generation = generation;
+    cache[i].key = *k;
+    pthread_mutex_unlock(&cache_mu);
+}
+
 bool
 auth_precheck(struct request *r)
 {
@@ -50,10 +103,18 @@ auth_check(struct request *r, int need)
     if (token == NULL)
         return false;
     stek_sha256_hex(token, strlen(token), hash);
-    qs = db_auth_key(r->db, hash, &k);
-    if (qs < 0) {
-        reply_db_error(r);
-        return false;
+    if (cached(hash, &k)) {
+        qs = (enum db_qs)1;
+    } else {
+        /* The generation is read before the lookup: a change during it makes the entry stale. */
+        uint64_t generation = keys_generation();
+        qs = db_auth_key(r->db, hash, &k);
+        if (qs < 0) {
+            reply_db_error(r);
+            return false;
+        }
+        if (qs > 0 && !k.revoked)
+            remember(hash, generation, &k);
     }
     if (qs == DB_NO_ROWS || k.revoked) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL,
