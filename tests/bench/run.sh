@@ -73,7 +73,7 @@ run_wrk() { # conns url [lua]
     awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {e=$NF}
          END {printf "%s %s %s %s\n", r, p50, p99, e ? e : 0}' <<<"$out"
 }
-run_pgbench() { # conns; with the daemon's session settings (see db/conn.c)
+run_pgbench() { # conns; planned with its values each time, as the daemon does (see db/conn.c)
     PGOPTIONS="-c jit=off -c plan_cache_mode=force_custom_plan" "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pgbench" -n -c "$1" -j 2 -T "$duration" -M prepared -f "$work/feed.pgbench" "$DATABASE_URL" 2>/dev/null |
         awk '/^tps/ {print $3}'
 }

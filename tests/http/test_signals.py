@@ -311,3 +311,15 @@ def test_retention_erases_notes_and_keeps_counts(admin, db_url):
     assert psql(db_url, "SELECT count(*) FROM signals") == count
     assert psql(db_url, "SELECT count(*) FROM idempotency_keys") == "0"
     assert cli(db_url, "purge", "--as-of", "yesterday").returncode == 2
+
+
+def test_handoff_codes_expire(admin, db_url):
+    _, a = partner_key(admin)
+    b_id, b = partner_key(admin)
+    s = post(a, referral(new_site(admin), b_id)).json()
+    expires = dt.date.fromisoformat(s["handoff_expires_on"])
+    assert (expires - dt.date.today()).days == 90
+    assert b.get("/v1/handoffs/" + s["handoff_code"]).status_code == 200
+    psql(db_url, "UPDATE signals SET handoff_expires_on = current_date - 1 WHERE id = :'p1'", s["id"])
+    assert b.get("/v1/handoffs/" + s["handoff_code"]).status_code == 404
+    assert b.post("/v1/handoffs/" + s["handoff_code"]).status_code == 404
