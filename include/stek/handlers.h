@@ -8,6 +8,7 @@
 void h_healthz(struct request *r);
 void h_readyz(struct request *r);
 void h_openapi(struct request *r);
+void h_metrics(struct request *r);
 
 /* partners.c */
 void h_partners_list(struct request *r);

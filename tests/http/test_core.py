@@ -228,3 +228,28 @@ def test_raw_malformed_requests_never_crash(daemon, api):
                 # Only libmicrohttpd's own protocol-level refusals may lack problem+json.
                 assert status in (400, 413, 414, 431, 505), (data[:60], text[:300])
     assert api.get("/healthz").status_code == 200
+
+
+def test_metrics_parse_and_count(api, demo):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    api.get("/healthz")
+    api.get("/v1/feed?municipality=Kalmthout&from=2026-12-14&to=2026-12-20")
+    api.get("/v1/feed?municipality=Kalmthout&from=2026-12-14&to=2026-12-20")
+    r = api.get("/metrics")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    for name in ("stek_http_requests", "stek_http_request_duration_seconds",
+                 "stek_feed_cache_hits", "stek_feed_cache_misses", "stek_signals_accepted",
+                 "stek_signals_replayed", "stek_signals_refused_privacy", "stek_rate_limited",
+                 "stek_db_pool_busy", "stek_db_pool_idle", "stek_db_pool_waiting"):
+        assert name in families, name
+    health = [s for s in families["stek_http_requests"].samples
+              if s.labels.get("route") == "/healthz" and s.labels.get("status") == "200"]
+    assert health and health[0].value >= 1
+    hits = [s.value for s in families["stek_feed_cache_hits"].samples if s.name.endswith("_total")]
+    assert hits and hits[0] >= 1
+    buckets = [s for s in families["stek_http_request_duration_seconds"].samples
+               if s.name.endswith("_bucket") and s.labels.get("route") == "/healthz"]
+    assert [b.labels["le"] for b in buckets][-1] == "+Inf"
+    assert all(a.value <= b.value for a, b in zip(buckets, buckets[1:]))

@@ -15,6 +15,7 @@
 #include "stek/handlers.h"
 #include "stek/hutil.h"
 #include "stek/log.h"
+#include "stek/metrics.h"
 #include "stek/rrule.h"
 
 #include <pthread.h>
@@ -315,8 +316,10 @@ serve_cached(struct request *r, const struct feed_req *fr, bool allow_stale)
     pthread_mutex_lock(&cache_mu);
     hit = e->key != NULL && strcmp(e->key, fr->key) == 0 &&
           (e->generation == feed_generation() || allow_stale);
-    if (hit)
+    if (hit) {
         reply_entry(r, e);
+        metric_inc(M_FEED_CACHE_HIT);
+    }
     pthread_mutex_unlock(&cache_mu);
     return hit;
 }
@@ -339,6 +342,7 @@ serve(struct request *r, bool ics)
         r->want_db = true;
         return;
     }
+    metric_inc(M_FEED_CACHE_MISS);
     if (db_feed_rows(r->db, &fr.f, &rows) < 0) {
         if (!serve_cached(r, &fr, true))
             reply_db_error(r);

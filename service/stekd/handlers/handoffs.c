@@ -7,6 +7,7 @@
 #include "stek/config.h"
 #include "stek/handlers.h"
 #include "stek/hutil.h"
+#include "stek/metrics.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -86,6 +87,7 @@ handoff(struct request *r, bool arrive)
     }
     if ((wait = guess_check(r->who.key_id, false, &left)) > 0) {
         char v[16];
+        metric_inc(M_RATE_LIMITED);
         reply_problem(r, ERR_RATE_LIMITED, NULL,
                       "too many unknown handoff codes from this key; wait %d s", wait);
         snprintf(v, sizeof(v), "%d", wait);

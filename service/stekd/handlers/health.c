@@ -2,6 +2,7 @@
 #include "stek/embedded.h"
 #include "stek/handlers.h"
 #include "stek/hutil.h"
+#include "stek/metrics.h"
 
 #include <string.h>
 
@@ -42,4 +43,12 @@ h_openapi(struct request *r)
     }
     reply_header(r, "ETag", stek_openapi_etag);
     reply_header(r, "Cache-Control", "public, max-age=300");
+}
+
+void
+h_metrics(struct request *r)
+{
+    size_t len;
+    char *text = metrics_render(&len);
+    reply_raw_steal(r, 200, text, len, "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -10,6 +10,7 @@
 #include "stek/handlers.h"
 #include "stek/hutil.h"
 #include "stek/jspec.h"
+#include "stek/metrics.h"
 #include "stek/privacy.h"
 #include "stek/rrule.h"
 
@@ -116,6 +117,7 @@ check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in
     if (f->note != NULL) {
         unsigned found = privacy_scan(f->note);
         if (found != PII_NONE) {
+            metric_inc(M_SIGNALS_REFUSED_PRIVACY);
             snprintf(field, sizeof(field), "%snote", prefix);
             jspec_error(errs, field, privacy_message(found));
         }
@@ -206,6 +208,7 @@ create_one(struct request *r, struct signal_in *in, const char *key, const char 
         return reply_insert_error(r, prefix) ? TX_REPLIED : TX_DB_ERROR;
     if (qs > 0) {
         *doc = out.doc;
+        metric_inc(M_SIGNALS_ACCEPTED);
         return TX_COMMIT;
     }
     if ((qs = db_replay_signal(r->db, r->who.partner_id, key, hash, doc)) <= 0)
@@ -219,6 +222,7 @@ create_one(struct request *r, struct signal_in *in, const char *key, const char 
                       "this Idempotency-Key was used before with a different body");
         return TX_REPLIED;
     }
+    metric_inc(M_SIGNALS_REPLAYED);
     return TX_COMMIT;
 }
 

@@ -8,6 +8,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/healthz",             h_healthz,          ROLE_NONE,  0},
     {M_GET,    "/readyz",              h_readyz,           ROLE_NONE,  ROUTE_DB},
     {M_GET,    "/openapi.json",        h_openapi,          ROLE_NONE,  0},
+    {M_GET,    "/metrics",             h_metrics,          ROLE_NONE,  0},
 
     {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB},
     {M_POST,   "/v1/partners",         h_partners_create,  ROLE_ADMIN, ROUTE_DB},

@@ -3,6 +3,7 @@
 #include "stek/db.h"
 #include "stek/http.h"
 #include "stek/log.h"
+#include "stek/metrics.h"
 #include "stek/router.h"
 
 #include <arpa/inet.h>
@@ -293,6 +294,9 @@ dispatch(struct server *s, struct request *r)
     }
     /* Suspend before the worker can see it, so its resume never comes first. */
     r->state = ST_WAIT;
+    if (s->qlen > 0)
+        metric_inc(M_DB_WAITS);
+    metric_pool(0, 1);
     MHD_suspend_connection(r->conn);
     s->queue[(s->qhead + s->qlen) % s->qcap] = r;
     s->qlen++;
@@ -352,6 +356,10 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
         return;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (r->method_str != NULL)
+        metric_request(r->route ? (int)(r->route - stek_routes) : -1, r->reply.status,
+                       (double)(t1.tv_sec - r->t0.tv_sec) +
+                           (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9);
+    if (r->method_str != NULL)
         log_access(r->method_str, r->path ? r->path : "", r->reply.status,
                    (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
                        (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
@@ -402,7 +410,9 @@ worker_main(void *arg)
         s->qhead = (s->qhead + 1) % s->qcap;
         s->qlen--;
         pthread_mutex_unlock(&s->mu);
+        metric_pool(1, -1);
         run_job(w, r);
+        metric_pool(-1, 0);
         MHD_resume_connection(r->conn);
     }
     return NULL;
@@ -441,6 +451,7 @@ server_start(const struct stek_config *cfg, char *err, size_t errlen)
     s->qcap = cfg->queue_limit;
     s->queue = calloc(s->qcap, sizeof(*s->queue));
     s->nworkers = cfg->db_workers;
+    metric_pool_size((int)s->nworkers);
     s->workers = calloc(s->nworkers, sizeof(*s->workers));
     if (s->queue == NULL || s->workers == NULL)
         abort();

@@ -1,0 +1,36 @@
+/*
+ * Prometheus metrics (service/stekd/metrics.c): lock-free counters updated by
+ * every thread, rendered as text at /metrics.
+ */
+#ifndef STEK_METRICS_H
+#define STEK_METRICS_H
+
+#include <stddef.h>
+
+enum metric_counter {
+    M_FEED_CACHE_HIT,
+    M_FEED_CACHE_MISS,
+    M_SIGNALS_ACCEPTED,
+    M_SIGNALS_REPLAYED,
+    M_SIGNALS_REFUSED_PRIVACY,
+    M_RATE_LIMITED,
+    M_DB_WAITS,
+    M_COUNTER_COUNT
+};
+
+/* Counts one event. */
+void metric_inc(enum metric_counter c);
+
+/* One finished request: its route (index in stek_routes, or -1), status and duration. */
+void metric_request(int route, unsigned status, double seconds);
+
+/* The database pool: workers busy with a request, and requests waiting for one. */
+void metric_pool(int busy_delta, int waiting_delta);
+
+/* The number of database workers. */
+void metric_pool_size(int n);
+
+/* Renders every metric; a malloc'd string. */
+char *metrics_render(size_t *len);
+
+#endif
