@@ -12,6 +12,9 @@ WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow 
 CFLAGS_BASE := -std=c17 -D_DEFAULT_SOURCE -g $(WARN) -Iinclude -I$(BUILD)/gen
 ifeq ($(SAN),1)
 OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),fuzz)
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+       -fno-sanitize-recover=all
 else
 OPT := -O2
 endif
@@ -60,6 +63,24 @@ $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(OBJ)/%.o) $(BUILD)/libstekd.a
 
 unit: $(BUILD)/unit-tests
 
+# libFuzzer targets (clang): make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus.
+FUZZ_TARGETS := json rrule privacy query
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(BUILD)/libstekd.a
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build/fuzz SAN=fuzz CC=clang \
+	    $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p build/fuzz/corpus/$$t && cp -n tests/fuzz/corpus/$$t/* build/fuzz/corpus/$$t/ 2>/dev/null; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        build/fuzz/corpus/$$t >build/fuzz/$$t.log 2>&1 || rc=1; \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s, $$(grep -o 'number_of_executed_units: [0-9]*' build/fuzz/$$t.log | cut -d' ' -f2) runs, $$(grep -c '^==.*ERROR' build/fuzz/$$t.log) findings"; \
+	done; exit $$rc
+
 # openapi.yaml is served as JSON from memory; it is converted at build time.
 $(GEN)/openapi_json.c: openapi/openapi.yaml openapi/embed.py
 	@mkdir -p $(GEN)
@@ -89,7 +110,7 @@ test:
 bench: deps all
 	@bash tests/bench/run.sh
 
-FORMAT_FILES = $(shell find service include tests/unit -name '*.c' -o -name '*.h')
+FORMAT_FILES = $(shell find service include tests/unit tests/fuzz -name '*.c' -o -name '*.h')
 format:
 	clang-format -i $(FORMAT_FILES)
 
@@ -105,7 +126,8 @@ help:
 	@echo "make stop       stop the local PostgreSQL"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
 	@echo "make bench      benchmarks with wrk"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run stop test bench format format-check clean help FORCE
+.PHONY: all unit deps run stop test bench fuzz fuzz-build format format-check clean help FORCE

@@ -62,6 +62,14 @@ seed=$((RANDOM * 32768 + RANDOM))
 step "oracles-seed-$seed" bash -c "/usr/bin/python3 tests/unit/gen_rrule_vectors.py --seed $seed --count 3000 >'$results/rrule.txt' && /usr/bin/python3 tests/unit/gen_tz_vectors.py --seed $seed >'$results/tz.txt' && build/asan/unit-tests '$results/rrule.txt' '$results/tz.txt'"
 grep -h 'oracle:' "$results/oracles-seed-$seed.log" | sed 's/^/     /'
 
+# Fuzzing: every libFuzzer target for a short time on its seed corpus (make fuzz runs longer).
+if make --no-print-directory fuzz-build >"$results/fuzz-build.log" 2>&1; then
+    step fuzz make --no-print-directory fuzz FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+    grep -E '^fuzz_' "$results/fuzz.log" | sed 's/^/     /' || true
+else
+    failed=$((failed + 1)); note "FAIL fuzz-build"; tail -n 20 "$results/fuzz-build.log"
+fi
+
 # 4. A private PostgreSQL for the database and HTTP tiers.
 pgdir=$(mktemp -d /tmp/stek-test-pg.XXXXXX)
 chmod 755 "$pgdir"

@@ -253,3 +253,38 @@ def test_metrics_parse_and_count(api, demo):
                if s.name.endswith("_bucket") and s.labels.get("route") == "/healthz"]
     assert [b.labels["le"] for b in buckets][-1] == "+Inf"
     assert all(a.value <= b.value for a, b in zip(buckets, buckets[1:]))
+
+
+def test_a_body_sent_byte_by_byte_gives_the_same_answer(daemon, admin_token):
+    import time
+
+    body = b'{"name": "Byte voor byte", "kind": 7, "colour": "red"}'
+    head = (b"POST /v1/partners HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + admin_token.encode() + b"\r\nX-Request-Id: same\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    status_one, one = raw(daemon, head + body)
+    with socket.create_connection(("127.0.0.1", daemon.port), timeout=10) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(head)
+        for i in range(len(body)):
+            s.sendall(body[i:i + 1])
+            time.sleep(0.002)
+        chunks = b""
+        while b"\r\n\r\n" not in chunks or not chunks.rstrip().endswith(b"}"):
+            part = s.recv(65536)
+            if not part:
+                break
+            chunks += part
+    text = chunks.decode()
+    assert status_one == 422 and text.startswith("HTTP/1.1 422")
+    assert one.split("\r\n\r\n", 1)[1] == text.split("\r\n\r\n", 1)[1]
+
+
+def test_error_bodies_show_no_internals(api, admin_token):
+    for r in (api.get("/v1/partners/" + "f" * 36), api.get("/v1/feed?from=x"),
+              api.post("/v1/partners", data=b"{", token=admin_token,
+                       headers={"Content-Type": "application/json"}),
+              api.post("/v1/partners", json={"name": "x" * 300, "kind": "k"}, token=admin_token)):
+        low = r.text.lower()
+        for leak in ("select ", "insert ", "sqlstate", "postgres", "libpq", ".c:", "stack"):
+            assert leak not in low, (r.status_code, r.text)
