@@ -6,23 +6,28 @@
 #include <stddef.h>
 
 struct stek_config {
-    const char *database_url;       /* borrowed from the environment */
-    const char *bind;               /* STEK_BIND, default 127.0.0.1 */
-    unsigned port;                  /* STEK_PORT, default 8080 */
-    unsigned http_threads;          /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
-    unsigned db_workers;            /* STEK_DB_CONNECTIONS: workers, one connection each */
-    unsigned max_connections;       /* STEK_MAX_CONNECTIONS */
-    unsigned conn_timeout_s;        /* STEK_CONNECTION_TIMEOUT: idle seconds before close */
-    size_t conn_memory;             /* STEK_CONNECTION_MEMORY: bytes per connection for headers */
-    size_t body_limit;              /* STEK_BODY_LIMIT: bytes, larger bodies get 413 */
-    size_t url_limit;               /* STEK_URL_LIMIT: bytes, longer URIs get 414 */
-    unsigned queue_limit;           /* STEK_QUEUE_LIMIT: requests waiting for a worker */
-    unsigned statement_timeout_ms;  /* STEK_STATEMENT_TIMEOUT_MS */
-    unsigned shutdown_grace_s;      /* STEK_SHUTDOWN_GRACE: seconds to finish in-flight work */
-    unsigned stats_k;               /* STEK_STATS_K: smallest published count (never below 3) */
-    unsigned note_retention_months; /* STEK_NOTE_RETENTION_MONTHS: signal notes are erased after */
-    unsigned
-        handoff_guesses; /* STEK_HANDOFF_GUESSES: failed code lookups a key may make a minute */
+    const char *database_url;      /* borrowed from the environment */
+    const char *bind;              /* STEK_BIND, default 127.0.0.1 */
+    unsigned port;                 /* STEK_PORT, default 8080 */
+    unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
+    unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */
+    unsigned max_connections;      /* STEK_MAX_CONNECTIONS */
+    unsigned conn_timeout_s;       /* STEK_CONNECTION_TIMEOUT: idle seconds before close */
+    size_t conn_memory;            /* STEK_CONNECTION_MEMORY: bytes per connection for headers */
+    size_t body_limit;             /* STEK_BODY_LIMIT: bytes, larger bodies get 413 */
+    size_t url_limit;              /* STEK_URL_LIMIT: bytes, longer URIs get 414 */
+    unsigned queue_limit;          /* STEK_QUEUE_LIMIT: requests waiting for a worker */
+    unsigned statement_timeout_ms; /* STEK_STATEMENT_TIMEOUT_MS */
+    unsigned shutdown_grace_s;     /* STEK_SHUTDOWN_GRACE: seconds to finish in-flight work */
+    unsigned stats_k;              /* STEK_STATS_K: smallest published count (never below 3) */
+    /* STEK_NOTE_RETENTION_MONTHS: signal notes are erased after this many months */
+    unsigned note_retention_months;
+    /* STEK_AUTH_FAILURES: failed authentications one client address may make a minute */
+    unsigned auth_failures;
+    /* STEK_WRITES_PER_MINUTE: writes one key may make a minute (0: no limit) */
+    unsigned writes_per_minute;
+    /* STEK_HANDOFF_GUESSES: failed handoff-code lookups one key may make a minute */
+    unsigned handoff_guesses;
 };
 
 /*

@@ -69,6 +69,7 @@ struct request {
     size_t uri_len;
     struct timespec t0;
     char request_id[72];
+    char client[48]; /* the peer's address, for per-client limits */
 
     /* Headers captured on the first call; borrowed, valid until completion. */
     const char *h_authorization;

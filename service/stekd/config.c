@@ -39,6 +39,10 @@ static const struct {
      "published signal counts below this are suppressed"},
     {"STEK_NOTE_RETENTION_MONTHS", 24, 1, 120, offsetof(struct stek_config, note_retention_months),
      false, "months after which signal notes are erased (counts stay)"},
+    {"STEK_AUTH_FAILURES", 30, 1, 100000, offsetof(struct stek_config, auth_failures), false,
+     "failed authentications one client address may make per minute (then 429)"},
+    {"STEK_WRITES_PER_MINUTE", 600, 0, 10000000, offsetof(struct stek_config, writes_per_minute),
+     false, "writes one API key may make per minute, 0 for no limit (then 429)"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };

@@ -32,7 +32,7 @@ build/stek-migrate up >/dev/null
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f tests/bench/feed_data.sql
 counts=$(psql "$DATABASE_URL" -X -tA -c "SELECT (SELECT count(DISTINCT municipality) FROM sites) || ' municipalities, ' || (SELECT count(*) FROM sites) || ' sites, ' || (SELECT count(*) FROM offers) || ' offers, ' || (SELECT count(*) FROM schedules) || ' schedules, ' || (SELECT count(*) FROM offer_exceptions) || ' exceptions'")
 token=$(build/stekd create-admin-key bench)
-STEK_PORT=$port STEK_HTTP_THREADS=2 build/stekd 2>/dev/null &
+STEK_PORT=$port STEK_HTTP_THREADS=2 STEK_WRITES_PER_MINUTE=0 build/stekd 2>/dev/null &
 daemon_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 

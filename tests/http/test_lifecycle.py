@@ -86,3 +86,35 @@ def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tm
         psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS true")
         code, log = d.stop()
     assert_clean_exit(code, log)
+
+
+def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, tmp_path):
+    d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=3, STEK_WRITES_PER_MINUTE=2)
+    try:
+        bad = {"Authorization": "Bearer stek_" + "0" * 48}
+        # Limits count per clock minute: start well inside one.
+        while time.time() % 60 > 50:
+            time.sleep(1)
+        codes = [requests.get(d.base + "/v1/keys", headers=bad, timeout=5).status_code
+                 for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        r = requests.get(d.base + "/v1/keys", headers={"Authorization": "Bearer " + admin_token},
+                         timeout=5)
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+        assert r.headers["RateLimit-Limit"] == "3" and r.headers["RateLimit-Remaining"] == "0"
+        assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200  # public
+    finally:
+        code, log = d.stop()
+    assert_clean_exit(code, log)
+    d = Daemon(db_url, tmp_path, STEK_WRITES_PER_MINUTE=2)
+    try:
+        auth = {"Authorization": "Bearer " + admin_token}
+        while time.time() % 60 > 50:
+            time.sleep(1)
+        codes = [requests.post(d.base + "/v1/partners", json={"kind": "k"}, headers=auth,
+                               timeout=5).status_code for _ in range(3)]
+        assert codes == [422, 422, 429]
+        assert requests.get(d.base + "/v1/keys", headers=auth, timeout=5).status_code == 200
+    finally:
+        code, log = d.stop()
+    assert_clean_exit(code, log)

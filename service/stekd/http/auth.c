@@ -3,12 +3,23 @@
 #include "stek/domain.h"
 #include "stek/hutil.h"
 #include "stek/server.h"
+#include "stek/config.h"
+#include "stek/ratelimit.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Counts a failed authentication against the client's budget. */
+static void
+failed(struct request *r)
+{
+    unsigned left;
+    ratelimit_check(RL_AUTH_FAILURE, r->client, stek_cfg ? stek_cfg->auth_failures : 30, true,
+                    &left);
+}
 
 /* The token of an Authorization header, or NULL after replying 401. */
 static const char *
@@ -19,10 +30,12 @@ bearer_token(struct request *r)
     if (h == NULL) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL,
                       "send an API key as 'Authorization: Bearer <token>'");
+        failed(r);
         return NULL;
     }
     if (strncasecmp(h, "Bearer ", 7) != 0) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL, "the Authorization scheme must be Bearer");
+        failed(r);
         return NULL;
     }
     h += 7;
@@ -30,6 +43,7 @@ bearer_token(struct request *r)
         h++;
     if (!token_well_formed(h)) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL, "the API key is malformed");
+        failed(r);
         return NULL;
     }
     return h;
@@ -119,6 +133,7 @@ auth_check(struct request *r, int need)
     if (qs == DB_NO_ROWS || k.revoked) {
         reply_problem(r, ERR_UNAUTHORIZED, NULL,
                       qs == DB_NO_ROWS ? "the API key is not known" : "the API key was revoked");
+        failed(r);
         return false;
     }
     r->who.authenticated = true;
@@ -128,6 +143,14 @@ auth_check(struct request *r, int need)
     if ((int)r->who.role < need) {
         reply_problem(r, ERR_FORBIDDEN, NULL, "this needs an admin key");
         return false;
+    }
+    if (r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE) {
+        unsigned limit = stek_cfg ? stek_cfg->writes_per_minute : 0, left;
+        int wait = ratelimit_check(RL_WRITE, r->who.key_id, limit, true, &left);
+        if (wait > 0) {
+            reply_rate_limited(r, wait, limit, "writes with this key");
+            return false;
+        }
     }
     return true;
 }

@@ -4,7 +4,9 @@
 #include "stek/http.h"
 #include "stek/log.h"
 #include "stek/metrics.h"
+#include "stek/ratelimit.h"
 #include "stek/router.h"
+#include "stek/config.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -134,6 +136,11 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
         snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
     else if (!stek_random_hex(r->request_id, 16))
         snprintf(r->request_id, sizeof(r->request_id), "unknown");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  r->client, sizeof(r->client));
     r->method_str = method;
     r->method = method_parse(method);
     r->path = strdup(url);
@@ -284,8 +291,17 @@ dispatch(struct server *s, struct request *r)
         if (r->reply.status != 0 || !r->want_db)
             return;
     }
-    if (r->route->role != ROLE_NONE && !auth_precheck(r))
-        return;
+    if (r->route->role != ROLE_NONE) {
+        /* A client that failed to authenticate too often waits, without costing a worker. */
+        unsigned limit = stek_cfg ? stek_cfg->auth_failures : 30, left;
+        int wait = ratelimit_check(RL_AUTH_FAILURE, r->client, limit, false, &left);
+        if (wait > 0) {
+            reply_rate_limited(r, wait, limit, "failed authentications from this address");
+            return;
+        }
+        if (!auth_precheck(r))
+            return;
+    }
     pthread_mutex_lock(&s->mu);
     if (s->qlen == s->qcap || s->stop_workers) {
         pthread_mutex_unlock(&s->mu);
