@@ -56,6 +56,9 @@ def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tm
     admin_url = fresh_db.rsplit("/", 1)[0] + "/postgres"
     try:
         assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200
+        feed_url = d.base + "/v1/feed?from=2026-12-01&to=2026-12-31"
+        cached = requests.get(feed_url, timeout=5)
+        assert cached.status_code == 200
         psql(admin_url, f"ALTER DATABASE {dbname} ALLOW_CONNECTIONS false")
         psql(admin_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                         " WHERE datname = :'p1'", dbname)
@@ -68,6 +71,9 @@ def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tm
             assert r.json()["type"] == "urn:stek:problem:database-unavailable"
             spec.check("GET", path, r)
         assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
+        # The feed keeps answering from its cache while the database is away.
+        during = requests.get(feed_url, timeout=5)
+        assert during.status_code == 200 and during.content == cached.content
         # A malformed key is refused without the database (it never takes a worker).
         r = requests.get(d.base + "/v1/keys", headers={"Authorization": "Bearer nope"}, timeout=5)
         assert r.status_code == 401
