@@ -36,6 +36,16 @@ void db_conn_free(struct db_conn *c);
  */
 bool db_conn_ensure(struct db_conn *c);
 
+/*
+ * Marks the start of a request's work on the connection. After a failure,
+ * db_conn_lost_at_start tells whether the connection was found dead by the
+ * request's very first statement: nothing of the request ran, so it may be
+ * run again on a fresh connection (a connection idle in the pool may have
+ * been closed by the server).
+ */
+void db_conn_begin_request(struct db_conn *c);
+bool db_conn_lost_at_start(const struct db_conn *c);
+
 /* True when the last failure was the connection itself (the database is unavailable). */
 bool db_conn_lost(const struct db_conn *c);
 

@@ -124,3 +124,68 @@ def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, t
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
+
+
+def test_a_lock_held_elsewhere_does_not_slow_unrelated_requests(db_url, admin, admin_token,
+                                                                  tmp_path):
+    pid = admin.post("/v1/partners", json={"name": f"Locked {time.time()}", "kind": "k"}).json()["id"]
+    d = Daemon(db_url, tmp_path, STEK_DB_CONNECTIONS=2)
+    locker = subprocess.Popen(
+        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={pid}"],
+        stdin=subprocess.PIPE, text=True)
+    try:
+        locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
+                           " SELECT pg_sleep(3); COMMIT;\n")
+        locker.stdin.close()
+        time.sleep(0.3)
+        blocked = threading.Thread(target=lambda: requests.patch(
+            f"{d.base}/v1/partners/{pid}", json={"kind": "later"}, timeout=20,
+            headers={"Authorization": "Bearer " + admin_token}))
+        blocked.start()
+        time.sleep(0.2)
+        worst = 0.0
+        for _ in range(20):
+            t0 = time.time()
+            assert requests.get(d.base + "/v1/partners?limit=5", timeout=5).status_code == 200
+            assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
+            worst = max(worst, time.time() - t0)
+        assert worst < 0.5, worst  # the other worker and the I/O threads carry on
+        blocked.join(20)
+    finally:
+        locker.wait(10)
+        code, log = d.stop()
+    assert_clean_exit(code, log)
+
+
+def test_killed_backends_heal_without_leaking_connections(fresh_db, tmp_path):
+    assert migrate(fresh_db, "up").returncode == 0
+    d = Daemon(fresh_db, tmp_path, STEK_DB_CONNECTIONS=3)
+    dbname = fresh_db.rsplit("/", 1)[1]
+    admin_url = fresh_db.rsplit("/", 1)[0] + "/postgres"
+    try:
+        statuses = []
+
+        def load():
+            end = time.time() + 2.5
+            while time.time() < end:
+                statuses.append(requests.get(d.base + "/v1/partners?limit=3", timeout=5).status_code)
+
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for w in workers:
+            w.start()
+        time.sleep(0.7)
+        psql(admin_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = :'p1' AND application_name LIKE 'stekd%'", dbname)
+        for w in workers:
+            w.join()
+        failures = [s for s in statuses if s != 200]
+        assert set(failures) <= {503} and len(failures) <= 6, failures
+        assert statuses[-1] == 200
+        time.sleep(1.5)
+        assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200
+        conns = int(psql(admin_url, "SELECT count(*) FROM pg_stat_activity WHERE datname = :'p1'"
+                                    " AND application_name LIKE 'stekd%'", dbname))
+        assert conns <= 3 + 2, conns  # workers, the listener and the maintenance job
+    finally:
+        code, log = d.stop()
+    assert_clean_exit(code, log)

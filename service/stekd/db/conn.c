@@ -31,6 +31,8 @@ struct db_conn {
     PGconn *pg; /* NULL until connected */
     bool lost;  /* the last failure was the connection */
     bool in_tx;
+    unsigned executed;  /* statements sent since db_conn_begin_request */
+    bool lost_at_start; /* the connection died on the first of them */
     struct timespec next_attempt;
     unsigned connects_seen; /* connects_ok when this connection last failed */
     char sqlstate[6];
@@ -59,6 +61,19 @@ db_conn_free(struct db_conn *c)
         PQfinish(c->pg);
     free(c->url);
     free(c);
+}
+
+void
+db_conn_begin_request(struct db_conn *c)
+{
+    c->executed = 0;
+    c->lost_at_start = false;
+}
+
+bool
+db_conn_lost_at_start(const struct db_conn *c)
+{
+    return c->lost_at_start;
 }
 
 bool
@@ -197,6 +212,7 @@ classify(struct db_conn *c, PGresult *res)
     if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK || state == NULL ||
         strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0) {
         c->lost = true;
+        c->lost_at_start = c->executed <= 1;
         snprintf(c->error, sizeof(c->error), "%s", c->pg ? PQerrorMessage(c->pg) : "");
         c->error[strcspn(c->error, "\n")] = '\0';
         log_event("warn", "database connection lost", "error", c->error, NULL);
@@ -245,6 +261,7 @@ db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs
 
     c->sqlstate[0] = '\0';
     c->constraint[0] = '\0';
+    c->executed++;
     if (c->pg == NULL) {
         c->lost = true;
         *qs = DB_HARD_ERROR;
@@ -286,6 +303,7 @@ simple(struct db_conn *c, const char *sql)
 
     if (c->pg == NULL)
         return DB_HARD_ERROR;
+    c->executed++;
     res = PQexec(c->pg, sql);
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         qs = classify(c, res);

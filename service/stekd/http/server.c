@@ -395,15 +395,29 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
 static void
 run_job(struct worker *w, struct request *r)
 {
-    if (!db_conn_ensure(w->db)) {
-        reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached; retry later");
-        return;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!db_conn_ensure(w->db)) {
+            reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
+                          "the database cannot be reached; retry later");
+            return;
+        }
+        r->db = w->db;
+        db_conn_begin_request(w->db);
+        if (r->route->role == ROLE_NONE || auth_check(r, r->route->role))
+            r->route->handler(r);
+        db_rollback(w->db); /* a no-op unless a handler left a transaction open */
+        r->db = NULL;
+        /*
+         * A pooled connection the server closed while it was idle fails the first
+         * statement: nothing of this request ran, so it runs once more on a new one.
+         */
+        if (!db_conn_lost_at_start(w->db) || attempt == 1)
+            return;
+        reply_clear(&r->reply);
+        json_decref(r->json);
+        r->json = NULL;
+        memset(&r->who, 0, sizeof(r->who));
     }
-    r->db = w->db;
-    if (r->route->role == ROLE_NONE || auth_check(r, r->route->role))
-        r->route->handler(r);
-    db_rollback(w->db); /* a no-op unless a handler left a transaction open */
-    r->db = NULL;
 }
 
 static void *
