@@ -100,6 +100,27 @@ enum tx_result lock_entity(struct request *r, const char *what, db_get_fn get, v
  */
 json_t *merge_writable_steal(struct db_doc *cur, const json_t *patch);
 
+/* How one kind of versioned entity is changed and deleted (partners, sites, offers). */
+struct entity_ops {
+    const char *what; /* "partner": in messages and in the audit log */
+    db_get_fn get;
+    visible_fn visible; /* NULL: every key may see every one */
+    /* Checks the document after the merge patch and stores it; TX_COMMIT with *out set. */
+    enum tx_result (*update)(struct request *r, const char *id, const json_t *merged,
+                             const json_t *patch, struct db_doc *out);
+    /* Deletes it; TX_REPLIED after a reply of its own (a 409). */
+    enum tx_result (*remove)(struct request *r, const char *id);
+};
+
+/*
+ * PATCH /.../{id} as a JSON merge patch: 404, If-Match (412), the merge on the
+ * writable fields, ops->update, the audit entry, and 200 with the new ETag.
+ */
+void patch_entity(struct request *r, const struct entity_ops *ops);
+
+/* DELETE /.../{id}: 404, If-Match (412), ops->remove, the audit entry, 204. */
+void delete_entity(struct request *r, const struct entity_ops *ops);
+
 /* Sets ETag and replies 200 (or 201 with Location) with the document; takes d->doc. */
 void reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base);
 

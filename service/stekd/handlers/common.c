@@ -318,3 +318,69 @@ req_choice(struct request *r, const char *name, const char *const *choices, cons
     reply_bad_param(r, name, msg);
     return false;
 }
+
+struct entity_ctx {
+    const struct entity_ops *ops;
+    const char *id;
+    const json_t *patch;
+    json_t *merged; /* owned: the document after the patch; the update borrows from it */
+    struct db_doc out;
+};
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct entity_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    json_decref(c->merged);
+    c->merged = NULL;
+    res = lock_entity(r, c->ops->what, c->ops->get, c->ops->visible, c->id, true, &cur);
+    if (res != TX_COMMIT)
+        return res;
+    c->merged = merge_writable_steal(&cur, c->patch);
+    if ((res = c->ops->update(r, c->id, c->merged, c->patch, &c->out)) != TX_COMMIT)
+        return res;
+    return audit(r, "update", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+patch_entity(struct request *r, const struct entity_ops *ops)
+{
+    struct entity_ctx c = {.ops = ops, .id = req_id(r, ops->what)};
+
+    if (c.id == NULL || !req_json_body(r, true))
+        return;
+    c.patch = r->json;
+    if (run_tx(r, patch_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
+    json_decref(c.merged);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    struct entity_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res =
+        lock_entity(r, c->ops->what, c->ops->get, c->ops->visible, c->id, true, &cur);
+
+    if (res != TX_COMMIT)
+        return res;
+    db_doc_clear(&cur);
+    if ((res = c->ops->remove(r, c->id)) != TX_COMMIT)
+        return res;
+    return audit(r, "delete", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+delete_entity(struct request *r, const struct entity_ops *ops)
+{
+    struct entity_ctx c = {.ops = ops, .id = req_id(r, ops->what)};
+
+    if (c.id != NULL && run_tx(r, delete_tx, &c))
+        reply_empty(r, 204);
+}

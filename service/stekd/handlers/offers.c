@@ -250,10 +250,7 @@ h_offers_list(struct request *r)
     reply_page(r, &page);
 }
 
-struct write_ctx {
-    const char *id;
-    const json_t *body;
-    json_t *merged; /* owned: the document after a patch */
+struct create_ctx {
     struct offer_parsed o;
     char new_id[48];
     struct db_doc out;
@@ -262,7 +259,7 @@ struct write_ctx {
 static enum tx_result
 create_tx(struct request *r, void *cls)
 {
-    struct write_ctx *c = cls;
+    struct create_ctx *c = cls;
 
     db_doc_clear(&c->out);
     if (db_insert_offer(r->db, &c->o.f, c->new_id) <= 0 ||
@@ -277,7 +274,7 @@ create_tx(struct request *r, void *cls)
 void
 h_offers_create(struct request *r)
 {
-    struct write_ctx c = {0};
+    struct create_ctx c = {0};
 
     if (!req_json_body(r, false) || !parse_offer(r, r->json, &c.o) ||
         refuse_foreign_partner(r, &c.o))
@@ -307,67 +304,40 @@ lock_offer(struct request *r, const char *id, bool check_etag, struct db_doc *cu
 }
 
 static enum tx_result
-patch_tx(struct request *r, void *cls)
+update(struct request *r, const char *id, const json_t *merged, const json_t *patch,
+       struct db_doc *out)
 {
-    struct write_ctx *c = cls;
-    struct db_doc cur;
-    enum tx_result res;
+    struct offer_parsed o;
 
-    db_doc_clear(&c->out);
-    json_decref(c->merged);
-    c->merged = NULL;
-    if ((res = lock_offer(r, c->id, true, &cur)) != TX_COMMIT)
-        return res;
-    c->merged = merge_writable_steal(&cur, c->body);
-    if (!parse_offer(r, c->merged, &c->o) || refuse_foreign_partner(r, &c->o))
+    if (!parse_offer(r, merged, &o) || refuse_foreign_partner(r, &o))
         return TX_REPLIED;
-    if (db_update_offer(r->db, c->id, &c->o.f) <= 0)
+    if (db_update_offer(r->db, id, &o.f) <= 0)
         return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
     /* Schedules are replaced only when the patch sends them. */
-    if (json_object_get(c->body, "schedules") != NULL &&
-        db_replace_schedules(r->db, c->id, c->o.sched, c->o.nsched) < 0)
+    if (json_object_get(patch, "schedules") != NULL &&
+        db_replace_schedules(r->db, id, o.sched, o.nsched) < 0)
         return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "update", "offer", c->id) < 0 || db_get_offer(r->db, c->id, false, &c->out) <= 0)
-        return TX_DB_ERROR;
-    return TX_COMMIT;
+    return db_get_offer(r->db, id, false, out) > 0 ? TX_COMMIT : TX_DB_ERROR;
 }
+
+static enum tx_result
+remove_offer(struct request *r, const char *id)
+{
+    return db_delete_offer(r->db, id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+static const struct entity_ops ops = {"offer", db_get_offer, visible, update, remove_offer};
 
 void
 h_offers_patch(struct request *r)
 {
-    struct write_ctx c = {.id = req_id(r, "offer")};
-
-    if (c.id == NULL || !req_json_body(r, true))
-        return;
-    c.body = r->json;
-    if (run_tx(r, patch_tx, &c))
-        reply_doc(r, 200, &c.out, NULL);
-    db_doc_clear(&c.out);
-    json_decref(c.merged);
-}
-
-static enum tx_result
-delete_tx(struct request *r, void *cls)
-{
-    const char *id = cls;
-    struct db_doc cur;
-    enum tx_result res = lock_offer(r, id, true, &cur);
-
-    if (res != TX_COMMIT)
-        return res;
-    db_doc_clear(&cur);
-    if (db_delete_offer(r->db, id) < 0 || audit(r, "delete", "offer", id) < 0)
-        return TX_DB_ERROR;
-    return TX_COMMIT;
+    patch_entity(r, &ops);
 }
 
 void
 h_offers_delete(struct request *r)
 {
-    const char *id = req_id(r, "offer");
-
-    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
-        reply_empty(r, 204);
+    delete_entity(r, &ops);
 }
 
 /* ---- exceptions ---- */

@@ -103,80 +103,44 @@ h_partners_get(struct request *r)
     reply_entity(r, "partner", db_get_partner);
 }
 
-struct patch_ctx {
-    const char *id;
-    const json_t *patch;
-    json_t *merged; /* owned: the document after the patch; fields borrow from it */
-    struct db_doc out;
-};
-
 static enum tx_result
-patch_tx(struct request *r, void *cls)
+update(struct request *r, const char *id, const json_t *merged, const json_t *patch,
+       struct db_doc *out)
 {
-    struct patch_ctx *c = cls;
-    struct db_doc cur;
     struct partner_fields f = {.active = true};
     struct jspec spec[] = PARTNER_SPEC(&f);
-    enum tx_result res;
+    (void)patch;
 
-    db_doc_clear(&c->out);
-    json_decref(c->merged);
-    c->merged = NULL;
-    if ((res = lock_entity(r, "partner", db_get_partner, NULL, c->id, true, &cur)) != TX_COMMIT)
-        return res;
-    c->merged = merge_writable_steal(&cur, c->patch);
-    if (!jspec_parse(r, c->merged, spec))
+    if (!jspec_parse(r, merged, spec))
         return TX_REPLIED;
-    if (db_update_partner(r->db, c->id, &f, &c->out) <= 0)
+    if (db_update_partner(r->db, id, &f, out) <= 0)
         return reply_conflict(r, &f) ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "update", "partner", c->id) < 0)
-        return TX_DB_ERROR;
     return TX_COMMIT;
 }
+
+static enum tx_result
+remove_partner(struct request *r, const char *id)
+{
+    if (db_delete_partner(r->db, id) >= 0)
+        return TX_COMMIT;
+    if (strcmp(db_sqlstate(r->db), "23503") != 0)
+        return TX_DB_ERROR;
+    reply_problem(r, ERR_CONFLICT, NULL,
+                  "the partner is still referred to (API keys or other records);"
+                  " archive it with PATCH {\"active\": false} instead");
+    return TX_REPLIED;
+}
+
+static const struct entity_ops ops = {"partner", db_get_partner, NULL, update, remove_partner};
 
 void
 h_partners_patch(struct request *r)
 {
-    struct patch_ctx c = {.id = req_id(r, "partner")};
-
-    if (c.id == NULL || !req_json_body(r, true))
-        return;
-    c.patch = r->json;
-    if (run_tx(r, patch_tx, &c))
-        reply_doc(r, 200, &c.out, NULL);
-    db_doc_clear(&c.out);
-    json_decref(c.merged);
-}
-
-static enum tx_result
-delete_tx(struct request *r, void *cls)
-{
-    const char *id = cls;
-    struct db_doc cur;
-    enum tx_result res = lock_entity(r, "partner", db_get_partner, NULL, id, true, &cur);
-
-    if (res != TX_COMMIT)
-        return res;
-    db_doc_clear(&cur);
-    if (db_delete_partner(r->db, id) < 0) {
-        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
-            reply_problem(r, ERR_CONFLICT, NULL,
-                          "the partner is still referred to (API keys or other records);"
-                          " archive it with PATCH {\"active\": false} instead");
-            return TX_REPLIED;
-        }
-        return TX_DB_ERROR;
-    }
-    if (audit(r, "delete", "partner", id) < 0)
-        return TX_DB_ERROR;
-    return TX_COMMIT;
+    patch_entity(r, &ops);
 }
 
 void
 h_partners_delete(struct request *r)
 {
-    const char *id = req_id(r, "partner");
-
-    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
-        reply_empty(r, 204);
+    delete_entity(r, &ops);
 }

@@ -164,17 +164,15 @@ h_sites_list(struct request *r)
     reply_page(r, &page);
 }
 
-struct write_ctx {
-    const char *id; /* NULL for a new site */
+struct create_ctx {
     const json_t *body;
-    json_t *merged; /* owned: the document after a patch; fields borrow from it */
     struct db_doc out;
 };
 
 static enum tx_result
 create_tx(struct request *r, void *cls)
 {
-    struct write_ctx *c = cls;
+    struct create_ctx *c = cls;
     struct site_fields f;
     char lat[32], lon[32];
 
@@ -189,7 +187,7 @@ create_tx(struct request *r, void *cls)
 void
 h_sites_create(struct request *r)
 {
-    struct write_ctx c = {0};
+    struct create_ctx c = {0};
 
     if (!req_json_body(r, false))
         return;
@@ -206,68 +204,43 @@ h_sites_get(struct request *r)
 }
 
 static enum tx_result
-patch_tx(struct request *r, void *cls)
+update(struct request *r, const char *id, const json_t *merged, const json_t *patch,
+       struct db_doc *out)
 {
-    struct write_ctx *c = cls;
-    struct db_doc cur;
     struct site_fields f;
     char lat[32], lon[32];
-    enum tx_result res;
+    (void)patch;
 
-    db_doc_clear(&c->out);
-    json_decref(c->merged);
-    c->merged = NULL;
-    if ((res = lock_entity(r, "site", db_get_site, NULL, c->id, true, &cur)) != TX_COMMIT)
-        return res;
-    c->merged = merge_writable_steal(&cur, c->body);
-    if (!parse_site(r, c->merged, &f, lat, lon))
+    if (!parse_site(r, merged, &f, lat, lon))
         return TX_REPLIED;
-    if (db_update_site(r->db, c->id, &f, &c->out) <= 0)
+    if (db_update_site(r->db, id, &f, out) <= 0)
         return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
-    return audit(r, "update", "site", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return TX_COMMIT;
 }
+
+static enum tx_result
+remove_site(struct request *r, const char *id)
+{
+    if (db_delete_site(r->db, id) >= 0)
+        return TX_COMMIT;
+    if (strcmp(db_sqlstate(r->db), "23503") != 0)
+        return TX_DB_ERROR;
+    reply_problem(r, ERR_CONFLICT, NULL,
+                  "the site still has offers (or schedules or exceptions at it);"
+                  " archive it with PATCH {\"active\": false} instead");
+    return TX_REPLIED;
+}
+
+static const struct entity_ops ops = {"site", db_get_site, NULL, update, remove_site};
 
 void
 h_sites_patch(struct request *r)
 {
-    struct write_ctx c = {.id = req_id(r, "site")};
-
-    if (c.id == NULL || !req_json_body(r, true))
-        return;
-    c.body = r->json;
-    if (run_tx(r, patch_tx, &c))
-        reply_doc(r, 200, &c.out, NULL);
-    db_doc_clear(&c.out);
-    json_decref(c.merged);
-}
-
-static enum tx_result
-delete_tx(struct request *r, void *cls)
-{
-    const char *id = cls;
-    struct db_doc cur;
-    enum tx_result res = lock_entity(r, "site", db_get_site, NULL, id, true, &cur);
-
-    if (res != TX_COMMIT)
-        return res;
-    db_doc_clear(&cur);
-    if (db_delete_site(r->db, id) < 0) {
-        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
-            reply_problem(r, ERR_CONFLICT, NULL,
-                          "the site still has offers (or schedules or exceptions at it);"
-                          " archive it with PATCH {\"active\": false} instead");
-            return TX_REPLIED;
-        }
-        return TX_DB_ERROR;
-    }
-    return audit(r, "delete", "site", id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    patch_entity(r, &ops);
 }
 
 void
 h_sites_delete(struct request *r)
 {
-    const char *id = req_id(r, "site");
-
-    if (id != NULL && run_tx(r, delete_tx, (void *)(uintptr_t)id))
-        reply_empty(r, 204);
+    delete_entity(r, &ops);
 }
