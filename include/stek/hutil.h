@@ -54,6 +54,28 @@ extern const char *const stek_functions[];
  */
 bool req_choice(struct request *r, const char *name, const char *const *choices, const char **out);
 
+/* How a constraint the database refused is told to the client. */
+struct constraint_reply {
+    const char *constraint; /* its name in the migrations; NULL ends a table */
+    enum stek_err err;      /* ERR_VALIDATION (422) or ERR_CONFLICT (409) */
+    const char *field;
+    const char *message;
+};
+
+/*
+ * After a failed write: replies for the constraint of the last statement when
+ * table names it (the field prefixed with prefix, such as "signals[2]."), and
+ * with a 422 without a field for any other CHECK or data error. False for any
+ * other failure, which the caller turns into 503/500.
+ */
+bool reply_constraint(struct request *r, const struct constraint_reply *table, const char *prefix);
+
+/*
+ * A free-text query parameter of 1 to max bytes: true with *out set (NULL
+ * when absent), or false after replying 400.
+ */
+bool req_text(struct request *r, const char *name, size_t max, const char **out);
+
 /* Replies 400 naming the query parameter. */
 void reply_bad_param(struct request *r, const char *name, const char *message);
 

@@ -384,3 +384,38 @@ delete_entity(struct request *r, const struct entity_ops *ops)
     if (c.id != NULL && run_tx(r, delete_tx, &c))
         reply_empty(r, 204);
 }
+
+bool
+reply_constraint(struct request *r, const struct constraint_reply *table, const char *prefix)
+{
+    const char *state = db_sqlstate(r->db), *name = db_constraint(r->db);
+    char field[96];
+
+    for (const struct constraint_reply *c = table; c->constraint != NULL; c++) {
+        if (strcmp(c->constraint, name) != 0)
+            continue;
+        snprintf(field, sizeof(field), "%s%s", prefix, c->field);
+        reply_problem(r, c->err, json_pack("[{s:s, s:s}]", "field", field, "message", c->message),
+                      "%s %s", field, c->message);
+        return true;
+    }
+    if (strcmp(state, "23514") == 0 || strcmp(state, "23503") == 0 ||
+        strncmp(state, "22", 2) == 0) {
+        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
+        return true;
+    }
+    return false;
+}
+
+bool
+req_text(struct request *r, const char *name, size_t max, const char **out)
+{
+    char msg[64];
+
+    *out = req_query(r, name);
+    if (*out == NULL || (**out != '\0' && strlen(*out) <= max))
+        return true;
+    snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max);
+    reply_bad_param(r, name, msg);
+    return false;
+}

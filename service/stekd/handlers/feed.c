@@ -131,18 +131,6 @@ struct feed_req {
     char calname[200];
 };
 
-static bool
-check_text(struct request *r, const char *name, const char *v, size_t max)
-{
-    if (v != NULL && (strlen(v) == 0 || strlen(v) > max)) {
-        char msg[64];
-        snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max);
-        reply_bad_param(r, name, msg);
-        return false;
-    }
-    return true;
-}
-
 /* Parses and checks the query, every problem a 400 naming the parameter. */
 static bool
 parse(struct request *r, bool ics, struct feed_req *fr)
@@ -178,15 +166,11 @@ parse(struct request *r, bool ics, struct feed_req *fr)
     date_format(fr->q.to, fr->to);
     f->from = fr->from;
     f->to = fr->to;
-    f->municipality = req_query(r, "municipality");
-    f->postal_code = req_query(r, "postal_code");
     f->site = req_query(r, "site");
     f->partner = req_query(r, "partner");
-    f->category = req_query(r, "category");
-    f->q = req_query(r, "q");
-    if (!check_text(r, "municipality", f->municipality, 100) ||
-        !check_text(r, "postal_code", f->postal_code, 10) ||
-        !check_text(r, "category", f->category, 40) || !check_text(r, "q", f->q, 100))
+    if (!req_text(r, "municipality", 100, &f->municipality) ||
+        !req_text(r, "postal_code", 10, &f->postal_code) ||
+        !req_text(r, "category", 40, &f->category) || !req_text(r, "q", 100, &f->q))
         return false;
     if (f->site != NULL && !is_uuid(f->site)) {
         reply_bad_param(r, "site", "must be a site id (UUID)");

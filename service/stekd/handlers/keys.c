@@ -10,6 +10,10 @@
 
 static const char *const roles[] = {"admin", "partner", NULL};
 static const char *const list_params[] = {"limit", "cursor", NULL};
+static const struct constraint_reply constraints[] = {
+    {"api_keys_partner_id_fkey", ERR_VALIDATION, "partner_id", "does not name an existing partner"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
 
 struct create_ctx {
     const char *name, *role, *partner_id;
@@ -25,15 +29,8 @@ create_tx(struct request *r, void *cls)
     struct create_ctx *c = cls;
 
     db_doc_clear(&c->out);
-    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->prefix, c->hash, &c->out) <= 0) {
-        if (strcmp(db_sqlstate(r->db), "23503") == 0) {
-            json_t *errs = json_pack("[{s:s, s:s}]", "field", "partner_id", "message",
-                                     "does not name an existing partner");
-            reply_problem(r, ERR_VALIDATION, errs, "partner_id does not name an existing partner");
-            return TX_REPLIED;
-        }
-        return TX_DB_ERROR;
-    }
+    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->prefix, c->hash, &c->out) <= 0)
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     if (audit(r, "create", "key", c->out.id) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;

@@ -20,6 +20,14 @@ static const char *const statuses[] = {"cancelled", "moved", NULL};
 static const char *const list_params[] = {"limit",        "cursor",   "site",     "partner",
                                           "municipality", "function", "category", "free",
                                           "active",       "q",        NULL};
+static const struct constraint_reply constraints[] = {
+    {"offers_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
+    {"offers_partner_id_fkey", ERR_VALIDATION, "partner_id", "does not name an existing partner"},
+    {"schedules_site_id_fkey", ERR_VALIDATION, "schedules",
+     "a schedule's site_id does not name an existing site"},
+    {"offer_exceptions_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
 static const char *const page_params[] = {"limit", "cursor", NULL};
 
 /* An offer checked and converted to the statements' fields; strings borrow from its JSON. */
@@ -183,35 +191,6 @@ refuse_foreign_partner(struct request *r, const struct offer_parsed *o)
     return true;
 }
 
-static bool
-reply_write_error(struct request *r)
-{
-    const char *state = db_sqlstate(r->db), *cons = db_constraint(r->db);
-    const char *field = NULL, *message = NULL;
-
-    if (strcmp(state, "23503") == 0 && strcmp(cons, "offers_site_id_fkey") == 0) {
-        field = "site_id";
-        message = "does not name an existing site";
-    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "offers_partner_id_fkey") == 0) {
-        field = "partner_id";
-        message = "does not name an existing partner";
-    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "schedules_site_id_fkey") == 0) {
-        field = "schedules";
-        message = "a schedule's site_id does not name an existing site";
-    } else if (strcmp(state, "23503") == 0 && strcmp(cons, "offer_exceptions_site_id_fkey") == 0) {
-        field = "site_id";
-        message = "does not name an existing site";
-    } else if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
-        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
-        return true;
-    } else {
-        return false;
-    }
-    reply_problem(r, ERR_VALIDATION, json_pack("[{s:s, s:s}]", "field", field, "message", message),
-                  "%s %s", field, message);
-    return true;
-}
-
 void
 h_offers_list(struct request *r)
 {
@@ -228,19 +207,15 @@ h_offers_list(struct request *r)
         return;
     f.site = req_query(r, "site");
     f.partner = req_query(r, "partner");
-    f.municipality = req_query(r, "municipality");
-    f.category = req_query(r, "category");
-    f.q = req_query(r, "q");
+    if (!req_text(r, "municipality", 100, &f.municipality) ||
+        !req_text(r, "category", 40, &f.category) || !req_text(r, "q", 100, &f.q))
+        return;
     if (f.site != NULL && !is_uuid(f.site)) {
         reply_bad_param(r, "site", "must be a site id (UUID)");
         return;
     }
     if (f.partner != NULL && !is_uuid(f.partner)) {
         reply_bad_param(r, "partner", "must be a partner id (UUID)");
-        return;
-    }
-    if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
-        reply_bad_param(r, "q", "must be 1 to 100 characters");
         return;
     }
     if (db_list_offers(r->db, cursor ? a : NULL, cursor ? b : NULL, &f, limit, &page) < 0) {
@@ -264,7 +239,7 @@ create_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if (db_insert_offer(r->db, &c->o.f, c->new_id) <= 0 ||
         db_replace_schedules(r->db, c->new_id, c->o.sched, c->o.nsched) < 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     if (audit(r, "create", "offer", c->new_id) < 0 ||
         db_get_offer(r->db, c->new_id, false, &c->out) <= 0)
         return TX_DB_ERROR;
@@ -312,11 +287,11 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     if (!parse_offer(r, merged, &o) || refuse_foreign_partner(r, &o))
         return TX_REPLIED;
     if (db_update_offer(r->db, id, &o.f) <= 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     /* Schedules are replaced only when the patch sends them. */
     if (json_object_get(patch, "schedules") != NULL &&
         db_replace_schedules(r->db, id, o.sched, o.nsched) < 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return db_get_offer(r->db, id, false, out) > 0 ? TX_COMMIT : TX_DB_ERROR;
 }
 
@@ -426,7 +401,7 @@ exception_tx(struct request *r, void *cls)
         return TX_REPLIED;
     }
     if (db_upsert_exception(r->db, c->id, &c->f, &c->out) <= 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->f.date);
     if (audit(r, c->out.version ? "create" : "update", "offer_exception", entity_id) < 0)
         return TX_DB_ERROR;

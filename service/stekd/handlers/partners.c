@@ -21,26 +21,12 @@
             JS_RO("id"), JS_RO("created_at"), JS_RO("updated_at"), JS_SPEC_END                     \
     }
 
+static const struct constraint_reply constraints[] = {
+    {"partners_name_key", ERR_CONFLICT, "name", "another partner already has this name"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
+
 static const char *const list_params[] = {"limit", "cursor", "active", NULL};
-
-/* Maps a failed write to a reply; false when it was not a conflict we know. */
-static bool
-reply_conflict(struct request *r, const struct partner_fields *f)
-{
-    const char *state = db_sqlstate(r->db);
-
-    if (strcmp(state, "23505") == 0 && strcmp(db_constraint(r->db), "partners_name_key") == 0) {
-        json_t *errs = json_pack("[{s:s, s:s}]", "field", "name", "message",
-                                 "another partner already has this name");
-        reply_problem(r, ERR_CONFLICT, errs, "a partner named '%s' already exists", f->name);
-        return true;
-    }
-    if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
-        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
-        return true;
-    }
-    return false;
-}
 
 void
 h_partners_list(struct request *r)
@@ -78,7 +64,7 @@ create_tx(struct request *r, void *cls)
 
     db_doc_clear(&c->out);
     if (db_insert_partner(r->db, &c->f, &c->out) <= 0)
-        return reply_conflict(r, &c->f) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     if (audit(r, "create", "partner", c->out.id) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
@@ -114,7 +100,7 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     if (!jspec_parse(r, merged, spec))
         return TX_REPLIED;
     if (db_update_partner(r->db, id, &f, out) <= 0)
-        return reply_conflict(r, &f) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return TX_COMMIT;
 }
 

@@ -26,6 +26,15 @@ static const char *const statuses[] = {"new", "in_review", "raised", "answered",
 static const char *const list_params[] = {"limit", "cursor", "kind",   "theme", "site",
                                           "from",  "to",     "status", NULL};
 
+static const struct constraint_reply constraints[] = {
+    {"signals_theme_fkey", ERR_VALIDATION, "theme", "is not a known theme (see /v1/themes)"},
+    {"signals_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
+    {"signals_referred_to_partner_id_fkey", ERR_VALIDATION, "referred_to_partner_id",
+     "does not name an existing partner"},
+    {"themes_pkey", ERR_CONFLICT, "code", "exists already"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
+
 /* A signal as a request describes it; strings borrow from the request's JSON. */
 struct signal_in {
     struct signal_fields f;
@@ -135,34 +144,6 @@ hash:
     }
 }
 
-/* Maps a failed insert to a 422 naming the field; false when it is none we know. */
-static bool
-reply_insert_error(struct request *r, const char *prefix)
-{
-    const char *state = db_sqlstate(r->db), *cons = db_constraint(r->db);
-    const char *name = NULL, *message = NULL;
-    char field[64];
-
-    if (strcmp(state, "23503") != 0)
-        return false;
-    if (strcmp(cons, "signals_theme_fkey") == 0) {
-        name = "theme";
-        message = "is not a known theme (see /v1/themes)";
-    } else if (strcmp(cons, "signals_site_id_fkey") == 0) {
-        name = "site_id";
-        message = "does not name an existing site";
-    } else if (strcmp(cons, "signals_referred_to_partner_id_fkey") == 0) {
-        name = "referred_to_partner_id";
-        message = "does not name an existing partner";
-    } else {
-        return false;
-    }
-    snprintf(field, sizeof(field), "%s%s", prefix, name);
-    reply_problem(r, ERR_VALIDATION, json_pack("[{s:s, s:s}]", "field", field, "message", message),
-                  "%s %s", field, message);
-    return true;
-}
-
 /* A random version 4 UUID: the new signal's id, chosen before the statement that stores it. */
 static bool
 new_uuid(char out[37])
@@ -205,7 +186,7 @@ create_one(struct request *r, struct signal_in *in, const char *key, const char 
     }
     qs = db_create_signal(r->db, key, in->hash, id, r->who.key_id, &in->f, &out);
     if (qs < 0)
-        return reply_insert_error(r, prefix) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, prefix) ? TX_REPLIED : TX_DB_ERROR;
     if (qs > 0) {
         *doc = out.doc;
         metric_inc(M_SIGNALS_ACCEPTED);
@@ -372,7 +353,8 @@ h_signals_list(struct request *r)
         !req_cursor(r, cursor, a, b) || !req_choice(r, "kind", kinds, &f.kind) ||
         !req_choice(r, "status", statuses, &f.status))
         return;
-    f.theme = req_query(r, "theme");
+    if (!req_text(r, "theme", 40, &f.theme))
+        return;
     f.site = req_query(r, "site");
     f.from = req_query(r, "from");
     f.to = req_query(r, "to");
@@ -383,10 +365,6 @@ h_signals_list(struct request *r)
     if ((f.from && !date_parse(f.from, &day)) || (f.to && !date_parse(f.to, &day))) {
         reply_bad_param(r, f.from && !date_parse(f.from, &day) ? "from" : "to",
                         "must be a date YYYY-MM-DD");
-        return;
-    }
-    if (f.theme && (strlen(f.theme) == 0 || strlen(f.theme) > 40)) {
-        reply_bad_param(r, "theme", "must be a theme code");
         return;
     }
     if (db_list_signals(r->db, cursor ? a : NULL, &f, limit, &page) < 0) {
@@ -538,14 +516,8 @@ theme_tx(struct request *r, void *cls)
     struct theme_ctx *c = cls;
 
     db_doc_clear(&c->out);
-    if (db_insert_theme(r->db, c->code, c->nl, c->en, &c->out) <= 0) {
-        if (strcmp(db_sqlstate(r->db), "23505") != 0)
-            return TX_DB_ERROR;
-        reply_problem(r, ERR_CONFLICT,
-                      json_pack("[{s:s, s:s}]", "field", "code", "message", "exists already"),
-                      "theme %s exists already", c->code);
-        return TX_REPLIED;
-    }
+    if (db_insert_theme(r->db, c->code, c->nl, c->en, &c->out) <= 0)
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "theme", c->code) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 

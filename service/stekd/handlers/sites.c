@@ -11,6 +11,14 @@
 #define SITES "/v1/sites"
 
 static const char *const models[] = {"stek", "mens_shed", "stuyfplek", "other", NULL};
+static const struct constraint_reply constraints[] = {
+    {"sites_timezone_check", ERR_VALIDATION, "timezone",
+     "is not a known IANA timezone such as Europe/Brussels"},
+    {"sites_coordinator_partner_id_fkey", ERR_VALIDATION, "coordinator_partner_id",
+     "does not name an existing partner"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
+
 static const char *const list_params[] = {"limit", "cursor", "municipality", "postal_code",
                                           "model", "active", "near",         "radius_km",
                                           "q",     NULL};
@@ -108,30 +116,6 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
     return true;
 }
 
-/* Maps a failed insert or update to a reply; false when it is no known constraint. */
-static bool
-reply_write_error(struct request *r)
-{
-    const char *state = db_sqlstate(r->db), *cons = db_constraint(r->db);
-    const char *field = NULL, *message = NULL;
-
-    if (strcmp(state, "23514") == 0 && strcmp(cons, "sites_timezone_check") == 0) {
-        field = "timezone";
-        message = "is not a known IANA timezone such as Europe/Brussels";
-    } else if (strcmp(state, "23503") == 0) {
-        field = "coordinator_partner_id";
-        message = "does not name an existing partner";
-    } else if (strcmp(state, "23514") == 0 || strncmp(state, "22", 2) == 0) {
-        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
-        return true;
-    } else {
-        return false;
-    }
-    reply_problem(r, ERR_VALIDATION, json_pack("[{s:s, s:s}]", "field", field, "message", message),
-                  "%s %s", field, message);
-    return true;
-}
-
 void
 h_sites_list(struct request *r)
 {
@@ -145,13 +129,9 @@ h_sites_list(struct request *r)
         !req_cursor(r, cursor, a, b) || !req_bool(r, "active", &f.active) ||
         !req_near(r, lat, lon, radius) || !req_choice(r, "model", models, &f.model))
         return;
-    f.municipality = req_query(r, "municipality");
-    f.postal_code = req_query(r, "postal_code");
-    f.q = req_query(r, "q");
-    if (f.q != NULL && (strlen(f.q) == 0 || strlen(f.q) > 100)) {
-        reply_bad_param(r, "q", "must be 1 to 100 characters");
+    if (!req_text(r, "municipality", 100, &f.municipality) ||
+        !req_text(r, "postal_code", 10, &f.postal_code) || !req_text(r, "q", 100, &f.q))
         return;
-    }
     if (lat[0] != '\0') {
         f.near_lat = lat;
         f.near_lon = lon;
@@ -180,7 +160,7 @@ create_tx(struct request *r, void *cls)
     if (!parse_site(r, c->body, &f, lat, lon))
         return TX_REPLIED;
     if (db_insert_site(r->db, &f, &c->out) <= 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "site", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
@@ -214,7 +194,7 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     if (!parse_site(r, merged, &f, lat, lon))
         return TX_REPLIED;
     if (db_update_site(r->db, id, &f, out) <= 0)
-        return reply_write_error(r) ? TX_REPLIED : TX_DB_ERROR;
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return TX_COMMIT;
 }
 

@@ -120,10 +120,8 @@ h_stats_signals(struct request *r)
         reply_bad_param(r, "to", "must not be before from");
         return;
     }
-    if (municipality != NULL && (strlen(municipality) == 0 || strlen(municipality) > 100)) {
-        reply_bad_param(r, "municipality", "must be 1 to 100 characters");
+    if (!req_text(r, "municipality", 100, &municipality))
         return;
-    }
     if (site != NULL && !is_uuid(site)) {
         reply_bad_param(r, "site", "must be a site id (UUID)");
         return;
