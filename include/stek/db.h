@@ -208,6 +208,15 @@ void keys_changed_here(void);
 /* True while the listener's connection is up (the database is reachable). */
 bool feed_listener_connected(void);
 
+/*
+ * The listener also keeps every API key (active and revoked) in memory,
+ * reloaded on each NOTIFY stek_keys, so authentication needs no worker.
+ * Returns 1 and fills out for a known key, 0 for an unknown one, or -1 when
+ * the copy cannot be trusted (listener disconnected, or a change not loaded yet).
+ */
+struct key_auth;
+int keys_lookup(const char *token_hash, struct key_auth *out);
+
 /* ---- themes and signals (signals.c) ---- */
 
 enum db_qs db_list_themes(struct db_conn *c, struct db_page *page);

@@ -110,6 +110,7 @@ struct request {
     bool want_db;
 
     struct principal who;
+    bool authorized;    /* who was decided on the I/O thread, before any worker */
     struct db_conn *db; /* borrowed from the worker while the handler runs */
 
     int state; /* private to the HTTP layer */

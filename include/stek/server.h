@@ -31,17 +31,19 @@ void server_stop(struct server *s);
 
 struct request;
 
-/*
- * Authenticates the Bearer token of r against the database and checks that
- * its role is at least need. Replies 401/403/503 and returns false otherwise.
- * Malformed tokens are refused before any database work.
- */
-bool auth_check(struct request *r, int need);
+enum auth_result {
+    AUTH_REFUSED, /* replied 401, 403, 429 or 503 */
+    AUTH_OK,      /* r->who is set and its role is at least need */
+    AUTH_NEEDS_DB /* only without r->db: the in-memory keys cannot decide */
+};
 
 /*
- * The checks of auth_check that need no database: a missing, non-Bearer or
- * malformed token is refused on the I/O thread, so it never takes a worker.
+ * Authenticates the Bearer token of r and checks that its role is at least
+ * need. Missing, malformed, unknown and revoked keys are decided from the
+ * listener's copy of the keys, so a failed authentication never takes a
+ * database connection; only while that copy cannot be trusted (listener
+ * disconnected, a key change not loaded yet) does the key need r->db.
  */
-bool auth_precheck(struct request *r);
+enum auth_result auth_check(struct request *r, int need);
 
 #endif

@@ -17,6 +17,12 @@ static const struct {
 #undef S
 };
 
+const char *
+db_stmt_sql(enum db_stmt s)
+{
+    return statements[s].sql;
+}
+
 /*
  * Successful connects so far, across all workers: a worker waiting out its
  * back-off retries at once when another one got through, so the whole pool

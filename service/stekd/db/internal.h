@@ -15,6 +15,9 @@ enum db_stmt {
     STMT_COUNT
 };
 
+/* The SQL text of s, for the listener's own connection (which prepares nothing). */
+const char *db_stmt_sql(enum db_stmt s);
+
 /*
  * Runs a prepared statement with text parameters (NULL = SQL NULL).
  * Returns the result (owned by the caller) and *qs = rows returned or

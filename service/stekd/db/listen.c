@@ -2,6 +2,7 @@
 #include "stek/log.h"
 
 #include <poll.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -40,6 +41,91 @@ bool
 feed_listener_connected(void)
 {
     return atomic_load(&L.connected);
+}
+
+/* The keys snapshot: sorted by hash, valid for the keys generation it was loaded in. */
+struct key_row {
+    char hash[65];
+    struct key_auth key;
+};
+static struct {
+    pthread_mutex_t mu;
+    struct key_row *rows;
+    size_t n;
+    uint64_t generation; /* 0: none loaded */
+} K = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int
+key_row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct key_row *)a)->hash, ((const struct key_row *)b)->hash);
+}
+
+int
+keys_lookup(const char *token_hash, struct key_auth *out)
+{
+    struct key_row probe, *hit;
+    int found = -1;
+
+    if (!atomic_load(&L.connected) || strlen(token_hash) >= sizeof(probe.hash))
+        return -1;
+    snprintf(probe.hash, sizeof(probe.hash), "%s", token_hash);
+    pthread_mutex_lock(&K.mu);
+    if (K.generation != 0 && K.generation == atomic_load(&L.keys_generation)) {
+        hit = K.n ? bsearch(&probe, K.rows, K.n, sizeof(*K.rows), key_row_cmp) : NULL;
+        found = hit != NULL;
+        if (hit != NULL)
+            *out = hit->key;
+    }
+    pthread_mutex_unlock(&K.mu);
+    return found;
+}
+
+/* Loads every key for the current keys generation; false when the connection failed. */
+static bool
+keys_load(PGconn *pg)
+{
+    uint64_t generation = atomic_load(&L.keys_generation);
+    PGresult *res = PQexecParams(pg, db_stmt_sql(STMT_all_keys), 0, NULL, NULL, NULL, NULL, 0);
+    struct key_row *rows = NULL, *old;
+    int n;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return false;
+    }
+    n = PQntuples(res);
+    if (n > 0 && (rows = calloc((size_t)n, sizeof(*rows))) == NULL)
+        abort();
+    for (int i = 0; i < n; i++) {
+        snprintf(rows[i].hash, sizeof(rows[i].hash), "%s", PQgetvalue(res, i, 0));
+        snprintf(rows[i].key.id, sizeof(rows[i].key.id), "%s", PQgetvalue(res, i, 1));
+        snprintf(rows[i].key.role, sizeof(rows[i].key.role), "%s", PQgetvalue(res, i, 2));
+        snprintf(rows[i].key.partner_id, sizeof(rows[i].key.partner_id), "%s",
+                 PQgetvalue(res, i, 3));
+        rows[i].key.revoked = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+    }
+    PQclear(res);
+    if (n > 1)
+        qsort(rows, (size_t)n, sizeof(*rows), key_row_cmp);
+    pthread_mutex_lock(&K.mu);
+    old = K.rows;
+    K.rows = rows;
+    K.n = (size_t)n;
+    K.generation = generation;
+    pthread_mutex_unlock(&K.mu);
+    free(old);
+    return true;
+}
+
+static uint64_t
+keys_loaded_generation(void)
+{
+    uint64_t g;
+    pthread_mutex_lock(&K.mu);
+    g = K.generation;
+    pthread_mutex_unlock(&K.mu);
+    return g;
 }
 
 static PGconn *
@@ -85,6 +171,15 @@ listener_main(void *arg)
             atomic_fetch_add(&L.generation, 1);
             atomic_fetch_add(&L.keys_generation, 1);
             atomic_store(&L.connected, true);
+        }
+        /* A key changed (or we reconnected): load them all before trusting the copy again. */
+        if (keys_loaded_generation() != atomic_load(&L.keys_generation) && !keys_load(pg)) {
+            log_event("warn", "feed listener could not load the API keys", NULL);
+            PQfinish(pg);
+            pg = NULL;
+            atomic_store(&L.connected, false);
+            atomic_fetch_add(&L.keys_generation, 1);
+            continue;
         }
         struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
         int rc = poll(&pfd, 1, 200);
@@ -141,4 +236,10 @@ feed_listener_stop(void)
     }
     free(L.url);
     L.url = NULL;
+    pthread_mutex_lock(&K.mu);
+    free(K.rows);
+    K.rows = NULL;
+    K.n = 0;
+    K.generation = 0;
+    pthread_mutex_unlock(&K.mu);
 }

@@ -74,6 +74,7 @@ h_keys_create(struct request *r)
     c.prefix[TOKEN_PREFIX_LEN] = '\0';
     stek_sha256_hex(c.token, TOKEN_LEN, c.hash);
     if (run_tx(r, create_tx, &c)) {
+        keys_changed_here(); /* usable here at once, before NOTIFY stek_keys reloads the keys */
         json_object_set_new(c.out.doc, "token", json_string(c.token));
         reply_doc(r, 201, &c.out, "/v1/keys");
     }

@@ -99,7 +99,7 @@ h_stats_signals(struct request *r)
         return;
     }
     bool unsuppressed = raw != NULL && strcmp(raw, "true") == 0;
-    if (unsuppressed && !auth_check(r, ROLE_ADMIN))
+    if (unsuppressed && auth_check(r, ROLE_ADMIN) != AUTH_OK)
         return;
     /* Default: the last twelve whole months up to this one. */
     to = service_today();

@@ -299,8 +299,10 @@ dispatch(struct server *s, struct request *r)
             reply_rate_limited(r, wait, limit, "failed authentications from this address");
             return;
         }
-        if (!auth_precheck(r))
+        enum auth_result a = auth_check(r, r->route->role);
+        if (a == AUTH_REFUSED)
             return;
+        r->authorized = a == AUTH_OK;
     }
     pthread_mutex_lock(&s->mu);
     if (s->qlen == s->qcap || s->stop_workers) {
@@ -403,7 +405,8 @@ run_job(struct worker *w, struct request *r)
         }
         r->db = w->db;
         db_conn_begin_request(w->db);
-        if (r->route->role == ROLE_NONE || auth_check(r, r->route->role))
+        if (r->route->role == ROLE_NONE || r->authorized ||
+            auth_check(r, r->route->role) == AUTH_OK)
             r->route->handler(r);
         db_rollback(w->db); /* a no-op unless a handler left a transaction open */
         r->db = NULL;
@@ -416,7 +419,8 @@ run_job(struct worker *w, struct request *r)
         reply_clear(&r->reply);
         json_decref(r->json);
         r->json = NULL;
-        memset(&r->who, 0, sizeof(r->who));
+        if (!r->authorized)
+            memset(&r->who, 0, sizeof(r->who));
     }
 }
 
