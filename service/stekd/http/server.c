@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -75,6 +76,7 @@ valid_request_id(const char *v)
 struct header_scan {
     int content_length;
     int transfer_encoding;
+    bool folded;
 };
 
 static enum MHD_Result
@@ -82,7 +84,15 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 {
     struct header_scan *h = cls;
     (void)kind;
-    (void)value;
+    /*
+     * libmicrohttpd 0.9.75 parses "Name: value" in place, so a value always
+     * starts after its name. It accepts obsolete line folding (a line that
+     * begins with a space or tab) by copying the name, joined with the
+     * continuation, elsewhere in its pool: a value that does not follow its
+     * name betrays the fold, which a proxy in front may have read differently.
+     */
+    if (value != NULL && (uintptr_t)value <= (uintptr_t)key + strlen(key))
+        h->folded = true;
     if (strcasecmp(key, "Content-Length") == 0)
         h->content_length++;
     else if (strcasecmp(key, "Transfer-Encoding") == 0)
@@ -128,7 +138,7 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
 {
     const char *rid = header(r, "X-Request-Id");
     const char *cl;
-    struct header_scan hs = {0, 0};
+    struct header_scan hs = {0, 0, false};
     char allow[128];
     enum route_match m;
 
@@ -167,6 +177,11 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     if (hs.content_length > 1 || (hs.content_length > 0 && hs.transfer_encoding > 0)) {
         reply_problem(r, ERR_BAD_REQUEST, NULL,
                       "conflicting Content-Length / Transfer-Encoding headers");
+        return true;
+    }
+    if (hs.folded) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL,
+                      "a header is folded over two lines (obsolete line folding, RFC 9112 5.2)");
         return true;
     }
     cl = header(r, "Content-Length");
