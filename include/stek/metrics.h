@@ -15,6 +15,7 @@ enum metric_counter {
     M_SIGNALS_REFUSED_PRIVACY,
     M_RATE_LIMITED,
     M_DB_WAITS,
+    M_CONNECTIONS_REFUSED,
     M_COUNTER_COUNT
 };
 
@@ -29,6 +30,8 @@ void metric_pool(int busy_delta, int waiting_delta);
 
 /* The number of database workers. */
 void metric_pool_size(int n);
+/* Open HTTP connections (a gauge). */
+void metric_connections(int delta);
 
 /* Renders every metric; a malloc'd string. */
 char *metrics_render(size_t *len);

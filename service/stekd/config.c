@@ -18,7 +18,7 @@ static const struct {
      "HTTP I/O threads (libmicrohttpd thread pool)"},
     {"STEK_DB_CONNECTIONS", 8, 1, 256, offsetof(struct stek_config, db_workers), false,
      "database workers, each with its own connection"},
-    {"STEK_MAX_CONNECTIONS", 1000, 4, 100000, offsetof(struct stek_config, max_connections), false,
+    {"STEK_MAX_CONNECTIONS", 4096, 4, 100000, offsetof(struct stek_config, max_connections), false,
      "open HTTP connections at most"},
     {"STEK_CONNECTION_TIMEOUT", 30, 1, 3600, offsetof(struct stek_config, conn_timeout_s), false,
      "seconds an idle or stalled connection is kept"},

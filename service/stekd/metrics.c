@@ -20,12 +20,18 @@ static atomic_ulong requests[MAX_ROUTES + 1][NSTATUS];
 static atomic_ulong latency[MAX_ROUTES + 1][NBUCKETS + 1];
 static atomic_ulong latency_sum_us[MAX_ROUTES + 1];
 static atomic_ulong counters[M_COUNTER_COUNT];
-static atomic_long pool_busy, pool_waiting, pool_size;
+static atomic_long pool_busy, pool_waiting, pool_size, connections;
 
 void
 metric_pool_size(int n)
 {
     atomic_store(&pool_size, n);
+}
+
+void
+metric_connections(int delta)
+{
+    atomic_fetch_add(&connections, delta);
 }
 
 void
@@ -108,6 +114,8 @@ metrics_render(size_t *len)
         {"stek_signals_refused_privacy_total", "Signals refused for personal data in a note."},
         {"stek_rate_limited_total", "Requests refused with 429."},
         {"stek_db_waits_total", "Requests that waited for a database worker."},
+        {"stek_http_connections_refused_total",
+         "Connections closed at once because STEK_MAX_CONNECTIONS were open."},
     };
 
     if (o.p == NULL)
@@ -165,6 +173,10 @@ metrics_render(size_t *len)
         "# HELP stek_db_pool_waiting Requests waiting for a database worker.\n"
         "# TYPE stek_db_pool_waiting gauge\nstek_db_pool_waiting %ld\n",
         atomic_load(&pool_waiting));
+    add(&o,
+        "# HELP stek_http_connections_open Open HTTP connections.\n"
+        "# TYPE stek_http_connections_open gauge\nstek_http_connections_open %ld\n",
+        atomic_load(&connections));
     *len = o.len;
     return o.p;
 }

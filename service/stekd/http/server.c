@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 enum req_state { ST_NEW, ST_BODY, ST_WAIT, ST_DONE };
@@ -42,6 +43,10 @@ struct server {
 
     atomic_int in_flight;
     atomic_bool draining;
+
+    unsigned conn_limit;    /* STEK_MAX_CONNECTIONS, as the fd limit allows */
+    atomic_uint open_conns; /* counted by notify_connection_cb */
+    atomic_bool refusing;   /* the limit was hit and logged; cleared well below it */
 };
 
 static const char cors_expose[] = "ETag, Location, Retry-After, X-Request-Id, WWW-Authenticate";
@@ -479,6 +484,79 @@ log_mhd(void *cls, const char *fmt, va_list ap)
     log_event("warn", "libmicrohttpd", "detail", msg, NULL);
 }
 
+/*
+ * The connection limit is kept here rather than by libmicrohttpd: at its own
+ * limit, 0.9.75 stops watching the listening socket and, once connections close,
+ * can leave the backlog unserved for a long time (90 s in a test). Here a
+ * connection over the limit is accepted and closed at once, so a flood is
+ * refused visibly and service resumes as soon as connections close.
+ */
+static enum MHD_Result
+accept_cb(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct server *s = cls;
+    (void)addr;
+    (void)addrlen;
+
+    if (atomic_load(&s->open_conns) < s->conn_limit)
+        return MHD_YES;
+    metric_inc(M_CONNECTIONS_REFUSED);
+    if (!atomic_exchange(&s->refusing, true))
+        log_event("warn", "connection limit reached; refusing new connections", NULL);
+    return MHD_NO;
+}
+
+static void
+notify_connection_cb(void *cls, struct MHD_Connection *con, void **socket_context,
+                     enum MHD_ConnectionNotificationCode toe)
+{
+    struct server *s = cls;
+    (void)con;
+    (void)socket_context;
+
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        atomic_fetch_add(&s->open_conns, 1);
+        metric_connections(1);
+    } else {
+        unsigned left = atomic_fetch_sub(&s->open_conns, 1) - 1;
+        metric_connections(-1);
+        if (left < s->conn_limit / 2 && atomic_load(&s->refusing) &&
+            atomic_exchange(&s->refusing, false))
+            log_event("info", "connections below the limit again", NULL);
+    }
+}
+
+/*
+ * The connection limit that the process's file descriptors allow: the soft
+ * limit is raised towards the hard one (Debian's soft default of 1024 would
+ * otherwise make accept() fail long before STEK_MAX_CONNECTIONS), and what
+ * cannot be had is taken off the limit, with a warning.
+ */
+#define CONN_SLACK 64 /* libmicrohttpd's own limit, above ours, is never reached */
+
+static unsigned
+connection_limit(const struct stek_config *cfg)
+{
+    /* database workers, the listener, logs, epoll and pipes: generously */
+    rlim_t reserve = (rlim_t)cfg->db_workers + 64 + CONN_SLACK,
+           want = (rlim_t)cfg->max_connections + reserve;
+    struct rlimit rl;
+    char have[24];
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return cfg->max_connections;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur >= want)
+        return cfg->max_connections;
+    unsigned fit = rl.rlim_cur > reserve + 4 ? (unsigned)(rl.rlim_cur - reserve) : 4u;
+    snprintf(have, sizeof(have), "%u", fit);
+    log_event("warn", "file descriptor limit lowers STEK_MAX_CONNECTIONS", "max_connections", have,
+              NULL);
+    return fit;
+}
+
 struct server *
 server_start(const struct stek_config *cfg, char *err, size_t errlen)
 {
@@ -497,6 +575,7 @@ server_start(const struct stek_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     s->cfg = cfg;
+    s->conn_limit = connection_limit(cfg);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->qcap = cfg->queue_limit;
@@ -514,12 +593,13 @@ server_start(const struct stek_config *cfg, char *err, size_t errlen)
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
-        (uint16_t)cfg->port, NULL, NULL, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
+        (uint16_t)cfg->port, accept_cb, s, access_cb, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT, s->conn_limit + CONN_SLACK,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         cfg->conn_memory, MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, s, MHD_OPTION_NOTIFY_COMPLETED,
-        completed_cb, s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+        completed_cb, s, MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, s,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
     if (s->daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or not allowed)", cfg->bind,
                  cfg->port);
