@@ -107,6 +107,9 @@ stop:
 test:
 	@bash tests/run.sh
 
+memcheck:
+	@bash tests/run.sh --memcheck
+
 bench: deps all
 	@bash tests/bench/run.sh
 
@@ -125,9 +128,10 @@ help:
 	@echo "make run        install what is missing, start a local PostgreSQL, migrate, load demo data, serve on :8080"
 	@echo "make stop       stop the local PostgreSQL"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
+	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
 	@echo "make bench      benchmarks with wrk"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run stop test bench fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps run stop test memcheck bench fuzz fuzz-build format format-check clean help FORCE

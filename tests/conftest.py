@@ -27,9 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = Path(os.environ.get("STEK_TEST_BUILD", ROOT / "build" / "asan"))
 PG = os.environ.get("STEK_TEST_PG")
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+# make memcheck runs every daemon under valgrind (see tests/run.sh --memcheck).
+WRAPPER = os.environ.get("STEK_TEST_WRAPPER", "").split()
+SLOW = 20 if WRAPPER else 1
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "timing: asserts deadlines in seconds (skipped by"
+                                       " make memcheck, where valgrind slows the daemon)")
     if not PG:
         raise pytest.UsageError("STEK_TEST_PG is not set: run the suite with `make test`")
 
@@ -98,20 +103,20 @@ class Daemon:
         full_env = dict(os.environ, DATABASE_URL=url, STEK_PORT=str(self.port),
                         STEK_BIND="127.0.0.1", **{k: str(v) for k, v in env.items()})
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([str(BUILD / "stekd")], env=full_env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 15
+        self.proc = subprocess.Popen(WRAPPER + [str(BUILD / "stekd")], env=full_env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15 * SLOW
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("stekd exited: " + self.log_path.read_text())
             try:
-                requests.get(self.base + "/healthz", timeout=1)
+                requests.get(self.base + "/healthz", timeout=SLOW)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.05)
         raise RuntimeError("stekd did not start: " + self.log_path.read_text())
 
-    def stop(self, timeout=15):
+    def stop(self, timeout=15 * SLOW):
         """SIGTERM; returns (exit code, log text)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -25,11 +25,24 @@ finish() {
     exit $?
 }
 
-service/tools/deps.sh --test || { echo "cannot install the test dependencies"; echo "0 passed, 1 failed"; exit 1; }
+# `tests/run.sh --memcheck` (make memcheck) instead builds without sanitizers and runs the
+# HTTP tier with every daemon under valgrind: any leak or memory error fails its test.
+memcheck=false
+[[ "${1:-}" == "--memcheck" ]] && memcheck=true
+
+service/tools/deps.sh --test $($memcheck && echo --memcheck) || { echo "cannot install the test dependencies"; echo "0 passed, 1 failed"; exit 1; }
 results=$root/build/test-results
 rm -rf "$results" && mkdir -p "$results"
 
+if $memcheck; then
+    if ! make --no-print-directory BUILD=build/memcheck -j"$(nproc)" all >"$results/build.log" 2>&1; then
+        cat "$results/build.log"; failed=1; finish
+    fi
+    note "ok   build (for valgrind)"
+fi
+
 # 1. Build under the sanitizers; nothing else makes sense if this fails.
+if ! $memcheck; then
 if ! make --no-print-directory BUILD=build/asan SAN=1 -j"$(nproc)" all unit >"$results/build.log" 2>&1; then
     cat "$results/build.log"; failed=1; finish
 fi
@@ -70,6 +83,8 @@ else
     failed=$((failed + 1)); note "FAIL fuzz-build"; tail -n 20 "$results/fuzz-build.log"
 fi
 
+fi # not memcheck
+
 # 4. A private PostgreSQL for the database and HTTP tiers.
 pgdir=$(mktemp -d /tmp/stek-test-pg.XXXXXX)
 chmod 755 "$pgdir"
@@ -86,10 +101,16 @@ if ! STEK_PGDATA=$pgdir STEK_PGPORT=$pgport \
 fi
 export STEK_TEST_PG="postgresql://postgres@127.0.0.1:$pgport"
 export STEK_TEST_BUILD=$root/build/asan
+tiers=(tests/db tests/http)
+if $memcheck; then
+    export STEK_TEST_BUILD=$root/build/memcheck
+    export STEK_TEST_WRAPPER="valgrind --quiet --error-exitcode=97 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-origins=yes"
+    tiers=(tests/http -m "not timing")
+fi
 
 # 5. Database and HTTP tiers (pytest drives the real binaries).
 /usr/bin/python3 -m pytest -q -p no:cacheprovider --junitxml="$results/pytest.xml" \
-    tests/db tests/http 2>&1 | tee "$results/pytest.log" | grep -vE '^\s*$' | tail -n 60
+    "${tiers[@]}" 2>&1 | tee "$results/pytest.log" | grep -vE '^\s*$' | tail -n 60
 read -r pp pf < <(/usr/bin/python3 - "$results/pytest.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:

@@ -6,8 +6,10 @@
 #include <stddef.h>
 
 struct stek_config {
-    const char *database_url;      /* borrowed from the environment */
-    const char *bind;              /* STEK_BIND, default 127.0.0.1 */
+    const char *database_url; /* borrowed from the environment */
+    const char *bind;         /* STEK_BIND, default 127.0.0.1 */
+    /* STEK_TRUSTED_PROXIES: peers (IPv4, comma-separated) whose X-Forwarded-For is believed */
+    const char *trusted_proxies;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */
@@ -35,6 +37,9 @@ struct stek_config {
  * naming the variable into err and returns false.
  */
 bool config_from_env(struct stek_config *cfg, char *err, size_t errlen);
+
+/* True when addr is one of STEK_TRUSTED_PROXIES. */
+bool config_trusted_proxy(const struct stek_config *cfg, const char *addr);
 
 /* The configuration the daemon runs with (set by main; NULL in unit tests). */
 extern const struct stek_config *stek_cfg;

@@ -217,6 +217,16 @@ bool feed_listener_connected(void);
 struct key_auth;
 int keys_lookup(const char *token_hash, struct key_auth *out);
 
+/*
+ * Asks the listener to catch up with every key change committed so far (one
+ * round trip on its own connection, shared by all callers waiting at that
+ * moment), then calls done(arg) from the listener thread. A key unknown to
+ * the in-memory copy is looked up again after that, so a key created a moment
+ * ago elsewhere works at once, while a flood of bad keys costs no worker.
+ * Returns false (done is not called) when the listener cannot take it.
+ */
+bool keys_sync(void (*done)(void *arg), void *arg);
+
 /* ---- themes and signals (signals.c) ---- */
 
 enum db_qs db_list_themes(struct db_conn *c, struct db_page *page);

@@ -111,6 +111,7 @@ struct request {
 
     struct principal who;
     bool authorized;    /* who was decided on the I/O thread, before any worker */
+    bool keys_synced;   /* an unknown key was looked up again after keys_sync */
     struct db_conn *db; /* borrowed from the worker while the handler runs */
 
     int state; /* private to the HTTP layer */

@@ -32,9 +32,10 @@ void server_stop(struct server *s);
 struct request;
 
 enum auth_result {
-    AUTH_REFUSED, /* replied 401, 403, 429 or 503 */
-    AUTH_OK,      /* r->who is set and its role is at least need */
-    AUTH_NEEDS_DB /* only without r->db: the in-memory keys cannot decide */
+    AUTH_REFUSED,  /* replied 401, 403, 429 or 503 */
+    AUTH_OK,       /* r->who is set and its role is at least need */
+    AUTH_NEEDS_DB, /* only without r->db: the in-memory keys cannot decide */
+    AUTH_SYNC      /* only without r->db: unknown key; ask again after keys_sync */
 };
 
 /*
@@ -43,6 +44,9 @@ enum auth_result {
  * listener's copy of the keys, so a failed authentication never takes a
  * database connection; only while that copy cannot be trusted (listener
  * disconnected, a key change not loaded yet) does the key need r->db.
+ * A key unknown to the copy is refused only after the listener has caught up
+ * with the key changes committed so far (AUTH_SYNC, then again with
+ * r->keys_synced set), so a key created elsewhere a moment ago works at once.
  */
 enum auth_result auth_check(struct request *r, int need);
 

@@ -1,5 +1,7 @@
 #include "stek/config.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -49,12 +51,44 @@ static const struct {
 
 const struct stek_config *stek_cfg;
 
+/*
+ * Walks a comma-separated list of IPv4 addresses: false if one is not an
+ * address, or (with match) true as soon as one equals match.
+ */
+static bool
+proxy_list_each(const char *list, const char *match)
+{
+    for (const char *p = list; *p != '\0'; p += *p == ',') {
+        size_t n = strcspn(p, ",");
+        char one[INET_ADDRSTRLEN];
+        struct in_addr a;
+
+        if (n >= sizeof(one))
+            return false;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        p += n;
+        if (inet_pton(AF_INET, one, &a) != 1)
+            return false;
+        if (match != NULL && strcmp(one, match) == 0)
+            return true;
+    }
+    return match == NULL;
+}
+
+bool
+config_trusted_proxy(const struct stek_config *cfg, const char *addr)
+{
+    return cfg->trusted_proxies[0] != '\0' && proxy_list_each(cfg->trusted_proxies, addr);
+}
+
 void
 config_usage(void)
 {
     printf("environment:\n"
            "  DATABASE_URL                 libpq URI or conninfo string (required)\n"
-           "  STEK_BIND                    address to listen on (default 127.0.0.1)\n");
+           "  STEK_BIND                    address to listen on (default 127.0.0.1)\n"
+           "  STEK_TRUSTED_PROXIES         proxies whose X-Forwarded-For names the client\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
 }
@@ -73,6 +107,15 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
     cfg->bind = getenv("STEK_BIND");
     if (cfg->bind == NULL || *cfg->bind == '\0')
         cfg->bind = "127.0.0.1";
+    cfg->trusted_proxies = getenv("STEK_TRUSTED_PROXIES");
+    if (cfg->trusted_proxies == NULL)
+        cfg->trusted_proxies = "";
+    if (!proxy_list_each(cfg->trusted_proxies, NULL)) {
+        snprintf(err, errlen,
+                 "STEK_TRUSTED_PROXIES must be IPv4 addresses separated by commas, not '%s'",
+                 cfg->trusted_proxies);
+        return false;
+    }
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
         const char *v = getenv(numbers[i].name);
         unsigned long val = numbers[i].dflt;

@@ -11,6 +11,7 @@ if [[ "${1:-}" == "--test" ]]; then
     pkgs+=(python3-pytest python3-requests python3-jsonschema python3-dateutil python3-icalendar python3-prometheus-client clang-format clang libclang-rt-14-dev wrk)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
+[[ "${2:-}" == "--memcheck" ]] && pkgs+=(valgrind)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -8,7 +8,12 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import BUILD, ROOT
+
+# Deadlines in seconds: not run under valgrind (make memcheck).
+pytestmark = pytest.mark.timing
 
 SCRIPT = ROOT / "tests" / "durability" / "kill9.py"
 

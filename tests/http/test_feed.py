@@ -3,6 +3,7 @@ import gzip
 import time
 
 import icalendar
+import pytest
 import requests
 
 from conftest import Daemon, assert_clean_exit, unique
@@ -196,6 +197,7 @@ def test_inactive_offers_and_sites_leave_the_feed(demo, admin, api):
     assert eventually(0)
 
 
+@pytest.mark.timing
 def test_a_change_reaches_another_daemon_within_a_second(demo, db_url, admin, tmp_path):
     other = Daemon(db_url, tmp_path)
     try:

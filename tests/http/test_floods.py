@@ -7,9 +7,13 @@ import socket
 import statistics
 import time
 
+import pytest
 import requests
 
 from conftest import Daemon, assert_clean_exit
+
+# Deadlines in seconds: not run under valgrind (make memcheck).
+pytestmark = pytest.mark.timing
 
 
 def fds(daemon):

@@ -1,6 +1,8 @@
 """API keys: 401/403, shown once, stored as hashes, revocation, the command line."""
 import time
 
+import pytest
+
 from conftest import cli, psql, sha256_hex, unique
 
 
@@ -98,6 +100,7 @@ def test_create_admin_key_prints_only_the_token(db_url, api):
     assert bad.returncode == 2
 
 
+@pytest.mark.timing
 def test_revocation_reaches_another_daemon_at_once(admin, db_url, tmp_path):
     import time
 
@@ -122,6 +125,7 @@ def test_revocation_reaches_another_daemon_at_once(admin, db_url, tmp_path):
     assert_clean_exit(code, log)
 
 
+@pytest.mark.timing
 def test_failed_authentication_never_takes_a_database_connection(admin, admin_token, db_url,
                                                                  tmp_path):
     """With the only database worker stuck behind a lock, refusals still come at once."""

@@ -1,11 +1,16 @@
 """Daemon lifecycle: graceful shutdown with work in flight, database loss and recovery."""
+import os
 import subprocess
 import threading
 import time
 
+import pytest
 import requests
 
-from conftest import Daemon, assert_clean_exit, cli, migrate, psql
+from conftest import BUILD, Daemon, assert_clean_exit, cli, migrate, psql
+
+# Deadlines in seconds: not run under valgrind (make memcheck).
+pytestmark = pytest.mark.timing
 
 
 def test_sigterm_finishes_in_flight_requests(db_url, admin, admin_token, tmp_path):
@@ -124,6 +129,40 @@ def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, t
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(db_url, admin_token, tmp_path):
+    bad = {"Authorization": "Bearer stek_" + "0" * 48}
+    good = {"Authorization": "Bearer " + admin_token}
+
+    def get(d, headers, client):
+        return requests.get(d.base + "/v1/keys", timeout=5,
+                            headers=dict(headers, **{"X-Forwarded-For": client})).status_code
+
+    d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=2, STEK_TRUSTED_PROXIES="10.0.0.9,127.0.0.1")
+    try:
+        while time.time() % 60 > 50:
+            time.sleep(1)
+        assert [get(d, bad, "203.0.113.7") for _ in range(3)] == [401, 401, 429]
+        # A forged address in front of the proxy's own entry changes nothing.
+        assert get(d, good, "198.51.100.1, 203.0.113.7") == 429
+        # Another resident behind the same proxy is not punished.
+        assert get(d, good, "198.51.100.1") == 200
+    finally:
+        code, log = d.stop()
+    assert_clean_exit(code, log)
+    # Without STEK_TRUSTED_PROXIES the header is ignored: the peer address counts.
+    d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=2)
+    try:
+        while time.time() % 60 > 50:
+            time.sleep(1)
+        assert [get(d, bad, f"203.0.113.{i}") for i in range(3)] == [401, 401, 429]
+    finally:
+        code, log = d.stop()
+    assert_clean_exit(code, log)
+    out = subprocess.run([str(BUILD / "stekd")], capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, DATABASE_URL=db_url, STEK_TRUSTED_PROXIES="nginx"))
+    assert out.returncode == 2 and "STEK_TRUSTED_PROXIES" in out.stderr
 
 
 def test_a_lock_held_elsewhere_does_not_slow_unrelated_requests(db_url, admin, admin_token,

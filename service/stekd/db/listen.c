@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "stek/log.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -54,6 +55,67 @@ static struct {
     size_t n;
     uint64_t generation; /* 0: none loaded */
 } K = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+/* Callers waiting for keys_sync, and the pipe that wakes the listener for them. */
+#define SYNC_MAX 4096
+struct sync_waiter {
+    void (*done)(void *);
+    void *arg;
+};
+static struct {
+    pthread_mutex_t mu;
+    struct sync_waiter waiting[SYNC_MAX];
+    size_t n;
+    int wake[2];
+} W = {.mu = PTHREAD_MUTEX_INITIALIZER, .wake = {-1, -1}};
+
+bool
+keys_sync(void (*done)(void *arg), void *arg)
+{
+    bool ok = false;
+
+    pthread_mutex_lock(&W.mu);
+    if (atomic_load(&L.connected) && W.wake[1] >= 0 && W.n < SYNC_MAX) {
+        W.waiting[W.n].done = done;
+        W.waiting[W.n].arg = arg;
+        W.n++;
+        ok = true;
+    }
+    pthread_mutex_unlock(&W.mu);
+    if (ok && write(W.wake[1], "k", 1) < 0) {
+        /* the pipe is full: the listener is awake anyway */
+    }
+    return ok;
+}
+
+/* The callers a sync in progress answers; only the listener thread uses it. */
+static struct sync_waiter batch[2 * SYNC_MAX]; /* what was taken, and what came meanwhile */
+static size_t batch_n;
+
+/* Takes the callers waiting now into the batch; true if there are any. */
+static bool
+take_waiting(void)
+{
+    char buf[256];
+
+    while (read(W.wake[0], buf, sizeof(buf)) > 0) {
+    }
+    pthread_mutex_lock(&W.mu);
+    memcpy(batch + batch_n, W.waiting, W.n * sizeof(batch[0]));
+    batch_n += W.n;
+    W.n = 0;
+    pthread_mutex_unlock(&W.mu);
+    return batch_n > 0;
+}
+
+/* Calls back the batch (after its sync, or when the copy can no longer be trusted). */
+static void
+answer_batch(void)
+{
+    for (size_t i = 0; i < batch_n; i++)
+        batch[i].done(batch[i].arg);
+    batch_n = 0;
+}
 
 static int
 key_row_cmp(const void *a, const void *b)
@@ -152,6 +214,39 @@ listen_connect(void)
     return pg;
 }
 
+/* Reads the notifications that arrived: each moves its generation on. */
+static void
+take_notifications(PGconn *pg)
+{
+    PGnotify *n;
+    bool changed = false;
+
+    while ((n = PQnotifies(pg)) != NULL) {
+        if (strcmp(n->relname, "stek_keys") == 0)
+            atomic_fetch_add(&L.keys_generation, 1);
+        else
+            changed = true;
+        PQfreemem(n);
+    }
+    if (changed)
+        atomic_fetch_add(&L.generation, 1);
+}
+
+/* Forgets the connection: whatever happens until the next one is unknown. */
+static PGconn *
+lost(PGconn *pg, const char *why)
+{
+    if (why != NULL)
+        log_event("warn", why, NULL);
+    PQfinish(pg);
+    atomic_store(&L.connected, false);
+    atomic_fetch_add(&L.generation, 1);
+    atomic_fetch_add(&L.keys_generation, 1);
+    take_waiting();
+    answer_batch(); /* they find the copy untrusted and use a worker */
+    return NULL;
+}
+
 static void *
 listener_main(void *arg)
 {
@@ -163,6 +258,8 @@ listener_main(void *arg)
             pg = listen_connect();
             if (pg == NULL) {
                 atomic_store(&L.connected, false);
+                take_waiting();
+                answer_batch();
                 for (int i = 0; i < 10 && !atomic_load(&L.stop); i++)
                     usleep(100000);
                 continue;
@@ -172,47 +269,42 @@ listener_main(void *arg)
             atomic_fetch_add(&L.keys_generation, 1);
             atomic_store(&L.connected, true);
         }
+        /* A round trip delivers every notification committed before it. */
+        if (take_waiting()) {
+            PGresult *res =
+                PQexecParams(pg, db_stmt_sql(STMT_keys_sync), 0, NULL, NULL, NULL, NULL, 0);
+            bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+            PQclear(res);
+            if (!ok) {
+                pg = lost(pg, "feed listener lost its connection");
+                continue;
+            }
+            take_notifications(pg);
+        }
         /* A key changed (or we reconnected): load them all before trusting the copy again. */
         if (keys_loaded_generation() != atomic_load(&L.keys_generation) && !keys_load(pg)) {
-            log_event("warn", "feed listener could not load the API keys", NULL);
-            PQfinish(pg);
-            pg = NULL;
-            atomic_store(&L.connected, false);
-            atomic_fetch_add(&L.keys_generation, 1);
+            pg = lost(pg, "feed listener could not load the API keys");
             continue;
         }
-        struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
-        int rc = poll(&pfd, 1, 200);
+        answer_batch();
+        struct pollfd pfd[2] = {{.fd = PQsocket(pg), .events = POLLIN},
+                                {.fd = W.wake[0], .events = POLLIN}};
+        int rc = poll(pfd, 2, 200);
         if (rc < 0)
             continue;
-        if (rc > 0 && !PQconsumeInput(pg)) {
-            log_event("warn", "feed listener lost its connection", NULL);
-            PQfinish(pg);
-            pg = NULL;
-            atomic_store(&L.connected, false);
-            atomic_fetch_add(&L.generation, 1);
-            atomic_fetch_add(&L.keys_generation, 1);
+        if (pfd[0].revents != 0 && !PQconsumeInput(pg)) {
+            pg = lost(pg, "feed listener lost its connection");
             continue;
         }
-        PGnotify *n;
-        bool changed = false;
-        while ((n = PQnotifies(pg)) != NULL) {
-            if (strcmp(n->relname, "stek_keys") == 0)
-                atomic_fetch_add(&L.keys_generation, 1);
-            else
-                changed = true;
-            PQfreemem(n);
-        }
-        if (changed)
-            atomic_fetch_add(&L.generation, 1);
-        if (rc == 0 && PQstatus(pg) != CONNECTION_OK) {
-            PQfinish(pg);
-            pg = NULL;
-            atomic_store(&L.connected, false);
-        }
+        take_notifications(pg);
+        if (rc == 0 && PQstatus(pg) != CONNECTION_OK)
+            pg = lost(pg, NULL);
     }
     if (pg != NULL)
         PQfinish(pg);
+    atomic_store(&L.connected, false);
+    take_waiting();
+    answer_batch();
     return NULL;
 }
 
@@ -223,6 +315,9 @@ feed_listener_start(const char *url)
     if (L.url == NULL)
         abort();
     atomic_store(&L.generation, 1);
+    if (pipe(W.wake) != 0 || fcntl(W.wake[0], F_SETFL, O_NONBLOCK) != 0 ||
+        fcntl(W.wake[1], F_SETFL, O_NONBLOCK) != 0)
+        abort();
     L.started = pthread_create(&L.thread, NULL, listener_main, NULL) == 0;
 }
 
@@ -236,6 +331,13 @@ feed_listener_stop(void)
     }
     free(L.url);
     L.url = NULL;
+    pthread_mutex_lock(&W.mu);
+    for (int i = 0; i < 2; i++) {
+        if (W.wake[i] >= 0)
+            close(W.wake[i]);
+        W.wake[i] = -1;
+    }
+    pthread_mutex_unlock(&W.mu);
     pthread_mutex_lock(&K.mu);
     free(K.rows);
     K.rows = NULL;

@@ -61,6 +61,8 @@ auth_check(struct request *r, int need)
     stek_sha256_hex(token, strlen(token), hash);
     /* The listener's copy of the keys decides without a database connection. */
     found = keys_lookup(hash, &k);
+    if (found == 0 && r->db == NULL && !r->keys_synced)
+        return AUTH_SYNC;
     if (found < 0) {
         if (r->db == NULL)
             return AUTH_NEEDS_DB;

@@ -20,7 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-enum req_state { ST_NEW, ST_BODY, ST_WAIT, ST_DONE };
+enum req_state { ST_NEW, ST_BODY, ST_WAIT, ST_KEYS, ST_DONE };
 
 struct worker {
     struct server *srv;
@@ -78,6 +78,38 @@ valid_request_id(const char *v)
            strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n;
 }
 
+static const char *
+header(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/*
+ * Behind a trusted proxy the client is the last address in X-Forwarded-For
+ * (the one the proxy appended: earlier ones are whatever the client sent).
+ */
+static void
+forwarded_client(struct request *r)
+{
+    const char *xff = header(r, "X-Forwarded-For"), *last;
+    char one[INET6_ADDRSTRLEN];
+    unsigned char bin[sizeof(struct in6_addr)];
+    size_t n;
+
+    if (xff == NULL)
+        return;
+    last = strrchr(xff, ',');
+    last = last != NULL ? last + 1 : xff;
+    last += strspn(last, " \t");
+    n = strcspn(last, " \t");
+    if (n == 0 || n >= sizeof(one))
+        return;
+    memcpy(one, last, n);
+    one[n] = '\0';
+    if (inet_pton(AF_INET, one, bin) == 1 || inet_pton(AF_INET6, one, bin) == 1)
+        snprintf(r->client, sizeof(r->client), "%s", one);
+}
+
 struct header_scan {
     int content_length;
     int transfer_encoding;
@@ -127,12 +159,6 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
     return MHD_YES;
 }
 
-static const char *
-header(struct request *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
 /*
  * First call of the access handler: the headers are complete. Decides the
  * route, or an early error reply. Returns true when the reply must be sent
@@ -156,6 +182,8 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
                   r->client, sizeof(r->client));
+    if (config_trusted_proxy(s->cfg, r->client))
+        forwarded_client(r);
     r->method_str = method;
     r->method = method_parse(method);
     r->path = strdup(url);
@@ -297,6 +325,13 @@ queue_reply(struct server *s, struct request *r)
     return ret;
 }
 
+static void
+keys_synced_cb(void *arg)
+{
+    struct request *r = arg;
+    MHD_resume_connection(r->conn);
+}
+
 /* Hands r to a database worker, or answers at once when it needs none. */
 static void
 dispatch(struct server *s, struct request *r)
@@ -322,6 +357,15 @@ dispatch(struct server *s, struct request *r)
         enum auth_result a = auth_check(r, r->route->role);
         if (a == AUTH_REFUSED)
             return;
+        if (a == AUTH_SYNC) {
+            /* Suspended before the listener can resume it; dispatched again then. */
+            r->keys_synced = true;
+            r->state = ST_KEYS;
+            MHD_suspend_connection(r->conn);
+            if (!keys_sync(keys_synced_cb, r))
+                MHD_resume_connection(r->conn);
+            return;
+        }
         r->authorized = a == AUTH_OK;
     }
     pthread_mutex_lock(&s->mu);
@@ -369,7 +413,13 @@ access_cb(void *cls, struct MHD_Connection *con, const char *url, const char *me
         }
         if (r->reply.status == 0)
             dispatch(s, r);
-        if (r->state == ST_WAIT)
+        if (r->state == ST_WAIT || r->state == ST_KEYS)
+            return MHD_YES;
+        return queue_reply(s, r);
+    case ST_KEYS: /* resumed by the listener: the keys are current now */
+        r->state = ST_BODY;
+        dispatch(s, r);
+        if (r->state == ST_WAIT || r->state == ST_KEYS)
             return MHD_YES;
         return queue_reply(s, r);
     case ST_WAIT:
