@@ -29,7 +29,7 @@ OBJ := $(BUILD)/obj
 
 COMMON_SRC := $(wildcard service/common/*.c)
 STEKD_LIB_SRC := $(filter-out service/stekd/main.c,$(wildcard service/stekd/*.c service/stekd/*/*.c))
-GEN_SRC := $(GEN)/openapi_json.c $(GEN)/migrations_list.c
+GEN_SRC := $(GEN)/openapi_json.c $(GEN)/migrations_list.c $(GEN)/web_assets.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
@@ -85,6 +85,11 @@ fuzz: fuzz-build
 $(GEN)/openapi_json.c: openapi/openapi.yaml openapi/embed.py
 	@mkdir -p $(GEN)
 	python3 openapi/embed.py $< $@
+
+# The public page and the widget are served from memory too.
+$(GEN)/web_assets.c: $(wildcard service/web/*.js service/web/*.css service/web/*.html) service/web/embed.py
+	@mkdir -p $(GEN)
+	python3 service/web/embed.py service/web $@
 
 # The migrations the daemon expects; regenerated when the set of files changes.
 $(GEN)/migrations_list.c: FORCE

@@ -14,4 +14,21 @@ extern const size_t stek_openapi_json_len;
 /* Strong ETag of that JSON (a quoted SHA-256 prefix). */
 extern const char stek_openapi_etag[];
 
+/*
+ * service/web/ (the public page and the widget), embedded by service/web/embed.py.
+ * Each is served at versioned (immutable) and, if not NULL, at stable (revalidated).
+ */
+struct stek_asset {
+    const char *name;
+    const char *stable;    /* "/" or "/widget.js", or NULL */
+    const char *versioned; /* "/assets/widget.<hash>.js" */
+    const char *ctype;
+    const unsigned char *body;
+    size_t len;
+    const unsigned char *gz; /* the same, gzip-compressed */
+    size_t gzlen;
+    const char *etag; /* unquoted hex; "-gz" is added for the compressed body */
+};
+extern const struct stek_asset stek_assets[]; /* ends with name == NULL */
+
 #endif

@@ -8,6 +8,8 @@
 void h_healthz(struct request *r);
 void h_readyz(struct request *r);
 void h_openapi(struct request *r);
+/* The public page and the widget (static.c). */
+void h_static(struct request *r);
 void h_metrics(struct request *r);
 
 /* partners.c */

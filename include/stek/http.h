@@ -192,6 +192,9 @@ bool req_if_match(struct request *r, const char *etag);
 /* True if If-None-Match lists etag (the caller then replies 304). */
 bool req_if_none_match(const struct request *r, const char *etag);
 
+/* True when Accept-Encoding lists gzip (or *) without q=0. */
+bool req_accepts_gzip(const struct request *r);
+
 /* Formats the strong ETag of a versioned entity: "<id>.<version>" in quotes. */
 void make_etag(char *out, size_t len, const char *id, long version);
 

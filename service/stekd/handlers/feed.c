@@ -219,33 +219,6 @@ parse(struct request *r, bool ics, struct feed_req *fr)
     return true;
 }
 
-/* True when Accept-Encoding lists gzip (or *) without q=0. */
-static bool
-accepts_gzip(const char *ae)
-{
-    char buf[256], *save = NULL;
-
-    if (ae == NULL || strlen(ae) >= sizeof(buf))
-        return false;
-    strcpy(buf, ae);
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        while (*tok == ' ')
-            tok++;
-        char *semi = strchr(tok, ';');
-        bool refused = false;
-        if (semi != NULL) {
-            const char *q = strstr(semi, "q=");
-            refused = q != NULL && strtod(q + 2, NULL) <= 0.0;
-            *semi = '\0';
-        }
-        for (char *e = tok + strlen(tok); e > tok && e[-1] == ' '; e--)
-            e[-1] = '\0';
-        if ((strcasecmp(tok, "gzip") == 0 || strcmp(tok, "*") == 0) && !refused)
-            return true;
-    }
-    return false;
-}
-
 static void
 http_date(int64_t t, char out[40])
 {
@@ -267,7 +240,7 @@ not_modified_since(const char *ims, int64_t last_modified)
 static void
 reply_entry(struct request *r, const struct entry *e)
 {
-    bool gz = e->gz != NULL && accepts_gzip(r->h_accept_encoding);
+    bool gz = e->gz != NULL && req_accepts_gzip(r);
     char etag[64];
 
     /* Each encoding is its own representation, with its own strong ETag. */

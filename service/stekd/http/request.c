@@ -177,3 +177,31 @@ req_if_none_match(const struct request *r, const char *etag)
 {
     return r->h_if_none_match != NULL && etag_listed(r->h_if_none_match, etag);
 }
+
+/* True when Accept-Encoding lists gzip (or *) without q=0. */
+bool
+req_accepts_gzip(const struct request *r)
+{
+    const char *ae = r->h_accept_encoding;
+    char buf[256], *save = NULL;
+
+    if (ae == NULL || strlen(ae) >= sizeof(buf))
+        return false;
+    strcpy(buf, ae);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *semi = strchr(tok, ';');
+        bool refused = false;
+        if (semi != NULL) {
+            const char *q = strstr(semi, "q=");
+            refused = q != NULL && strtod(q + 2, NULL) <= 0.0;
+            *semi = '\0';
+        }
+        for (char *e = tok + strlen(tok); e > tok && e[-1] == ' '; e--)
+            e[-1] = '\0';
+        if ((strcasecmp(tok, "gzip") == 0 || strcmp(tok, "*") == 0) && !refused)
+            return true;
+    }
+    return false;
+}

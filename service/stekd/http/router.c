@@ -10,6 +10,11 @@ const struct route stek_routes[] = {
     {M_GET,    "/openapi.json",        h_openapi,          ROLE_NONE,  0},
     {M_GET,    "/metrics",             h_metrics,          ROLE_NONE,  0},
 
+    /* The public page and the embeddable widget (service/web/, from memory). */
+    {M_GET,    "/",                    h_static,           ROLE_NONE,  0},
+    {M_GET,    "/widget.js",           h_static,           ROLE_NONE,  0},
+    {M_GET,    "/assets/{file}",       h_static,           ROLE_NONE,  0},
+
     {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB},
     {M_POST,   "/v1/partners",         h_partners_create,  ROLE_ADMIN, ROUTE_DB},
     {M_GET,    "/v1/partners/{id}",    h_partners_get,     ROLE_NONE,  ROUTE_DB},
