@@ -52,9 +52,10 @@
   var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB" };
 
   var CSS =
-    ":host{all:initial;display:block;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;" +
-    "font-size:18px;line-height:1.5;color:#1a1a1a;background:#fff}" +
-    ".stek{max-width:48rem}" +
+    ":host{all:initial;display:block}" +
+    /* Set here, not inherited: rules of the host page can still reach the host element. */
+    ".stek{display:block;max-width:48rem;padding:.25em .5em;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;" +
+    "font-size:18px;line-height:1.5;color:#1a1a1a;background:#fff;text-align:left}" +
     ".msg{margin:.5em 0;padding:.75em 1em;border-left:6px solid #2f5f8a;background:#eef4fa}" +
     "h2{font-size:1.2em;margin:1.2em 0 .4em;padding-bottom:.2em;border-bottom:3px solid #2f5f8a;color:#1a1a1a}" +
     "h2:first-letter{text-transform:uppercase}" +

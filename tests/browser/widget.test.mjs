@@ -1,0 +1,230 @@
+// The widget and the public page in Debian's Chromium, driven by playwright-core.
+// Run by tests/http/test_browser.py, which starts the daemon (with demo data) and a host
+// page on another origin, and passes them in the environment:
+//   STEK_API       the daemon, e.g. http://127.0.0.1:40123
+//   STEK_HOST      the host page on another origin, e.g. http://localhost:40124/host.html
+//   STEK_API_PID   the daemon's process id (the last check stops it)
+//   STEK_SHOTS     folder for screenshots
+// Prints one line per check, "ok NAME" or "FAIL NAME: why", and a last line "N passed, N failed".
+import { createRequire } from "node:module";
+import { mkdirSync, readFileSync } from "node:fs";
+
+const require = createRequire(import.meta.url);
+const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const API = process.env.STEK_API;
+const HOST = process.env.STEK_HOST;
+const SHOTS = process.env.STEK_SHOTS;
+mkdirSync(SHOTS, { recursive: true });
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${String(e && e.stack || e).split("\n").slice(0, 3).join(" | ")}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// Text of the widget's shadow root (Playwright's locators pierce open shadow roots).
+async function widgetText(page, sel) {
+  return page.locator(`${sel} >> css=section.stek`).innerText();
+}
+
+async function axe(page, what) {
+  await page.evaluate(axeSource); /* evaluated by the driver: the page's CSP allows no inline script */
+  const result = await page.evaluate(async () =>
+    await window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert(bad.length === 0, `${what}: ` + bad.map((v) => `${v.id} (${v.impact}): ` +
+    v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")).join("; "));
+  return result.violations.length;
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+});
+const errors = [];
+const context = await browser.newContext({ locale: "nl-BE", timezoneId: "Europe/Brussels" });
+// Anything the pages ask of other hosts than the API and the host page is refused and noted.
+const allowed = [new URL(API).origin, new URL(HOST).origin];
+const foreign = [];
+await context.route("**/*", (route) => {
+  const origin = new URL(route.request().url()).origin;
+  if (allowed.includes(origin)) return route.continue();
+  foreign.push(route.request().url());
+  return route.abort();
+});
+
+try {
+  const host = await context.newPage();
+  host.on("pageerror", (e) => errors.push("host: " + e.message));
+  await check("host page on another origin shows Kalmthout's Thursday activities", async () => {
+    await host.goto(HOST);
+    await host.waitForSelector("#kalmthout[data-stek-state=ready]", { timeout: 15000 });
+    const text = await widgetText(host, "#kalmthout");
+    assert(/donderdag/i.test(text), "no Thursday heading in: " + text.slice(0, 300));
+    for (const title of ["Open Leersalon", "Koffie & Formulieren Kalmthout", "Kantine Bezemheide"]) {
+      assert(text.includes(title), `missing ${title}`);
+    }
+    assert(!text.includes("'t Kattegat"), "an activity of another municipality is shown");
+    assert(/\d\d:\d\d–\d\d:\d\d/.test(text), "no times shown");
+    assert(/Gratis/.test(text), "no free badge");
+    assert(await host.locator("#host-content").isVisible(), "the host page's own content is gone");
+  });
+
+  await check("the host page's CSS does not reach into the widget", async () => {
+    // host.html hides every li and h2 and paints text white; the widget must not care.
+    const item = host.locator("#kalmthout >> css=li.item").first();
+    assert(await item.isVisible(), "widget items are hidden by the host's CSS");
+    const color = await item.evaluate((el) => getComputedStyle(el.querySelector("h3")).color);
+    assert(color !== "rgb(255, 255, 255)", "the host's colour leaked in: " + color);
+    const hostLi = await host.locator("#host-list li").first().isVisible();
+    assert(!hostLi, "the widget's CSS changed the host's own list");
+  });
+
+  await check("a cancelled occurrence is marked with its note", async () => {
+    const cancelled = host.locator("#kalmthout >> css=li.cancelled").first();
+    const text = await cancelled.innerText();
+    assert(text.includes("Afgelast"), "no 'Afgelast' badge: " + text);
+    assert(text.includes("Vrijwilligersdag: geen leersalon"), "no note: " + text);
+  });
+
+  await check("the host page, the widget and the API use no cookies and no other hosts", async () => {
+    const cookies = await context.cookies();
+    assert(cookies.length === 0, "cookies: " + JSON.stringify(cookies));
+    assert(foreign.length === 0, "requests to other hosts: " + foreign.join(", "));
+  });
+
+  await check("axe-core finds no serious or critical problem in the embedded widget", async () => {
+    await axe(host, "host page");
+  });
+
+  const page = await context.newPage();
+  page.on("pageerror", (e) => errors.push("page: " + e.message));
+  await check("the public page shows the list for its filters", async () => {
+    await page.goto(API + "/?municipality=Kalmthout");
+    await page.waitForSelector("#activities[data-stek-state=ready]", { timeout: 15000 });
+    const text = await widgetText(page, "#activities");
+    assert(text.includes("Twinkeltje") && text.includes("Open Leersalon"), text.slice(0, 300));
+    assert(await page.inputValue("#municipality") === "Kalmthout", "filter not restored from the URL");
+  });
+
+  await check("a filter change updates the list and the address", async () => {
+    await page.selectOption("#function", "learning");
+    await page.waitForFunction(() => {
+      const el = document.querySelector("#activities");
+      return el.getAttribute("data-stek-function") === "learning" &&
+        el.getAttribute("data-stek-state") === "ready";
+    }, null, { timeout: 15000 });
+    const text = await widgetText(page, "#activities");
+    assert(text.includes("Open Leersalon"), "learning activity missing");
+    assert(!text.includes("Twinkeltje"), "a meeting-only activity is still listed");
+    assert(new URL(page.url()).searchParams.get("function") === "learning", "address not updated");
+  });
+
+  await check("the calendar link is webcal:// to the .ics feed with the same filters", async () => {
+    await page.check("#free");
+    await page.waitForSelector("#activities[data-stek-free=true][data-stek-state=ready]");
+    const href = await page.getAttribute("#calendar", "href");
+    const url = new URL(href.replace(/^webcal:/, "http:"));
+    assert(href.startsWith("webcal://"), href);
+    assert(url.pathname === "/v1/feed.ics", href);
+    const q = url.searchParams;
+    assert(q.get("municipality") === "Kalmthout" && q.get("function") === "learning" &&
+      q.get("free") === "true", href);
+    assert(!q.has("from") && !q.has("to"), "a subscription must not be pinned to dates: " + href);
+    const ics = await page.request.get(url.toString());
+    assert(ics.ok() && (await ics.text()).includes("BEGIN:VCALENDAR"), "the link does not answer");
+  });
+
+  await check("every filter is reachable with Tab and usable without a mouse", async () => {
+    await page.goto(API + "/?municipality=Kalmthout");
+    await page.waitForSelector("#activities[data-stek-state=ready]");
+    const order = [];
+    for (let i = 0; i < 14; i++) {
+      await page.keyboard.press("Tab");
+      order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
+    }
+    for (const id of ["municipality", "function", "free", "near-me", "postal_code", "calendar", "print"]) {
+      assert(order.includes(id), `${id} not reached by Tab: ${order.join(" ")}`);
+    }
+    await page.focus("#free");
+    await page.keyboard.press("Space");
+    await page.waitForSelector("#activities[data-stek-free=true][data-stek-state=ready]");
+  });
+
+  await check("near me uses the browser's location, and a postal code works without it", async () => {
+    await context.grantPermissions(["geolocation"], { origin: new URL(API).origin });
+    await context.setGeolocation({ latitude: 51.3869, longitude: 4.4744 });
+    await page.goto(API + "/");
+    await page.waitForSelector("#activities[data-stek-state=ready]");
+    await page.click("#near-me");
+    await page.waitForSelector("#activities[data-stek-near][data-stek-state=ready]");
+    let text = await widgetText(page, "#activities");
+    assert(text.includes("Kantine Bezemheide"), "nothing near Kalmthout: " + text.slice(0, 200));
+    await page.goto(API + "/?postal_code=2990");
+    await page.waitForSelector("#activities[data-stek-state=ready]");
+    text = await widgetText(page, "#activities");
+    assert(text.includes("'t Kattegat") && !text.includes("Kantine Bezemheide"), text.slice(0, 200));
+  });
+
+  await check("French labels and dates in French", async () => {
+    await page.goto(API + "/?lang=fr&municipality=Kalmthout");
+    await page.waitForSelector("#activities[data-stek-state=ready]");
+    assert(await page.locator("html").getAttribute("lang") === "fr", "html lang");
+    assert((await page.innerText("h1")).includes("Qu'est-ce"), "French title");
+    const text = await widgetText(page, "#activities");
+    assert(/jeudi/i.test(text) && text.includes("Gratuit"), text.slice(0, 200));
+  });
+
+  await check("axe-core finds no serious or critical problem on the public page", async () => {
+    await page.goto(API + "/?municipality=Kalmthout");
+    await page.waitForSelector("#activities[data-stek-state=ready]");
+    await axe(page, "public page");
+  });
+
+  await check("screenshots at phone and desktop width, and the print view", async () => {
+    for (const [name, width, height] of [["phone", 375, 812], ["desktop", 1280, 900]]) {
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: `${SHOTS}/public-page-${name}.png`, fullPage: true });
+      await host.setViewportSize({ width, height });
+      await host.screenshot({ path: `${SHOTS}/widget-on-host-${name}.png`, fullPage: true });
+    }
+    await page.emulateMedia({ media: "print" });
+    assert(!(await page.locator("#filters").isVisible()), "filters are printed");
+    assert(await page.locator("#activities >> css=li.item").first().isVisible(), "list not printed");
+    await page.screenshot({ path: `${SHOTS}/public-page-print.png`, fullPage: true });
+    await page.emulateMedia({ media: "screen" });
+  });
+
+  await check("with the API stopped the widget says so calmly and keeps the last list", async () => {
+    process.kill(Number(process.env.STEK_API_PID), "SIGTERM");
+    await new Promise((r) => setTimeout(r, 1500));
+    await host.evaluate(() => window.StekWidget.render(document.getElementById("kalmthout")));
+    await host.waitForSelector("#kalmthout[data-stek-state=unavailable]", { timeout: 15000 });
+    const text = await widgetText(host, "#kalmthout");
+    assert(text.includes("kunnen nu niet geladen worden"), "no message: " + text.slice(0, 200));
+    assert(text.includes("Open Leersalon"), "the last list is gone");
+    assert(await host.locator("#host-content").isVisible(), "the host page broke");
+    await host.screenshot({ path: `${SHOTS}/widget-api-down.png`, fullPage: true });
+  });
+
+  await check("no script errors on any page", async () => {
+    assert(errors.length === 0, errors.join("; "));
+  });
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
