@@ -4,13 +4,16 @@ The suite runs the real binaries (built with ASan and UBSan) against the
 private PostgreSQL cluster that tests/run.sh starts (STEK_TEST_PG). Every
 response the `api` client receives is checked against openapi/openapi.yaml.
 """
+import contextlib
 import hashlib
 import os
 import re
 import signal
 import socket
 import subprocess
+import threading
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -127,6 +130,37 @@ class Daemon:
                 self.proc.wait()
         self.log.close()
         return self.proc.returncode, self.log_path.read_text()
+
+
+@contextlib.contextmanager
+def worker_stuck_on_lock(daemon, db_url, partner_id, token, seconds, kind="later"):
+    """psql holds partner_id's row for seconds while a PATCH of it waits in a daemon worker.
+
+    Yields a namespace with `locker` (the psql process, running while the lock is held) and,
+    once the block is left (which waits for the PATCH and psql), `response`.
+    """
+    stuck = types.SimpleNamespace(response=None, locker=subprocess.Popen(
+        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={partner_id}"],
+        stdin=subprocess.PIPE, text=True))
+
+    def patch():
+        stuck.response = requests.patch(
+            f"{daemon.base}/v1/partners/{partner_id}", json={"kind": kind}, timeout=20,
+            headers={"Authorization": "Bearer " + token})
+
+    thread = threading.Thread(target=patch)
+    try:
+        stuck.locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
+                                 f" SELECT pg_sleep({float(seconds)}); COMMIT;\n")
+        stuck.locker.stdin.close()
+        time.sleep(0.3)
+        thread.start()
+        time.sleep(0.3)
+        yield stuck
+    finally:
+        if thread.is_alive():
+            thread.join(20)
+        stuck.locker.wait(10)
 
 
 def assert_clean_exit(code, text):

@@ -129,39 +129,24 @@ def test_revocation_reaches_another_daemon_at_once(admin, db_url, tmp_path):
 def test_failed_authentication_never_takes_a_database_connection(admin, admin_token, db_url,
                                                                  tmp_path):
     """With the only database worker stuck behind a lock, refusals still come at once."""
-    import subprocess
-    import threading
-
     import requests
 
-    from conftest import Daemon, assert_clean_exit
+    from conftest import Daemon, assert_clean_exit, worker_stuck_on_lock
 
     revoked = admin.post("/v1/keys", json={"name": "old app", "role": "admin"}).json()
     assert admin.delete("/v1/keys/" + revoked["id"]).status_code == 204
     pid = make_partner(admin)
     d = Daemon(db_url, tmp_path, STEK_DB_CONNECTIONS=1, STEK_AUTH_FAILURES=1000)
-    locker = subprocess.Popen(
-        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={pid}"],
-        stdin=subprocess.PIPE, text=True)
     try:
-        locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
-                           " SELECT pg_sleep(4); COMMIT;\n")
-        locker.stdin.close()
-        time.sleep(0.3)
-        stuck = threading.Thread(target=lambda: requests.patch(
-            f"{d.base}/v1/partners/{pid}", json={"kind": "later"}, timeout=20,
-            headers={"Authorization": "Bearer " + admin_token}))
-        stuck.start()
-        time.sleep(0.3)
-        tokens = ["stek_" + "%048x" % i for i in range(1, 21)] + [revoked["token"]]
-        for token in tokens:
-            r = requests.get(d.base + "/v1/keys", timeout=2,
-                             headers={"Authorization": "Bearer " + token})
-            assert r.status_code == 401, r.text
-            assert r.json()["detail"] in ("the API key is not known", "the API key was revoked")
-        assert locker.poll() is None, "the lock was released too early to prove anything"
-        stuck.join(20)
+        with worker_stuck_on_lock(d, db_url, pid, admin_token, 4) as stuck:
+            tokens = ["stek_" + "%048x" % i for i in range(1, 21)] + [revoked["token"]]
+            for token in tokens:
+                r = requests.get(d.base + "/v1/keys", timeout=2,
+                                 headers={"Authorization": "Bearer " + token})
+                assert r.status_code == 401, r.text
+                assert r.json()["detail"] in ("the API key is not known",
+                                              "the API key was revoked")
+            assert stuck.locker.poll() is None, "the lock was released too early to prove anything"
     finally:
-        locker.wait(10)
         code, log = d.stop()
     assert_clean_exit(code, log)

@@ -7,7 +7,8 @@ import time
 import pytest
 import requests
 
-from conftest import BUILD, Daemon, assert_clean_exit, cli, migrate, psql
+from conftest import (BUILD, Daemon, assert_clean_exit, cli, migrate, psql,
+                      worker_stuck_on_lock)
 
 # Deadlines in seconds: not run under valgrind (make memcheck).
 pytestmark = pytest.mark.timing
@@ -16,37 +17,19 @@ pytestmark = pytest.mark.timing
 def test_sigterm_finishes_in_flight_requests(db_url, admin, admin_token, tmp_path):
     pid = admin.post("/v1/partners", json={"name": "Slow write partner", "kind": "k"}).json()["id"]
     d = Daemon(db_url, tmp_path, STEK_DB_CONNECTIONS=2)
-    # Another session holds the row, so the PATCH below waits inside the daemon.
-    locker = subprocess.Popen(
-        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={pid}"],
-        stdin=subprocess.PIPE, text=True)
-    locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
-                       " SELECT pg_sleep(1.5); COMMIT;\n")
-    locker.stdin.close()
-    time.sleep(0.3)
-    result = {}
-
-    def patch():
-        result["r"] = requests.patch(f"{d.base}/v1/partners/{pid}", json={"kind": "after"},
-                                     headers={"Authorization": "Bearer " + admin_token},
-                                     timeout=20)
-
-    t = threading.Thread(target=patch)
-    t.start()
-    time.sleep(0.3)
-    started = time.time()
-    d.proc.send_signal(15)
-    time.sleep(0.2)
-    try:
-        requests.get(d.base + "/healthz", timeout=2)
-        refused = False
-    except requests.ConnectionError:
-        refused = True
-    t.join(20)
-    locker.wait(10)
+    # Another session holds the row, so the PATCH waits inside the daemon.
+    with worker_stuck_on_lock(d, db_url, pid, admin_token, 1.5, kind="after") as stuck:
+        started = time.time()
+        d.proc.send_signal(15)
+        time.sleep(0.2)
+        try:
+            requests.get(d.base + "/healthz", timeout=2)
+            refused = False
+        except requests.ConnectionError:
+            refused = True
     code, log = d.stop()
     assert refused, "no new connections after SIGTERM"
-    assert result["r"].status_code == 200 and result["r"].json()["kind"] == "after"
+    assert stuck.response.status_code == 200 and stuck.response.json()["kind"] == "after"
     assert time.time() - started < 10
     assert_clean_exit(code, log)
     assert '"msg":"stopped"' in log
@@ -169,29 +152,16 @@ def test_a_lock_held_elsewhere_does_not_slow_unrelated_requests(db_url, admin, a
                                                                   tmp_path):
     pid = admin.post("/v1/partners", json={"name": f"Locked {time.time()}", "kind": "k"}).json()["id"]
     d = Daemon(db_url, tmp_path, STEK_DB_CONNECTIONS=2)
-    locker = subprocess.Popen(
-        ["psql", db_url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", f"p1={pid}"],
-        stdin=subprocess.PIPE, text=True)
     try:
-        locker.stdin.write("BEGIN; SELECT 1 FROM partners WHERE id = :'p1' FOR UPDATE;"
-                           " SELECT pg_sleep(3); COMMIT;\n")
-        locker.stdin.close()
-        time.sleep(0.3)
-        blocked = threading.Thread(target=lambda: requests.patch(
-            f"{d.base}/v1/partners/{pid}", json={"kind": "later"}, timeout=20,
-            headers={"Authorization": "Bearer " + admin_token}))
-        blocked.start()
-        time.sleep(0.2)
-        worst = 0.0
-        for _ in range(20):
-            t0 = time.time()
-            assert requests.get(d.base + "/v1/partners?limit=5", timeout=5).status_code == 200
-            assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
-            worst = max(worst, time.time() - t0)
-        assert worst < 0.5, worst  # the other worker and the I/O threads carry on
-        blocked.join(20)
+        with worker_stuck_on_lock(d, db_url, pid, admin_token, 3):
+            worst = 0.0
+            for _ in range(20):
+                t0 = time.time()
+                assert requests.get(d.base + "/v1/partners?limit=5", timeout=5).status_code == 200
+                assert requests.get(d.base + "/healthz", timeout=5).status_code == 200
+                worst = max(worst, time.time() - t0)
+            assert worst < 0.5, worst  # the other worker and the I/O threads carry on
     finally:
-        locker.wait(10)
         code, log = d.stop()
     assert_clean_exit(code, log)
 

@@ -404,6 +404,9 @@ access_cb(void *cls, struct MHD_Connection *con, const char *url, const char *me
             return queue_reply(s, r); /* refuse the body: the connection closes */
         /* Queue nothing on the first call: doing so disables keep-alive in libmicrohttpd. */
         return MHD_YES;
+    case ST_KEYS: /* resumed by the listener: the keys are current now; dispatch again */
+        r->state = ST_BODY;
+        __attribute__((fallthrough));
     case ST_BODY:
         if (*upload_data_size != 0) {
             if (r->reply.status == 0)
@@ -413,12 +416,6 @@ access_cb(void *cls, struct MHD_Connection *con, const char *url, const char *me
         }
         if (r->reply.status == 0)
             dispatch(s, r);
-        if (r->state == ST_WAIT || r->state == ST_KEYS)
-            return MHD_YES;
-        return queue_reply(s, r);
-    case ST_KEYS: /* resumed by the listener: the keys are current now */
-        r->state = ST_BODY;
-        dispatch(s, r);
         if (r->state == ST_WAIT || r->state == ST_KEYS)
             return MHD_YES;
         return queue_reply(s, r);
