@@ -266,8 +266,11 @@ enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partn
                           struct db_doc *out);
 
 struct stat_cell {
-    char theme[48], site[40], municipality[104], month[8], kind[12], partner[40];
+    /* municipality: up to 100 characters of up to 4 bytes each */
+    char theme[48], site[40], municipality[404], month[8], kind[12], partner[40];
     long count, arrived;
+    /* Sums mod 2^32 of the record keys of all, the arrived and the waiting signals. */
+    uint32_t key_all, key_arrived, key_waiting;
 };
 
 /* The finest cells of signal counts in [from, to]; *cells is malloc'd (the caller frees). */

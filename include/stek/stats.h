@@ -1,10 +1,25 @@
 /*
- * Signal statistics (service/stekd/domain/stats.c): groups the finest cells
- * by the requested dimensions and suppresses small counts so that published
- * numbers cannot identify anyone, also not by subtraction: a cell below k is
- * hidden, and when a group of cells (all but one dimension equal) would then
- * hide exactly one cell, the next smallest is hidden too; the total is hidden
- * when it would reveal a hidden cell.
+ * Signal statistics (service/stekd/domain/stats.c): pure code that turns the
+ * finest cells of signal counts into the published table.
+ *
+ * The protection (README "Signals and privacy"):
+ *
+ *  - Every finest cell (theme x site x month x kind x posting partner) with a
+ *    count below k is perturbed once, by the cell key method: each signal has
+ *    a secret random record key (signals.stat_key); the cell key is the sum of
+ *    its signals' record keys, so the same set of signals always gets the same
+ *    perturbation, and any change of the set draws a new one. The perturbed
+ *    count stays below k, differs from the true count by at most 2, and every
+ *    perturbed value can come from at least two true counts below k. Counts of
+ *    k and more are published as they are.
+ *  - Every published number (a row, a total) is the sum of perturbed finest
+ *    cells, and a row is suppressed when that sum is below k. So everything an
+ *    attacker can combine is a function of the perturbed finest cells: windows,
+ *    nested geographies, groupings, totals and repetitions difference down to a
+ *    perturbed cell at best, never to a true count below k.
+ *  - Arrivals and non-arrivals of referrals are perturbed the same way (with
+ *    their own record-key sums), and arrived_share is published only when both
+ *    perturbed sums reach k.
  */
 #ifndef STEK_STATS_H
 #define STEK_STATS_H
@@ -13,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum stat_dim {
     DIM_THEME,
@@ -29,16 +45,49 @@ extern const char *const stat_dim_names[DIM_COUNT];
 /* The field names in rows: theme, site_id, municipality, month, kind, partner_id. */
 extern const char *const stat_dim_fields[DIM_COUNT];
 
+/* The largest perturbation of one finest cell. */
+#define STATS_NOISE_BOUND 2
+
+/*
+ * The perturbed value of a true count below k (count itself from k on, 0 for
+ * 0): a deterministic function of (count, cell key, k). salt separates the
+ * draws of different sets that happen to share a key sum (arrivals).
+ */
+long stats_perturb(long count, uint32_t cell_key, uint32_t salt, long k);
+
+/*
+ * The probability that a true count (1..k-1) is published as value under k;
+ * 0 for impossible values. For the tests and the README's table.
+ */
+double stats_ptable(long count, long value, long k);
+
 struct stat_row {
-    const char *key[DIM_COUNT]; /* borrowed from the cells; NULL when not grouped */
-    long count, referrals, arrived;
-    bool suppressed;
+    const char *key[DIM_COUNT];         /* borrowed from the cells; NULL when not grouped */
+    long count, referrals, arrived;     /* true counts */
+    long p_count, p_arrived, p_waiting; /* sums of perturbed finest cells */
 };
 
-/* Groups cells by the dimensions in mask (bit i = enum stat_dim i). *rows is malloc'd. */
-size_t stats_group(const struct stat_cell *cells, size_t n, unsigned mask, struct stat_row **rows);
+/*
+ * Groups cells by the dimensions in mask (bit i = enum stat_dim i), sums the
+ * true and the perturbed counts (k as for stats_perturb), sorted by the
+ * grouped keys. *rows is malloc'd; total receives the sums over all cells.
+ */
+size_t stats_group(const struct stat_cell *cells, size_t n, unsigned mask, long k,
+                   struct stat_row **rows, struct stat_row *total);
 
-/* Suppresses small and subtractable cells; returns whether the total must be hidden. */
-bool stats_suppress(struct stat_row *rows, size_t n, unsigned mask, long k);
+/* What one row or the total publishes. */
+struct stat_value {
+    bool suppressed; /* count not shown */
+    long count;
+    bool has_share; /* arrived_share shown */
+    double share;   /* arrived / referrals, rounded to a tenth */
+};
+
+/*
+ * The published value of a row: raw (an admin's exact counts) or protected
+ * (perturbed sums, suppressed below k, arrived_share only when the perturbed
+ * arrivals and non-arrivals both reach k).
+ */
+struct stat_value stats_publish(const struct stat_row *row, long k, bool raw);
 
 #endif

@@ -19,5 +19,6 @@ extern int passed, failed;
 void test_rrule(const char *vectors);
 void test_tz(const char *vectors);
 void test_privacy(const char *corpus);
+void test_stats(void);
 
 #endif

@@ -136,6 +136,9 @@ db_signal_cells(struct db_conn *c, const char *from, const char *to, const char 
         snprintf(s->partner, sizeof(s->partner), "%s", PQgetvalue(res, r, 5));
         s->count = strtol(PQgetvalue(res, r, 6), NULL, 10);
         s->arrived = strtol(PQgetvalue(res, r, 7), NULL, 10);
+        s->key_all = (uint32_t)strtoul(PQgetvalue(res, r, 8), NULL, 10);
+        s->key_arrived = (uint32_t)strtoul(PQgetvalue(res, r, 9), NULL, 10);
+        s->key_waiting = (uint32_t)strtoul(PQgetvalue(res, r, 10), NULL, 10);
     }
     PQclear(res);
     return (enum db_qs) * n;

@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "stek/stats.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,129 @@ const char *const stat_dim_names[DIM_COUNT] = {"theme", "site", "municipality",
                                                "month", "kind", "partner"};
 const char *const stat_dim_fields[DIM_COUNT] = {"theme", "site_id", "municipality",
                                                 "month", "kind",    "partner_id"};
+
+/* Salts of the three perturbed sets of a cell: all its signals, the arrived, the waiting. */
+enum { SALT_COUNT = 0x636f756e, SALT_ARRIVED = 0x61727276, SALT_WAITING = 0x77616974 };
+
+#define SPAN (2 * STATS_NOISE_BOUND + 1)
+
+/*
+ * The perturbation of one true count c (1..k-1): weights for e = -2..+2 with a
+ * small weight on 0 (a published small count is rarely the true one), only
+ * values that stay in 0..k-1 (suppressed stays suppressed, shown stays shown),
+ * tilted so that the mean error is 0 where both signs are possible, and -0.25
+ * at c = k-1, where nothing above c is allowed. Every value 0..k-1 then has at
+ * least two true counts that give it: no published value pins a count down.
+ */
+static void
+noise_row(long c, long k, double prob[SPAN])
+{
+    static const double base[SPAN] = {0.15, 0.30, 0.10, 0.30, 0.15};
+    double lo = -30, hi = 30, w[SPAN];
+    bool neg = false, pos = false;
+
+    for (int i = 0; i < SPAN; i++) {
+        long e = i - STATS_NOISE_BOUND, v = c + e;
+        w[i] = (v >= 0 && v <= k - 1) ? base[i] : 0;
+        neg = neg || (w[i] > 0 && e < 0);
+        pos = pos || (w[i] > 0 && e > 0);
+    }
+    double target = (neg && pos) ? 0.0 : -0.25;
+    /* Bisection on the tilt theta: the mean of e under w * exp(theta * e) grows with theta. */
+    for (int it = 0; it < 200; it++) {
+        double th = (lo + hi) / 2, s = 0, m = 0;
+        for (int i = 0; i < SPAN; i++) {
+            double x = w[i] * exp(th * (i - STATS_NOISE_BOUND));
+            s += x;
+            m += x * (i - STATS_NOISE_BOUND);
+        }
+        if (m / s < target)
+            lo = th;
+        else
+            hi = th;
+    }
+    double th = (lo + hi) / 2, s = 0;
+    for (int i = 0; i < SPAN; i++)
+        s += (prob[i] = w[i] * exp(th * (i - STATS_NOISE_BOUND)));
+    for (int i = 0; i < SPAN; i++)
+        prob[i] /= s;
+}
+
+double
+stats_ptable(long count, long value, long k)
+{
+    double prob[SPAN];
+    long e = value - count;
+
+    if (count < 1 || count >= k || e < -STATS_NOISE_BOUND || e > STATS_NOISE_BOUND)
+        return 0;
+    noise_row(count, k, prob);
+    return prob[e + STATS_NOISE_BOUND];
+}
+
+/* Cumulative thresholds over 2^32 of the noise rows for counts 1..k-1 (row c at c - 1). */
+struct ptable {
+    long k;
+    uint64_t (*cum)[SPAN];
+};
+
+static void
+ptable_init(struct ptable *t, long k)
+{
+    t->k = k;
+    t->cum = calloc((size_t)(k > 1 ? k - 1 : 1), sizeof(*t->cum));
+    if (t->cum == NULL)
+        abort();
+    for (long c = 1; c < k; c++) {
+        double prob[SPAN], acc = 0;
+        noise_row(c, k, prob);
+        for (int i = 0; i < SPAN; i++) {
+            acc += prob[i];
+            t->cum[c - 1][i] = prob[i] > 0 ? (uint64_t)(acc * 4294967296.0) : 0;
+        }
+        for (int i = SPAN - 1; i >= 0; i--)
+            if (prob[i] > 0) {
+                t->cum[c - 1][i] = 4294967296ULL; /* the last possible value takes the rest */
+                break;
+            }
+    }
+}
+
+/* splitmix64's finaliser: a well-mixed 64-bit function of the key, the count and the salt. */
+static uint64_t
+mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static long
+perturb(const struct ptable *t, long c, uint32_t key, uint32_t salt)
+{
+    if (c <= 0)
+        return 0;
+    if (c >= t->k)
+        return c;
+    uint64_t u = mix(((uint64_t)key << 32 | salt) ^ mix((uint64_t)c)) >> 32;
+    for (int i = 0; i < SPAN; i++)
+        if (t->cum[c - 1][i] > u)
+            return c + i - STATS_NOISE_BOUND;
+    return c; /* not reached: the last threshold is 2^32 */
+}
+
+long
+stats_perturb(long count, uint32_t cell_key, uint32_t salt, long k)
+{
+    struct ptable t;
+    long v;
+
+    ptable_init(&t, k);
+    v = perturb(&t, count, cell_key, salt);
+    free(t.cum);
+    return v;
+}
 
 static const char *
 cell_key(const struct stat_cell *c, int d)
@@ -28,98 +152,96 @@ cell_key(const struct stat_cell *c, int d)
     }
 }
 
-/* Equal on every grouped dimension except skip (-1: none). */
-static bool
-same_keys(const struct stat_row *a, const struct stat_row *b, unsigned mask, int skip)
-{
-    for (int d = 0; d < DIM_COUNT; d++)
-        if ((mask & (1u << d)) && d != skip && strcmp(a->key[d], b->key[d]) != 0)
-            return false;
-    return true;
-}
+struct sort_arg {
+    const struct stat_cell *cells;
+    unsigned mask;
+};
 
 static int
-cmp_rows(const void *x, const void *y, void *arg)
+cmp_cells(const void *x, const void *y, void *arg)
 {
-    const struct stat_row *a = x, *b = y;
-    unsigned mask = *(const unsigned *)arg;
+    const struct sort_arg *a = arg;
+    const struct stat_cell *p = &a->cells[*(const size_t *)x], *q = &a->cells[*(const size_t *)y];
     for (int d = 0; d < DIM_COUNT; d++) {
-        if (!(mask & (1u << d)))
+        if (!(a->mask & (1u << d)))
             continue;
-        int c = strcmp(a->key[d], b->key[d]);
+        int c = strcmp(cell_key(p, d), cell_key(q, d));
         if (c != 0)
             return c;
     }
     return 0;
 }
 
+static void
+add_cell(struct stat_row *row, const struct stat_cell *c, const struct ptable *t)
+{
+    row->count += c->count;
+    row->p_count += perturb(t, c->count, c->key_all, SALT_COUNT);
+    if (strcmp(c->kind, "referral") == 0) {
+        row->referrals += c->count;
+        row->arrived += c->arrived;
+        row->p_arrived += perturb(t, c->arrived, c->key_arrived, SALT_ARRIVED);
+        row->p_waiting += perturb(t, c->count - c->arrived, c->key_waiting, SALT_WAITING);
+    }
+}
+
 size_t
-stats_group(const struct stat_cell *cells, size_t n, unsigned mask, struct stat_row **rows_out)
+stats_group(const struct stat_cell *cells, size_t n, unsigned mask, long k,
+            struct stat_row **rows_out, struct stat_row *total)
 {
     struct stat_row *rows = calloc(n + 1, sizeof(*rows));
-    size_t nrows = 0;
+    size_t *order = calloc(n + 1, sizeof(*order)), nrows = 0;
+    struct sort_arg arg = {cells, mask};
+    struct ptable t;
 
-    if (rows == NULL)
+    if (rows == NULL || order == NULL)
         abort();
-    /* Quadratic in the worst case, but the cells of one query are few (a year of one place). */
+    ptable_init(&t, k);
+    memset(total, 0, sizeof(*total));
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    /* Sorted by the grouped keys: equal keys are neighbours, and answers are stable. */
+    qsort_r(order, n, sizeof(*order), cmp_cells, &arg);
     for (size_t i = 0; i < n; i++) {
-        struct stat_row probe = {0};
-        for (int d = 0; d < DIM_COUNT; d++)
-            probe.key[d] = (mask & (1u << d)) ? cell_key(&cells[i], d) : NULL;
-        size_t j = 0;
-        while (j < nrows && !same_keys(&rows[j], &probe, mask, -1))
-            j++;
-        if (j == nrows)
-            rows[nrows++] = probe;
-        rows[j].count += cells[i].count;
-        if (strcmp(cells[i].kind, "referral") == 0) {
-            rows[j].referrals += cells[i].count;
-            rows[j].arrived += cells[i].arrived;
+        const struct stat_cell *c = &cells[order[i]];
+        if (i == 0 || cmp_cells(&order[i - 1], &order[i], &arg) != 0) {
+            struct stat_row *row = &rows[nrows++];
+            for (int d = 0; d < DIM_COUNT; d++)
+                row->key[d] = (mask & (1u << d)) ? cell_key(c, d) : NULL;
         }
+        add_cell(&rows[nrows - 1], c, &t);
+        add_cell(total, c, &t);
     }
-    /* Sorted by the grouped keys, so that answers are stable. */
-    qsort_r(rows, nrows, sizeof(*rows), cmp_rows, &mask);
+    free(t.cum);
+    free(order);
     *rows_out = rows;
     return nrows;
 }
 
-bool
-stats_suppress(struct stat_row *rows, size_t n, unsigned mask, long k)
+/* Rounded to a tenth: the share must not give back a count. */
+static double
+tenth(long part, long whole)
 {
-    size_t hidden = 0;
-    long total = 0;
-    bool changed = true;
+    return floor(10.0 * (double)part / (double)whole + 0.5) / 10.0;
+}
 
-    for (size_t i = 0; i < n; i++) {
-        rows[i].suppressed = rows[i].count < k;
-        total += rows[i].count;
+struct stat_value
+stats_publish(const struct stat_row *row, long k, bool raw)
+{
+    struct stat_value v = {0};
+
+    if (raw) {
+        v.count = row->count;
+        v.has_share = row->referrals > 0;
+        v.share = v.has_share ? tenth(row->arrived, row->referrals) : 0;
+        return v;
     }
-    /* Secondary suppression until no group of cells lets one hidden cell be subtracted. */
-    while (changed) {
-        changed = false;
-        for (int d = 0; d < DIM_COUNT; d++) {
-            if (!(mask & (1u << d)))
-                continue;
-            for (size_t i = 0; i < n; i++) {
-                size_t members = 0, hid = 0, smallest = n;
-                for (size_t j = 0; j < n; j++) {
-                    if (!same_keys(&rows[i], &rows[j], mask, d))
-                        continue;
-                    members++;
-                    if (rows[j].suppressed)
-                        hid++;
-                    else if (smallest == n || rows[j].count < rows[smallest].count)
-                        smallest = j;
-                }
-                if (hid == 1 && members >= 2 && smallest < n) {
-                    rows[smallest].suppressed = true;
-                    changed = true;
-                }
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        hidden += rows[i].suppressed;
-    /* With one hidden cell, the total minus the others would show it. */
-    return total < k || hidden == 1;
+    v.count = row->p_count;
+    v.suppressed = row->p_count < k;
+    if (v.suppressed)
+        v.count = 0;
+    /* Both sides of the share must be safe to publish on their own. */
+    v.has_share = !v.suppressed && row->p_arrived >= k && row->p_waiting >= k;
+    v.share = v.has_share ? tenth(row->p_arrived, row->p_arrived + row->p_waiting) : 0;
+    return v;
 }

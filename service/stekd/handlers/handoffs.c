@@ -39,6 +39,15 @@ handoff(struct request *r, bool arrive)
             code[n++] = (char)toupper((unsigned char)*p);
     code[n] = '\0';
     qs = n == 8 ? db_get_handoff(r->db, code, r->who.partner_id, arrive, &d) : DB_NO_ROWS;
+    if (qs == DB_NO_ROWS && arrive && n == 8) {
+        /* Valid and referred to this partner, yet not marked: a referral it made to itself. */
+        if ((qs = db_get_handoff(r->db, code, r->who.partner_id, false, &d)) > 0) {
+            db_doc_clear(&d);
+            reply_problem(r, ERR_FORBIDDEN, NULL,
+                          "a partner cannot mark arrivals on referrals it made to itself");
+            return;
+        }
+    }
     if (qs < 0) {
         reply_db_error(r);
         return;

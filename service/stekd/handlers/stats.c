@@ -1,8 +1,9 @@
 /*
- * /v1/stats/signals: counts of signals for advocacy, public and so suppressed
- * (see domain/stats.c). Windows are whole months, so that two windows never
- * differ by a few days whose counts could be subtracted. An admin key may ask
- * for the raw counts with ?raw=true. JSON, or CSV for a spreadsheet.
+ * /v1/stats/signals: counts of signals for advocacy, public and so protected
+ * (see stek/stats.h and README "Signals and privacy"). Windows are whole
+ * months. The public sees closed months only: the current month is still
+ * being filled, and each new signal would show. An admin key may ask for the
+ * exact counts, this month included, with ?raw=true. JSON, or CSV.
  */
 #include "stek/config.h"
 #include "stek/handlers.h"
@@ -81,32 +82,34 @@ h_stats_signals(struct request *r)
 {
     const char *from_s = req_query(r, "from"), *to_s = req_query(r, "to");
     const char *municipality = req_query(r, "municipality"), *site = req_query(r, "site");
-    const char *raw = req_query(r, "raw");
+    const char *raw_s = req_query(r, "raw");
     unsigned mask;
     long k = stek_cfg ? (long)stek_cfg->stats_k : 5;
-    int32_t from, to;
+    int32_t from, to, today = service_today(), last;
     int y;
     unsigned m, d;
     char from_iso[11], to_iso[11];
     struct stat_cell *cells = NULL;
-    struct stat_row *rows = NULL;
-    size_t ncells, nrows;
+    struct stat_row *rows = NULL, total;
+    size_t ncells = 0, nrows;
 
-    if (!req_query_allow(r, params) || !parse_group_by(r, req_query(r, "group_by"), &mask))
+    if (!req_query_allow(r, params) || !parse_group_by(r, req_query(r, "group_by"), &mask) ||
+        !req_bool(r, "raw", &raw_s))
         return;
-    if (raw != NULL && strcmp(raw, "true") != 0 && strcmp(raw, "false") != 0) {
-        reply_bad_param(r, "raw", "must be true or false");
+    bool raw = raw_s != NULL && strcmp(raw_s, "t") == 0;
+    if (raw && auth_check(r, ROLE_ADMIN) != AUTH_OK)
         return;
-    }
-    bool unsuppressed = raw != NULL && strcmp(raw, "true") == 0;
-    if (unsuppressed && auth_check(r, ROLE_ADMIN) != AUTH_OK)
-        return;
-    /* Default: the last twelve whole months up to this one. */
-    to = service_today();
+    /* The last day that may be published: the end of this month (raw), or of the last one. */
+    civil_from_days(today, &y, &m, &d);
+    last = days_from_civil(y, m, 1) - 1;
+    if (raw)
+        last = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) - 1;
+    to = last;
     if (to_s != NULL && !date_parse(to_s, &to)) {
         reply_bad_param(r, "to", "must be a date YYYY-MM-DD");
         return;
     }
+    /* Default: the twelve whole months up to to. */
     civil_from_days(to, &y, &m, &d);
     to = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) - 1;
     from = days_from_civil(m == 12 ? y : y - 1, m == 12 ? 1 : m + 1, 1);
@@ -116,10 +119,12 @@ h_stats_signals(struct request *r)
     }
     civil_from_days(from, &y, &m, &d);
     from = days_from_civil(y, m, 1);
-    if (to < from) {
+    if (to_s != NULL && to < from) {
         reply_bad_param(r, "to", "must not be before from");
         return;
     }
+    if (to > last)
+        to = last; /* from > to now: an empty answer, nothing of this month */
     if (!req_text(r, "municipality", 100, &municipality))
         return;
     if (site != NULL && !is_uuid(site)) {
@@ -128,18 +133,13 @@ h_stats_signals(struct request *r)
     }
     date_format(from, from_iso);
     date_format(to, to_iso);
-    if (db_signal_cells(r->db, from_iso, to_iso, municipality, site, &cells, &ncells) < 0) {
+    if (from <= to &&
+        db_signal_cells(r->db, from_iso, to_iso, municipality, site, &cells, &ncells) < 0) {
         reply_db_error(r);
         return;
     }
-    nrows = stats_group(cells, ncells, mask, &rows);
-    bool total_hidden = unsuppressed ? false : stats_suppress(rows, nrows, mask, k);
-    long total = 0;
-    for (size_t i = 0; i < nrows; i++) {
-        if (unsuppressed)
-            rows[i].suppressed = false;
-        total += rows[i].count;
-    }
+    nrows = stats_group(cells, ncells, mask, k, &rows, &total);
+    struct stat_value tv = stats_publish(&total, k, raw);
 
     if (r->h_accept != NULL && strstr(r->h_accept, "text/csv") != NULL) {
         char *buf = NULL, num[32];
@@ -151,15 +151,15 @@ h_stats_signals(struct request *r)
         csv_field(&buf, &len, &cap, "suppressed", false);
         csv_field(&buf, &len, &cap, "arrived_share", true);
         for (size_t i = 0; i < nrows; i++) {
+            struct stat_value v = stats_publish(&rows[i], k, raw);
             for (int dd = 0; dd < DIM_COUNT; dd++)
                 if (mask & (1u << dd))
                     csv_field(&buf, &len, &cap, rows[i].key[dd], false);
-            snprintf(num, sizeof(num), "%ld", rows[i].count);
-            csv_field(&buf, &len, &cap, rows[i].suppressed ? "" : num, false);
-            csv_field(&buf, &len, &cap, rows[i].suppressed ? "true" : "false", false);
-            snprintf(num, sizeof(num), "%.1f",
-                     rows[i].referrals ? (double)rows[i].arrived / (double)rows[i].referrals : 0);
-            csv_field(&buf, &len, &cap, rows[i].suppressed || !rows[i].referrals ? "" : num, true);
+            snprintf(num, sizeof(num), "%ld", v.count);
+            csv_field(&buf, &len, &cap, v.suppressed ? "" : num, false);
+            csv_field(&buf, &len, &cap, v.suppressed ? "true" : "false", false);
+            snprintf(num, sizeof(num), "%.1f", v.share);
+            csv_field(&buf, &len, &cap, v.has_share ? num : "", true);
         }
         reply_raw_steal(r, 200, buf ? buf : calloc(1, 1), len, "text/csv; charset=utf-8");
         reply_header(r, "Content-Disposition", "attachment; filename=\"stek-signals.csv\"");
@@ -169,36 +169,33 @@ h_stats_signals(struct request *r)
             if (mask & (1u << dd))
                 json_array_append_new(by, json_string(stat_dim_names[dd]));
         for (size_t i = 0; i < nrows; i++) {
+            struct stat_value v = stats_publish(&rows[i], k, raw);
             json_t *row = json_object();
             for (int dd = 0; dd < DIM_COUNT; dd++)
                 if (mask & (1u << dd))
                     json_object_set_new(row, stat_dim_fields[dd], json_string(rows[i].key[dd]));
-            if (rows[i].suppressed) {
+            if (v.suppressed) {
                 json_object_set_new(row, "count", json_null());
                 json_object_set_new(row, "suppressed", json_true());
             } else {
-                json_object_set_new(row, "count", json_integer(rows[i].count));
-                /* Rounded to a tenth: the share must not give back a small count. */
-                if (rows[i].referrals > 0)
-                    json_object_set_new(row, "arrived_share",
-                                        json_real((double)(long)(10.0 * (double)rows[i].arrived /
-                                                                     (double)rows[i].referrals +
-                                                                 0.5) /
-                                                  10.0));
+                json_object_set_new(row, "count", json_integer(v.count));
             }
+            if (v.has_share)
+                json_object_set_new(row, "arrived_share", json_real(v.share));
             json_array_append_new(list, row);
         }
-        json_object_set_new(out, "k", unsuppressed ? json_null() : json_integer(k));
+        json_object_set_new(out, "k", raw ? json_null() : json_integer(k));
+        json_object_set_new(out, "noise_bound", json_integer(raw ? 0 : STATS_NOISE_BOUND));
         json_object_set_new(out, "from", json_string(from_iso));
         json_object_set_new(out, "to", json_string(to_iso));
         json_object_set_new(out, "group_by", by);
         json_object_set_new(out, "rows", list);
         json_object_set_new(out, "total",
-                            total_hidden ? json_pack("{s:n, s:b}", "count", "suppressed", 1)
-                                         : json_pack("{s:I}", "count", (json_int_t)total));
+                            tv.suppressed ? json_pack("{s:n, s:b}", "count", "suppressed", 1)
+                                          : json_pack("{s:I}", "count", (json_int_t)tv.count));
         reply_json_steal(r, 200, out);
     }
-    reply_header(r, "Cache-Control", unsuppressed ? "no-store" : "public, max-age=60");
+    reply_header(r, "Cache-Control", raw ? "no-store" : "public, max-age=60");
     free(rows);
     free(cells);
 }
