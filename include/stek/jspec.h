@@ -4,6 +4,12 @@
  * object against it: types, bounds, formats, required fields, read-only and
  * unknown fields. Every problem is collected; none stops the check early.
  *
+ * Every stored free text passes the privacy guard here, and only here: each
+ * JS_TEXT, and each JS_STRING flagged JF_GUARD. A text with personal data is
+ * refused with {field, message, personal_data: "phone"|...}, never echoed;
+ * when the object has an email or phone field of its own, the message says
+ * that an organisation's address or number belongs there.
+ *
  * Ownership: strings written to the out pointers borrow from the JSON object
  * and live as long as it does (for a request body: until the request ends).
  */
@@ -39,6 +45,7 @@ enum jspec_kind {
 enum jspec_flags {
     JF_REQUIRED = 1, /* absent is an error */
     JF_NULLABLE = 2, /* null is accepted (the out pointer becomes NULL) */
+    JF_GUARD = 4,    /* a JS_STRING people read: checked by the privacy guard like JS_TEXT */
 };
 
 struct jspec {

@@ -112,6 +112,8 @@ metrics_render(size_t *len)
         {"stek_signals_accepted_total", "Signals stored."},
         {"stek_signals_replayed_total", "Signals answered again for a repeated Idempotency-Key."},
         {"stek_signals_refused_privacy_total", "Signals refused for personal data in a note."},
+        {"stek_texts_refused_privacy_total",
+         "Stored texts of any field refused for personal data."},
         {"stek_rate_limited_total", "Requests refused with 429."},
         {"stek_db_waits_total", "Requests that waited for a database worker."},
         {"stek_http_connections_refused_total",

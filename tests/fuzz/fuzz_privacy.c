@@ -15,6 +15,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    (void)privacy_message(privacy_scan(text));
+    (void)privacy_message(privacy_scan(text), PII_EMAIL);
     return 0;
 }

@@ -1,11 +1,17 @@
+/*
+ * The privacy guard. The text is first normalised (privacy_normalize), so that
+ * the matchers see one spelling of what people write in many: full-width and
+ * mathematical digits, no-break and thin spaces, dashes, invisible characters
+ * and line breaks. Then each matcher reads the whole text, whatever its length.
+ */
 #include "stek/privacy.h"
 
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-
-#define MAXTEXT 4096
+#include <strings.h>
 
 static bool
 is_digit(char c)
@@ -13,38 +19,276 @@ is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+/* An ASCII letter or digit, or any byte of a non-ASCII character (é in a domain). */
+static bool
+is_wordc(char c)
+{
+    return isalnum((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+/* ---- normalisation ---- */
+
+/* Decodes one UTF-8 sequence at s (valid or not); *len gets its length. */
+static uint32_t
+utf8_next(const unsigned char *s, size_t *len)
+{
+    unsigned char c = s[0];
+    int n = c < 0x80             ? 1
+            : (c & 0xE0) == 0xC0 ? 2
+            : (c & 0xF0) == 0xE0 ? 3
+            : (c & 0xF8) == 0xF0 ? 4
+                                 : 1;
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *len = 1;
+            return 0xFFFD;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    *len = (size_t)n;
+    return cp;
+}
+
+/* What a code point becomes: an ASCII character, 0 to drop it, or -1 to keep it as it is. */
+static int
+fold(uint32_t cp)
+{
+    if (cp < 0x20 || cp == 0x7F)
+        return ' '; /* a line break or tab in the middle of a number */
+    if (cp < 0x80)
+        return (int)cp;
+    if (cp == 0x00A0 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F || cp == 0x205F ||
+        cp == 0x3000 || cp == 0x1680)
+        return ' ';
+    if ((cp >= 0x200B && cp <= 0x200D) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF ||
+        cp == 0x00AD || cp == 0x180E || cp == 0x034F)
+        return 0; /* invisible: zero-width spaces and joiners, soft hyphens, word joiners */
+    if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 || cp == 0xFE58 || cp == 0xFE63)
+        return '-';
+    if (cp >= 0xFF01 && cp <= 0xFF5E)
+        return (int)(cp - 0xFF01 + 0x21); /* full-width ASCII */
+    if (cp == 0xFE6B)
+        return '@';
+    if (cp == 0x2024 || cp == 0x3002 || cp == 0xFE52)
+        return '.';
+    if (cp == 0x2044 || cp == 0x2215)
+        return '/';
+    if (cp >= 0x1D7CE && cp <= 0x1D7FF)
+        return '0' + (int)((cp - 0x1D7CE) % 10); /* mathematical digits */
+    if (cp >= 0x2080 && cp <= 0x2089)
+        return '0' + (int)(cp - 0x2080);
+    if (cp == 0x2070)
+        return '0';
+    if (cp == 0x00B9)
+        return '1';
+    if (cp == 0x00B2 || cp == 0x00B3)
+        return '0' + (int)(cp - 0x00B0);
+    if (cp >= 0x2074 && cp <= 0x2079)
+        return '0' + (int)(cp - 0x2070);
+    if (cp >= 0x2460 && cp <= 0x2468)
+        return '1' + (int)(cp - 0x2460); /* circled digits */
+    if (cp == 0x24EA)
+        return '0';
+    return -1;
+}
+
+char *
+privacy_normalize(const char *text)
+{
+    size_t n = strlen(text), o = 0, len;
+    char *out = malloc(n + 1);
+
+    if (out == NULL)
+        abort();
+    for (size_t i = 0; i < n; i += len) {
+        int f = fold(utf8_next((const unsigned char *)text + i, &len));
+        if (f > 0)
+            out[o++] = (char)f;
+        else if (f < 0)
+            for (size_t j = 0; j < len; j++)
+                out[o++] = text[i + j];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* ---- e-mail ---- */
 
 static bool
 email_local(char c)
 {
-    return isalnum((unsigned char)c) || strchr("._%+-'", c) != NULL;
+    return is_wordc(c) || strchr("._%+-'", c) != NULL;
+}
+
+/* The word at s (letters only, case-insensitive) equals w, and ends there. */
+static bool
+word_is(const char *s, const char *w)
+{
+    size_t n = strlen(w);
+    return strncasecmp(s, w, n) == 0 && !is_wordc(s[n]);
+}
+
+/* Top-level domains that make "x at y dot be" an address even without a literal @. */
+static bool
+common_tld(const char *s, size_t n)
+{
+    static const char *const tlds[] = {"com",  "org",  "net",   "info",   "eu",       "edu",
+                                       "gov",  "mail", "email", "online", "brussels", "vlaanderen",
+                                       "gent", "io",   "app",   NULL};
+    if (n == 2)
+        return true; /* every country */
+    for (const char *const *t = tlds; *t; t++)
+        if (strlen(*t) == n && strncasecmp(*t, s, n) == 0)
+            return true;
+    return false;
+}
+
+static size_t
+skip_spaces(const char *s, size_t i, size_t max)
+{
+    size_t n = 0;
+    while (s[i + n] == ' ' && n < max)
+        n++;
+    return n;
+}
+
+/*
+ * A "dot" between two domain labels at s: ".", " . ", "(dot)", "[punt]", " dot ",
+ * " punt ", " point "; returns its length or 0. A sentence end ("brood. Daarna")
+ * counts only when the next label is a top-level domain (checked by the caller).
+ */
+static size_t
+dot_marker(const char *s, bool *loose)
+{
+    static const char *const words[] = {"dot", "punt", "point", "punto", "punkt", NULL};
+    size_t i = skip_spaces(s, 0, 3);
+    bool spaced_before = i > 0;
+
+    *loose = false;
+    if (s[i] == '.') {
+        size_t after = skip_spaces(s, i + 1, 3);
+        if (spaced_before != (after > 0))
+            *loose = true; /* "x. y" or "x .y": only before a top-level domain */
+        return i + 1 + after;
+    }
+    if (s[i] == '(' || s[i] == '[' || s[i] == '{' || s[i] == '<') {
+        size_t j = i + 1 + skip_spaces(s, i + 1, 2);
+        for (const char *const *w = words; *w; w++) {
+            size_t n = strlen(*w);
+            if (strncasecmp(s + j, *w, n) == 0) {
+                size_t k = j + n + skip_spaces(s, j + n, 2);
+                if (s[k] == ')' || s[k] == ']' || s[k] == '}' || s[k] == '>')
+                    return k + 1 + skip_spaces(s, k + 1, 3);
+            }
+        }
+        return 0;
+    }
+    if (!spaced_before)
+        return 0;
+    for (const char *const *w = words; *w; w++)
+        if (word_is(s + i, *w) && s[i + strlen(*w)] == ' ') {
+            size_t k = i + strlen(*w);
+            return k + skip_spaces(s, k, 3);
+        }
+    return 0;
+}
+
+/* A domain at s: label (dot label)+, the last one letters only; strict: a common TLD. */
+static bool
+email_domain(const char *s, bool strict)
+{
+    size_t i = 0, dots = 0;
+
+    for (;;) {
+        size_t start = i, letters = 0;
+        while (is_wordc(s[i]) || (s[i] == '-' && i > start && is_wordc(s[i + 1]))) {
+            letters += !is_digit(s[i]);
+            i++;
+        }
+        size_t n = i - start;
+        if (n == 0)
+            return false;
+        bool loose;
+        size_t m = dot_marker(s + i, &loose);
+        if (m > 0) {
+            /* Peek at the next label: a loose dot needs a top-level domain behind it. */
+            size_t j = i + m, k = j;
+            while (is_wordc(s[k]))
+                k++;
+            if (k > j && (!loose || (common_tld(s + j, k - j) && !is_wordc(s[k])))) {
+                dots++;
+                i = j;
+                continue;
+            }
+        }
+        if (dots == 0 || n < 2 || letters != n)
+            return false;
+        return !strict || common_tld(s + start, n);
+    }
+}
+
+/*
+ * An "at" at s: "@" (spaces around allowed), "(at)", "[at]", "{at}", "<at>",
+ * or the words at, apenstaartje, arobase, klammeraffe. Returns its length, or
+ * 0; *strict is set for the bare word "at", which needs a common TLD.
+ */
+static size_t
+at_marker(const char *s, bool *strict)
+{
+    static const char *const words[] = {"apenstaartje", "arobase", "klammeraffe", "at", NULL};
+
+    *strict = false;
+    if (*s == '@')
+        return 1;
+    if (*s == '(' || *s == '[' || *s == '{' || *s == '<') {
+        size_t j = 1 + skip_spaces(s, 1, 2);
+        if (strncasecmp(s + j, "at", 2) == 0 || s[j] == '@') {
+            size_t k = j + (s[j] == '@' ? 1 : 2);
+            k += skip_spaces(s, k, 2);
+            if (s[k] == ')' || s[k] == ']' || s[k] == '}' || s[k] == '>')
+                return k + 1;
+        }
+        return 0;
+    }
+    for (const char *const *w = words; *w; w++)
+        if (word_is(s, *w)) {
+            *strict = strcmp(*w, "at") == 0;
+            return strlen(*w);
+        }
+    return 0;
 }
 
 static bool
 has_email(const char *t)
 {
-    for (const char *at = strchr(t, '@'); at != NULL; at = strchr(at + 1, '@')) {
-        const char *p = at, *q = at + 1, *dot = NULL;
-        while (p > t && email_local(p[-1]))
-            p--;
-        if (p == at)
+    for (size_t i = 0; t[i]; i++) {
+        bool strict;
+        size_t m;
+        /* A marker word must start a word of its own. */
+        if (isalpha((unsigned char)t[i]) && i > 0 && is_wordc(t[i - 1]))
             continue;
-        while (isalnum((unsigned char)*q) || *q == '-' ||
-               (*q == '.' && isalnum((unsigned char)q[1]))) {
-            if (*q == '.')
-                dot = q;
-            q++;
-        }
-        /* A dot in the domain with at least two letters after it. */
-        if (dot != NULL && q - dot > 2 && isalpha((unsigned char)dot[1]) &&
-            isalpha((unsigned char)dot[2]))
+        if ((m = at_marker(t + i, &strict)) == 0)
+            continue;
+        bool word = isalpha((unsigned char)t[i]);
+        size_t before = 0, after = skip_spaces(t, i + m, 3);
+        while (before < i && before < 3 && t[i - before - 1] == ' ')
+            before++;
+        size_t p = i - before;
+        /* A local part right before: at least one character, not ending in a dot. */
+        if (p == 0 || !email_local(t[p - 1]) || t[p - 1] == '.')
+            continue;
+        /* A word marker stands between spaces. */
+        if (word && (before == 0 || after == 0))
+            continue;
+        if (email_domain(t + i + m + after, strict))
             return true;
     }
     return false;
 }
 
-/* ---- IBAN ---- */
+/* ---- IBAN and the old Belgian account number ---- */
 
 static bool
 iban_valid(const char *s, size_t n)
@@ -63,48 +307,97 @@ iban_valid(const char *s, size_t n)
 }
 
 static bool
+is_sep(char c)
+{
+    return c == ' ' || c == '.' || c == '-' || c == '/';
+}
+
+/*
+ * An IBAN: two letters, two check digits, then the account, written compact or
+ * in groups of four ("BE68 5390 0754 7034", "BE68.5390...", "BE 68 5390 ...");
+ * the mod-97 check decides. The grouping rule keeps words and numbers in
+ * running text ("op 12 bij het loket") from being read as one long code.
+ */
+static bool
 has_iban(const char *t)
 {
-    char up[MAXTEXT];
     size_t len = strlen(t);
 
-    if (len >= sizeof(up))
-        len = sizeof(up) - 1;
-    for (size_t i = 0; i < len; i++)
-        up[i] = (char)toupper((unsigned char)t[i]);
-    up[len] = '\0';
     for (size_t i = 0; i + 4 <= len; i++) {
-        if (!isupper((unsigned char)up[i]) || !isupper((unsigned char)up[i + 1]) ||
-            !is_digit(up[i + 2]) || !is_digit(up[i + 3]))
+        if (!isalpha((unsigned char)t[i]) || !isalpha((unsigned char)t[i + 1]) ||
+            (i > 0 && is_wordc(t[i - 1])))
             continue;
-        if (i > 0 && isalnum((unsigned char)up[i - 1]))
-            continue;
-        /* Collect up to 34 characters, spaces and dashes between groups allowed. */
         char compact[40];
-        size_t n = 0;
+        size_t n = 0, group = 0, groups = 0, first = 0, letters = 0;
         for (size_t j = i; j < len && n < 34; j++) {
-            if (isalnum((unsigned char)up[j]))
-                compact[n++] = up[j];
-            else if ((up[j] == ' ' || up[j] == '-') && j + 1 < len &&
-                     isalnum((unsigned char)up[j + 1]))
-                continue;
-            else
+            char c = t[j];
+            if (isalnum((unsigned char)c)) {
+                compact[n++] = (char)toupper((unsigned char)c);
+                group++;
+                if ((n == 3 || n == 4) && !is_digit(c))
+                    break;
+                if (n > 4 && !is_digit(c) && ++letters > 6)
+                    break;
+                if (groups > 0 && group > 4)
+                    break;
+                /* Every length an IBAN can have (15..34) is tried: no country table needed. */
+                if (n >= 15 && !isalnum((unsigned char)t[j + 1]) && iban_valid(compact, n))
+                    return true;
+            } else if (is_sep(c) && c != '/' && group > 0 && isalnum((unsigned char)t[j + 1])) {
+                /* Groups: "BE68" or "BE" "68", then fours. */
+                if (groups == 0)
+                    first = group;
+                bool ok = groups == 0                 ? (group == 2 || group == 4)
+                          : groups == 1 && first == 2 ? group == 2
+                                                      : group == 4;
+                if (!ok)
+                    break;
+                groups++;
+                group = 0;
+            } else {
                 break;
-            /* Every length an IBAN can have (15..34) is tried: no country table needed. */
-            if (n >= 15 && iban_valid(compact, n))
-                return true;
+            }
         }
     }
     return false;
 }
 
-/* ---- numbers: national register numbers and phones ---- */
+/* Old Belgian account number: 3-7-2 digits, the last two = the first ten mod 97 (0 -> 97). */
+static bool
+old_account_valid(const char *d)
+{
+    uint64_t base = 0;
+    for (int i = 0; i < 10; i++)
+        base = base * 10 + (uint64_t)(d[i] - '0');
+    unsigned cc = (unsigned)((d[10] - '0') * 10 + (d[11] - '0'));
+    unsigned want = (unsigned)(base % 97);
+    return base != 0 && cc == (want == 0 ? 97 : want);
+}
+
+/* ---- numbers: national register numbers, old account numbers and phones ---- */
+
+/*
+ * A separator between two groups of digits at q: one of " ./-" (and "()" for
+ * phones) with up to two spaces around ("0470 / 12 34 56", "03 - 123"), or
+ * spaces alone. Returns its length when a digit follows, else 0.
+ */
+static size_t
+group_sep(const char *q, bool phone_seps)
+{
+    size_t i = skip_spaces(q, 0, 2);
+    if (q[i] != '\0' && strchr("./-", q[i]) != NULL)
+        i++;
+    else if (phone_seps && (q[i] == '(' || q[i] == ')'))
+        i++;
+    i += skip_spaces(q, i, 2);
+    return (i > 0 && is_digit(q[i])) ? i : 0;
+}
 
 /* Digits of a run of digits and separators; *end gets where it stops. */
 static size_t
 digit_run(const char *p, char *digits, size_t max, const char **end, bool phone_seps)
 {
-    size_t n = 0;
+    size_t n = 0, m;
     const char *q = p;
 
     while (*q) {
@@ -112,13 +405,8 @@ digit_run(const char *p, char *digits, size_t max, const char **end, bool phone_
             if (n + 1 < max)
                 digits[n++] = *q;
             q++;
-        } else if ((*q == ' ' || *q == '.' || *q == '-' || *q == '/' ||
-                    (phone_seps && (*q == '(' || *q == ')'))) &&
-                   (is_digit(q[1]) ||
-                    (phone_seps && (q[1] == '(' || q[1] == ' ') && is_digit(q[2])))) {
-            q++;
-        } else if (phone_seps && *q == ')' && (q[1] == ' ' || q[1] == '-') && is_digit(q[2])) {
-            q++;
+        } else if ((m = group_sep(q, phone_seps)) > 0) {
+            q += m;
         } else {
             break;
         }
@@ -207,27 +495,43 @@ phone_digits(const char *d, size_t n, bool plus)
     return d[0] == '0' && d[1] != '0' && n >= 9 && n <= 11;
 }
 
+/*
+ * A number glued to a short word before it ("GSM0475...", "tel.0475"): the
+ * letters are a label, not part of a code, when no digit stands before them.
+ */
+static bool
+label_before(const char *s, const char *p)
+{
+    const char *q = p;
+    while (q > s && isalpha((unsigned char)q[-1]) && p - q <= 8)
+        q--;
+    return q < p && (q == s || !is_wordc(q[-1])) && p - q <= 8;
+}
+
 static unsigned
 scan_numbers(const char *t)
 {
-    char s[MAXTEXT], digits[64];
-    unsigned found = 0;
     size_t len = strlen(t);
+    char *s = malloc(len + 1), *digits = malloc(len + 1);
+    unsigned found = 0;
 
-    if (len >= sizeof(s))
-        len = sizeof(s) - 1;
-    memcpy(s, t, len);
-    s[len] = '\0';
-    /* National register numbers first: their separators look like a date's. */
+    if (s == NULL || digits == NULL)
+        abort();
+    memcpy(s, t, len + 1);
+    /* National register and old account numbers first: their separators look like a date's. */
     for (const char *p = s; *p;) {
         if (!is_digit(*p) || (p > s && isalnum((unsigned char)p[-1]))) {
             p++;
             continue;
         }
         const char *end;
-        size_t n = digit_run(p, digits, sizeof(digits), &end, false);
-        if (n == 11 && !isalnum((unsigned char)*end) && nrn_valid(digits))
-            found |= PII_NATIONAL_NUMBER;
+        size_t n = digit_run(p, digits, len + 1, &end, false);
+        if (!isalnum((unsigned char)*end)) {
+            if (n == 11 && nrn_valid(digits))
+                found |= PII_NATIONAL_NUMBER;
+            if (n == 12 && old_account_valid(digits))
+                found |= PII_IBAN;
+        }
         p = end > p ? end : p + 1;
     }
     blank_dates_and_times(s);
@@ -238,15 +542,17 @@ scan_numbers(const char *t)
             plus = true;
             start = p + 1;
         } else if (*p == '0' && p[1] == '0' && is_digit(p[2]) &&
-                   (p == s || !isalnum((unsigned char)p[-1]))) {
+                   (p == s || !isalnum((unsigned char)p[-1]) || label_before(s, p))) {
             plus = true;
             start = p + 2;
-        } else if (!is_digit(*p) || (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '#'))) {
+        } else if (!is_digit(*p) || (p > s && (is_digit(p[-1]) || p[-1] == '#' ||
+                                               (isalnum((unsigned char)p[-1]) &&
+                                                !(*p == '0' && label_before(s, p)))))) {
             p++;
             continue;
         }
         const char *end;
-        size_t n = digit_run(start, digits, sizeof(digits), &end, true);
+        size_t n = digit_run(start, digits, len + 1, &end, true);
         /* "+32 (0)3 ...": the trunk 0 in brackets is not dialled. */
         if (plus && n > 3) {
             char *zero = strstr(start, "(0)");
@@ -260,6 +566,8 @@ scan_numbers(const char *t)
             found |= PII_PHONE;
         p = end > p ? end : p + 1;
     }
+    free(digits);
+    free(s);
     return found;
 }
 
@@ -267,27 +575,50 @@ unsigned
 privacy_scan(const char *text)
 {
     unsigned found = 0;
+    char *t;
 
     if (text == NULL)
         return PII_NONE;
-    if (has_email(text))
+    t = privacy_normalize(text);
+    if (has_email(t))
         found |= PII_EMAIL;
-    if (has_iban(text))
+    if (has_iban(t))
         found |= PII_IBAN;
-    found |= scan_numbers(text);
+    found |= scan_numbers(t);
+    free(t);
     return found;
 }
 
 const char *
-privacy_message(unsigned kinds)
+privacy_message(unsigned kinds, unsigned contact_fields)
 {
     if (kinds & PII_NATIONAL_NUMBER)
-        return "contains a national register number; notes must not hold personal data";
+        return "contains a national register number, which may be stored nowhere";
     if (kinds & PII_IBAN)
-        return "contains a bank account number (IBAN); notes must not hold personal data";
+        return "contains a bank account number (IBAN); free text must not hold personal data";
     if (kinds & PII_EMAIL)
-        return "contains an e-mail address; notes must not hold personal data";
+        return (contact_fields & PII_EMAIL)
+                   ? "contains an e-mail address; an organisation's address belongs in the field"
+                     " email, a person's nowhere"
+                   : "contains an e-mail address; free text must not hold personal data";
     if (kinds & PII_PHONE)
-        return "contains a phone number; notes must not hold personal data";
+        return (contact_fields & PII_PHONE)
+                   ? "contains a phone number; an organisation's number belongs in the field"
+                     " phone, a person's nowhere"
+                   : "contains a phone number; free text must not hold personal data";
     return "contains no personal data";
+}
+
+const char *
+privacy_kind_name(unsigned kinds)
+{
+    if (kinds & PII_NATIONAL_NUMBER)
+        return "national_register_number";
+    if (kinds & PII_IBAN)
+        return "iban";
+    if (kinds & PII_EMAIL)
+        return "email";
+    if (kinds & PII_PHONE)
+        return "phone";
+    return "none";
 }

@@ -106,7 +106,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     const json_t *fns = NULL, *cats = NULL, *scheds = NULL;
     struct offer_fields *f = &o->f;
     struct jspec spec[] = {
-        JS_STR("title", &f->title, JF_REQUIRED, 1, 200),
+        JS_STR("title", &f->title, JF_REQUIRED | JF_GUARD, 1, 200),
         JS_TXT("description", &f->description, JF_NULLABLE, 4000),
         JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
         JS_UUIDF("partner_id", &f->partner_id, JF_REQUIRED),

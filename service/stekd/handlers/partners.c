@@ -12,7 +12,7 @@
 /* The writable fields of a partner; representations also carry the read-only ones. */
 #define PARTNER_SPEC(f)                                                                            \
     {                                                                                              \
-        JS_STR("name", &(f)->name, JF_REQUIRED, 1, 200),                                           \
+        JS_STR("name", &(f)->name, JF_REQUIRED | JF_GUARD, 1, 200),                                \
             JS_STR("kind", &(f)->kind, JF_REQUIRED, 1, 50),                                        \
             JS_TXT("description", &(f)->description, JF_NULLABLE, 2000),                           \
             JS_URLF("website", &(f)->website, JF_NULLABLE),                                        \

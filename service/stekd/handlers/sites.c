@@ -56,7 +56,7 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
         JS_SPEC_END,
     };
     struct jspec spec[] = {
-        JS_STR("name", &s.name, JF_REQUIRED, 1, 200),
+        JS_STR("name", &s.name, JF_REQUIRED | JF_GUARD, 1, 200),
         JS_STR("kind", &s.kind, JF_NULLABLE, 1, 100),
         JS_ENUMF("model", &s.model, 0, models),
         JS_TXT("description", &s.description, JF_NULLABLE, 4000),

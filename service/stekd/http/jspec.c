@@ -1,4 +1,6 @@
 #include "stek/jspec.h"
+#include "stek/metrics.h"
+#include "stek/privacy.h"
 #include "stek/rrule.h"
 
 #include <stdio.h>
@@ -311,6 +313,22 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
     }
 }
 
+/* The privacy guard on one stored text; spec is its object's, for the contact fields it has. */
+static void
+guard(const char *text, const struct jspec *spec, const char *field, json_t *errors)
+{
+    unsigned found = privacy_scan(text), contact = 0;
+
+    if (found == PII_NONE)
+        return;
+    for (const struct jspec *f = spec; f->kind != JS_END; f++)
+        contact |= f->kind == JS_EMAIL ? PII_EMAIL : f->kind == JS_PHONE ? PII_PHONE : 0;
+    metric_inc(M_TEXTS_REFUSED_PRIVACY);
+    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "message",
+                                            privacy_message(found, contact), "personal_data",
+                                            privacy_kind_name(found)));
+}
+
 bool
 jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, json_t *errors)
 {
@@ -345,7 +363,9 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
                 *(const void **)f->out = NULL;
             continue;
         }
-        check_value(v, f, field, errors);
+        if (check_value(v, f, field, errors) &&
+            (f->kind == JS_TEXT || (f->kind == JS_STRING && (f->flags & JF_GUARD))))
+            guard(json_string_value(v), spec, field, errors);
     }
     json_object_foreach((json_t *)obj, key, v)
     {
