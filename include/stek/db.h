@@ -282,6 +282,15 @@ enum db_qs db_signal_cells(struct db_conn *c, const char *from, const char *to,
 enum db_qs db_erase_old_notes(struct db_conn *c, const char *before);
 enum db_qs db_delete_old_idempotency_keys(struct db_conn *c, const char *before);
 
+/* ---- stored texts (texts.c) ---- */
+
+/* One stored text: entity ("offer"), its id, the field, the text (all borrowed for the call). */
+typedef void (*db_text_cb)(const char *entity, const char *id, const char *field, const char *text,
+                           void *arg);
+
+/* Calls cb for every stored free text (names, descriptions, notes, labels); the row count. */
+enum db_qs db_stored_texts(struct db_conn *c, db_text_cb cb, void *arg);
+
 /* ---- keys (keys.c) ---- */
 
 struct key_auth {

@@ -9,6 +9,7 @@
 #include "stek/domain.h"
 #include "stek/handlers.h"
 #include "stek/log.h"
+#include "stek/privacy.h"
 #include "stek/server.h"
 #include "stek/version.h"
 
@@ -30,12 +31,16 @@ usage(FILE *out)
     fprintf(out, "usage: stekd [--help | --version]\n"
                  "       stekd create-admin-key NAME\n"
                  "       stekd purge [--as-of YYYY-MM-DD]\n"
+                 "       stekd scan-texts\n"
                  "\n"
                  "Serves the stek API. create-admin-key creates an admin API key and prints\n"
                  "its token alone on one line (it is shown only this once).\n"
                  "purge erases signal notes older than STEK_NOTE_RETENTION_MONTHS and\n"
                  "idempotency keys older than 8 days (the daemon also does it hourly);\n"
-                 "--as-of runs it as if it were that day.\n\n");
+                 "--as-of runs it as if it were that day.\n"
+                 "scan-texts reads every stored free text with the privacy guard and lists\n"
+                 "those it refuses today (entity, id, field, kind; never the text), so that an\n"
+                 "administrator can clean them; exit 0 when none, 3 when some.\n\n");
     if (out == stdout)
         config_usage();
 }
@@ -170,6 +175,36 @@ purge(const struct stek_config *cfg, int argc, char **argv)
     return rc;
 }
 
+static void
+scan_one(const char *entity, const char *id, const char *field, const char *text, void *arg)
+{
+    unsigned found = privacy_scan(text);
+    if (found != PII_NONE) {
+        printf("%s\t%s\t%s\t%s\n", entity, id, field, privacy_kind_name(found));
+        ++*(long *)arg;
+    }
+}
+
+/* Reports (entity, id, field, kind) of stored texts that the guard refuses; never the text. */
+static int
+scan_texts(const struct stek_config *cfg)
+{
+    struct db_conn *db;
+    long found = 0;
+    enum db_qs qs;
+
+    if ((db = open_checked(cfg)) == NULL)
+        return 1;
+    qs = db_stored_texts(db, scan_one, &found);
+    if (qs < 0)
+        fprintf(stderr, "stekd: scan-texts failed: %s\n", db_conn_error(db));
+    else
+        fprintf(stderr, "stekd: %ld stored texts read, %ld hold personal data%s\n", (long)qs, found,
+                found ? " (listed on stdout: entity, id, field, kind)" : "");
+    db_conn_free(db);
+    return qs < 0 ? 1 : found > 0 ? 3 : 0;
+}
+
 /* The hourly retention run, on its own connection. */
 static atomic_bool maintenance_stop;
 
@@ -214,13 +249,19 @@ main(int argc, char **argv)
         printf("stekd %s\n", STEK_VERSION);
         return 0;
     }
-    if (argc >= 2 && strcmp(argv[1], "create-admin-key") != 0 && strcmp(argv[1], "purge") != 0) {
+    if (argc >= 2 && strcmp(argv[1], "create-admin-key") != 0 && strcmp(argv[1], "purge") != 0 &&
+        strcmp(argv[1], "scan-texts") != 0) {
         fprintf(stderr, "stekd: unknown argument '%s'\n", argv[1]);
         usage(stderr);
         return 2;
     }
     bool is_purge = argc >= 2 && strcmp(argv[1], "purge") == 0;
-    if (argc >= 2 && !is_purge && argc != 3) {
+    bool is_scan = argc >= 2 && strcmp(argv[1], "scan-texts") == 0;
+    if (is_scan && argc != 2) {
+        fprintf(stderr, "stekd: scan-texts takes no argument\n");
+        return 2;
+    }
+    if (argc >= 2 && !is_purge && !is_scan && argc != 3) {
         fprintf(stderr, "stekd: create-admin-key needs exactly one NAME\n");
         return 2;
     }
@@ -233,6 +274,8 @@ main(int argc, char **argv)
     json_object_seed(0);
     if (is_purge)
         return purge(&cfg, argc, argv);
+    if (is_scan)
+        return scan_texts(&cfg);
     if (argc == 3)
         return create_admin_key(&cfg, argv[2]);
 
