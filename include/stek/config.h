@@ -10,6 +10,8 @@ struct stek_config {
     const char *bind;         /* STEK_BIND, default 127.0.0.1 */
     /* STEK_TRUSTED_PROXIES: peers (IPv4, comma-separated) whose X-Forwarded-For is believed */
     const char *trusted_proxies;
+    /* STEK_METRICS_ALLOW: addresses and IPv4 networks that may read /metrics (default loopback) */
+    const char *metrics_allow;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */
@@ -40,6 +42,9 @@ bool config_from_env(struct stek_config *cfg, char *err, size_t errlen);
 
 /* True when addr is one of STEK_TRUSTED_PROXIES. */
 bool config_trusted_proxy(const struct stek_config *cfg, const char *addr);
+
+/* True when addr (the client, after trusted proxies) may read /metrics. */
+bool config_metrics_allowed(const struct stek_config *cfg, const char *addr);
 
 /* The configuration the daemon runs with (set by main; NULL in unit tests). */
 extern const struct stek_config *stek_cfg;

@@ -70,6 +70,8 @@ struct request {
     struct timespec t0;
     char request_id[72];
     char client[48]; /* the peer's address, for per-client limits */
+    /* X-Forwarded-For came from a peer not in STEK_TRUSTED_PROXIES: the real client is unknown */
+    bool proxied_unknown;
 
     /* Headers captured on the first call; borrowed, valid until completion. */
     const char *h_authorization;

@@ -10,7 +10,8 @@
 typedef void (*handler_fn)(struct request *r);
 
 enum route_flags {
-    ROUTE_DB = 1, /* the handler uses the database: runs on a worker */
+    ROUTE_DB = 1,          /* the handler uses the database: runs on a worker */
+    ROUTE_SECRET_PATH = 2, /* a path parameter is a secret (a handoff code): never logged */
 };
 
 struct route {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 static const struct {
@@ -82,13 +83,66 @@ config_trusted_proxy(const struct stek_config *cfg, const char *addr)
     return cfg->trusted_proxies[0] != '\0' && proxy_list_each(cfg->trusted_proxies, addr);
 }
 
+/*
+ * Walks STEK_METRICS_ALLOW: IPv4 addresses, IPv4 networks (a.b.c.d/n) and
+ * IPv6 addresses, comma-separated. False if an entry is malformed, or (with
+ * match) true as soon as match is in one.
+ */
+static bool
+allow_list_each(const char *list, const char *match)
+{
+    struct in_addr m4;
+    unsigned char m6[16], a6[16];
+    bool is4 = match != NULL && inet_pton(AF_INET, match, &m4) == 1;
+    bool is6 = match != NULL && !is4 && inet_pton(AF_INET6, match, m6) == 1;
+
+    for (const char *p = list; *p != '\0'; p += *p == ',') {
+        size_t n = strcspn(p, ",");
+        char one[INET6_ADDRSTRLEN + 4], *slash;
+        struct in_addr a;
+        long bits = 32;
+
+        if (n == 0 || n >= sizeof(one))
+            return false;
+        memcpy(one, p, n);
+        one[n] = '\0';
+        p += n;
+        if ((slash = strchr(one, '/')) != NULL) {
+            char *end;
+            *slash = '\0';
+            bits = strtol(slash + 1, &end, 10);
+            if (*end != '\0' || end == slash + 1 || bits < 0 || bits > 32)
+                return false;
+        }
+        if (inet_pton(AF_INET, one, &a) == 1) {
+            uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
+            if (is4 && (ntohl(a.s_addr) & mask) == (ntohl(m4.s_addr) & mask))
+                return true;
+        } else if (slash == NULL && inet_pton(AF_INET6, one, a6) == 1) {
+            if (is6 && memcmp(a6, m6, sizeof(a6)) == 0)
+                return true;
+        } else {
+            return false;
+        }
+    }
+    return match == NULL;
+}
+
+bool
+config_metrics_allowed(const struct stek_config *cfg, const char *addr)
+{
+    return addr != NULL && *addr != '\0' && allow_list_each(cfg->metrics_allow, addr);
+}
+
 void
 config_usage(void)
 {
     printf("environment:\n"
            "  DATABASE_URL                 libpq URI or conninfo string (required)\n"
            "  STEK_BIND                    address to listen on (default 127.0.0.1)\n"
-           "  STEK_TRUSTED_PROXIES         proxies whose X-Forwarded-For names the client\n");
+           "  STEK_TRUSTED_PROXIES         proxies whose X-Forwarded-For names the client\n"
+           "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
+           "                               (default 127.0.0.0/8,::1)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
 }
@@ -114,6 +168,16 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "STEK_TRUSTED_PROXIES must be IPv4 addresses separated by commas, not '%s'",
                  cfg->trusted_proxies);
+        return false;
+    }
+    cfg->metrics_allow = getenv("STEK_METRICS_ALLOW");
+    if (cfg->metrics_allow == NULL || *cfg->metrics_allow == '\0')
+        cfg->metrics_allow = "127.0.0.0/8,::1";
+    if (!allow_list_each(cfg->metrics_allow, NULL)) {
+        snprintf(err, errlen,
+                 "STEK_METRICS_ALLOW must be addresses or IPv4 networks (10.0.0.0/8) separated"
+                 " by commas, not '%s'",
+                 cfg->metrics_allow);
         return false;
     }
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {

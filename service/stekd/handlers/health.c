@@ -2,6 +2,7 @@
 #include "stek/embedded.h"
 #include "stek/handlers.h"
 #include "stek/hutil.h"
+#include "stek/config.h"
 #include "stek/metrics.h"
 
 #include <string.h>
@@ -45,10 +46,21 @@ h_openapi(struct request *r)
     reply_header(r, "Cache-Control", "public, max-age=300");
 }
 
+/*
+ * /metrics counts signal posts and arrivals as they happen, below any k: it is
+ * served only to STEK_METRICS_ALLOW (loopback by default), and never through a
+ * proxy that is not trusted to name the client (the client is unknown then).
+ */
 void
 h_metrics(struct request *r)
 {
     size_t len;
+
+    if (stek_cfg != NULL && (r->proxied_unknown || !config_metrics_allowed(stek_cfg, r->client))) {
+        reply_problem(r, ERR_FORBIDDEN, NULL,
+                      "metrics are served only to the addresses in STEK_METRICS_ALLOW");
+        return;
+    }
     char *text = metrics_render(&len);
     reply_raw_steal(r, 200, text, len, "text/plain; version=0.0.4; charset=utf-8");
 }

@@ -47,8 +47,8 @@ const struct route stek_routes[] = {
     {M_POST,   "/v1/signals/batch",    h_signals_batch,    ROLE_PARTNER, ROUTE_DB},
     {M_GET,    "/v1/signals/{id}",     h_signals_get,      ROLE_PARTNER, ROUTE_DB},
     {M_PATCH,  "/v1/signals/{id}",     h_signals_patch,    ROLE_ADMIN, ROUTE_DB},
-    {M_GET,    "/v1/handoffs/{code}",  h_handoffs_get,     ROLE_PARTNER, ROUTE_DB},
-    {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/handoffs/{code}",  h_handoffs_get,     ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH},
+    {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH},
     {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB},
 
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},

@@ -70,12 +70,40 @@ uri_log_cb(void *cls, const char *uri, struct MHD_Connection *con)
     return r;
 }
 
+/*
+ * The path the access log shows: the route pattern where a path parameter is
+ * a secret (/v1/handoffs/{code}: the code would sit next to the key id), and
+ * only the first two segments of a path no route serves (it may hold anything).
+ */
+static const char *
+log_path(const struct request *r, char *buf, size_t len)
+{
+    if (r->route != NULL && (r->route->flags & ROUTE_SECRET_PATH))
+        return r->route->pattern;
+    if (r->path == NULL)
+        return "";
+    if (r->route != NULL)
+        return r->path;
+    const char *p = r->path;
+    for (int seg = 0; seg < 2 && p != NULL; seg++)
+        p = strchr(p + 1, '/');
+    if (p == NULL)
+        return r->path;
+    snprintf(buf, len, "%.*s/...", (int)(p - r->path < 48 ? p - r->path : 48), r->path);
+    return buf;
+}
+
+/*
+ * A client's X-Request-Id is echoed and logged: only a short opaque token is
+ * taken ([A-Za-z0-9._-]{1,64}), never free text that could carry a name or a
+ * number; anything else gets an id of our own.
+ */
 static bool
 valid_request_id(const char *v)
 {
     size_t n = strlen(v);
     return n >= 1 && n <= 64 &&
-           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n;
+           strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
 }
 
 static const char *
@@ -182,8 +210,14 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
                   r->client, sizeof(r->client));
+    else if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr,
+                  r->client, sizeof(r->client));
     if (config_trusted_proxy(s->cfg, r->client))
         forwarded_client(r);
+    else
+        r->proxied_unknown = header(r, "X-Forwarded-For") != NULL || header(r, "Forwarded") != NULL;
     r->method_str = method;
     r->method = method_parse(method);
     r->path = strdup(url);
@@ -444,8 +478,9 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
         metric_request(r->route ? (int)(r->route - stek_routes) : -1, r->reply.status,
                        (double)(t1.tv_sec - r->t0.tv_sec) +
                            (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9);
+    char logged[64];
     if (r->method_str != NULL)
-        log_access(r->method_str, r->path ? r->path : "", r->reply.status,
+        log_access(r->method_str, log_path(r, logged, sizeof(logged)), r->reply.status,
                    (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 +
                        (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
                    r->request_id, r->who.key_id);
