@@ -72,8 +72,9 @@ fi
 # vectors run above), and the timezone code against Python's zoneinfo on the same tzdata.
 # The seed is printed so that a failure can be reproduced.
 seed=$((RANDOM * 32768 + RANDOM))
-step "oracles-seed-$seed" bash -c "/usr/bin/python3 tests/unit/gen_rrule_vectors.py --seed $seed --count 3000 >'$results/rrule.txt' && /usr/bin/python3 tests/unit/gen_tz_vectors.py --seed $seed >'$results/tz.txt' && build/asan/unit-tests '$results/rrule.txt' '$results/tz.txt'"
-grep -h 'oracle:' "$results/oracles-seed-$seed.log" | sed 's/^/     /'
+# The privacy guard on a fresh sample of the labelled corpus (other numbers, addresses, forms).
+step "oracles-seed-$seed" bash -c "/usr/bin/python3 tests/unit/gen_rrule_vectors.py --seed $seed --count 3000 >'$results/rrule.txt' && /usr/bin/python3 tests/unit/gen_tz_vectors.py --seed $seed >'$results/tz.txt' && /usr/bin/python3 tests/unit/gen_privacy_corpus.py --seed $seed --out '$results/privacy.tsv' >/dev/null && build/asan/unit-tests '$results/rrule.txt' '$results/tz.txt' '$results/privacy.tsv'"
+grep -h 'oracle:\|privacy corpus:' "$results/oracles-seed-$seed.log" | sed 's/^/     /'
 
 # Fuzzing: every libFuzzer target for a short time on its seed corpus (make fuzz runs longer).
 if make --no-print-directory fuzz-build >"$results/fuzz-build.log" 2>&1; then

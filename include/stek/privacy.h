@@ -30,6 +30,7 @@ enum privacy_kind {
     PII_PHONE = 2,
     PII_IBAN = 4,
     PII_NATIONAL_NUMBER = 8,
+    PII_ANY = 15,
 };
 
 /* The kinds of personal data in text, or-ed together; PII_NONE when it is clean. */

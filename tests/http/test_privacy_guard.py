@@ -195,3 +195,20 @@ def test_scan_texts_reports_stored_personal_data_without_printing_it(fresh_db):
     assert "1 hold personal data" in out.stderr
     for secret in SECRETS:
         assert secret not in out.stdout + out.stderr
+
+
+def test_a_national_register_number_is_allowed_nowhere(things, db_url):
+    admin = things["admin"]
+    before = psql(db_url, "SELECT count(*) FROM partners")
+    for field, value in (("phone", "85.07.30-033.28"), ("phone", "85073003328"),
+                         ("kind", "rrn 85073003328")):
+        body = {"name": unique("P"), "kind": "welfare", field: value}
+        refused(admin.post("/v1/partners", json=body), field, "national_register_number")
+    r = admin.post("/v1/sites", json={"name": unique("S"), "address": {
+        "street": "Markt 85.07.30-033.28", "postal_code": "2920", "municipality": "Kalmthout"}})
+    refused(r, "address.street", "national_register_number")
+    assert psql(db_url, "SELECT count(*) FROM partners") == before
+    # An organisation's phone number in its own field is fine.
+    ok = admin.post("/v1/partners", json={"name": unique("P"), "kind": "welfare",
+                                           "phone": "+32 3 123 45 67"})
+    assert ok.status_code == 201, ok.text

@@ -6,6 +6,7 @@ national register numbers are generated with valid checksums.
 
 Each line: LABEL<TAB>note, LABEL one of ok, email, phone, iban, nrn.
 """
+import argparse
 import random
 
 rng = random.Random(20261121)
@@ -253,8 +254,15 @@ def with_pii():
 
 
 def main():
+    global rng
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=None, help="another sample (make test uses one)")
+    ap.add_argument("--out", default="tests/unit/privacy_corpus.tsv")
+    args = ap.parse_args()
+    if args.seed is not None:
+        rng = random.Random(args.seed)
     lines = [("ok", n) for n in harmless()] + with_pii()
-    with open("tests/unit/privacy_corpus.tsv", "w", encoding="utf-8") as f:
+    with open(args.out, "w", encoding="utf-8") as f:
         for label, note in lines:
             # A line break inside a note is written as \\n (the test reads it back).
             f.write(f"{label}\t{note.replace(chr(10), chr(92) + 'n')}\n")

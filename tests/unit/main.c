@@ -276,7 +276,7 @@ main(int argc, char **argv)
     test_token();
     test_rrule(argc > 1 ? argv[1] : "tests/unit/rrule_vectors.txt");
     test_tz(argc > 2 ? argv[2] : NULL);
-    test_privacy("tests/unit/privacy_corpus.tsv");
+    test_privacy(argc > 3 ? argv[3] : "tests/unit/privacy_corpus.tsv");
     test_stats();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

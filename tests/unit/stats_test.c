@@ -67,10 +67,10 @@ test_stats(void)
     /* Counts from k on, and 0, are published as they are. */
     CHECK(stats_perturb(0, 123, 0, 5) == 0 && stats_perturb(5, 123, 0, 5) == 5 &&
           stats_perturb(77, 9, 0, 5) == 77);
-    /* The draw follows the table (100,000 random cell keys per count), and is deterministic. */
+    /* The draw follows the table (20,000 random cell keys per count), and is deterministic. */
     for (long c = 1; c < 5; c++) {
         long hist[16] = {0};
-        int n = 100000;
+        int n = 20000;
         bool same = true;
         for (int i = 0; i < n; i++) {
             uint32_t key = (uint32_t)next(&seed);
@@ -84,7 +84,7 @@ test_stats(void)
             worst = d > worst ? d : worst;
         }
         CHECK(same);
-        CHECK(worst < 0.01);
+        CHECK(worst < 0.015);
     }
 
     /* Grouping: rows and the total are sums of the perturbed finest cells. */
@@ -146,9 +146,13 @@ test_stats(void)
     r.p_arrived = 6;
     r.p_waiting = 6;
     v = stats_publish(&r, 5, false);
+    CHECK(!v.has_share); /* perturbed sums reach k, but only 3 arrived */
+    r.arrived = 6;
+    v = stats_publish(&r, 5, false);
     CHECK(v.has_share && fabs(v.share - 0.5) < 1e-9);
     r.p_waiting = 4; /* 4 non-arrivals: no share either */
     CHECK(!stats_publish(&r, 5, false).has_share);
+    r.arrived = 3;
     v = stats_publish(&r, 5, true);
     CHECK(v.has_share && fabs(v.share - 0.3) < 1e-9); /* raw: 3 of 12 */
 }

@@ -75,6 +75,24 @@ struct ptable {
     uint64_t (*cum)[SPAN];
 };
 
+/* Cumulative thresholds over 2^32 of the noise row of count c: the draw u picks the first above. */
+static void
+cum_row(long c, long k, uint64_t cum[SPAN])
+{
+    double prob[SPAN], acc = 0;
+
+    noise_row(c, k, prob);
+    for (int i = 0; i < SPAN; i++) {
+        acc += prob[i];
+        cum[i] = prob[i] > 0 ? (uint64_t)(acc * 4294967296.0) : 0;
+    }
+    for (int i = SPAN - 1; i >= 0; i--)
+        if (prob[i] > 0) {
+            cum[i] = 4294967296ULL; /* the last possible value takes the rest */
+            break;
+        }
+}
+
 static void
 ptable_init(struct ptable *t, long k)
 {
@@ -82,19 +100,8 @@ ptable_init(struct ptable *t, long k)
     t->cum = calloc((size_t)(k > 1 ? k - 1 : 1), sizeof(*t->cum));
     if (t->cum == NULL)
         abort();
-    for (long c = 1; c < k; c++) {
-        double prob[SPAN], acc = 0;
-        noise_row(c, k, prob);
-        for (int i = 0; i < SPAN; i++) {
-            acc += prob[i];
-            t->cum[c - 1][i] = prob[i] > 0 ? (uint64_t)(acc * 4294967296.0) : 0;
-        }
-        for (int i = SPAN - 1; i >= 0; i--)
-            if (prob[i] > 0) {
-                t->cum[c - 1][i] = 4294967296ULL; /* the last possible value takes the rest */
-                break;
-            }
-    }
+    for (long c = 1; c < k; c++)
+        cum_row(c, k, t->cum[c - 1]);
 }
 
 /* splitmix64's finaliser: a well-mixed 64-bit function of the key, the count and the salt. */
@@ -108,29 +115,36 @@ mix(uint64_t x)
 }
 
 static long
+draw(const uint64_t cum[SPAN], long c, uint32_t key, uint32_t salt)
+{
+    uint64_t u = mix(((uint64_t)key << 32 | salt) ^ mix((uint64_t)c)) >> 32;
+    for (int i = 0; i < SPAN; i++)
+        if (cum[i] > u)
+            return c + i - STATS_NOISE_BOUND;
+    return c; /* not reached: the last threshold is 2^32 */
+}
+
+static long
 perturb(const struct ptable *t, long c, uint32_t key, uint32_t salt)
 {
     if (c <= 0)
         return 0;
     if (c >= t->k)
         return c;
-    uint64_t u = mix(((uint64_t)key << 32 | salt) ^ mix((uint64_t)c)) >> 32;
-    for (int i = 0; i < SPAN; i++)
-        if (t->cum[c - 1][i] > u)
-            return c + i - STATS_NOISE_BOUND;
-    return c; /* not reached: the last threshold is 2^32 */
+    return draw(t->cum[c - 1], c, key, salt);
 }
 
 long
 stats_perturb(long count, uint32_t cell_key, uint32_t salt, long k)
 {
-    struct ptable t;
-    long v;
+    uint64_t cum[SPAN];
 
-    ptable_init(&t, k);
-    v = perturb(&t, count, cell_key, salt);
-    free(t.cum);
-    return v;
+    if (count <= 0)
+        return 0;
+    if (count >= k)
+        return count;
+    cum_row(count, k, cum);
+    return draw(cum, count, cell_key, salt);
 }
 
 static const char *
@@ -240,8 +254,14 @@ stats_publish(const struct stat_row *row, long k, bool raw)
     v.suppressed = row->p_count < k;
     if (v.suppressed)
         v.count = 0;
-    /* Both sides of the share must be safe to publish on their own. */
-    v.has_share = !v.suppressed && row->p_arrived >= k && row->p_waiting >= k;
+    /*
+     * Both sides of the share must be safe to publish on their own: perturbed, and also in
+     * truth (a sum of perturbed small cells may reach k while fewer than k arrived). The true
+     * condition only says "k or more", which no subtraction turns into a small count: arrivals
+     * are never listed per row.
+     */
+    v.has_share = !v.suppressed && row->p_arrived >= k && row->p_waiting >= k &&
+                  row->arrived >= k && row->referrals - row->arrived >= k;
     v.share = v.has_share ? tenth(row->p_arrived, row->p_arrived + row->p_waiting) : 0;
     return v;
 }

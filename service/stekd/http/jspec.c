@@ -313,11 +313,14 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
     }
 }
 
-/* The privacy guard on one stored text; spec is its object's, for the contact fields it has. */
+/*
+ * The privacy guard on one stored text, for the kinds asked; spec is its object's, for the
+ * contact fields it has.
+ */
 static void
-guard(const char *text, const struct jspec *spec, const char *field, json_t *errors)
+guard(const char *text, const struct jspec *spec, const char *field, json_t *errors, unsigned kinds)
 {
-    unsigned found = privacy_scan(text), contact = 0;
+    unsigned found = privacy_scan(text) & kinds, contact = 0;
 
     if (found == PII_NONE)
         return;
@@ -363,9 +366,14 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
                 *(const void **)f->out = NULL;
             continue;
         }
-        if (check_value(v, f, field, errors) &&
-            (f->kind == JS_TEXT || (f->kind == JS_STRING && (f->flags & JF_GUARD))))
-            guard(json_string_value(v), spec, field, errors);
+        if (!check_value(v, f, field, errors) || !json_is_string(v))
+            continue;
+        if (f->kind == JS_TEXT || (f->kind == JS_STRING && (f->flags & JF_GUARD)))
+            guard(json_string_value(v), spec, field, errors, PII_ANY);
+        else if (f->kind == JS_STRING || f->kind == JS_PHONE || f->kind == JS_EMAIL ||
+                 f->kind == JS_URL)
+            /* A national register number is allowed nowhere, not even in a phone field. */
+            guard(json_string_value(v), spec, field, errors, PII_NATIONAL_NUMBER);
     }
     json_object_foreach((json_t *)obj, key, v)
     {
