@@ -90,7 +90,8 @@ struct request {
         const char *value; /* NULL for "?flag" */
     } query[REQ_MAX_QUERY];
     int nquery;
-    const char *query_problem; /* name of a duplicated parameter, or "(too many)" */
+    const char *query_problem; /* name of a duplicated or malformed parameter, or "(too many)" */
+    const char *query_problem_msg; /* what is wrong with it; NULL: given more than once */
 
     /* Path parameters in route order; point into path_copy. */
     char *path_copy; /* owned */

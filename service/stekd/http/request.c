@@ -15,14 +15,25 @@ req_query(const struct request *r, const char *key)
     return NULL;
 }
 
+/* Echo only a short, printable form of a name the client made up. */
+static void
+printable_name(char *out, size_t len, const char *key)
+{
+    size_t j = 0;
+    for (const char *k = key; *k && j + 1 < len; k++)
+        out[j++] = isprint((unsigned char)*k) ? *k : '?';
+    out[j] = '\0';
+}
+
 bool
 req_query_allow(struct request *r, const char *const *allowed)
 {
     if (r->query_problem != NULL) {
-        json_t *errs = json_pack("[{s:s, s:s}]", "field", r->query_problem, "message",
-                                 "is given more than once");
-        reply_problem(r, ERR_BAD_QUERY, errs, "query parameter '%s' is given more than once",
-                      r->query_problem);
+        const char *msg = r->query_problem_msg ? r->query_problem_msg : "is given more than once";
+        char name[64];
+        printable_name(name, sizeof(name), r->query_problem);
+        json_t *errs = json_pack("[{s:s, s:s}]", "field", name, "message", msg);
+        reply_problem(r, ERR_BAD_QUERY, errs, "query parameter '%s' %s", name, msg);
         return false;
     }
     for (int i = 0; i < r->nquery; i++) {
@@ -31,11 +42,7 @@ req_query_allow(struct request *r, const char *const *allowed)
             ok = strcmp(*a, r->query[i].key) == 0;
         if (!ok) {
             char name[64];
-            /* Echo only a short, printable form of a name the client made up. */
-            size_t j = 0;
-            for (const char *k = r->query[i].key; *k && j + 1 < sizeof(name); k++)
-                name[j++] = isprint((unsigned char)*k) ? *k : '?';
-            name[j] = '\0';
+            printable_name(name, sizeof(name), r->query[i].key);
             json_t *errs =
                 json_pack("[{s:s, s:s}]", "field", name, "message", "is not a known parameter");
             reply_problem(r, ERR_BAD_QUERY, errs, "unknown query parameter '%s'", name);

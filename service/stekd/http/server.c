@@ -138,10 +138,18 @@ forwarded_client(struct request *r)
         snprintf(r->client, sizeof(r->client), "%s", one);
 }
 
+/* Headers that may appear once: a second one is a 400, never "the first wins". */
+static const char *const singletons[] = {"Content-Length", "Content-Type",      "Authorization",
+                                         "If-Match",       "If-None-Match",     "Idempotency-Key",
+                                         "Host",           "Transfer-Encoding", NULL};
+
 struct header_scan {
     int content_length;
     int transfer_encoding;
     bool folded;
+    const char *spaced; /* a header name with whitespace in it ("Content-Length : 5") */
+    const char *twice;  /* a singleton header sent twice */
+    int seen[sizeof(singletons) / sizeof(singletons[0])];
 };
 
 static enum MHD_Result
@@ -158,18 +166,81 @@ scan_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
      */
     if (value != NULL && (uintptr_t)value <= (uintptr_t)key + strlen(key))
         h->folded = true;
+    /*
+     * RFC 9112 5.1: no whitespace between a field name and the colon. libmicrohttpd keeps it
+     * in the name, so "Content-Length : 5" would not be the Content-Length it reads, while a
+     * proxy in front may have read it as one: refuse, and close.
+     */
+    if (key[strcspn(key, " \t")] != '\0' && h->spaced == NULL)
+        h->spaced = key;
     if (strcasecmp(key, "Content-Length") == 0)
         h->content_length++;
     else if (strcasecmp(key, "Transfer-Encoding") == 0)
         h->transfer_encoding++;
+    for (int i = 0; singletons[i] != NULL; i++)
+        if (strcasecmp(key, singletons[i]) == 0 && ++h->seen[i] == 2 && h->twice == NULL)
+            h->twice = singletons[i];
     return MHD_YES;
 }
 
+/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF). */
+static bool
+utf8_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len;
+        uint32_t cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            len = 2, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + len > n)
+            return false;
+        for (size_t j = 1; j < len; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/*
+ * Query arguments as libmicrohttpd decoded them, with their lengths: a %00
+ * would cut a C string short ("limit=5%00" read as 5), and bytes that are not
+ * UTF-8 would reach the database or a JSON reply; both are a 400 naming the
+ * parameter (req_query_allow), never silently accepted.
+ */
 static enum MHD_Result
-collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+              const char *value, size_t value_size)
 {
     struct request *r = cls;
     (void)kind;
+    if (r->query_problem == NULL) {
+        bool nul = strlen(key) != key_size || (value != NULL && strlen(value) != value_size);
+        bool bad = !utf8_valid((const unsigned char *)key, key_size) ||
+                   (value != NULL && !utf8_valid((const unsigned char *)value, value_size));
+        if (nul || bad) {
+            r->query_problem = key;
+            r->query_problem_msg =
+                nul ? "must not contain a NUL character (%00)" : "must be UTF-8 text";
+            return MHD_YES;
+        }
+    }
     for (int i = 0; i < r->nquery; i++) {
         if (strcmp(r->query[i].key, key) == 0) {
             if (r->query_problem == NULL)
@@ -178,7 +249,8 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
         }
     }
     if (r->nquery == REQ_MAX_QUERY) {
-        r->query_problem = "(too many parameters)";
+        if (r->query_problem == NULL)
+            r->query_problem = "(too many parameters)";
         return MHD_YES;
     }
     r->query[r->nquery].key = key;
@@ -197,7 +269,8 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
 {
     const char *rid = header(r, "X-Request-Id");
     const char *cl;
-    struct header_scan hs = {0, 0, false};
+    struct header_scan hs = {0};
+    const char *te;
     char allow[128];
     enum route_match m;
 
@@ -251,13 +324,38 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
                       "a header is folded over two lines (obsolete line folding, RFC 9112 5.2)");
         return true;
     }
+    if (hs.spaced != NULL) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL,
+                      "a header name has whitespace before its colon (RFC 9112 5.1)");
+        return true;
+    }
+    if (hs.twice != NULL) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL, "the header %s is sent more than once", hs.twice);
+        return true;
+    }
+    /* Only "chunked" is a transfer coding we read; anything else would hang or desync. */
+    te = header(r, "Transfer-Encoding");
+    if (te != NULL && strcasecmp(te, "chunked") != 0) {
+        reply_problem(
+            r, ERR_BAD_REQUEST, NULL,
+            "Transfer-Encoding must be exactly chunked (other codings are not supported)");
+        return true;
+    }
+    /* A body where the method takes none (GET, HEAD, DELETE, OPTIONS): refuse it and close,
+     * rather than read bytes that a proxy may have sent as the next request. */
     cl = header(r, "Content-Length");
+    if ((r->method == M_GET || r->method == M_HEAD || r->method == M_DELETE ||
+         r->method == M_OPTIONS) &&
+        (te != NULL || (cl != NULL && strtoull(cl, NULL, 10) > 0))) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL, "a %s request carries no body", method);
+        return true;
+    }
     if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
         reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
                       s->cfg->body_limit);
         return true;
     }
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
+    MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
     if (atomic_load(&s->draining)) {
         reply_problem(r, ERR_OVERLOADED, NULL, "the service is shutting down");
         reply_header(r, "Connection", "close");
