@@ -113,3 +113,18 @@ def test_percent_and_underscore_in_q_are_literal(admin, api):
     assert ids("100%") == {a["id"]}
     assert ids("zaal_b") == {c["id"]}
     assert b["id"] not in ids("10%0") and d["id"] not in ids("zaal_b")
+
+
+def test_allow_lists_exactly_the_methods_of_each_path(api, spec):
+    """PUT is on no path: every path answers 405 with the methods its OpenAPI entry has."""
+    for tmpl, item in spec.doc["paths"].items():
+        path = (tmpl.replace("{id}", "00000000-0000-4000-8000-000000000000")
+                .replace("{date}", "2026-12-17").replace("{code}", "ABCDEFGH")
+                .replace("{file}", "x.js"))
+        r = api.request("PUT", path)
+        assert r.status_code == 405, (tmpl, r.status_code)
+        methods = [m.upper() for m in ("get", "post", "patch", "delete") if m in item]
+        want = set(methods) | ({"HEAD"} if "GET" in methods else set()) | {"OPTIONS"}
+        got = {m.strip() for m in r.headers["Allow"].split(",")}
+        assert got == want, (tmpl, got, want)
+    assert api.request("GET", "/v1/signals/batch").status_code == 405

@@ -110,6 +110,16 @@ match(const char *pattern, char *const *segs, int nsegs, const char **params, in
     return true;
 }
 
+/* The number of literal (not "{name}") segments of a pattern. */
+static int
+literals(const char *pattern)
+{
+    int n = 0;
+    for (const char *p = pattern; (p = strchr(p, '/')) != NULL; p++)
+        n += p[1] != '{';
+    return n;
+}
+
 enum route_match
 router_find(enum http_method method, char *path_copy, const struct route **out, const char **params,
             int *nparams, char *allow, size_t allow_len)
@@ -130,10 +140,22 @@ router_find(enum http_method method, char *path_copy, const struct route **out, 
         s = next;
     }
     allow[0] = '\0';
+    /*
+     * A literal segment beats a parameter: /v1/signals/batch is its own resource, not
+     * /v1/signals/{id} with id "batch". Only the routes with the most literal segments
+     * among those that match make up the path (its methods, its Allow).
+     */
+    int best = -1;
     for (const struct route *rt = stek_routes; rt->pattern != NULL; rt++) {
         const char *tmp[REQ_MAX_PARAMS];
         int ntmp = 0;
-        if (!match(rt->pattern, segs, nsegs, tmp, &ntmp))
+        if (match(rt->pattern, segs, nsegs, tmp, &ntmp) && literals(rt->pattern) > best)
+            best = literals(rt->pattern);
+    }
+    for (const struct route *rt = stek_routes; rt->pattern != NULL; rt++) {
+        const char *tmp[REQ_MAX_PARAMS];
+        int ntmp = 0;
+        if (literals(rt->pattern) != best || !match(rt->pattern, segs, nsegs, tmp, &ntmp))
             continue;
         if (rt->method == want) {
             *out = rt;
