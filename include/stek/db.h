@@ -298,9 +298,12 @@ struct key_auth {
     char role[16];
     char partner_id[48];
     bool revoked;
+    bool archived; /* the key's partner is archived (active = false) */
 };
 
 enum db_qs db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out);
+/* The key's revoked and archived state as committed now; DB_NO_ROWS when it is gone. */
+enum db_qs db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archived);
 enum db_qs db_insert_key(struct db_conn *c, const char *name, const char *role,
                          const char *partner_id, const char *prefix, const char *token_hash,
                          struct db_doc *out);

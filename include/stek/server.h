@@ -50,4 +50,11 @@ enum auth_result {
  */
 enum auth_result auth_check(struct request *r, int need);
 
+/*
+ * On a worker (r->db set), after auth_check: a partner key's write is
+ * confirmed against the committed state of the key and its partner. False
+ * after replying 401 (revoked) or 403 (partner archived).
+ */
+bool auth_confirm_write(struct request *r);
+
 #endif

@@ -17,6 +17,24 @@ db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out)
         snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, 0, 1));
         snprintf(out->partner_id, sizeof(out->partner_id), "%s", PQgetvalue(res, 0, 2));
         out->revoked = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
+        out->archived = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+    }
+    PQclear(res);
+    return qs;
+}
+
+enum db_qs
+db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archived)
+{
+    const char *params[] = {key_id};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_key_state, params, &qs);
+
+    if (res == NULL)
+        return qs;
+    if (qs > 0) {
+        *revoked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+        *archived = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     }
     PQclear(res);
     return qs;

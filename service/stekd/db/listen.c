@@ -166,6 +166,7 @@ keys_load(PGconn *pg)
         snprintf(rows[i].key.partner_id, sizeof(rows[i].key.partner_id), "%s",
                  PQgetvalue(res, i, 3));
         rows[i].key.revoked = strcmp(PQgetvalue(res, i, 4), "t") == 0;
+        rows[i].key.archived = strcmp(PQgetvalue(res, i, 5), "t") == 0;
     }
     PQclear(res);
     if (n > 1)

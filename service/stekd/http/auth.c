@@ -11,41 +11,63 @@
 #include <string.h>
 #include <strings.h>
 
-/* Counts a failed authentication against the client's budget. */
+/*
+ * Failed authentications are counted per client address; past the budget the
+ * address gets 429 instead of 401 for keys that do not work. A key that works
+ * is never refused because of other requests from the same address (many
+ * users of a municipality share one address behind NAT).
+ */
+static unsigned
+failure_limit(void)
+{
+    return stek_cfg ? stek_cfg->auth_failures : 30;
+}
+
+/* True (after replying 429) when this address already failed too often. */
+static bool
+too_many_failures(struct request *r)
+{
+    unsigned left, limit = failure_limit();
+    int wait = ratelimit_check(RL_AUTH_FAILURE, r->client, limit, false, &left);
+    if (wait <= 0)
+        return false;
+    reply_rate_limited(r, wait, limit, "failed authentications from this address");
+    return true;
+}
+
+/* Counts a failed authentication against the client's budget (the 401 is already set). */
 static void
 failed(struct request *r)
 {
     unsigned left;
-    ratelimit_check(RL_AUTH_FAILURE, r->client, stek_cfg ? stek_cfg->auth_failures : 30, true,
-                    &left);
+    ratelimit_check(RL_AUTH_FAILURE, r->client, failure_limit(), true, &left);
 }
 
-/* The token of an Authorization header, or NULL after replying 401. */
+/* The token of an Authorization header, or NULL after replying 401 (or 429). */
 static const char *
 bearer_token(struct request *r)
 {
     const char *h = r->h_authorization;
+    const char *problem = NULL;
 
-    if (h == NULL) {
-        reply_problem(r, ERR_UNAUTHORIZED, NULL,
-                      "send an API key as 'Authorization: Bearer <token>'");
-        failed(r);
-        return NULL;
+    if (h == NULL)
+        problem = "send an API key as 'Authorization: Bearer <token>'";
+    else if (strncasecmp(h, "Bearer ", 7) != 0)
+        problem = "the Authorization scheme must be Bearer";
+    else {
+        h += 7;
+        while (*h == ' ')
+            h++;
+        if (!token_well_formed(h))
+            problem = "the API key is malformed";
     }
-    if (strncasecmp(h, "Bearer ", 7) != 0) {
-        reply_problem(r, ERR_UNAUTHORIZED, NULL, "the Authorization scheme must be Bearer");
+    if (problem == NULL)
+        return h;
+    if (!too_many_failures(r)) {
+        reply_problem(r, ERR_UNAUTHORIZED, NULL, "%s", problem);
         failed(r);
-        return NULL;
     }
-    h += 7;
-    while (*h == ' ')
-        h++;
-    if (!token_well_formed(h)) {
-        reply_problem(r, ERR_UNAUTHORIZED, NULL, "the API key is malformed");
-        failed(r);
-        return NULL;
-    }
-    return h;
+    return NULL;
 }
 
 enum auth_result
@@ -61,8 +83,17 @@ auth_check(struct request *r, int need)
     stek_sha256_hex(token, strlen(token), hash);
     /* The listener's copy of the keys decides without a database connection. */
     found = keys_lookup(hash, &k);
-    if (found == 0 && r->db == NULL && !r->keys_synced)
-        return AUTH_SYNC;
+    bool works = found > 0 && !k.revoked;
+    if (!works && found >= 0) {
+        if (too_many_failures(r))
+            return AUTH_REFUSED;
+        /*
+         * Unknown and revoked keys take the same path (the listener catches up first),
+         * so neither the answer nor its timing tells which keys ever existed.
+         */
+        if (r->db == NULL && !r->keys_synced)
+            return AUTH_SYNC;
+    }
     if (found < 0) {
         if (r->db == NULL)
             return AUTH_NEEDS_DB;
@@ -72,10 +103,11 @@ auth_check(struct request *r, int need)
             return AUTH_REFUSED;
         }
         found = qs > 0;
+        if ((!found || k.revoked) && too_many_failures(r))
+            return AUTH_REFUSED;
     }
     if (!found || k.revoked) {
-        reply_problem(r, ERR_UNAUTHORIZED, NULL,
-                      !found ? "the API key is not known" : "the API key was revoked");
+        reply_problem(r, ERR_UNAUTHORIZED, NULL, "the API key is not valid (unknown or revoked)");
         failed(r);
         return AUTH_REFUSED;
     }
@@ -83,6 +115,11 @@ auth_check(struct request *r, int need)
     r->who.role = strcmp(k.role, "admin") == 0 ? ROLE_ADMIN : ROLE_PARTNER;
     snprintf(r->who.key_id, sizeof(r->who.key_id), "%.36s", k.id);
     snprintf(r->who.partner_id, sizeof(r->who.partner_id), "%.36s", k.partner_id);
+    if (k.archived) {
+        reply_problem(r, ERR_FORBIDDEN, NULL,
+                      "the partner of this key is archived; an admin can reactivate it");
+        return AUTH_REFUSED;
+    }
     if ((int)r->who.role < need) {
         reply_problem(r, ERR_FORBIDDEN, NULL, "this needs an admin key");
         return AUTH_REFUSED;
@@ -96,4 +133,34 @@ auth_check(struct request *r, int need)
         }
     }
     return AUTH_OK;
+}
+
+bool
+auth_confirm_write(struct request *r)
+{
+    bool revoked = false, archived = false;
+    enum db_qs qs;
+
+    if (r->who.role != ROLE_PARTNER ||
+        !(r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE))
+        return true;
+    /*
+     * The in-memory keys follow NOTIFY within milliseconds; a partner's write is confirmed on
+     * the worker's own connection, so that no offer, exception or signal is ever written with
+     * a key revoked or a partner archived a moment ago on another daemon.
+     */
+    if ((qs = db_key_state(r->db, r->who.key_id, &revoked, &archived)) < 0) {
+        reply_db_error(r);
+        return false;
+    }
+    if (qs == DB_NO_ROWS || revoked) {
+        reply_problem(r, ERR_UNAUTHORIZED, NULL, "the API key is not valid (unknown or revoked)");
+        return false;
+    }
+    if (archived) {
+        reply_problem(r, ERR_FORBIDDEN, NULL,
+                      "the partner of this key is archived; an admin can reactivate it");
+        return false;
+    }
+    return true;
 }

@@ -479,13 +479,7 @@ dispatch(struct server *s, struct request *r)
             return;
     }
     if (r->route->role != ROLE_NONE) {
-        /* A client that failed to authenticate too often waits, without costing a worker. */
-        unsigned limit = stek_cfg ? stek_cfg->auth_failures : 30, left;
-        int wait = ratelimit_check(RL_AUTH_FAILURE, r->client, limit, false, &left);
-        if (wait > 0) {
-            reply_rate_limited(r, wait, limit, "failed authentications from this address");
-            return;
-        }
+        /* A client that failed too often gets 429 for keys that do not work (auth_check). */
         enum auth_result a = auth_check(r, r->route->role);
         if (a == AUTH_REFUSED)
             return;
@@ -605,8 +599,8 @@ run_job(struct worker *w, struct request *r)
         }
         r->db = w->db;
         db_conn_begin_request(w->db);
-        if (r->route->role == ROLE_NONE || r->authorized ||
-            auth_check(r, r->route->role) == AUTH_OK)
+        if (r->route->role == ROLE_NONE ||
+            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
             r->route->handler(r);
         db_rollback(w->db); /* a no-op unless a handler left a transaction open */
         r->db = NULL;
