@@ -71,7 +71,7 @@ struct constraint_reply {
 bool reply_constraint(struct request *r, const struct constraint_reply *table, const char *prefix);
 
 /*
- * A free-text query parameter of 1 to max bytes: true with *out set (NULL
+ * A free-text query parameter of 1 to max characters: true with *out set (NULL
  * when absent), or false after replying 400.
  */
 bool req_text(struct request *r, const char *name, size_t max, const char **out);

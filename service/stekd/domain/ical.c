@@ -39,6 +39,12 @@ put(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
+static void
+puts_(struct buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
 /* Writes one content line, folded: at most 75 octets a line, continuation lines start with a space.
  */
 static void
@@ -103,7 +109,7 @@ char *
 feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
 {
     struct buf b = {0};
-    char tmp[512], stamp[17];
+    char tmp[160], stamp[17]; /* tmp: fixed-width lines only (UID, times, GEO), no user text */
 
     line(&b, "BEGIN:VCALENDAR");
     line(&b, "VERSION:2.0");
@@ -141,23 +147,42 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
         line(&b, tmp);
         text_line(&b, "SUMMARY", row->title);
         {
-            char desc[6000];
-            snprintf(desc, sizeof(desc), "%s%s%s%s%s%s%s", row->description ? row->description : "",
-                     row->description ? "\n" : "", row->free ? "Gratis / free" : "",
-                     row->price_note ? (row->free ? "\n" : "") : "",
-                     row->price_note ? row->price_note : "", "\n", row->partner_name);
-            if (it->note != NULL) {
-                size_t used = strlen(desc);
-                snprintf(desc + used, sizeof(desc) - used, "\n%s", it->note);
+            /* Whole texts, however long: a growing buffer, never a fixed one that would cut
+             * a description (4,000 characters of 4 bytes) or an address mid-character. */
+            struct buf d = {0};
+            if (row->description != NULL) {
+                puts_(&d, row->description);
+                puts_(&d, "\n");
             }
-            text_line(&b, "DESCRIPTION", desc);
+            if (row->free)
+                puts_(&d, "Gratis / free");
+            if (row->price_note != NULL) {
+                if (row->free)
+                    puts_(&d, "\n");
+                puts_(&d, row->price_note);
+            }
+            puts_(&d, "\n");
+            puts_(&d, row->partner_name);
+            if (it->note != NULL) {
+                puts_(&d, "\n");
+                puts_(&d, it->note);
+            }
+            text_line(&b, "DESCRIPTION", d.p != NULL ? d.p : "");
+            b.failed = b.failed || d.failed;
+            free(d.p);
         }
-        snprintf(tmp, sizeof(tmp), "%s, %s, %s %s",
-                 json_string_value(json_object_get(it->site, "name")),
-                 json_string_value(json_object_get(addr, "street")),
-                 json_string_value(json_object_get(addr, "postal_code")),
-                 json_string_value(json_object_get(addr, "municipality")));
-        text_line(&b, "LOCATION", tmp);
+        {
+            struct buf l = {0};
+            const char *parts[] = {json_string_value(json_object_get(it->site, "name")),    ", ",
+                                   json_string_value(json_object_get(addr, "street")),      ", ",
+                                   json_string_value(json_object_get(addr, "postal_code")), " ",
+                                   json_string_value(json_object_get(addr, "municipality"))};
+            for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++)
+                puts_(&l, parts[p] != NULL ? parts[p] : "");
+            text_line(&b, "LOCATION", l.p != NULL ? l.p : "");
+            b.failed = b.failed || l.failed;
+            free(l.p);
+        }
         if (json_is_object(loc)) {
             snprintf(tmp, sizeof(tmp), "GEO:%.6f;%.6f",
                      json_number_value(json_object_get(loc, "lat")),

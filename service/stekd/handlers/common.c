@@ -412,8 +412,15 @@ req_text(struct request *r, const char *name, size_t max, const char **out)
 {
     char msg[64];
 
+    size_t chars = 0;
+
     *out = req_query(r, name);
-    if (*out == NULL || (**out != '\0' && strlen(*out) <= max))
+    if (*out == NULL)
+        return true;
+    /* Characters, not bytes: a value is UTF-8 (checked when the query was read). */
+    for (const char *p = *out; *p; p++)
+        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    if (chars >= 1 && chars <= max)
         return true;
     snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max);
     reply_bad_param(r, name, msg);

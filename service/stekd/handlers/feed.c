@@ -127,8 +127,10 @@ struct feed_req {
     struct feed_filter f;
     bool ics;
     char from[11], to[11], lat[32], lon[32], radius[32];
-    char key[1200];
-    char calname[200];
+    /* Every parameter at its longest fits (400-byte texts, a cursor); longer is refused, never
+     * cut: two queries must never share a cache key. */
+    char key[4096];
+    char calname[512];
 };
 
 /* Parses and checks the query, every problem a 400 naming the parameter. */
@@ -207,12 +209,16 @@ parse(struct request *r, bool ics, struct feed_req *fr)
         fr->q.cursor_start = strtoll(a, NULL, 10);
         snprintf(fr->q.cursor_offer, sizeof(fr->q.cursor_offer), "%s", b);
     }
-    snprintf(fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics,
-             f->from, f->to, f->municipality ? f->municipality : "",
-             f->postal_code ? f->postal_code : "", f->site ? f->site : "",
-             f->partner ? f->partner : "", f->function ? f->function : "",
-             f->category ? f->category : "", f->free ? f->free : "", f->q ? f->q : "", fr->lat,
-             fr->lon, fr->radius, fr->q.limit, cursor ? cursor : "");
+    int klen = snprintf(fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s",
+                        ics, f->from, f->to, f->municipality ? f->municipality : "",
+                        f->postal_code ? f->postal_code : "", f->site ? f->site : "",
+                        f->partner ? f->partner : "", f->function ? f->function : "",
+                        f->category ? f->category : "", f->free ? f->free : "", f->q ? f->q : "",
+                        fr->lat, fr->lon, fr->radius, fr->q.limit, cursor ? cursor : "");
+    if (klen < 0 || (size_t)klen >= sizeof(fr->key)) {
+        reply_bad_param(r, "cursor", "the query is too long");
+        return false;
+    }
     snprintf(fr->calname, sizeof(fr->calname), "stek%s%s%s%s", f->municipality ? ": " : "",
              f->municipality ? f->municipality : "", f->function ? " - " : "",
              f->function ? f->function : "");
