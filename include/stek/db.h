@@ -168,6 +168,9 @@ enum db_qs db_list_exceptions(struct db_conn *c, const char *offer_id, const cha
 /* out->version is 1 when the exception is new, 0 when it replaced one. */
 enum db_qs db_upsert_exception(struct db_conn *c, const char *offer_id,
                                const struct exception_fields *f, struct db_doc *out);
+/* One exception of an offer by its date (YYYY-MM-DD). */
+enum db_qs db_get_exception(struct db_conn *c, const char *offer_id, const char *date,
+                            struct db_doc *out);
 enum db_qs db_delete_exception(struct db_conn *c, const char *offer_id, const char *date);
 
 /* ---- the feed (feed.c, listen.c) ---- */
@@ -229,7 +232,8 @@ bool keys_sync(void (*done)(void *arg), void *arg);
 
 /* ---- themes and signals (signals.c) ---- */
 
-enum db_qs db_list_themes(struct db_conn *c, struct db_page *page);
+/* Themes by code, after the first `after` of them (NULL: from the first). */
+enum db_qs db_list_themes(struct db_conn *c, const char *after, int limit, struct db_page *page);
 enum db_qs db_insert_theme(struct db_conn *c, const char *code, const char *label_nl,
                            const char *label_en, struct db_doc *out);
 

@@ -34,6 +34,7 @@ void h_offers_patch(struct request *r);
 void h_offers_delete(struct request *r);
 void h_exceptions_list(struct request *r);
 void h_exceptions_create(struct request *r);
+void h_exceptions_get(struct request *r);
 void h_exceptions_delete(struct request *r);
 
 /* feed.c */

@@ -128,3 +128,35 @@ def test_allow_lists_exactly_the_methods_of_each_path(api, spec):
         got = {m.strip() for m in r.headers["Allow"].split(",")}
         assert got == want, (tmpl, got, want)
     assert api.request("GET", "/v1/signals/batch").status_code == 405
+
+
+def test_themes_validate_limit_and_cursor_like_every_list(api):
+    for bad in ("abc", "0", "501", "1001", "-1", "5x"):
+        r = api.get("/v1/themes", params={"limit": bad})
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "limit", bad
+    assert api.get("/v1/themes", params={"cursor": "not-ours"}).status_code == 400
+    seen, cursor = [], None
+    while True:
+        page = api.get("/v1/themes", params={"limit": 4, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200
+        body = page.json()
+        assert len(body["items"]) <= 4
+        seen += [t["code"] for t in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    everything = [t["code"] for t in api.get("/v1/themes", params={"limit": 500}).json()["items"]]
+    assert seen == everything and len(seen) >= 15 and seen == sorted(seen)
+
+
+def test_a_created_exception_can_be_read_at_its_location(demo, admin, api):
+    kff = demo["offers"]["Koffie & Formulieren"]
+    r = admin.post(f"/v1/offers/{kff['id']}/exceptions",
+                   json={"date": "2027-01-07", "status": "cancelled", "note": "Nieuwjaar"})
+    assert r.status_code == 201
+    got = api.get(r.headers["Location"])
+    assert got.status_code == 200 and got.json() == r.json()
+    assert api.get(f"/v1/offers/{kff['id']}/exceptions/2027-01-14").status_code == 404
+    assert api.get(f"/v1/offers/{kff['id']}/exceptions/tomorrow").status_code == 404
+    assert admin.delete(r.headers["Location"]).status_code == 204
+    assert api.get(r.headers["Location"]).status_code == 404

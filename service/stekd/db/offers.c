@@ -108,6 +108,13 @@ db_upsert_exception(struct db_conn *c, const char *offer_id, const struct except
 }
 
 enum db_qs
+db_get_exception(struct db_conn *c, const char *offer_id, const char *date, struct db_doc *out)
+{
+    const char *params[] = {offer_id, date};
+    return db_query_doc(c, STMT_get_exception, params, out);
+}
+
+enum db_qs
 db_delete_exception(struct db_conn *c, const char *offer_id, const char *date)
 {
     const char *params[] = {offer_id, date};

@@ -6,16 +6,10 @@
 #include <string.h>
 
 enum db_qs
-db_list_themes(struct db_conn *c, struct db_page *page)
+db_list_themes(struct db_conn *c, const char *after, int limit, struct db_page *page)
 {
-    enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_list_themes, NULL, &qs);
-
-    if (res == NULL)
-        return qs;
-    qs = db_page_from(res, INT_MAX, page);
-    PQclear(res);
-    return qs;
+    const char *params[] = {after, NULL};
+    return db_query_page(c, STMT_list_themes, params, 1, limit, page);
 }
 
 enum db_qs

@@ -484,6 +484,32 @@ exception_delete_tx(struct request *r, void *cls)
     return audit(r, "delete", "offer_exception", entity_id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
+/* GET /v1/offers/{id}/exceptions/{date}: where a created exception's Location points. */
+void
+h_exceptions_get(struct request *r)
+{
+    const char *id = req_id(r, "offer");
+    struct db_doc d;
+    enum db_qs qs;
+    int32_t day;
+
+    if (id == NULL)
+        return;
+    if (!date_parse(r->params[1], &day)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
+        return;
+    }
+    if ((qs = db_get_exception(r->db, id, r->params[1], &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no exception of this offer on this date");
+        return;
+    }
+    reply_json_steal(r, 200, d.doc);
+}
+
 void
 h_exceptions_delete(struct request *r)
 {

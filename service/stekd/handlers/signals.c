@@ -485,14 +485,17 @@ h_themes_list(struct request *r)
 {
     static const char *const params[] = {"limit", "cursor", NULL};
     struct db_page page;
+    const char *cursor;
+    char a[32], b[48];
+    int limit;
 
-    if (!req_query_allow(r, params))
+    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b))
         return;
-    if (db_list_themes(r->db, &page) < 0) {
+    if (db_list_themes(r->db, cursor ? a : NULL, limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
-    page.more = false; /* a short list: one page */
     reply_page(r, &page);
     reply_header(r, "Cache-Control", "public, max-age=300");
 }

@@ -34,6 +34,7 @@ const struct route stek_routes[] = {
     {M_DELETE, "/v1/offers/{id}",      h_offers_delete,    ROLE_PARTNER, ROUTE_DB},
     {M_GET,    "/v1/offers/{id}/exceptions", h_exceptions_list, ROLE_NONE, ROUTE_DB},
     {M_POST,   "/v1/offers/{id}/exceptions", h_exceptions_create, ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/offers/{id}/exceptions/{date}", h_exceptions_get, ROLE_NONE, ROUTE_DB},
     {M_DELETE, "/v1/offers/{id}/exceptions/{date}", h_exceptions_delete, ROLE_PARTNER, ROUTE_DB},
 
     /* The feed answers from its cache on the I/O thread and asks for a worker on a miss. */
