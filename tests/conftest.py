@@ -35,6 +35,11 @@ WRAPPER = os.environ.get("STEK_TEST_WRAPPER", "").split()
 SLOW = 20 if WRAPPER else 1
 
 
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"openapi: {Spec.checked} responses checked against the document"
+                                " (status, content type, schema)")
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "timing: asserts deadlines in seconds (skipped by"
                                        " make memcheck, where valgrind slows the daemon)")
@@ -212,8 +217,11 @@ class Spec:
         assert not errors, f"{what}: " + "; ".join(
             f"{list(e.path)}: {e.message}" for e in errors[:5])
 
+    checked = 0
+
     def check(self, method, url_path, resp):
         """Asserts that resp is what openapi.yaml promises for method and path."""
+        Spec.checked += 1
         method = method.lower()
         assert resp.headers.get("X-Request-Id"), "every response carries X-Request-Id"
         tmpl = next((t for rx, t in self.paths if rx.match(url_path)), None)
@@ -233,6 +241,12 @@ class Spec:
         entry = op["responses"].get(str(resp.status_code))
         assert entry is not None, f"{resp.status_code} is not documented for {method} {tmpl}"
         entry = self.resolve(entry)
+        # Declared headers are sent (those marked required: false may be left out).
+        for hname, hdef in (entry.get("headers") or {}).items():
+            hdef = self.resolve(hdef)
+            if hdef.get("required", True) and method != "head":
+                assert hname in resp.headers, \
+                    f"{method} {tmpl} {resp.status_code} lacks the declared header {hname}"
         content = entry.get("content")
         if method == "head" or not content:
             if method != "head":

@@ -18,17 +18,14 @@ h_audit_list(struct request *r)
         !req_cursor(r, cursor, a, b))
         return;
     entity = req_query(r, "entity");
-    entity_id = req_query(r, "entity_id");
     key_id = req_query(r, "key_id");
     if (entity != NULL && (strlen(entity) == 0 || strlen(entity) > 40 ||
                            strspn(entity, "abcdefghijklmnopqrstuvwxyz_") != strlen(entity))) {
         reply_bad_param(r, "entity", "must be an entity name such as partner or key");
         return;
     }
-    if (entity_id != NULL && (strlen(entity_id) == 0 || strlen(entity_id) > 100)) {
-        reply_bad_param(r, "entity_id", "must be 1 to 100 characters");
+    if (!req_text(r, "entity_id", 100, &entity_id))
         return;
-    }
     if (key_id != NULL && !is_uuid(key_id)) {
         reply_bad_param(r, "key_id", "must be a UUID");
         return;
