@@ -103,7 +103,8 @@ struct request {
     size_t body_len;
     size_t body_cap;
     bool body_too_large;
-    json_t *json; /* owned: the parsed body, when the handler asked for it */
+    size_t drained; /* bytes of a too-large body read and discarded */
+    json_t *json;   /* owned: the parsed body, when the handler asked for it */
 
     /*
      * Set by a handler that runs without the database first (routes without

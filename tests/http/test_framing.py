@@ -160,3 +160,20 @@ def test_a_created_exception_can_be_read_at_its_location(demo, admin, api):
     assert api.get(f"/v1/offers/{kff['id']}/exceptions/tomorrow").status_code == 404
     assert admin.delete(r.headers["Location"]).status_code == 204
     assert api.get(r.headers["Location"]).status_code == 404
+
+
+def test_a_413_reaches_a_client_that_is_still_writing(daemon, admin_token):
+    """Node's fetch writes the whole body before it reads: the 413 must still reach it."""
+    import json
+    import subprocess
+    from conftest import ROOT
+    out = subprocess.run(["node", str(ROOT / "tests" / "http" / "fetch_413.mjs"),
+                          daemon.base + "/v1/partners", admin_token],
+                         capture_output=True, text=True, timeout=120)
+    result = json.loads(out.stdout)
+    assert result == {"ok": 5, "errs": []}, (result, out.stderr[-500:])
+    # Far beyond the drain bound: answered at once, and the connection closes.
+    text, closed = exchange(daemon, b"POST /v1/partners HTTP/1.1\r\nHost: x\r\n"
+                            b"Content-Type: application/json\r\n"
+                            b"Content-Length: 999999999999\r\n\r\n{")
+    assert statuses(text) == [413] and closed

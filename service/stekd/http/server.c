@@ -259,6 +259,14 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_si
     return MHD_YES;
 }
 
+/* How much of a too-large body is read and discarded before the 413 (then: close). */
+static size_t
+drain_limit(const struct server *s)
+{
+    size_t four = 4 * s->cfg->body_limit;
+    return four > ((size_t)16 << 20) ? four : ((size_t)16 << 20);
+}
+
 /*
  * First call of the access handler: the headers are complete. Decides the
  * route, or an early error reply. Returns true when the reply must be sent
@@ -351,9 +359,19 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
         return true;
     }
     if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->body_limit) {
-        reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
-                      s->cfg->body_limit);
-        return true;
+        /*
+         * RFC 9112 9.6: a client still writing its body when the server answers and closes
+         * gets a reset, not the 413 (Node's fetch fails with EPIPE). Up to drain_limit the
+         * body is read and discarded, then the 413 is sent on a connection that is still in
+         * step; beyond that the answer goes at once and the connection closes.
+         */
+        if (strtoull(cl, NULL, 10) <= drain_limit(s)) {
+            r->body_too_large = true;
+        } else {
+            reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+                          s->cfg->body_limit);
+            return true;
+        }
     }
     MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, collect_query, r);
     if (atomic_load(&s->draining)) {
@@ -387,8 +405,10 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
 static void
 append_body(struct server *s, struct request *r, const char *data, size_t len)
 {
-    if (r->body_too_large)
+    if (r->body_too_large) {
+        r->drained += len;
         return;
+    }
     if (r->body_len + len > s->cfg->body_limit) {
         r->body_too_large = true;
         free(r->body);
@@ -538,6 +558,12 @@ access_cb(void *cls, struct MHD_Connection *con, const char *url, const char *me
             if (r->reply.status == 0)
                 append_body(s, r, upload_data, *upload_data_size);
             *upload_data_size = 0;
+            if (r->body_too_large && r->drained > drain_limit(s) && r->reply.status == 0) {
+                /* A chunked body without end: answer now, and the connection closes. */
+                reply_problem(r, ERR_BODY_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+                              s->cfg->body_limit);
+                return queue_reply(s, r);
+            }
             return MHD_YES;
         }
         if (r->reply.status == 0)
