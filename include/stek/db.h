@@ -286,6 +286,19 @@ enum db_qs db_signal_cells(struct db_conn *c, const char *from, const char *to,
 enum db_qs db_erase_old_notes(struct db_conn *c, const char *before);
 enum db_qs db_delete_old_idempotency_keys(struct db_conn *c, const char *before);
 
+/* ---- site closures (closures.c) ---- */
+
+enum db_qs db_insert_closure(struct db_conn *c, const char *site_id, const char *from,
+                             const char *to, const char *note, struct db_doc *out);
+/* A site's closures by start date; after_day (days since 1970) and after_id from a cursor. */
+enum db_qs db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
+                            const char *after_id, int limit, struct db_page *page);
+enum db_qs db_get_closure(struct db_conn *c, const char *site_id, const char *id,
+                          struct db_doc *out);
+enum db_qs db_delete_closure(struct db_conn *c, const char *site_id, const char *id);
+/* 1 when the partner runs an offer at the site (the offer's own site or a schedule's). */
+enum db_qs db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *partner_id);
+
 /* ---- stored texts (texts.c) ---- */
 
 /* One stored text: entity ("offer"), its id, the field, the text (all borrowed for the call). */

@@ -40,6 +40,9 @@ struct feed_row {
     const char *site_json;  /* {"id","name","address","location"} */
     bool site_ok;           /* the schedule's site matches the query's site filters */
     const char *exceptions; /* JSON array of the offer's exceptions in the window, or NULL */
+    const char *closures;   /* JSON array of the site's closures in the window, or NULL */
+    const char *registration, *audience;       /* audience: NULL when none */
+    const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
 };
 
 /* Looks up a timezone by name; NULL when unknown. The result outlives the feed. */

@@ -35,6 +35,10 @@ void h_offers_delete(struct request *r);
 void h_exceptions_list(struct request *r);
 void h_exceptions_create(struct request *r);
 void h_exceptions_get(struct request *r);
+void h_closures_list(struct request *r);
+void h_closures_create(struct request *r);
+void h_closures_get(struct request *r);
+void h_closures_delete(struct request *r);
 void h_exceptions_delete(struct request *r);
 
 /* feed.c */

@@ -51,6 +51,11 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->site_json = PQgetvalue(res, r, 17);
         row->site_ok = strcmp(PQgetvalue(res, r, 18), "t") == 0;
         row->exceptions = opt(res, r, 19);
+        row->closures = opt(res, r, 20);
+        row->registration = PQgetvalue(res, r, 21);
+        row->audience = opt(res, r, 22);
+        row->contact_email = opt(res, r, 23);
+        row->contact_phone = opt(res, r, 24);
     }
     return (enum db_qs)out->n;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_SITE, P_FUNCTIONS, P_CATEGORIES, P_EXCEPTIONS };
+enum { P_SITE, P_FUNCTIONS, P_CATEGORIES, P_EXCEPTIONS, P_CLOSURES };
 
 void
 format_local(int64_t utc, int32_t offset, char out[32])
@@ -80,6 +80,22 @@ push(struct feed_result *res, size_t *cap, const struct feed_item *it)
     return true;
 }
 
+/* The closure of the schedule's site that covers day, or NULL. */
+static const json_t *
+closure_on(const json_t *closures, int32_t day)
+{
+    size_t i;
+    const json_t *c;
+
+    json_array_foreach(closures, i, c)
+    {
+        if (json_integer_value(json_object_get(c, "from")) <= day &&
+            day <= json_integer_value(json_object_get(c, "to")))
+            return c;
+    }
+    return NULL;
+}
+
 /* Adds the occurrences of one schedule row. */
 static bool
 expand_row(const struct feed_row *row, size_t ri, const json_t *parsed, const struct feed_query *q,
@@ -91,6 +107,7 @@ expand_row(const struct feed_row *row, size_t ri, const json_t *parsed, const st
     bool more;
     int32_t from = q->from;
     const json_t *excs = json_array_get(parsed, P_EXCEPTIONS);
+    const json_t *closures = json_array_get(parsed, P_CLOSURES);
 
     if (row->rrule != NULL && !rrule_parse(row->rrule, &rule, err, sizeof(err)))
         return true; /* cannot happen for data written through the API */
@@ -108,6 +125,14 @@ expand_row(const struct feed_row *row, size_t ri, const json_t *parsed, const st
             int start = row->start_min, end = row->end_min;
             const char *tzname = row->timezone;
             bool ok = row->site_ok;
+            const json_t *closed = e == NULL ? closure_on(closures, days[i]) : NULL;
+            if (closed != NULL) {
+                /* The site is closed that day; an explicit exception would have won. */
+                it.status = OCC_CANCELLED;
+                it.note = json_string_value(json_object_get(closed, "note"));
+                if (json_integer_value(json_object_get(closed, "changed")) > it.changed)
+                    it.changed = json_integer_value(json_object_get(closed, "changed"));
+            }
             if (e != NULL) {
                 const json_t *esite = json_object_get(e, "site");
                 it.status = strcmp(json_string_value(json_object_get(e, "status")), "moved") == 0
@@ -165,6 +190,8 @@ feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q
         json_array_append_new(p, json_loads(rows[i].categories, 0, NULL));
         json_array_append_new(p, rows[i].exceptions ? json_loads(rows[i].exceptions, 0, NULL)
                                                     : json_array());
+        json_array_append_new(p, rows[i].closures ? json_loads(rows[i].closures, 0, NULL)
+                                                  : json_array());
         json_array_append_new(res->parsed, p);
     }
     for (size_t i = 0; i < nrows && !res->truncated; i++)
@@ -236,6 +263,14 @@ feed_render_json(const struct feed_result *res, size_t *len)
         json_object_set_new(o, "end", json_string(end));
         json_object_set_new(o, "status", json_string(status_names[it->status]));
         json_object_set_new(o, "note", it->note ? json_string(it->note) : json_null());
+        json_object_set_new(o, "registration", json_string(row->registration));
+        json_object_set_new(o, "audience",
+                            row->audience ? json_string(row->audience) : json_null());
+        json_object_set_new(
+            o, "contact",
+            json_pack("{s:o, s:o}", "email",
+                      row->contact_email ? json_string(row->contact_email) : json_null(), "phone",
+                      row->contact_phone ? json_string(row->contact_phone) : json_null()));
         json_object_set(o, "site", (json_t *)it->site);
         json_object_set_new(
             o, "partner",

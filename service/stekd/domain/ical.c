@@ -162,7 +162,23 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
                 puts_(&d, row->price_note);
             }
             puts_(&d, "\n");
+            puts_(&d, strcmp(row->registration, "required") == 0
+                          ? "Inschrijven nodig / registration required"
+                          : "Geen afspraak nodig / no appointment needed");
+            if (row->audience != NULL) {
+                puts_(&d, "\n");
+                puts_(&d, row->audience);
+            }
+            puts_(&d, "\n");
             puts_(&d, row->partner_name);
+            if (row->contact_phone != NULL) {
+                puts_(&d, "\nTel. ");
+                puts_(&d, row->contact_phone);
+            }
+            if (row->contact_email != NULL) {
+                puts_(&d, "\n");
+                puts_(&d, row->contact_email);
+            }
             if (it->note != NULL) {
                 puts_(&d, "\n");
                 puts_(&d, it->note);
@@ -182,6 +198,34 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
             text_line(&b, "LOCATION", l.p != NULL ? l.p : "");
             b.failed = b.failed || l.failed;
             free(l.p);
+        }
+        if (row->contact_email != NULL || row->contact_phone != NULL) {
+            /* RFC 5545 3.8.4.2: whom to contact about the event. */
+            struct buf c = {0};
+            if (row->contact_phone != NULL)
+                puts_(&c, row->contact_phone);
+            if (row->contact_email != NULL) {
+                if (row->contact_phone != NULL)
+                    puts_(&c, ", ");
+                puts_(&c, row->contact_email);
+            }
+            text_line(&b, "CONTACT", c.p != NULL ? c.p : "");
+            b.failed = b.failed || c.failed;
+            free(c.p);
+        }
+        if (row->contact_email != NULL) {
+            /* ORGANIZER (3.8.4.3): the partner, with its address; a quoted CN holds no '"'. */
+            struct buf o = {0};
+            puts_(&o, "ORGANIZER;CN=\"");
+            for (const char *q = row->partner_name; *q; q++)
+                if (*q != '"')
+                    put(&o, q, 1);
+            puts_(&o, "\":mailto:");
+            puts_(&o, row->contact_email);
+            if (o.p != NULL)
+                line(&b, o.p);
+            b.failed = b.failed || o.failed;
+            free(o.p);
         }
         if (json_is_object(loc)) {
             snprintf(tmp, sizeof(tmp), "GEO:%.6f;%.6f",

@@ -26,6 +26,10 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/sites/{id}",       h_sites_get,        ROLE_NONE,  ROUTE_DB},
     {M_PATCH,  "/v1/sites/{id}",       h_sites_patch,      ROLE_ADMIN, ROUTE_DB},
     {M_DELETE, "/v1/sites/{id}",       h_sites_delete,     ROLE_ADMIN, ROUTE_DB},
+    {M_GET,    "/v1/sites/{id}/closures", h_closures_list, ROLE_NONE,  ROUTE_DB},
+    {M_POST,   "/v1/sites/{id}/closures", h_closures_create, ROLE_PARTNER, ROUTE_DB},
+    {M_GET,    "/v1/sites/{id}/closures/{cid}", h_closures_get, ROLE_NONE, ROUTE_DB},
+    {M_DELETE, "/v1/sites/{id}/closures/{cid}", h_closures_delete, ROLE_PARTNER, ROUTE_DB},
 
     {M_GET,    "/v1/offers",           h_offers_list,      ROLE_NONE,  ROUTE_DB},
     {M_POST,   "/v1/offers",           h_offers_create,    ROLE_PARTNER, ROUTE_DB},

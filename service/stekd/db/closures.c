@@ -1,0 +1,42 @@
+/* Site closures. */
+#include "internal.h"
+
+enum db_qs
+db_insert_closure(struct db_conn *c, const char *site_id, const char *from, const char *to,
+                  const char *note, struct db_doc *out)
+{
+    const char *params[] = {site_id, from, to, note};
+    return db_query_doc(c, STMT_insert_closure, params, out);
+}
+
+enum db_qs
+db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
+                 const char *after_id, int limit, struct db_page *page)
+{
+    const char *params[] = {site_id, after_day, after_id, NULL};
+    return db_query_page(c, STMT_list_closures, params, 3, limit, page);
+}
+
+enum db_qs
+db_get_closure(struct db_conn *c, const char *site_id, const char *id, struct db_doc *out)
+{
+    const char *params[] = {site_id, id};
+    return db_query_doc(c, STMT_get_closure, params, out);
+}
+
+enum db_qs
+db_delete_closure(struct db_conn *c, const char *site_id, const char *id)
+{
+    const char *params[] = {site_id, id};
+    return db_exec_command(c, STMT_delete_closure, params);
+}
+
+enum db_qs
+db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *partner_id)
+{
+    const char *params[] = {site_id, partner_id};
+    struct db_doc d = {0};
+    enum db_qs qs = db_query_doc(c, STMT_partner_runs_offer_at, params, &d);
+    db_doc_clear(&d);
+    return qs;
+}

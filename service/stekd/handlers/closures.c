@@ -1,0 +1,200 @@
+/*
+ * /v1/sites/{id}/closures: periods in which a site is closed (Christmas, the
+ * summer, a renovation). Every occurrence at the site in the period is then
+ * cancelled in the feed with the closure's note (domain/feed.c); an explicit
+ * exception of an occurrence still wins. Reading is public. Written by an
+ * admin, or by a partner that runs an offer at the site (its own site or a
+ * schedule's): the partners that would otherwise each cancel their dates.
+ */
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+#include "stek/rrule.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CLOSURE_MAX_DAYS 366
+
+static const struct constraint_reply constraints[] = {
+    {"site_closures_no_overlap", ERR_VALIDATION, "from",
+     "overlaps another closure of this site (see GET /v1/sites/{id}/closures)"},
+    {"site_closures_order", ERR_VALIDATION, "to", "must not be before from"},
+    {"site_closures_length", ERR_VALIDATION, "to", "a closure lasts at most a year"},
+    {"site_closures_site_id_fkey", ERR_NOT_FOUND, NULL, "no site with this id"},
+    {NULL, ERR_VALIDATION, NULL, NULL},
+};
+
+/* The site exists (404 otherwise) and this key may manage its closures (403 otherwise). */
+static enum tx_result
+may_manage(struct request *r, const char *site, bool lock)
+{
+    struct db_doc d;
+    enum db_qs qs;
+
+    if ((qs = db_get_site(r->db, site, lock, &d)) < 0)
+        return TX_DB_ERROR;
+    db_doc_clear(&d);
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+        return TX_REPLIED;
+    }
+    if (r->who.role == ROLE_ADMIN)
+        return TX_COMMIT;
+    if ((qs = db_partner_runs_offer_at(r->db, site, r->who.partner_id)) < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_FORBIDDEN, NULL,
+                      "only an admin, or a partner with an offer at this site, manages its "
+                      "closures");
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+void
+h_closures_list(struct request *r)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    const char *site = req_id(r, "site"), *cursor;
+    char a[32], b[48];
+    struct db_doc d;
+    struct db_page page;
+    enum db_qs qs;
+    int limit;
+
+    if (site == NULL || !req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b))
+        return;
+    if ((qs = db_get_site(r->db, site, false, &d)) <= 0) {
+        if (qs < 0)
+            reply_db_error(r);
+        else
+            reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+        return;
+    }
+    db_doc_clear(&d);
+    if (db_list_closures(r->db, site, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+void
+h_closures_get(struct request *r)
+{
+    const char *site = req_id(r, "site");
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (site == NULL)
+        return;
+    if (!is_uuid(r->params[1])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
+        return;
+    }
+    if ((qs = db_get_closure(r->db, site, r->params[1], &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id at this site");
+        return;
+    }
+    reply_json_steal(r, 200, d.doc);
+}
+
+struct closure_ctx {
+    const char *site, *from, *to, *note, *id;
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct closure_ctx *c = cls;
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    /* The site row is locked: the overlap check of the trigger then holds. */
+    if ((res = may_manage(r, c->site, true)) != TX_COMMIT)
+        return res;
+    if (db_insert_closure(r->db, c->site, c->from, c->to, c->note, &c->out) <= 0)
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
+    return audit(r, "create", "site_closure", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_closures_create(struct request *r)
+{
+    struct closure_ctx c = {.site = req_id(r, "site")};
+    struct jspec spec[] = {
+        JS_DATEF("from", &c.from, JF_REQUIRED),
+        JS_DATEF("to", &c.to, JF_REQUIRED),
+        JS_TXT("note", &c.note, JF_NULLABLE, 500),
+        JS_RO("id"),
+        JS_RO("site_id"),
+        JS_RO("created_at"),
+        JS_SPEC_END,
+    };
+    json_t *errs;
+    int32_t from, to;
+
+    if (c.site == NULL || !req_json_body(r, false))
+        return;
+    errs = json_array();
+    if (jspec_check(r->json, spec, "", errs) && date_parse(c.from, &from) &&
+        date_parse(c.to, &to)) {
+        if (to < from)
+            jspec_error(errs, "to", "must not be before from");
+        else if (to - from > CLOSURE_MAX_DAYS)
+            jspec_error(errs, "to", "a closure lasts at most a year (366 days); add another");
+    }
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the closure is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    if (run_tx(r, create_tx, &c)) {
+        char loc[128];
+        snprintf(loc, sizeof(loc), "/v1/sites/%s/closures/%s", c.site, c.out.id);
+        reply_json_steal(r, 201, c.out.doc);
+        c.out.doc = NULL;
+        reply_header(r, "Location", loc);
+    }
+    db_doc_clear(&c.out);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    struct closure_ctx *c = cls;
+    enum tx_result res;
+    enum db_qs qs;
+
+    if ((res = may_manage(r, c->site, true)) != TX_COMMIT)
+        return res;
+    if ((qs = db_delete_closure(r->db, c->site, c->id)) < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id at this site");
+        return TX_REPLIED;
+    }
+    return audit(r, "delete", "site_closure", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+h_closures_delete(struct request *r)
+{
+    struct closure_ctx c = {.site = req_id(r, "site"), .id = r->params[1]};
+
+    if (c.site == NULL)
+        return;
+    if (!is_uuid(c.id)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
+        return;
+    }
+    if (run_tx(r, delete_tx, &c))
+        reply_empty(r, 204);
+}
