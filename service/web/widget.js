@@ -32,21 +32,24 @@
       loading: "De activiteiten worden geladen…",
       down: "De activiteiten kunnen nu niet geladen worden. Probeer het later opnieuw.",
       stale: "Hieronder staat de laatste lijst die we hadden.", by: "Door", where: "Waar",
-      caption: "Activiteiten"
+      caption: "Activiteiten", walkin: "Geen afspraak nodig", register: "Inschrijven nodig",
+      contact: "Contact", phone: "Bel", mail: "Mail"
     },
     fr: {
       free: "Gratuit", cancelled: "Annulé", moved: "Déplacé", none: "Aucune activité pendant cette période.",
       loading: "Chargement des activités…",
       down: "Les activités ne peuvent pas être chargées pour le moment. Réessayez plus tard.",
       stale: "Voici la dernière liste que nous avions.", by: "Par", where: "Où",
-      caption: "Activités"
+      caption: "Activités", walkin: "Sans rendez-vous", register: "Inscription nécessaire",
+      contact: "Contact", phone: "Appeler", mail: "E-mail"
     },
     en: {
       free: "Free", cancelled: "Cancelled", moved: "Moved", none: "No activities in this period.",
       loading: "Loading the activities…",
       down: "The activities cannot be loaded right now. Please try again later.",
       stale: "Below is the last list we had.", by: "By", where: "Where",
-      caption: "Activities"
+      caption: "Activities", walkin: "No appointment needed", register: "Registration required",
+      contact: "Contact", phone: "Call", mail: "E-mail"
     }
   };
   var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB" };
@@ -72,6 +75,8 @@
     "li.cancelled h3,li.cancelled .time{text-decoration:line-through}" +
     "li.moved{border:2px solid #7a4b00;background:#fdf6ea}" +
     ".note{font-weight:700}" +
+    ".reg{font-style:italic}" +
+    ".contact a{color:#17456b;text-decoration:underline;margin-right:1em;display:inline-block;padding:.2em 0}" +
     "@media print{:host{font-size:12pt}li{break-inside:avoid;border-color:#000}.msg{border-color:#000;background:none}}";
 
   function attr(el, name) {
@@ -158,6 +163,23 @@
       li.appendChild(node("p", "place", t.where + ": " + place(it.site)));
       li.appendChild(node("p", "partner", t.by + ": " + it.partner.name));
       if (it.price_note && !it.free) li.appendChild(node("p", "price", it.price_note));
+      if (it.audience) li.appendChild(node("p", "audience", it.audience));
+      if (it.registration) li.appendChild(node("p", "reg", it.registration === "required" ? t.register : t.walkin));
+      var c = it.contact || {};
+      if (c.phone || c.email) {
+        var cp = li.appendChild(node("p", "contact", t.contact + ": "));
+        if (c.phone) {
+          /* A tappable number: tel: takes digits and a leading + only. */
+          var tel = cp.appendChild(node("a", null, c.phone));
+          tel.href = "tel:" + c.phone.replace(/[^0-9+]/g, "");
+          tel.setAttribute("aria-label", t.phone + " " + c.phone);
+        }
+        if (c.email) {
+          var mail = cp.appendChild(node("a", null, c.email));
+          mail.href = "mailto:" + c.email;
+          mail.setAttribute("aria-label", t.mail + " " + c.email);
+        }
+      }
     }
   }
 

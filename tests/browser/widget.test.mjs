@@ -100,6 +100,17 @@ try {
     assert(text.includes("Vrijwilligersdag: geen leersalon"), "no note: " + text);
   });
 
+  await check("an item says whom to call, with a tappable number, and whether to register", async () => {
+    const item = host.locator("#kalmthout >> css=li.scheduled", { hasText: "Kantine Bezemheide" }).first();
+    const text = await item.innerText();
+    assert(/Geen afspraak nodig|Inschrijven nodig/.test(text), "no registration line: " + text);
+    const tel = item.locator("css=.contact a[href^='tel:']");
+    assert((await tel.count()) === 1, "no tel: link: " + text);
+    assert((await tel.getAttribute("href")) === "tel:030000000", await tel.getAttribute("href"));
+    const mail = item.locator("css=.contact a[href^='mailto:']");
+    assert((await mail.getAttribute("href")) === "mailto:bezemheide@example.org", "no mailto link");
+  });
+
   await check("the host page, the widget and the API use no cookies and no other hosts", async () => {
     const cookies = await context.cookies();
     assert(cookies.length === 0, "cookies: " + JSON.stringify(cookies));
