@@ -12,6 +12,8 @@ struct stek_config {
     const char *trusted_proxies;
     /* STEK_METRICS_ALLOW: addresses and IPv4 networks that may read /metrics (default loopback) */
     const char *metrics_allow;
+    /* STEK_PUBLIC_URL: the address residents reach the service at (QR codes); NULL: from Host */
+    const char *public_url;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */

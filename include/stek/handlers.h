@@ -39,6 +39,7 @@ void h_closures_list(struct request *r);
 void h_closures_create(struct request *r);
 void h_closures_get(struct request *r);
 void h_closures_delete(struct request *r);
+void h_print_month(struct request *r);
 void h_exceptions_delete(struct request *r);
 
 /* feed.c */

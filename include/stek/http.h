@@ -83,6 +83,7 @@ struct request {
     const char *h_accept;
     const char *h_idempotency_key;
     const char *h_if_modified_since;
+    const char *h_host;
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */
     struct {

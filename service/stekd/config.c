@@ -141,6 +141,7 @@ config_usage(void)
            "  DATABASE_URL                 libpq URI or conninfo string (required)\n"
            "  STEK_BIND                    address to listen on (default 127.0.0.1)\n"
            "  STEK_TRUSTED_PROXIES         proxies whose X-Forwarded-For names the client\n"
+           "  STEK_PUBLIC_URL              public address for QR codes (default: http:// + Host)\n"
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
            "                               (default 127.0.0.0/8,::1)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
@@ -168,6 +169,14 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen,
                  "STEK_TRUSTED_PROXIES must be IPv4 addresses separated by commas, not '%s'",
                  cfg->trusted_proxies);
+        return false;
+    }
+    cfg->public_url = getenv("STEK_PUBLIC_URL");
+    if (cfg->public_url != NULL && *cfg->public_url != '\0' &&
+        (strncmp(cfg->public_url, "https://", 8) != 0 &&
+         strncmp(cfg->public_url, "http://", 7) != 0)) {
+        snprintf(err, errlen, "STEK_PUBLIC_URL must start with https:// or http://, not '%s'",
+                 cfg->public_url);
         return false;
     }
     cfg->metrics_allow = getenv("STEK_METRICS_ALLOW");

@@ -64,8 +64,12 @@
   }
 
   /* Filters -> widget attributes, address bar and calendar link; then draw. */
+  /* A site's page (the QR code of its monthly calendar leads here). */
+  var site = params.get("site");
+
   function apply(push) {
     set("lang", lang);
+    set("site", site || "");
     set("municipality", form.municipality.value.trim());
     set("function", form["function"].value);
     set("free", form.free.checked ? "true" : "");
@@ -80,6 +84,7 @@
     });
     if (form.free.checked) q.set("free", "true");
     if (near) q.set("near", near);
+    if (site) q.set("site", site);
     if (push) history.replaceState(null, "", "?" + q.toString());
     var ics = window.StekWidget.feedUrl(list, true).replace(/^https?:/, "webcal:");
     /* A subscription keeps following the feed: no fixed window. */

@@ -7,7 +7,8 @@
 //   STEK_SHOTS     folder for screenshots
 // Prints one line per check, "ok NAME" or "FAIL NAME: why", and a last line "N passed, N failed".
 import { createRequire } from "node:module";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
 const require = createRequire(import.meta.url);
 const { chromium } = require("playwright-core");
@@ -217,6 +218,32 @@ try {
     assert(await page.locator("#activities >> css=li.item").first().isVisible(), "list not printed");
     await page.screenshot({ path: `${SHOTS}/public-page-print.png`, fullPage: true });
     await page.emulateMedia({ media: "screen" });
+  });
+
+  await check("the monthly calendar of Kantine Bezemheide prints on one A4 page, QR and all", async () => {
+    const sites = await (await fetch(API + "/v1/sites?q=Bezemheide")).json();
+    const id = sites.items[0].id;
+    const page = await context.newPage();
+    const res = await page.goto(`${API}/print/month?site=${id}&month=2026-12`);
+    assert(res.status() === 200, "status " + res.status());
+    const text = await page.locator("body").innerText();
+    for (const want of ["december 2026", "Kantine Bezemheide", "Gomarus Van Geelstraat 30",
+                        "donderdag", "Koffie & Formulieren", "gratis", "Contact"])
+      assert(text.includes(want), "missing " + want);
+    const pdf = await page.pdf({ landscape: true, format: "A4", preferCSSPageSize: true,
+                                 printBackground: true });
+    writeFileSync(`${SHOTS}/month-bezemheide.pdf`, pdf);
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert(pages === 1, `${pages} pages`);
+    await page.setViewportSize({ width: 1123, height: 794 });
+    await page.screenshot({ path: `${SHOTS}/month-bezemheide.png`, fullPage: true });
+    await page.locator("figure svg").screenshot({ path: `${SHOTS}/month-qr.png` });
+    const decoded = execFileSync("zbarimg", ["--raw", "-q", `${SHOTS}/month-qr.png`]).toString().trim();
+    assert(decoded === `${API}/?site=${id}`, "QR says " + decoded);
+    await axe(page, "monthly calendar");
+    const fr = await page.goto(`${API}/print/month?site=${id}&month=2026-12&lang=fr`);
+    assert((await page.locator("body").innerText()).includes("jeudi"), "no French weekdays");
+    await page.close();
   });
 
   await check("with the API stopped the widget says so calmly and keeps the last list", async () => {

@@ -177,3 +177,38 @@ def test_feed_items_say_whom_to_contact_and_whether_to_register(api, town):
     assert str(ev["ORGANIZER"]) == "mailto:koffie@example.org"
     ev = [e for e in cal.walk("VEVENT") if str(e["SUMMARY"]) == town["z"]["title"]][0]
     assert "Geen afspraak nodig" in str(ev["DESCRIPTION"]) and "ORGANIZER" not in ev
+
+
+def test_the_monthly_calendar_page(api, town, admin):
+    site = town["closed"]["id"]
+    path = "/print/month"
+    r = api.get(path, params={"site": site, "month": "2027-01"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    html = r.text
+    assert "januari 2027" in html and town["closed"]["name"] in html and "<svg" in html
+    assert town["x"]["title"] in html and "donderdag" in html
+    assert "Inschrijven" not in html  # the wall calendar keeps to time, title, free
+    assert "koffie@example.org" in html and "03 999 88 77" in html   # contact line
+    # A closure shows as struck through with its note; the French page speaks French.
+    made = town["pkey"].post(f"/v1/sites/{site}/closures",
+                             json={"from": "2027-01-07", "to": "2027-01-07", "note": "Verbouwing"})
+    assert made.status_code == 201
+    html = api.get(path, params={"site": site, "month": "2027-01"}).text
+    assert '<li class="cancelled">' in html and "Verbouwing" in html and "afgelast" in html
+    fr = api.get(path, params={"site": site, "month": "2027-01", "lang": "fr"}).text
+    assert "janvier 2027" in fr and "jeudi" in fr and 'lang="fr"' in fr
+    # A municipality's calendar names the site of each activity.
+    town_html = api.get(path, params={"municipality": town["name"], "month": "2027-01"}).text
+    assert town["hall"]["name"] in town_html and town["other"]["name"] in town_html
+    # Text from the database is escaped.
+    admin.patch(f"/v1/offers/{town['w']['id']}", json={"title": "<b>Elders & co</b>"})
+    esc = api.get(path, params={"municipality": town["name"], "month": "2027-01"}).text
+    assert "&lt;b&gt;Elders &amp; co&lt;/b&gt;" in esc and "<b>Elders" not in esc
+    for bad, field in (({}, "site"), ({"site": site, "municipality": "x"}, "municipality"),
+                       ({"site": "nope"}, "site"), ({"site": site, "month": "2027-13"}, "month"),
+                       ({"site": site, "month": "27-01"}, "month"),
+                       ({"site": site, "lang": "de"}, "lang")):
+        r = api.get(path, params=bad)
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == field, (bad, r.text)
+    assert api.get(path, params={"site": str(uuid.uuid4())}).status_code == 404

@@ -20,5 +20,6 @@ void test_rrule(const char *vectors);
 void test_tz(const char *vectors);
 void test_privacy(const char *corpus);
 void test_stats(void);
+void test_month(void);
 
 #endif

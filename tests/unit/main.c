@@ -278,6 +278,7 @@ main(int argc, char **argv)
     test_tz(argc > 2 ? argv[2] : NULL);
     test_privacy(argc > 3 ? argv[3] : "tests/unit/privacy_corpus.tsv");
     test_stats();
+    test_month();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

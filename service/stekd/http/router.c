@@ -14,6 +14,8 @@ const struct route stek_routes[] = {
     {M_GET,    "/",                    h_static,           ROLE_NONE,  0},
     {M_GET,    "/widget.js",           h_static,           ROLE_NONE,  0},
     {M_GET,    "/assets/{file}",       h_static,           ROLE_NONE,  0},
+    /* The monthly calendar for the wall (A4 landscape HTML with a QR code). */
+    {M_GET,    "/print/month",         h_print_month,      ROLE_NONE,  ROUTE_DB},
 
     {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB},
     {M_POST,   "/v1/partners",         h_partners_create,  ROLE_ADMIN, ROUTE_DB},

@@ -314,6 +314,7 @@ begin(struct server *s, struct request *r, const char *url, const char *method)
     r->h_accept = header(r, "Accept");
     r->h_idempotency_key = header(r, "Idempotency-Key");
     r->h_if_modified_since = header(r, "If-Modified-Since");
+    r->h_host = header(r, "Host");
 
     if (r->uri_len > s->cfg->url_limit) {
         reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",

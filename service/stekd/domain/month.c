@@ -1,0 +1,386 @@
+#include "stek/month.h"
+#include "stek/rrule.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct out {
+    char *p;
+    size_t len, cap;
+};
+
+static void
+put(struct out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap) {
+        while (o->len + n + 1 > o->cap)
+            o->cap = o->cap ? o->cap * 2 : 16384;
+        char *np = realloc(o->p, o->cap);
+        if (np == NULL)
+            abort();
+        o->p = np;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static void
+puts_(struct out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+/* Text into HTML: & < > " ' escaped. */
+static void
+esc(struct out *o, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        switch (*s) {
+        case '&':
+            puts_(o, "&amp;");
+            break;
+        case '<':
+            puts_(o, "&lt;");
+            break;
+        case '>':
+            puts_(o, "&gt;");
+            break;
+        case '"':
+            puts_(o, "&quot;");
+            break;
+        case '\'':
+            puts_(o, "&#39;");
+            break;
+        default:
+            put(o, s, 1);
+        }
+    }
+}
+
+struct words {
+    const char *days[7], *short_days[7], *months[12], *free, *cancelled, *moved, *all, *contact,
+        *title;
+};
+
+static const struct words nl = {
+    {"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"},
+    {"ma", "di", "wo", "do", "vr", "za", "zo"},
+    {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
+     "oktober", "november", "december"},
+    "gratis",
+    "afgelast",
+    "verplaatst",
+    "Alle activiteiten",
+    "Contact",
+    "Maandkalender"};
+static const struct words fr = {
+    {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"},
+    {"lun", "mar", "mer", "jeu", "ven", "sam", "dim"},
+    {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+     "octobre", "novembre", "décembre"},
+    "gratuit",
+    "annulé",
+    "déplacé",
+    "Toutes les activités",
+    "Contact",
+    "Calendrier du mois"};
+static const struct words en = {
+    {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
+    {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"},
+    {"January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"},
+    "free",
+    "cancelled",
+    "moved",
+    "All activities",
+    "Contact",
+    "Monthly calendar"};
+
+/* Printable height for the week rows, in millimetres: A4 landscape (210 mm) less margins
+ * (16), header (26), the weekday names (8) and the contact line (10), and a little air. */
+#define ROWS_MM 144.0
+#define LINE_HEIGHT 1.2
+
+static size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Lines a text of chars characters takes in a column mm wide at pt points (a glyph: 0.55 em). */
+static double
+lines_for(size_t chars, double mm, double pt)
+{
+    double cpl = (mm - 3.5) / (pt * 0.3528 * 0.55);
+    double l = (double)chars / (cpl < 4 ? 4 : cpl);
+    return l <= 1 ? 1 : (double)(long)(l + 0.999);
+}
+
+/* Characters of one activity's line, as month_render_html writes it. */
+static size_t
+item_chars(const struct month_page *p, const struct feed_item *it)
+{
+    const char *site = json_string_value(json_object_get(it->site, "name"));
+    return 12 + utf8_chars(it->row->title) + (it->row->free ? 8 : 0) +
+           (it->status != OCC_SCHEDULED ? 11 : 0) +
+           ((p->show_site || it->status == OCC_MOVED) && site ? utf8_chars(site) + 3 : 0);
+}
+
+double
+month_cell_mm(const struct month_page *p, int32_t day, double width_mm, double pt)
+{
+    double mm = 2.0 + pt * 0.3528 * LINE_HEIGHT; /* padding, and the day's number */
+    for (size_t i = 0; i < p->feed->n; i++) {
+        const struct feed_item *it = &p->feed->items[i];
+        if (it->day != day)
+            continue;
+        double lines = lines_for(item_chars(p, it), width_mm, pt);
+        if (it->note != NULL)
+            lines += lines_for(utf8_chars(it->note), width_mm, pt);
+        mm += lines * pt * 0.3528 * LINE_HEIGHT + 0.5;
+    }
+    return mm;
+}
+
+/* The largest type (16 pt down to 8) at which every week row fits its share of the page. */
+static double
+font_size(const struct month_page *p, const double width[7], int32_t grid0, int nweeks)
+{
+    double pt = 16;
+    for (; pt > 8; pt -= 0.5) {
+        bool fits = true;
+        for (int wk = 0; wk < nweeks && fits; wk++)
+            for (int d = 0; d < 7 && fits; d++)
+                fits = month_cell_mm(p, grid0 + wk * 7 + d, width[d], pt) <= ROWS_MM / nweeks;
+        if (fits)
+            break;
+    }
+    return pt;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static bool
+same_contact(const struct feed_row *a, const struct feed_row *b)
+{
+    return same_str(a->contact_phone, b->contact_phone) &&
+           same_str(a->contact_email, b->contact_email);
+}
+
+char *
+month_render_html(const struct month_page *p, size_t *len)
+{
+    const struct words *w = strcmp(p->lang, "fr") == 0   ? &fr
+                            : strcmp(p->lang, "en") == 0 ? &en
+                                                         : &nl;
+    int32_t first = days_from_civil(p->year, p->month, 1);
+    int32_t next = p->month == 12 ? days_from_civil(p->year + 1, 1, 1)
+                                  : days_from_civil(p->year, p->month + 1, 1);
+    int32_t grid0 = first - (int32_t)weekday_of(first);
+    int nweeks = (int)((next - grid0 + 6) / 7);
+    double width[7];
+    int busy[7] = {0};
+    struct out o = {0};
+    char buf[160];
+
+    /* Columns: a weekday without activities this month is narrow; the others share the rest. */
+    for (size_t i = 0; i < p->feed->n; i++)
+        busy[weekday_of(p->feed->items[i].day)] = 1;
+    int nbusy = 0;
+    for (int d = 0; d < 7; d++)
+        nbusy += busy[d];
+    for (int d = 0; d < 7; d++)
+        width[d] = nbusy == 0 ? 277.0 / 7 : busy[d] ? (277.0 - (7 - nbusy) * 18.0) / nbusy : 18.0;
+    double pt = font_size(p, width, grid0, nweeks);
+
+    puts_(&o, "<!doctype html>\n<html lang=\"");
+    puts_(&o, w == &fr ? "fr" : w == &en ? "en" : "nl");
+    puts_(&o, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+              "content=\"width=device-width, initial-scale=1\"><title>");
+    snprintf(buf, sizeof(buf), "%s %s %d - ", w->title, w->months[p->month - 1], p->year);
+    esc(&o, buf);
+    esc(&o, p->heading);
+    puts_(&o, "</title><style>"
+              "@page{size:A4 landscape;margin:8mm}"
+              "*{box-sizing:border-box}"
+              "body{margin:0;font-family:'DejaVu Sans',Arial,sans-serif;color:#000;background:#fff}"
+              "header{display:flex;align-items:center;gap:6mm;height:26mm;overflow:hidden}"
+              "header .who{flex:1}"
+              "h1{font-size:22pt;margin:0;line-height:1.1}"
+              ".addr{font-size:14pt;margin:1mm 0 0}"
+              ".month{font-size:22pt;font-weight:700;margin:0}"
+              "figure{margin:0;text-align:center;font-size:7pt;width:40mm}"
+              "figure svg{width:20mm;height:20mm;display:block;margin:0 auto}"
+              "figcaption{word-break:break-all}"
+              "table{width:100%;border-collapse:collapse;table-layout:fixed}"
+              "th{font-size:12pt;text-align:left;padding:1mm 1.5mm;border-bottom:2px solid "
+              "#000;overflow:hidden}"
+              "abbr{text-decoration:none}"
+              "td{vertical-align:top;border:1px solid #555;padding:1mm 1.5mm;line-height:1.2}"
+              "td.out{background:#eee;color:#555}"
+              ".num{display:block;font-weight:700}"
+              "ul{list-style:none;margin:0;padding:0}"
+              "li{margin:0 0 .5mm}"
+              ".time{font-weight:700}"
+              ".badge{font-size:.8em;font-weight:700;border:1px solid #000;border-radius:2px;"
+              "padding:0 .2em;margin-left:.2em;white-space:nowrap}"
+              ".cancelled .what{text-decoration:line-through}"
+              ".note{display:block;font-style:italic}"
+              "footer{font-size:11pt;margin-top:2mm}"
+              "</style></head><body><header><div class=\"who\"><p class=\"month\">");
+    snprintf(buf, sizeof(buf), "%s %d", w->months[p->month - 1], p->year);
+    esc(&o, buf);
+    puts_(&o, "</p><h1>");
+    esc(&o, p->heading);
+    puts_(&o, "</h1>");
+    if (p->address != NULL) {
+        puts_(&o, "<p class=\"addr\">");
+        esc(&o, p->address);
+        puts_(&o, "</p>");
+    }
+    puts_(&o, "</div>");
+    if (p->qr_svg != NULL) {
+        puts_(&o, "<figure>");
+        puts_(&o, p->qr_svg);
+        puts_(&o, "<figcaption>");
+        esc(&o, w->all);
+        puts_(&o, ": ");
+        esc(&o, p->url);
+        puts_(&o, "</figcaption></figure>");
+    }
+    puts_(&o, "</header><table><colgroup>");
+    for (int d = 0; d < 7; d++) {
+        snprintf(buf, sizeof(buf), "<col style=\"width:%.1fmm\">", width[d]);
+        puts_(&o, buf);
+    }
+    puts_(&o, "</colgroup><thead><tr>");
+    for (int d = 0; d < 7; d++) {
+        puts_(&o, "<th scope=\"col\">");
+        if (width[d] < 32) {
+            /* A narrow column (no activities this month) gets the short name, spelled out. */
+            puts_(&o, "<abbr title=\"");
+            esc(&o, w->days[d]);
+            puts_(&o, "\">");
+            esc(&o, w->short_days[d]);
+            puts_(&o, "</abbr>");
+        } else {
+            esc(&o, w->days[d]);
+        }
+        puts_(&o, "</th>");
+    }
+    snprintf(buf, sizeof(buf), "</tr></thead><tbody style=\"font-size:%.1fpt\">", pt);
+    puts_(&o, buf);
+    for (int wk = 0; wk < nweeks; wk++) {
+        snprintf(buf, sizeof(buf), "<tr style=\"height:%.1fmm\">", ROWS_MM / nweeks);
+        puts_(&o, buf);
+        for (int d = 0; d < 7; d++) {
+            int32_t day = grid0 + wk * 7 + d;
+            int y;
+            unsigned m, dd;
+            civil_from_days(day, &y, &m, &dd);
+            bool in = day >= first && day < next;
+            puts_(&o, in ? "<td>" : "<td class=\"out\">");
+            if (in) {
+                snprintf(buf, sizeof(buf), "<span class=\"num\">%u</span>", dd);
+                puts_(&o, buf);
+                bool open = false;
+                for (size_t i = 0; i < p->feed->n; i++) {
+                    const struct feed_item *it = &p->feed->items[i];
+                    if (it->day != day)
+                        continue;
+                    char start[32], end[32];
+                    format_local(it->start, it->start_off, start);
+                    format_local(it->end, it->end_off, end);
+                    if (!open)
+                        puts_(&o, "<ul>");
+                    open = true;
+                    puts_(&o, it->status == OCC_CANCELLED ? "<li class=\"cancelled\">" : "<li>");
+                    snprintf(buf, sizeof(buf),
+                             "<span class=\"what\"><span class=\"time\">%.5s-%.5s"
+                             "</span> ",
+                             start + 11, end + 11);
+                    puts_(&o, buf);
+                    esc(&o, it->row->title);
+                    if (p->show_site || it->status == OCC_MOVED) {
+                        puts_(&o, " (");
+                        esc(&o, json_string_value(json_object_get(it->site, "name")));
+                        puts_(&o, ")");
+                    }
+                    puts_(&o, "</span>");
+                    if (it->row->free) {
+                        puts_(&o, "<span class=\"badge\">");
+                        esc(&o, w->free);
+                        puts_(&o, "</span>");
+                    }
+                    if (it->status != OCC_SCHEDULED) {
+                        puts_(&o, "<span class=\"badge\">");
+                        esc(&o, it->status == OCC_CANCELLED ? w->cancelled : w->moved);
+                        puts_(&o, "</span>");
+                    }
+                    if (it->note != NULL) {
+                        puts_(&o, "<span class=\"note\">");
+                        esc(&o, it->note);
+                        puts_(&o, "</span>");
+                    }
+                    puts_(&o, "</li>");
+                }
+                if (open)
+                    puts_(&o, "</ul>");
+            }
+            puts_(&o, "</td>");
+        }
+        puts_(&o, "</tr>");
+    }
+    puts_(&o, "</tbody></table><footer><strong>");
+    esc(&o, w->contact);
+    puts_(&o, ":</strong> ");
+    /* Each contact once, after the partners it is for: "SAAMO, Ligo: 03 000 00 00 a@b.be". */
+    bool any = false;
+    for (size_t i = 0; i < p->feed->n; i++) {
+        const struct feed_row *row = p->feed->items[i].row;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = same_contact(p->feed->items[j].row, row);
+        if (seen)
+            continue;
+        if (any)
+            puts_(&o, " &middot; ");
+        any = true;
+        bool first_name = true;
+        for (size_t j = i; j < p->feed->n; j++) {
+            const struct feed_row *other = p->feed->items[j].row;
+            bool named = false;
+            for (size_t k = i; k < j && !named; k++)
+                named = strcmp(p->feed->items[k].row->partner_name, other->partner_name) == 0 &&
+                        same_contact(p->feed->items[k].row, other);
+            if (named || !same_contact(other, row))
+                continue;
+            if (!first_name)
+                puts_(&o, ", ");
+            first_name = false;
+            esc(&o, other->partner_name);
+        }
+        if (row->contact_phone != NULL || row->contact_email != NULL)
+            puts_(&o, ":");
+        if (row->contact_phone != NULL) {
+            puts_(&o, " ");
+            esc(&o, row->contact_phone);
+        }
+        if (row->contact_email != NULL) {
+            puts_(&o, " ");
+            esc(&o, row->contact_email);
+        }
+    }
+    puts_(&o, "</footer></body></html>\n");
+    *len = o.len;
+    return o.p;
+}

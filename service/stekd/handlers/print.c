@@ -1,0 +1,166 @@
+/*
+ * GET /print/month: the monthly calendar a STEK hangs on the wall, for one site
+ * or one municipality, as an A4 landscape HTML page (domain/month.c) with a QR
+ * code (domain/qr.c) that leads to the public page of the same place.
+ */
+#include "stek/config.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/month.h"
+#include "stek/qr.h"
+#include "stek/rrule.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const params[] = {"site", "municipality", "month", "lang", NULL};
+static const char *const langs[] = {"nl", "fr", "en", NULL};
+
+static const char print_csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                "base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/* Percent-encodes s for a query value into out (3 bytes per byte at most). */
+static void
+url_encode(const char *s, char *out, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (; *s && o + 4 < len; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '_' || c == '.' || c == '~') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+}
+
+/* The public address of this service: STEK_PUBLIC_URL, else http:// and a sane Host. */
+static void
+public_base(const struct request *r, char *out, size_t len)
+{
+    const char *cfg = stek_cfg != NULL ? stek_cfg->public_url : NULL;
+    const char *host = r->h_host;
+    if (cfg != NULL && *cfg != '\0') {
+        snprintf(out, len, "%s", cfg);
+    } else if (host != NULL && *host != '\0' && strlen(host) < 200 &&
+               strspn(host,
+                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+                   strlen(host)) {
+        snprintf(out, len, "http://%s", host);
+    } else {
+        snprintf(out, len, "http://localhost");
+    }
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/')
+        out[--n] = '\0';
+}
+
+void
+h_print_month(struct request *r)
+{
+    const char *site = req_query(r, "site"), *month_s = req_query(r, "month"), *lang = NULL;
+    const char *municipality = NULL;
+    struct month_page page = {0};
+    struct feed_filter f = {0};
+    struct feed_query q = {0};
+    struct db_feed rows = {0};
+    struct feed_result res = {0};
+    struct db_doc doc = {0};
+    char from[11], to[11], base[256], url[1024], enc[700], address[1024];
+    int y;
+    unsigned m, d;
+
+    if (!req_query_allow(r, params) || !req_choice(r, "lang", langs, &lang) ||
+        !req_text(r, "municipality", 100, &municipality))
+        return;
+    civil_from_days(service_today(), &y, &m, &d);
+    if (month_s != NULL) {
+        char tmp[16];
+        int32_t day;
+        snprintf(tmp, sizeof(tmp), "%.7s-01", month_s);
+        if (strlen(month_s) != 7 || !date_parse(tmp, &day)) {
+            reply_bad_param(r, "month", "must be a month YYYY-MM");
+            return;
+        }
+        civil_from_days(day, &y, &m, &d);
+    }
+    if ((site == NULL) == (municipality == NULL)) {
+        reply_bad_param(r, site ? "municipality" : "site",
+                        "give either site (an id) or municipality");
+        return;
+    }
+    if (site != NULL && !is_uuid(site)) {
+        reply_bad_param(r, "site", "must be a site id (UUID)");
+        return;
+    }
+    page.year = y;
+    page.month = m;
+    page.lang = lang ? lang : "nl";
+    public_base(r, base, sizeof(base));
+    if (site != NULL) {
+        enum db_qs qs = db_get_site(r->db, site, false, &doc);
+        if (qs <= 0) {
+            if (qs < 0)
+                reply_db_error(r);
+            else
+                reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+            return;
+        }
+        const json_t *a = json_object_get(doc.doc, "address");
+        snprintf(address, sizeof(address), "%s, %s %s",
+                 json_string_value(json_object_get(a, "street")),
+                 json_string_value(json_object_get(a, "postal_code")),
+                 json_string_value(json_object_get(a, "municipality")));
+        page.heading = json_string_value(json_object_get(doc.doc, "name"));
+        page.address = address;
+        snprintf(url, sizeof(url), "%s/?site=%s", base, site);
+    } else {
+        page.heading = municipality;
+        page.show_site = true;
+        url_encode(municipality, enc, sizeof(enc));
+        snprintf(url, sizeof(url), "%s/?municipality=%s", base, enc);
+    }
+    if (strcmp(page.lang, "nl") != 0) {
+        size_t n = strlen(url);
+        snprintf(url + n, sizeof(url) - n, "&lang=%s", page.lang);
+    }
+    q.from = days_from_civil(y, m, 1);
+    q.to = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) - 1;
+    date_format(q.from, from);
+    date_format(q.to, to);
+    f.from = from;
+    f.to = to;
+    f.site = site;
+    f.municipality = municipality;
+    if (db_feed_rows(r->db, &f, &rows) < 0) {
+        db_doc_clear(&doc);
+        reply_db_error(r);
+        return;
+    }
+    if (!feed_build(rows.rows, rows.n, &q, tz_cached, &res))
+        abort();
+    page.feed = &res;
+    page.url = url;
+    char *svg = qr_svg(url, page.lang[0] == 'n'   ? "QR-code naar alle activiteiten"
+                            : page.lang[0] == 'f' ? "Code QR vers toutes les activités"
+                                                  : "QR code to all activities");
+    page.qr_svg = svg;
+    size_t len = 0;
+    char *html = month_render_html(&page, &len);
+    free(svg);
+    feed_result_clear(&res);
+    db_feed_clear(&rows);
+    db_doc_clear(&doc);
+    if (html == NULL)
+        abort();
+    reply_raw_steal(r, 200, html, len, "text/html; charset=utf-8");
+    reply_header(r, "Content-Security-Policy", print_csp);
+    reply_header(r, "Cache-Control", "no-cache");
+    reply_header(r, "Referrer-Policy", "no-referrer");
+}
