@@ -34,6 +34,8 @@ struct stek_config {
     unsigned writes_per_minute;
     /* STEK_HANDOFF_GUESSES: failed handoff-code lookups one key may make a minute */
     unsigned handoff_guesses;
+    /* STEK_WATCHDOG_STALL: seconds all workers may be busy with one request each (watchdog) */
+    unsigned watchdog_stall_s;
 };
 
 /*

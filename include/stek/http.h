@@ -84,6 +84,7 @@ struct request {
     const char *h_idempotency_key;
     const char *h_if_modified_since;
     const char *h_host;
+    bool watchdog_probe; /* X-Stek-Watchdog: the daemon's own health probe (not logged) */
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */
     struct {

@@ -14,6 +14,8 @@
 #include "stek/config.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct server;
 
@@ -26,6 +28,12 @@ struct server *server_start(const struct stek_config *cfg, char *err, size_t err
  * then stops the workers and closes everything. Frees s.
  */
 void server_stop(struct server *s);
+
+/*
+ * True when every database worker has been busy with one request for longer
+ * than bound_ms: the pool makes no progress (the watchdog stops pinging).
+ */
+bool server_pool_stalled(struct server *s, int64_t bound_ms);
 
 /* ---- auth.c ---- */
 

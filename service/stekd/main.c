@@ -9,6 +9,8 @@
 #include "stek/domain.h"
 #include "stek/handlers.h"
 #include "stek/log.h"
+#include "stek/notify.h"
+#include "stek/watchdog.h"
 #include "stek/privacy.h"
 #include "stek/server.h"
 #include "stek/version.h"
@@ -306,8 +308,16 @@ main(int argc, char **argv)
     snprintf(workers, sizeof(workers), "%u", cfg.db_workers);
     log_event("info", "listening", "bind", cfg.bind, "port", port, "db_workers", workers, "version",
               STEK_VERSION, NULL);
+    /* Ready: listening, and the database answered with a current schema (open_checked). */
+    char status[200];
+    snprintf(status, sizeof(status), "READY=1\nSTATUS=serving on %s:%u with %u database workers",
+             cfg.bind, cfg.port, cfg.db_workers);
+    notify_send(status);
+    watchdog_start(&cfg, srv);
     sigwait(&set, &sig);
+    notify_send("STOPPING=1\nSTATUS=shutting down: finishing requests in flight");
     log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    watchdog_stop();
     server_stop(srv);
     atomic_store(&maintenance_stop, true);
     pthread_join(maintenance, NULL);

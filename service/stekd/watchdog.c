@@ -1,0 +1,130 @@
+/*
+ * The systemd watchdog (WatchdogSec= in stekd.service). A ping (WATCHDOG=1)
+ * is sent every half interval only while the daemon is healthy:
+ *
+ *  - its HTTP I/O loop answers: a GET /healthz over loopback within 1 s;
+ *  - its database worker pool makes progress: not every worker has been busy
+ *    with one request for longer than STEK_WATCHDOG_STALL seconds.
+ *
+ * When either fails the pings stop (and a STATUS= line says why); systemd
+ * restarts the daemon once WatchdogSec passes without one. Pings resume as
+ * soon as the daemon is healthy again, so a short stall is survived.
+ */
+#include "stek/watchdog.h"
+
+#include "stek/log.h"
+#include "stek/notify.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    const struct stek_config *cfg;
+    struct server *srv;
+    uint64_t interval_us;
+} W;
+
+/* GET /healthz on our own listener; true on a 200 within a second. */
+static bool
+io_loop_answers(const struct stek_config *cfg)
+{
+    struct timeval tv = {1, 0};
+    char buf[64];
+    bool ok = false;
+    int fd;
+
+    if (strchr(cfg->bind, ':') != NULL) {
+        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port)};
+        if (strcmp(cfg->bind, "::") == 0 || inet_pton(AF_INET6, cfg->bind, &a.sin6_addr) != 1)
+            a.sin6_addr = in6addr_loopback;
+        if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+            return false;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+            goto out;
+    } else {
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+        if (strcmp(cfg->bind, "0.0.0.0") == 0 || inet_pton(AF_INET, cfg->bind, &a.sin_addr) != 1)
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+            return false;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+            goto out;
+    }
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Stek-Watchdog: 1\r\n"
+                              "Connection: close\r\n\r\n";
+    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1)) {
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        if (n > 12) {
+            buf[n] = '\0';
+            ok = strncmp(buf, "HTTP/1.1 200", 12) == 0;
+        }
+    }
+out:
+    close(fd);
+    return ok;
+}
+
+static void *
+watchdog_main(void *arg)
+{
+    const char *last = NULL;
+    (void)arg;
+
+    while (!atomic_load(&W.stop)) {
+        const char *why = NULL;
+        if (!io_loop_answers(W.cfg))
+            why = "the HTTP loop does not answer /healthz";
+        else if (server_pool_stalled(W.srv, (int64_t)W.cfg->watchdog_stall_s * 1000))
+            why = "every database worker is stuck on one request";
+        if (why == NULL) {
+            notify_send(last != NULL ? "WATCHDOG=1\nSTATUS=serving" : "WATCHDOG=1");
+        } else if (why != last) {
+            char status[160];
+            snprintf(status, sizeof(status), "STATUS=unhealthy: %s", why);
+            notify_send(status);
+            log_event("warn", "watchdog: not pinging", "reason", why, NULL);
+        }
+        last = why;
+        /* Half the interval, in steps, so that a stop is quick. */
+        for (uint64_t slept = 0; slept < W.interval_us / 2 && !atomic_load(&W.stop); slept += 50000)
+            usleep(50000);
+    }
+    return NULL;
+}
+
+void
+watchdog_start(const struct stek_config *cfg, struct server *srv)
+{
+    W.interval_us = notify_watchdog_usec();
+    if (W.interval_us == 0)
+        return;
+    W.cfg = cfg;
+    W.srv = srv;
+    atomic_store(&W.stop, false);
+    W.running = pthread_create(&W.thread, NULL, watchdog_main, NULL) == 0;
+}
+
+void
+watchdog_stop(void)
+{
+    if (!W.running)
+        return;
+    atomic_store(&W.stop, true);
+    pthread_join(W.thread, NULL);
+    W.running = false;
+}
