@@ -115,6 +115,10 @@ test:
 memcheck:
 	@bash tests/run.sh --memcheck
 
+# The Debian package (dpkg-buildpackage, debhelper), checked by lintian: build/deb-out/.
+deb:
+	@service/tools/deb.sh
+
 bench: deps all
 	@bash tests/bench/run.sh
 
@@ -134,9 +138,10 @@ help:
 	@echo "make stop       stop the local PostgreSQL"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
 	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
+	@echo "make deb        the Debian package stek_<version>_<arch>.deb in build/deb-out/ (lintian-checked)"
 	@echo "make bench      benchmarks with wrk"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run stop test memcheck bench fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps run stop test memcheck deb bench fuzz fuzz-build format format-check clean help FORCE

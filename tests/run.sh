@@ -102,7 +102,7 @@ if ! STEK_PGDATA=$pgdir STEK_PGPORT=$pgport \
 fi
 export STEK_TEST_PG="postgresql://postgres@127.0.0.1:$pgport"
 export STEK_TEST_BUILD=$root/build/asan
-tiers=(tests/db tests/http)
+tiers=(tests/db tests/http tests/deb)
 if $memcheck; then
     export STEK_TEST_BUILD=$root/build/memcheck
     export STEK_TEST_WRAPPER="valgrind --quiet --error-exitcode=97 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect --track-origins=yes"

@@ -12,6 +12,10 @@ if [[ "${1:-}" == "--test" ]]; then
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 [[ "${2:-}" == "--memcheck" ]] && pkgs+=(valgrind)
+# make deb (and the test suite, which builds the package): the Debian packaging tools.
+if [[ "${1:-}" == "--deb" || "${1:-}" == "--test" ]]; then
+    pkgs+=(dpkg-dev debhelper lintian fakeroot systemd)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
