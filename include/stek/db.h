@@ -272,15 +272,35 @@ enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partn
 struct stat_cell {
     /* municipality: up to 100 characters of up to 4 bytes each */
     char theme[48], site[40], municipality[404], month[8], kind[12], partner[40];
+    char status[16];   /* a barrier's advocacy status; "" for a referral */
+    char *raised_with; /* malloc'd (up to 500 characters); "" when none */
     long count, arrived;
     /* Sums mod 2^32 of the record keys of all, the arrived and the waiting signals. */
     uint32_t key_all, key_arrived, key_waiting;
 };
 
-/* The finest cells of signal counts in [from, to]; *cells is malloc'd (the caller frees). */
+/*
+ * The finest cells of signal counts in [from, to] (kind NULL: both kinds);
+ * *cells is malloc'd: free it with stat_cells_free.
+ */
 enum db_qs db_signal_cells(struct db_conn *c, const char *from, const char *to,
-                           const char *municipality, const char *site, struct stat_cell **cells,
-                           size_t *n);
+                           const char *municipality, const char *site, const char *kind,
+                           struct stat_cell **cells, size_t *n);
+
+/* Frees cells from db_signal_cells (NULL is fine). */
+void stat_cells_free(struct stat_cell *cells, size_t n);
+
+/* Marks a barrier's answer public (or not); DB_NO_ROWS for a referral or an unknown id. */
+enum db_qs db_update_signal_public(struct db_conn *c, const char *id, bool public_,
+                                   struct db_doc *out);
+
+struct answer_filter {
+    const char *municipality, *site, *from, *to, *theme; /* NULL: any */
+};
+
+/* Distinct public answers by theme, the most recent first; after: a position from a cursor. */
+enum db_qs db_list_public_answers(struct db_conn *c, const struct answer_filter *f,
+                                  const char *after, int limit, struct db_page *page);
 
 /* Retention: erase notes of signals created before, and idempotency keys older than. */
 enum db_qs db_erase_old_notes(struct db_conn *c, const char *before);

@@ -63,6 +63,7 @@ void h_handoffs_arrive(struct request *r);
 
 /* stats.c */
 void h_stats_signals(struct request *r);
+void h_stats_answers(struct request *r);
 
 /* keys.c */
 void h_keys_list(struct request *r);

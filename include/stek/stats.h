@@ -4,7 +4,8 @@
  *
  * The protection (README "Signals and privacy"):
  *
- *  - Every finest cell (theme x site x month x kind x posting partner) with a
+ *  - Every finest cell (theme x site x month x kind x posting partner x advocacy
+ *    status x raised_with: always all of them, whatever a query groups by) with a
  *    count below k is perturbed once, by the cell key method: each signal has
  *    a secret random record key (signals.stat_key); the cell key is the sum of
  *    its signals' record keys, so the same set of signals always gets the same
@@ -37,10 +38,13 @@ enum stat_dim {
     DIM_MONTH,
     DIM_KIND,
     DIM_PARTNER,
+    DIM_STATUS,      /* a barrier's advocacy status (null for referrals) */
+    DIM_RAISED_WITH, /* with whom a barrier was raised: organisation names (null: not yet) */
     DIM_COUNT
 };
 
-/* The API names of the dimensions: theme, site, municipality, month, kind, partner. */
+/* The API names of the dimensions: theme, site, municipality, month, kind, partner, status,
+ * raised_with. */
 extern const char *const stat_dim_names[DIM_COUNT];
 /* The field names in rows: theme, site_id, municipality, month, kind, partner_id. */
 extern const char *const stat_dim_fields[DIM_COUNT];

@@ -15,7 +15,7 @@ TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf
          ".html": "text/html; charset=utf-8"}
 # name -> the stable path it is also served at (None: only the versioned one)
 ASSETS = [("widget.js", "/widget.js"), ("page.js", None), ("page.css", None),
-          ("index.html", "/")]
+          ("stats.js", None), ("index.html", "/"), ("stats.html", "/stats")]
 
 
 def c_bytes(data):

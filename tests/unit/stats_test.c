@@ -98,6 +98,7 @@ test_stats(void)
         snprintf(c->month, sizeof(c->month), "2026-%02d", 1 + i % 5);
         strcpy(c->kind, i % 2 ? "referral" : "barrier");
         strcpy(c->partner, "p");
+        c->raised_with = (char *)"";
         c->count = 1 + (long)(next(&seed) % 9);
         c->arrived = i % 2 ? c->count / 2 : 0;
         c->key_all = (uint32_t)next(&seed);

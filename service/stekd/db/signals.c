@@ -105,9 +105,9 @@ db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool
 
 enum db_qs
 db_signal_cells(struct db_conn *c, const char *from, const char *to, const char *municipality,
-                const char *site, struct stat_cell **cells, size_t *n)
+                const char *site, const char *kind, struct stat_cell **cells, size_t *n)
 {
-    const char *params[] = {from, to, municipality, site};
+    const char *params[] = {from, to, municipality, site, kind};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT_signal_cells, params, &qs);
 
@@ -133,9 +133,20 @@ db_signal_cells(struct db_conn *c, const char *from, const char *to, const char 
         s->key_all = (uint32_t)strtoul(PQgetvalue(res, r, 8), NULL, 10);
         s->key_arrived = (uint32_t)strtoul(PQgetvalue(res, r, 9), NULL, 10);
         s->key_waiting = (uint32_t)strtoul(PQgetvalue(res, r, 10), NULL, 10);
+        snprintf(s->status, sizeof(s->status), "%s", PQgetvalue(res, r, 11));
+        if ((s->raised_with = strdup(PQgetvalue(res, r, 12))) == NULL)
+            abort();
     }
     PQclear(res);
     return (enum db_qs) * n;
+}
+
+void
+stat_cells_free(struct stat_cell *cells, size_t n)
+{
+    for (size_t i = 0; cells != NULL && i < n; i++)
+        free(cells[i].raised_with);
+    free(cells);
 }
 
 enum db_qs
@@ -150,4 +161,19 @@ db_delete_old_idempotency_keys(struct db_conn *c, const char *before)
 {
     const char *params[] = {before};
     return db_exec_command(c, STMT_delete_old_idempotency_keys, params);
+}
+
+enum db_qs
+db_update_signal_public(struct db_conn *c, const char *id, bool public_, struct db_doc *out)
+{
+    const char *params[] = {id, public_ ? "true" : "false"};
+    return db_query_doc(c, STMT_update_signal_public, params, out);
+}
+
+enum db_qs
+db_list_public_answers(struct db_conn *c, const struct answer_filter *f, const char *after,
+                       int limit, struct db_page *page)
+{
+    const char *params[] = {f->municipality, f->site, f->from, f->to, f->theme, after, NULL};
+    return db_query_page(c, STMT_list_public_answers, params, 6, limit, page);
 }

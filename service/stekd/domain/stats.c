@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const stat_dim_names[DIM_COUNT] = {"theme", "site", "municipality",
-                                               "month", "kind", "partner"};
-const char *const stat_dim_fields[DIM_COUNT] = {"theme", "site_id", "municipality",
-                                                "month", "kind",    "partner_id"};
+const char *const stat_dim_names[DIM_COUNT] = {"theme", "site",    "municipality", "month",
+                                               "kind",  "partner", "status",       "raised_with"};
+const char *const stat_dim_fields[DIM_COUNT] = {"theme", "site_id",    "municipality", "month",
+                                                "kind",  "partner_id", "status",       "raised_with"};
 
 /* Salts of the three perturbed sets of a cell: all its signals, the arrived, the waiting. */
 enum { SALT_COUNT = 0x636f756e, SALT_ARRIVED = 0x61727276, SALT_WAITING = 0x77616974 };
@@ -161,6 +161,10 @@ cell_key(const struct stat_cell *c, int d)
         return c->month;
     case DIM_KIND:
         return c->kind;
+    case DIM_STATUS:
+        return c->status;
+    case DIM_RAISED_WITH:
+        return c->raised_with;
     default:
         return c->partner;
     }

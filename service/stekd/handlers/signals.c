@@ -401,6 +401,7 @@ status_rank(const char *s)
 
 struct patch_ctx {
     const char *id, *status, *raised_with, *answer;
+    bool answer_public, has_public;
     struct db_doc out;
 };
 
@@ -423,6 +424,8 @@ patch_tx(struct request *r, void *cls)
     from = json_string_value(json_object_get(cur.doc, "status"));
     if (from == NULL)
         problem = "only barrier signals move along the advocacy work";
+    else if (c->status == NULL)
+        problem = NULL; /* only answer_public changes */
     else if (status_rank(c->status) <= status_rank(from))
         problem = "must move forward: new, in_review, raised, answered, closed";
     else if (strcmp(c->status, "raised") == 0 && c->raised_with == NULL &&
@@ -440,13 +443,27 @@ patch_tx(struct request *r, void *cls)
     }
     char from_copy[16];
     snprintf(from_copy, sizeof(from_copy), "%s", from);
+    bool answered = !json_is_null(json_object_get(cur.doc, "answer")) || c->answer != NULL;
     db_doc_clear(&cur);
-    if (db_update_signal_status(r->db, c->id, c->status, c->raised_with, c->answer, &c->out) <= 0 ||
-        db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy, c->status, c->raised_with,
-                                 c->answer) < 0 ||
-        audit(r, "update", "signal", c->id) < 0)
+    if (c->has_public && c->answer_public && !answered) {
+        reply_problem(r, ERR_VALIDATION,
+                      json_pack("[{s:s, s:s}]", "field", "answer_public", "message",
+                                "only an answer can be made public; give the answer first"),
+                      "only an answer can be made public");
+        return TX_REPLIED;
+    }
+    if (c->status != NULL &&
+        (db_update_signal_status(r->db, c->id, c->status, c->raised_with, c->answer, &c->out) <=
+             0 ||
+         db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy, c->status,
+                                  c->raised_with, c->answer) < 0))
         return TX_DB_ERROR;
-    return TX_COMMIT;
+    if (c->has_public) {
+        db_doc_clear(&c->out);
+        if (db_update_signal_public(r->db, c->id, c->answer_public, &c->out) <= 0)
+            return TX_DB_ERROR;
+    }
+    return audit(r, "update", "signal", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void
@@ -454,9 +471,10 @@ h_signals_patch(struct request *r)
 {
     struct patch_ctx c = {.id = req_id(r, "signal")};
     struct jspec spec[] = {
-        JS_ENUMF("status", &c.status, JF_REQUIRED, statuses),
+        JS_ENUMF("status", &c.status, 0, statuses),
         JS_TXT("raised_with", &c.raised_with, JF_NULLABLE, 500),
         JS_TXT("answer", &c.answer, JF_NULLABLE, 2000),
+        {"answer_public", JS_BOOL, 0, 0, 0, NULL, NULL, &c.answer_public, &c.has_public},
         JS_SPEC_END,
     };
     json_t *errs;
@@ -465,7 +483,10 @@ h_signals_patch(struct request *r)
         return;
     errs = json_array();
     /* raised_with and answer go to policy makers: the guard in jspec checks them. */
-    jspec_check(r->json, spec, "", errs);
+    if (jspec_check(r->json, spec, "", errs) && c.status == NULL && !c.has_public)
+        jspec_error(errs, "status", "is required (or answer_public alone)");
+    if (c.status == NULL && (c.raised_with != NULL || c.answer != NULL))
+        jspec_error(errs, "status", "is required with raised_with or answer");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");
         return;

@@ -1,5 +1,5 @@
 /*
- * The public page (/) and the embeddable widget (/widget.js), from memory
+ * The public page (/), the advocacy view (/stats) and the embeddable widget (/widget.js), from memory
  * (service/web/, embedded at build time). Versioned copies under /assets/
  * are cached for a year; the stable names are revalidated with their ETag.
  */
@@ -51,9 +51,9 @@ h_static(struct request *r)
     reply_header(r, "Vary", "Accept-Encoding");
     reply_header(r, "Cache-Control",
                  versioned                     ? "public, max-age=31536000, immutable"
-                 : strcmp(a->stable, "/") == 0 ? "no-cache"
+                 : strcmp(a->ctype, "text/html; charset=utf-8") == 0 ? "no-cache"
                                                : "public, max-age=300");
     reply_header(r, "Referrer-Policy", "no-referrer");
-    if (strcmp(a->name, "index.html") == 0)
+    if (strcmp(a->ctype, "text/html; charset=utf-8") == 0)
         reply_header(r, "Content-Security-Policy", page_csp);
 }

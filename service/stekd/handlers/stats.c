@@ -16,7 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const params[] = {"group_by", "from", "to", "municipality", "site", "raw", NULL};
+static const char *const params[] = {"group_by", "from", "to",   "municipality",
+                                     "site",     "kind", "raw", NULL};
+static const char *const kinds[] = {"referral", "barrier", NULL};
+#define DIMS_LIST "theme, site, municipality, month, kind, partner, status, raised_with"
 
 /* Parses "theme,month" into a mask; false (after replying 400) on an unknown dimension. */
 static bool
@@ -30,7 +33,7 @@ parse_group_by(struct request *r, const char *v, unsigned *mask)
         return true;
     }
     if (strlen(v) >= sizeof(buf) || *v == '\0') {
-        reply_bad_param(r, "group_by", "must list theme, site, municipality, month, kind, partner");
+        reply_bad_param(r, "group_by", "must list " DIMS_LIST);
         return false;
     }
     strcpy(buf, v);
@@ -39,8 +42,7 @@ parse_group_by(struct request *r, const char *v, unsigned *mask)
         while (d < DIM_COUNT && strcmp(stat_dim_names[d], t) != 0)
             d++;
         if (d == DIM_COUNT) {
-            reply_bad_param(r, "group_by",
-                            "must list theme, site, municipality, month, kind, partner");
+            reply_bad_param(r, "group_by", "must list " DIMS_LIST);
             return false;
         }
         *mask |= 1u << d;
@@ -82,7 +84,7 @@ h_stats_signals(struct request *r)
 {
     const char *from_s = req_query(r, "from"), *to_s = req_query(r, "to");
     const char *municipality = req_query(r, "municipality"), *site = req_query(r, "site");
-    const char *raw_s = req_query(r, "raw");
+    const char *raw_s = req_query(r, "raw"), *kind = NULL;
     unsigned mask;
     long k = stek_cfg ? (long)stek_cfg->stats_k : 5;
     int32_t from, to, today = service_today(), last;
@@ -94,7 +96,7 @@ h_stats_signals(struct request *r)
     size_t ncells = 0, nrows;
 
     if (!req_query_allow(r, params) || !parse_group_by(r, req_query(r, "group_by"), &mask) ||
-        !req_bool(r, "raw", &raw_s))
+        !req_bool(r, "raw", &raw_s) || !req_choice(r, "kind", kinds, &kind))
         return;
     bool raw = raw_s != NULL && strcmp(raw_s, "t") == 0;
     if (raw && auth_check(r, ROLE_ADMIN) != AUTH_OK)
@@ -134,7 +136,7 @@ h_stats_signals(struct request *r)
     date_format(from, from_iso);
     date_format(to, to_iso);
     if (from <= to &&
-        db_signal_cells(r->db, from_iso, to_iso, municipality, site, &cells, &ncells) < 0) {
+        db_signal_cells(r->db, from_iso, to_iso, municipality, site, kind, &cells, &ncells) < 0) {
         reply_db_error(r);
         return;
     }
@@ -173,7 +175,9 @@ h_stats_signals(struct request *r)
             json_t *row = json_object();
             for (int dd = 0; dd < DIM_COUNT; dd++)
                 if (mask & (1u << dd))
-                    json_object_set_new(row, stat_dim_fields[dd], json_string(rows[i].key[dd]));
+                    json_object_set_new(row, stat_dim_fields[dd],
+                                        rows[i].key[dd][0] != '\0' ? json_string(rows[i].key[dd])
+                                                                    : json_null());
             if (v.suppressed) {
                 json_object_set_new(row, "count", json_null());
                 json_object_set_new(row, "suppressed", json_true());
@@ -197,5 +201,57 @@ h_stats_signals(struct request *r)
     }
     reply_header(r, "Cache-Control", raw ? "no-store" : "public, max-age=60");
     free(rows);
-    free(cells);
+    stat_cells_free(cells, ncells);
+}
+
+/*
+ * GET /v1/stats/answers: the answers to barriers that an admin marked public,
+ * each distinct answer once per theme with the month it was last given. No
+ * signal, no note, no site, no count: a list of what policy makers answered.
+ */
+void
+h_stats_answers(struct request *r)
+{
+    static const char *const aparams[] = {"municipality", "site",  "from",   "to",
+                                          "theme",        "limit", "cursor", NULL};
+    struct answer_filter f = {0};
+    const char *from_s = req_query(r, "from"), *to_s = req_query(r, "to"), *cursor;
+    char from_iso[11], to_iso[11], a[32], b[48];
+    struct db_page page;
+    int32_t from, to;
+    int limit;
+
+    if (!req_query_allow(r, aparams) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b) || !req_text(r, "municipality", 100, &f.municipality) ||
+        !req_text(r, "theme", 40, &f.theme))
+        return;
+    f.site = req_query(r, "site");
+    if (f.site != NULL && !is_uuid(f.site)) {
+        reply_bad_param(r, "site", "must be a site id (UUID)");
+        return;
+    }
+    to = service_today();
+    if (to_s != NULL && !date_parse(to_s, &to)) {
+        reply_bad_param(r, "to", "must be a date YYYY-MM-DD");
+        return;
+    }
+    from = to - 365;
+    if (from_s != NULL && !date_parse(from_s, &from)) {
+        reply_bad_param(r, "from", "must be a date YYYY-MM-DD");
+        return;
+    }
+    if (to < from) {
+        reply_bad_param(r, "to", "must not be before from");
+        return;
+    }
+    date_format(from, from_iso);
+    date_format(to, to_iso);
+    f.from = from_iso;
+    f.to = to_iso;
+    if (db_list_public_answers(r->db, &f, cursor ? a : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+    reply_header(r, "Cache-Control", "public, max-age=60");
 }

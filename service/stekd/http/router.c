@@ -13,6 +13,7 @@ const struct route stek_routes[] = {
     /* The public page and the embeddable widget (service/web/, from memory). */
     {M_GET,    "/",                    h_static,           ROLE_NONE,  0},
     {M_GET,    "/widget.js",           h_static,           ROLE_NONE,  0},
+    {M_GET,    "/stats",               h_static,           ROLE_NONE,  0},
     {M_GET,    "/assets/{file}",       h_static,           ROLE_NONE,  0},
     /* The monthly calendar for the wall (A4 landscape HTML with a QR code). */
     {M_GET,    "/print/month",         h_print_month,      ROLE_NONE,  ROUTE_DB},
@@ -57,6 +58,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/handoffs/{code}",  h_handoffs_get,     ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH},
     {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH},
     {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB},
+    {M_GET,    "/v1/stats/answers",    h_stats_answers,    ROLE_NONE,  ROUTE_DB},
 
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB},
     {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB},
