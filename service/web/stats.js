@@ -149,18 +149,20 @@
     var max = 0;
     rows.forEach(function (r) { if (r.count !== null && r.count > max) max = r.count; });
     if (max === 0) max = k;
-    var W = 640, H = 220, pad = 28, bw = Math.min(60, (W - 20) / rows.length - 8);
+    /* Labels are slanted under their bars: the chart starts far enough right for them. */
+    var W = 720, H = 220, pad = 28, left = 120, step = (W - left - 10) / rows.length;
+    var bw = Math.min(60, step - 8);
     var fig = el("figure");
-    var s = svg("svg", { viewBox: "0 0 " + W + " " + (H + 90), role: "img", "aria-labelledby": id + "-title", "class": "bars" });
+    var s = svg("svg", { viewBox: "0 0 " + W + " " + (H + 120), role: "img", "aria-labelledby": id + "-title", "class": "bars" });
     var defs = svg("defs", {});
     var pat = svg("pattern", { id: id + "-hatch", width: 8, height: 8, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
     pat.appendChild(svg("rect", { width: 8, height: 8, fill: "#fff" }));
     pat.appendChild(svg("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: "#555", "stroke-width": 4 }));
     defs.appendChild(pat);
     s.appendChild(defs);
-    s.appendChild(svg("line", { x1: 10, y1: H + pad, x2: W - 10, y2: H + pad, stroke: "#1a1a1a" }));
+    s.appendChild(svg("line", { x1: left - 6, y1: H + pad, x2: W - 10, y2: H + pad, stroke: "#1a1a1a" }));
     rows.forEach(function (r, i) {
-      var x = 14 + i * ((W - 20) / rows.length);
+      var x = left + i * step;
       var hidden = r.count === null;
       var bh = hidden ? 10 : Math.round((r.count / max) * H);
       var bar = svg("rect", { x: x, y: H + pad - bh, width: bw, height: bh,
@@ -295,6 +297,9 @@
       get("/v1/stats/answers", { limit: "50" })
     ]).then(function (res) {
       var k = res[0].k, b = res[0].noise_bound;
+      var sel = $("year");
+      $("print-title").textContent = (form.municipality.value.trim() || "") + " \u2013 " +
+        sel.options[sel.selectedIndex].text + " (" + res[0].from + " \u2013 " + res[0].to + ")";
       $("protection").textContent = fill(t.protection, { k: k, b: b });
       charts.textContent = "";
       var themeRow = function (r) { return themeLabel(r.theme); };

@@ -246,6 +246,53 @@ try {
     await page.close();
   });
 
+  await check("the advocacy view draws the API's numbers as bars, hidden cells marked", async () => {
+    const page = await context.newPage();
+    await page.goto(`${API}/stats?municipality=Kalmthout`);
+    await page.waitForFunction(() => window.StekStats && window.StekStats.ready);
+    await page.evaluate(() => window.StekStats.ready);
+    await page.waitForSelector("#barriers svg.bars");
+    const api = await (await fetch(`${API}/v1/stats/signals?municipality=Kalmthout&kind=barrier&group_by=theme`)).json();
+    const bars = await page.$$eval("#barriers rect.bar", (rs) => rs.map((r) => ({
+      count: r.getAttribute("data-count"), h: Number(r.getAttribute("height")),
+      suppressed: r.classList.contains("suppressed") })));
+    assert(bars.length === api.rows.length, `${bars.length} bars for ${api.rows.length} rows`);
+    const shown = api.rows.filter((r) => r.count !== null);
+    assert(shown.length >= 2 && api.rows.some((r) => r.count === null), JSON.stringify(api.rows));
+    const max = Math.max(...shown.map((r) => r.count));
+    api.rows.forEach((r, i) => {
+      if (r.count === null) {
+        assert(bars[i].suppressed && bars[i].count === "", "a hidden row is not marked: " + JSON.stringify(bars[i]));
+      } else {
+        assert(Number(bars[i].count) === r.count, `bar ${i} says ${bars[i].count}, the API ${r.count}`);
+        assert(Math.abs(bars[i].h - (r.count / max) * 220) <= 1, `bar ${i} height ${bars[i].h} not in proportion`);
+      }
+    });
+    const text = await page.locator("main").innerText();
+    for (const want of ["minder dan 5", "Gemeenteraad Kalmthout", "De energiepremie krijgt een loket op papier",
+                        "Zo zijn de cijfers beschermd", "aangekaart"])
+      assert(text.includes(want), "missing: " + want);
+    await axe(page, "advocacy view");
+    /* Keyboard: every control is reachable with Tab. */
+    const seen = [];
+    await page.focus("body");
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      seen.push(await page.evaluate(() => document.activeElement && (document.activeElement.id || document.activeElement.tagName)));
+    }
+    for (const id of ["municipality", "year", "print"])
+      assert(seen.includes(id), "not reachable with Tab: " + id + " in " + seen.join(","));
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: `${SHOTS}/stats-desktop.png`, fullPage: true });
+    const pdf = await page.pdf({ format: "A4", printBackground: true });
+    writeFileSync(`${SHOTS}/stats-print.pdf`, pdf);
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
+    assert(pages >= 1 && pages <= 2, `the print view has ${pages} pages`);
+    await page.emulateMedia({ media: "print" });
+    await page.screenshot({ path: `${SHOTS}/stats-print.png`, fullPage: true });
+    await page.close();
+  });
+
   await check("with the API stopped the widget says so calmly and keeps the last list", async () => {
     process.kill(Number(process.env.STEK_API_PID), "SIGTERM");
     await new Promise((r) => setTimeout(r, 1500));

@@ -31,6 +31,35 @@ def next_thursday():
     return today + dt.timedelta(days=(3 - today.weekday()) % 7)
 
 
+def add_signals(base, admin_token, demo):
+    """Signals of Kalmthout last month for the advocacy view: some above k, one below."""
+    import uuid
+    auth = {"Authorization": "Bearer " + admin_token}
+    p = requests.post(f"{base}/v1/partners", headers=auth, timeout=10,
+                      json={"name": "Browser signals " + uuid.uuid4().hex[:6], "kind": "welfare"})
+    k = requests.post(f"{base}/v1/keys", headers=auth, timeout=10,
+                      json={"name": "app", "role": "partner", "partner_id": p.json()["id"]})
+    key = {"Authorization": "Bearer " + k.json()["token"]}
+    site = demo["sites"]["Kantine Bezemheide"]["id"]
+    today = dt.datetime.now(ZoneInfo("Europe/Brussels")).date()
+    day = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=3).isoformat()
+    items = []
+    for kind, theme, n in (("barrier", "energy", 12), ("barrier", "digital", 7),
+                           ("barrier", "mobility", 3), ("referral", "forms_and_bills", 8)):
+        items += [{"kind": kind, "theme": theme, "site_id": site, "occurred_on": day,
+                   "idempotency_key": uuid.uuid4().hex} for _ in range(n)]
+    r = requests.post(f"{base}/v1/signals/batch", headers=key, json={"signals": items}, timeout=30)
+    assert r.status_code == 201, r.text
+    energy = [x["id"] for x in r.json()["items"] if x["theme"] == "energy"]
+    for sid in energy[:6]:
+        assert requests.patch(f"{base}/v1/signals/{sid}", headers=auth, timeout=10, json={
+            "status": "raised", "raised_with": "Gemeenteraad Kalmthout"}).status_code == 200
+    for sid in energy[:2]:
+        assert requests.patch(f"{base}/v1/signals/{sid}", headers=auth, timeout=10, json={
+            "status": "answered", "answer": "De energiepremie krijgt een loket op papier.",
+            "answer_public": True}).status_code == 200
+
+
 @pytest.fixture(scope="module")
 def browser_run(demo, daemon, admin_token, db_url, tmp_path_factory):
     offer = demo["offers"]["Open Leersalon"]["id"]
@@ -39,6 +68,7 @@ def browser_run(demo, daemon, admin_token, db_url, tmp_path_factory):
                       json={"date": next_thursday().isoformat(), "status": "cancelled",
                             "note": "Vrijwilligersdag: geen leersalon"})
     assert r.status_code in (201, 409), r.text
+    add_signals(daemon.base, admin_token, demo)
     tmp = tmp_path_factory.mktemp("browser")
     d = Daemon(db_url, tmp)
     site = tmp / "site"
@@ -83,5 +113,6 @@ def test_in_the_browser(browser_run, check):
 def test_screenshots_are_saved_for_review(browser_run):
     shots = ROOT / "build" / "screenshots"
     for name in ("public-page-phone", "public-page-desktop", "public-page-print",
-                 "widget-on-host-phone", "widget-on-host-desktop", "widget-api-down"):
+                 "widget-on-host-phone", "widget-on-host-desktop", "widget-api-down",
+                 "month-bezemheide", "stats-desktop", "stats-print"):
         assert (shots / f"{name}.png").stat().st_size > 1000, name
