@@ -39,42 +39,43 @@ static struct {
 static bool
 io_loop_answers(const struct stek_config *cfg)
 {
+    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Stek-Watchdog: 1\r\n"
+                              "Connection: close\r\n\r\n";
+    struct sockaddr_storage ss = {0};
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
     struct timeval tv = {1, 0};
+    socklen_t alen;
     char buf[64];
     bool ok = false;
     int fd;
 
+    /* The listener's address; a wildcard one is reached over loopback. */
     if (strchr(cfg->bind, ':') != NULL) {
-        struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port)};
-        if (strcmp(cfg->bind, "::") == 0 || inet_pton(AF_INET6, cfg->bind, &a.sin6_addr) != 1)
-            a.sin6_addr = in6addr_loopback;
-        if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-            return false;
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-            goto out;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)cfg->port);
+        if (strcmp(cfg->bind, "::") == 0 || inet_pton(AF_INET6, cfg->bind, &a6->sin6_addr) != 1)
+            a6->sin6_addr = in6addr_loopback;
+        alen = sizeof(*a6);
     } else {
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-        if (strcmp(cfg->bind, "0.0.0.0") == 0 || inet_pton(AF_INET, cfg->bind, &a.sin_addr) != 1)
-            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-            return false;
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-        if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
-            goto out;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)cfg->port);
+        if (strcmp(cfg->bind, "0.0.0.0") == 0 || inet_pton(AF_INET, cfg->bind, &a4->sin_addr) != 1)
+            a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        alen = sizeof(*a4);
     }
-    static const char req[] = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Stek-Watchdog: 1\r\n"
-                              "Connection: close\r\n\r\n";
-    if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1)) {
+    if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return false;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&ss, alen) == 0 &&
+        send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof(req) - 1)) {
         ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
         if (n > 12) {
             buf[n] = '\0';
             ok = strncmp(buf, "HTTP/1.1 200", 12) == 0;
         }
     }
-out:
     close(fd);
     return ok;
 }

@@ -6,49 +6,16 @@
  */
 #include "stek/feed.h"
 #include "stek/rrule.h"
+#include "stek/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 8192;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
 /* Writes one content line, folded: at most 75 octets a line, continuation lines start with a space.
  */
 static void
-line(struct buf *b, const char *s)
+line(struct strbuf *b, const char *s)
 {
     size_t n = strlen(s), used = 0, width = 75;
 
@@ -56,41 +23,34 @@ line(struct buf *b, const char *s)
         size_t cut = used + width;
         while (cut > used && ((unsigned char)s[cut] & 0xC0) == 0x80)
             cut--; /* never inside a UTF-8 sequence */
-        put(b, s + used, cut - used);
-        put(b, "\r\n ", 3);
+        sb_put(b, s + used, cut - used);
+        sb_put(b, "\r\n ", 3);
         used = cut;
         width = 74; /* the leading space counts */
     }
-    put(b, s + used, n - used);
-    put(b, "\r\n", 2);
+    sb_put(b, s + used, n - used);
+    sb_put(b, "\r\n", 2);
 }
 
 /* NAME:escaped text (RFC 5545 3.3.11). */
 static void
-text_line(struct buf *b, const char *name, const char *text)
+text_line(struct strbuf *b, const char *name, const char *text)
 {
-    size_t n = strlen(name) + 2 + 2 * strlen(text);
-    char *out = malloc(n + 1), *o;
+    struct strbuf out = {0};
 
-    if (out == NULL) {
-        b->failed = true;
-        return;
-    }
-    o = out + sprintf(out, "%s:", name);
+    sb_printf(&out, "%s:", name);
     for (const char *s = text; *s; s++) {
         if (*s == '\\' || *s == ';' || *s == ',') {
-            *o++ = '\\';
-            *o++ = *s;
+            char esc[2] = {'\\', *s};
+            sb_put(&out, esc, 2);
         } else if (*s == '\n') {
-            *o++ = '\\';
-            *o++ = 'n';
+            sb_put(&out, "\\n", 2);
         } else if (*s != '\r') {
-            *o++ = *s;
+            sb_put(&out, s, 1);
         }
     }
-    *o = '\0';
-    line(b, out);
-    free(out);
+    line(b, sb_str(&out));
+    sb_free(&out);
 }
 
 static void
@@ -108,7 +68,7 @@ utc_stamp(int64_t t, char out[17])
 char *
 feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
 {
-    struct buf b = {0};
+    struct strbuf b = {0};
     char tmp[160], stamp[17]; /* tmp: fixed-width lines only (UID, times, GEO), no user text */
 
     line(&b, "BEGIN:VCALENDAR");
@@ -149,83 +109,78 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
         {
             /* Whole texts, however long: a growing buffer, never a fixed one that would cut
              * a description (4,000 characters of 4 bytes) or an address mid-character. */
-            struct buf d = {0};
+            struct strbuf d = {0};
             if (row->description != NULL) {
-                puts_(&d, row->description);
-                puts_(&d, "\n");
+                sb_puts(&d, row->description);
+                sb_puts(&d, "\n");
             }
             if (row->free)
-                puts_(&d, "Gratis / free");
+                sb_puts(&d, "Gratis / free");
             if (row->price_note != NULL) {
                 if (row->free)
-                    puts_(&d, "\n");
-                puts_(&d, row->price_note);
+                    sb_puts(&d, "\n");
+                sb_puts(&d, row->price_note);
             }
-            puts_(&d, "\n");
-            puts_(&d, strcmp(row->registration, "required") == 0
-                          ? "Inschrijven nodig / registration required"
-                          : "Geen afspraak nodig / no appointment needed");
+            sb_puts(&d, "\n");
+            sb_puts(&d, strcmp(row->registration, "required") == 0
+                            ? "Inschrijven nodig / registration required"
+                            : "Geen afspraak nodig / no appointment needed");
             if (row->audience != NULL) {
-                puts_(&d, "\n");
-                puts_(&d, row->audience);
+                sb_puts(&d, "\n");
+                sb_puts(&d, row->audience);
             }
-            puts_(&d, "\n");
-            puts_(&d, row->partner_name);
+            sb_puts(&d, "\n");
+            sb_puts(&d, row->partner_name);
             if (row->contact_phone != NULL) {
-                puts_(&d, "\nTel. ");
-                puts_(&d, row->contact_phone);
+                sb_puts(&d, "\nTel. ");
+                sb_puts(&d, row->contact_phone);
             }
             if (row->contact_email != NULL) {
-                puts_(&d, "\n");
-                puts_(&d, row->contact_email);
+                sb_puts(&d, "\n");
+                sb_puts(&d, row->contact_email);
             }
             if (it->note != NULL) {
-                puts_(&d, "\n");
-                puts_(&d, it->note);
+                sb_puts(&d, "\n");
+                sb_puts(&d, it->note);
             }
-            text_line(&b, "DESCRIPTION", d.p != NULL ? d.p : "");
-            b.failed = b.failed || d.failed;
-            free(d.p);
+            text_line(&b, "DESCRIPTION", sb_str(&d));
+            sb_free(&d);
         }
         {
-            struct buf l = {0};
+            struct strbuf l = {0};
             const char *parts[] = {json_string_value(json_object_get(it->site, "name")),    ", ",
                                    json_string_value(json_object_get(addr, "street")),      ", ",
                                    json_string_value(json_object_get(addr, "postal_code")), " ",
                                    json_string_value(json_object_get(addr, "municipality"))};
             for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++)
-                puts_(&l, parts[p] != NULL ? parts[p] : "");
-            text_line(&b, "LOCATION", l.p != NULL ? l.p : "");
-            b.failed = b.failed || l.failed;
-            free(l.p);
+                sb_puts(&l, parts[p] != NULL ? parts[p] : "");
+            text_line(&b, "LOCATION", sb_str(&l));
+            sb_free(&l);
         }
         if (row->contact_email != NULL || row->contact_phone != NULL) {
             /* RFC 5545 3.8.4.2: whom to contact about the event. */
-            struct buf c = {0};
+            struct strbuf c = {0};
             if (row->contact_phone != NULL)
-                puts_(&c, row->contact_phone);
+                sb_puts(&c, row->contact_phone);
             if (row->contact_email != NULL) {
                 if (row->contact_phone != NULL)
-                    puts_(&c, ", ");
-                puts_(&c, row->contact_email);
+                    sb_puts(&c, ", ");
+                sb_puts(&c, row->contact_email);
             }
-            text_line(&b, "CONTACT", c.p != NULL ? c.p : "");
-            b.failed = b.failed || c.failed;
-            free(c.p);
+            text_line(&b, "CONTACT", sb_str(&c));
+            sb_free(&c);
         }
         if (row->contact_email != NULL) {
             /* ORGANIZER (3.8.4.3): the partner, with its address; a quoted CN holds no '"'. */
-            struct buf o = {0};
-            puts_(&o, "ORGANIZER;CN=\"");
+            struct strbuf o = {0};
+            sb_puts(&o, "ORGANIZER;CN=\"");
             for (const char *q = row->partner_name; *q; q++)
                 if (*q != '"')
-                    put(&o, q, 1);
-            puts_(&o, "\":mailto:");
-            puts_(&o, row->contact_email);
-            if (o.p != NULL)
-                line(&b, o.p);
-            b.failed = b.failed || o.failed;
-            free(o.p);
+                    sb_put(&o, q, 1);
+            sb_puts(&o, "\":mailto:");
+            sb_puts(&o, row->contact_email);
+            line(&b, sb_str(&o));
+            sb_free(&o);
         }
         if (json_is_object(loc)) {
             snprintf(tmp, sizeof(tmp), "GEO:%.6f;%.6f",
@@ -238,10 +193,5 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
         line(&b, "END:VEVENT");
     }
     line(&b, "END:VCALENDAR");
-    if (b.failed) {
-        free(b.p);
-        return NULL;
-    }
-    *len = b.len;
-    return b.p;
+    return sb_steal(&b, len);
 }

@@ -1,60 +1,34 @@
 #include "stek/month.h"
 #include "stek/rrule.h"
+#include "stek/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct out {
-    char *p;
-    size_t len, cap;
-};
-
-static void
-put(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n + 1 > o->cap) {
-        while (o->len + n + 1 > o->cap)
-            o->cap = o->cap ? o->cap * 2 : 16384;
-        char *np = realloc(o->p, o->cap);
-        if (np == NULL)
-            abort();
-        o->p = np;
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
-}
-
-static void
-puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
-
 /* Text into HTML: & < > " ' escaped. */
 static void
-esc(struct out *o, const char *s)
+esc(struct strbuf *o, const char *s)
 {
     for (; s != NULL && *s; s++) {
         switch (*s) {
         case '&':
-            puts_(o, "&amp;");
+            sb_puts(o, "&amp;");
             break;
         case '<':
-            puts_(o, "&lt;");
+            sb_puts(o, "&lt;");
             break;
         case '>':
-            puts_(o, "&gt;");
+            sb_puts(o, "&gt;");
             break;
         case '"':
-            puts_(o, "&quot;");
+            sb_puts(o, "&quot;");
             break;
         case '\'':
-            puts_(o, "&#39;");
+            sb_puts(o, "&#39;");
             break;
         default:
-            put(o, s, 1);
+            sb_put(o, s, 1);
         }
     }
 }
@@ -189,7 +163,7 @@ month_render_html(const struct month_page *p, size_t *len)
     int nweeks = (int)((next - grid0 + 6) / 7);
     double width[7];
     int busy[7] = {0};
-    struct out o = {0};
+    struct strbuf o = {0};
     char buf[160];
 
     /* Columns: a weekday without activities this month is narrow; the others share the rest. */
@@ -202,96 +176,97 @@ month_render_html(const struct month_page *p, size_t *len)
         width[d] = nbusy == 0 ? 277.0 / 7 : busy[d] ? (277.0 - (7 - nbusy) * 18.0) / nbusy : 18.0;
     double pt = font_size(p, width, grid0, nweeks);
 
-    puts_(&o, "<!doctype html>\n<html lang=\"");
-    puts_(&o, w == &fr ? "fr" : w == &en ? "en" : "nl");
-    puts_(&o, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-              "content=\"width=device-width, initial-scale=1\"><title>");
+    sb_puts(&o, "<!doctype html>\n<html lang=\"");
+    sb_puts(&o, w == &fr ? "fr" : w == &en ? "en" : "nl");
+    sb_puts(&o, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                "content=\"width=device-width, initial-scale=1\"><title>");
     snprintf(buf, sizeof(buf), "%s %s %d - ", w->title, w->months[p->month - 1], p->year);
     esc(&o, buf);
     esc(&o, p->heading);
-    puts_(&o, "</title><style>"
-              "@page{size:A4 landscape;margin:8mm}"
-              "*{box-sizing:border-box}"
-              "body{margin:0;font-family:'DejaVu Sans',Arial,sans-serif;color:#000;background:#fff}"
-              "header{display:flex;align-items:center;gap:6mm;height:26mm;overflow:hidden}"
-              "header .who{flex:1}"
-              "h1{font-size:22pt;margin:0;line-height:1.1}"
-              ".addr{font-size:14pt;margin:1mm 0 0}"
-              ".month{font-size:22pt;font-weight:700;margin:0}"
-              "figure{margin:0;text-align:center;font-size:7pt;width:40mm}"
-              "figure svg{width:20mm;height:20mm;display:block;margin:0 auto}"
-              "figcaption{word-break:break-all}"
-              "table{width:100%;border-collapse:collapse;table-layout:fixed}"
-              "th{font-size:12pt;text-align:left;padding:1mm 1.5mm;border-bottom:2px solid "
-              "#000;overflow:hidden}"
-              "abbr{text-decoration:none}"
-              "td{vertical-align:top;border:1px solid #555;padding:1mm 1.5mm;line-height:1.2}"
-              "td.out{background:#eee;color:#555}"
-              ".num{display:block;font-weight:700}"
-              "ul{list-style:none;margin:0;padding:0}"
-              "li{margin:0 0 .5mm}"
-              ".time{font-weight:700}"
-              ".badge{font-size:.8em;font-weight:700;border:1px solid #000;border-radius:2px;"
-              "padding:0 .2em;margin-left:.2em;white-space:nowrap}"
-              ".cancelled .what{text-decoration:line-through}"
-              ".note{display:block;font-style:italic}"
-              "footer{font-size:11pt;margin-top:2mm}"
-              "</style></head><body><header><div class=\"who\"><p class=\"month\">");
+    sb_puts(&o,
+            "</title><style>"
+            "@page{size:A4 landscape;margin:8mm}"
+            "*{box-sizing:border-box}"
+            "body{margin:0;font-family:'DejaVu Sans',Arial,sans-serif;color:#000;background:#fff}"
+            "header{display:flex;align-items:center;gap:6mm;height:26mm;overflow:hidden}"
+            "header .who{flex:1}"
+            "h1{font-size:22pt;margin:0;line-height:1.1}"
+            ".addr{font-size:14pt;margin:1mm 0 0}"
+            ".month{font-size:22pt;font-weight:700;margin:0}"
+            "figure{margin:0;text-align:center;font-size:7pt;width:40mm}"
+            "figure svg{width:20mm;height:20mm;display:block;margin:0 auto}"
+            "figcaption{word-break:break-all}"
+            "table{width:100%;border-collapse:collapse;table-layout:fixed}"
+            "th{font-size:12pt;text-align:left;padding:1mm 1.5mm;border-bottom:2px solid "
+            "#000;overflow:hidden}"
+            "abbr{text-decoration:none}"
+            "td{vertical-align:top;border:1px solid #555;padding:1mm 1.5mm;line-height:1.2}"
+            "td.out{background:#eee;color:#555}"
+            ".num{display:block;font-weight:700}"
+            "ul{list-style:none;margin:0;padding:0}"
+            "li{margin:0 0 .5mm}"
+            ".time{font-weight:700}"
+            ".badge{font-size:.8em;font-weight:700;border:1px solid #000;border-radius:2px;"
+            "padding:0 .2em;margin-left:.2em;white-space:nowrap}"
+            ".cancelled .what{text-decoration:line-through}"
+            ".note{display:block;font-style:italic}"
+            "footer{font-size:11pt;margin-top:2mm}"
+            "</style></head><body><header><div class=\"who\"><p class=\"month\">");
     snprintf(buf, sizeof(buf), "%s %d", w->months[p->month - 1], p->year);
     esc(&o, buf);
-    puts_(&o, "</p><h1>");
+    sb_puts(&o, "</p><h1>");
     esc(&o, p->heading);
-    puts_(&o, "</h1>");
+    sb_puts(&o, "</h1>");
     if (p->address != NULL) {
-        puts_(&o, "<p class=\"addr\">");
+        sb_puts(&o, "<p class=\"addr\">");
         esc(&o, p->address);
-        puts_(&o, "</p>");
+        sb_puts(&o, "</p>");
     }
-    puts_(&o, "</div>");
+    sb_puts(&o, "</div>");
     if (p->qr_svg != NULL) {
-        puts_(&o, "<figure>");
-        puts_(&o, p->qr_svg);
-        puts_(&o, "<figcaption>");
+        sb_puts(&o, "<figure>");
+        sb_puts(&o, p->qr_svg);
+        sb_puts(&o, "<figcaption>");
         esc(&o, w->all);
-        puts_(&o, ": ");
+        sb_puts(&o, ": ");
         esc(&o, p->url);
-        puts_(&o, "</figcaption></figure>");
+        sb_puts(&o, "</figcaption></figure>");
     }
-    puts_(&o, "</header><table><colgroup>");
+    sb_puts(&o, "</header><table><colgroup>");
     for (int d = 0; d < 7; d++) {
         snprintf(buf, sizeof(buf), "<col style=\"width:%.1fmm\">", width[d]);
-        puts_(&o, buf);
+        sb_puts(&o, buf);
     }
-    puts_(&o, "</colgroup><thead><tr>");
+    sb_puts(&o, "</colgroup><thead><tr>");
     for (int d = 0; d < 7; d++) {
-        puts_(&o, "<th scope=\"col\">");
+        sb_puts(&o, "<th scope=\"col\">");
         if (width[d] < 32) {
             /* A narrow column (no activities this month) gets the short name, spelled out. */
-            puts_(&o, "<abbr title=\"");
+            sb_puts(&o, "<abbr title=\"");
             esc(&o, w->days[d]);
-            puts_(&o, "\">");
+            sb_puts(&o, "\">");
             esc(&o, w->short_days[d]);
-            puts_(&o, "</abbr>");
+            sb_puts(&o, "</abbr>");
         } else {
             esc(&o, w->days[d]);
         }
-        puts_(&o, "</th>");
+        sb_puts(&o, "</th>");
     }
     snprintf(buf, sizeof(buf), "</tr></thead><tbody style=\"font-size:%.1fpt\">", pt);
-    puts_(&o, buf);
+    sb_puts(&o, buf);
     for (int wk = 0; wk < nweeks; wk++) {
         snprintf(buf, sizeof(buf), "<tr style=\"height:%.1fmm\">", ROWS_MM / nweeks);
-        puts_(&o, buf);
+        sb_puts(&o, buf);
         for (int d = 0; d < 7; d++) {
             int32_t day = grid0 + wk * 7 + d;
             int y;
             unsigned m, dd;
             civil_from_days(day, &y, &m, &dd);
             bool in = day >= first && day < next;
-            puts_(&o, in ? "<td>" : "<td class=\"out\">");
+            sb_puts(&o, in ? "<td>" : "<td class=\"out\">");
             if (in) {
                 snprintf(buf, sizeof(buf), "<span class=\"num\">%u</span>", dd);
-                puts_(&o, buf);
+                sb_puts(&o, buf);
                 bool open = false;
                 for (size_t i = 0; i < p->feed->n; i++) {
                     const struct feed_item *it = &p->feed->items[i];
@@ -301,48 +276,48 @@ month_render_html(const struct month_page *p, size_t *len)
                     format_local(it->start, it->start_off, start);
                     format_local(it->end, it->end_off, end);
                     if (!open)
-                        puts_(&o, "<ul>");
+                        sb_puts(&o, "<ul>");
                     open = true;
-                    puts_(&o, it->status == OCC_CANCELLED ? "<li class=\"cancelled\">" : "<li>");
+                    sb_puts(&o, it->status == OCC_CANCELLED ? "<li class=\"cancelled\">" : "<li>");
                     snprintf(buf, sizeof(buf),
                              "<span class=\"what\"><span class=\"time\">%.5s-%.5s"
                              "</span> ",
                              start + 11, end + 11);
-                    puts_(&o, buf);
+                    sb_puts(&o, buf);
                     esc(&o, it->row->title);
                     if (p->show_site || it->status == OCC_MOVED) {
-                        puts_(&o, " (");
+                        sb_puts(&o, " (");
                         esc(&o, json_string_value(json_object_get(it->site, "name")));
-                        puts_(&o, ")");
+                        sb_puts(&o, ")");
                     }
-                    puts_(&o, "</span>");
+                    sb_puts(&o, "</span>");
                     if (it->row->free) {
-                        puts_(&o, "<span class=\"badge\">");
+                        sb_puts(&o, "<span class=\"badge\">");
                         esc(&o, w->free);
-                        puts_(&o, "</span>");
+                        sb_puts(&o, "</span>");
                     }
                     if (it->status != OCC_SCHEDULED) {
-                        puts_(&o, "<span class=\"badge\">");
+                        sb_puts(&o, "<span class=\"badge\">");
                         esc(&o, it->status == OCC_CANCELLED ? w->cancelled : w->moved);
-                        puts_(&o, "</span>");
+                        sb_puts(&o, "</span>");
                     }
                     if (it->note != NULL) {
-                        puts_(&o, "<span class=\"note\">");
+                        sb_puts(&o, "<span class=\"note\">");
                         esc(&o, it->note);
-                        puts_(&o, "</span>");
+                        sb_puts(&o, "</span>");
                     }
-                    puts_(&o, "</li>");
+                    sb_puts(&o, "</li>");
                 }
                 if (open)
-                    puts_(&o, "</ul>");
+                    sb_puts(&o, "</ul>");
             }
-            puts_(&o, "</td>");
+            sb_puts(&o, "</td>");
         }
-        puts_(&o, "</tr>");
+        sb_puts(&o, "</tr>");
     }
-    puts_(&o, "</tbody></table><footer><strong>");
+    sb_puts(&o, "</tbody></table><footer><strong>");
     esc(&o, w->contact);
-    puts_(&o, ":</strong> ");
+    sb_puts(&o, ":</strong> ");
     /* Each contact once, after the partners it is for: "SAAMO, Ligo: 03 000 00 00 a@b.be". */
     bool any = false;
     for (size_t i = 0; i < p->feed->n; i++) {
@@ -353,7 +328,7 @@ month_render_html(const struct month_page *p, size_t *len)
         if (seen)
             continue;
         if (any)
-            puts_(&o, " &middot; ");
+            sb_puts(&o, " &middot; ");
         any = true;
         bool first_name = true;
         for (size_t j = i; j < p->feed->n; j++) {
@@ -365,22 +340,21 @@ month_render_html(const struct month_page *p, size_t *len)
             if (named || !same_contact(other, row))
                 continue;
             if (!first_name)
-                puts_(&o, ", ");
+                sb_puts(&o, ", ");
             first_name = false;
             esc(&o, other->partner_name);
         }
         if (row->contact_phone != NULL || row->contact_email != NULL)
-            puts_(&o, ":");
+            sb_puts(&o, ":");
         if (row->contact_phone != NULL) {
-            puts_(&o, " ");
+            sb_puts(&o, " ");
             esc(&o, row->contact_phone);
         }
         if (row->contact_email != NULL) {
-            puts_(&o, " ");
+            sb_puts(&o, " ");
             esc(&o, row->contact_email);
         }
     }
-    puts_(&o, "</footer></body></html>\n");
-    *len = o.len;
-    return o.p;
+    sb_puts(&o, "</footer></body></html>\n");
+    return sb_steal(&o, len);
 }

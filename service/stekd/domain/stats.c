@@ -7,8 +7,8 @@
 
 const char *const stat_dim_names[DIM_COUNT] = {"theme", "site",    "municipality", "month",
                                                "kind",  "partner", "status",       "raised_with"};
-const char *const stat_dim_fields[DIM_COUNT] = {"theme", "site_id",    "municipality", "month",
-                                                "kind",  "partner_id", "status",       "raised_with"};
+const char *const stat_dim_fields[DIM_COUNT] = {
+    "theme", "site_id", "municipality", "month", "kind", "partner_id", "status", "raised_with"};
 
 /* Salts of the three perturbed sets of a cell: all its signals, the arrived, the waiting. */
 enum { SALT_COUNT = 0x636f756e, SALT_ARRIVED = 0x61727276, SALT_WAITING = 0x77616974 };

@@ -452,11 +452,10 @@ patch_tx(struct request *r, void *cls)
                       "only an answer can be made public");
         return TX_REPLIED;
     }
-    if (c->status != NULL &&
-        (db_update_signal_status(r->db, c->id, c->status, c->raised_with, c->answer, &c->out) <=
-             0 ||
-         db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy, c->status,
-                                  c->raised_with, c->answer) < 0))
+    if (c->status != NULL && (db_update_signal_status(r->db, c->id, c->status, c->raised_with,
+                                                      c->answer, &c->out) <= 0 ||
+                              db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy,
+                                                       c->status, c->raised_with, c->answer) < 0))
         return TX_DB_ERROR;
     if (c->has_public) {
         db_doc_clear(&c->out);

@@ -1,7 +1,7 @@
 /*
- * The public page (/), the advocacy view (/stats) and the embeddable widget (/widget.js), from memory
- * (service/web/, embedded at build time). Versioned copies under /assets/
- * are cached for a year; the stable names are revalidated with their ETag.
+ * The public page (/), the advocacy view (/stats) and the embeddable widget (/widget.js), from
+ * memory (service/web/, embedded at build time). Versioned copies under /assets/ are cached for a
+ * year; the stable names are revalidated with their ETag.
  */
 #include "stek/embedded.h"
 #include "stek/handlers.h"
@@ -50,9 +50,9 @@ h_static(struct request *r)
     reply_header(r, "ETag", etag);
     reply_header(r, "Vary", "Accept-Encoding");
     reply_header(r, "Cache-Control",
-                 versioned                     ? "public, max-age=31536000, immutable"
+                 versioned ? "public, max-age=31536000, immutable"
                  : strcmp(a->ctype, "text/html; charset=utf-8") == 0 ? "no-cache"
-                                               : "public, max-age=300");
+                                                                     : "public, max-age=300");
     reply_header(r, "Referrer-Policy", "no-referrer");
     if (strcmp(a->ctype, "text/html; charset=utf-8") == 0)
         reply_header(r, "Content-Security-Policy", page_csp);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const params[] = {"group_by", "from", "to",   "municipality",
+static const char *const params[] = {"group_by", "from", "to",  "municipality",
                                      "site",     "kind", "raw", NULL};
 static const char *const kinds[] = {"referral", "barrier", NULL};
 #define DIMS_LIST "theme, site, municipality, month, kind, partner, status, raised_with"
@@ -177,7 +177,7 @@ h_stats_signals(struct request *r)
                 if (mask & (1u << dd))
                     json_object_set_new(row, stat_dim_fields[dd],
                                         rows[i].key[dd][0] != '\0' ? json_string(rows[i].key[dd])
-                                                                    : json_null());
+                                                                   : json_null());
             if (v.suppressed) {
                 json_object_set_new(row, "count", json_null());
                 json_object_set_new(row, "suppressed", json_true());

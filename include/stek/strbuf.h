@@ -1,0 +1,29 @@
+/*
+ * A growable string (service/stekd/domain/strbuf.c): the one way the pure
+ * renderers (iCalendar, the monthly calendar, QR codes as SVG) build text of
+ * any length. Always NUL-terminated; allocation failure aborts (every text
+ * built here is bounded by request and row sizes).
+ */
+#ifndef STEK_STRBUF_H
+#define STEK_STRBUF_H
+
+#include <stddef.h>
+
+struct strbuf {
+    char *p; /* owned; NULL until something is added */
+    size_t len, cap;
+};
+
+void sb_put(struct strbuf *b, const char *s, size_t n);
+void sb_puts(struct strbuf *b, const char *s); /* NULL adds nothing */
+void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The text so far ("" when empty); borrowed from b. */
+const char *sb_str(const struct strbuf *b);
+
+/* Hands the text to the caller (malloc'd, never NULL) and empties b. */
+char *sb_steal(struct strbuf *b, size_t *len);
+
+void sb_free(struct strbuf *b);
+
+#endif
