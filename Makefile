@@ -115,7 +115,7 @@ test:
 memcheck:
 	@bash tests/run.sh --memcheck
 
-# The Debian package (dpkg-buildpackage, debhelper), checked by lintian: build/deb-out/.
+# The Debian package (dpkg-buildpackage, debhelper), checked by lintian: build/stek_*.deb.
 deb:
 	@service/tools/deb.sh
 
@@ -138,7 +138,7 @@ help:
 	@echo "make stop       stop the local PostgreSQL"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
 	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
-	@echo "make deb        the Debian package stek_<version>_<arch>.deb in build/deb-out/ (lintian-checked)"
+	@echo "make deb        the Debian package build/stek_<version>_<arch>.deb (lintian-checked)"
 	@echo "make bench      benchmarks with wrk"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"

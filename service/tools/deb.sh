@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make deb`: builds stek_<version>_<arch>.deb with dpkg-buildpackage and debhelper in a
-# copy of the tree (the source tree stays clean), then runs lintian. The package and the
-# lintian report land in build/deb-out/.
+# copy of the tree (the source tree stays clean), then runs lintian. The package lands in
+# build/ (and with its .changes, .buildinfo, build log and lintian report in build/deb-out/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build/deb-out
@@ -16,8 +16,9 @@ mkdir -p "$work/stek"
 rm -rf "$out" && mkdir -p "$out"
 cp "$work"/*.deb "$work"/*.buildinfo "$work"/*.changes "$out"/
 cp "$work/build.log" "$out/build.log"
-deb=$(ls "$out"/stek_*.deb)
-echo "built $deb"
+deb=$(ls "$out"/stek_*_*.deb | grep -v dbgsym)
+cp "$deb" "$root/build/"
+echo "built build/$(basename "$deb")"
 # Errors fail the build; warnings and information are printed.
 lintian --fail-on error --info "$deb" | tee "$out/lintian.txt"
 echo "lintian: $(grep -c '^E:' "$out/lintian.txt" || true) errors, $(grep -c '^W:' "$out/lintian.txt" || true) warnings"

@@ -18,7 +18,7 @@ def package(tmp_path_factory):
     r = subprocess.run(["make", "--no-print-directory", "deb"], cwd=ROOT, capture_output=True,
                        text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    deb = next(OUT.glob("stek_*_*.deb"))
+    deb = next(p for p in (ROOT / "build").glob("stek_*_*.deb") if "dbgsym" not in p.name)
     root = tmp_path_factory.mktemp("debroot")
     subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
     return deb, root
