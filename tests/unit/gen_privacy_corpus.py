@@ -122,6 +122,7 @@ OK = [
     "Verwijzing via www.caw.be/contact voor een afspraak.",
     "Website: https://www.wuustwezel.be/stek en www.saamo.be.",
     "Formulier op https://mijn.belgie.be, stap 2 van 5.",
+    "Ondernemingsnummer van de vzw: 0412.345.614 (KBO), voor de subsidie.",
 ]
 
 TEMPLATES_OK = [
@@ -151,7 +152,7 @@ STREETS = ["Bredabaan", "Kerkstraat", "Dorpsstraat", "Gomarus Van Geelstraat", "
 
 def harmless():
     out = list(OK)
-    while len(out) < 230:
+    while len(out) < 231:
         t = rng.choice(TEMPLATES_OK)
         pc, g = rng.choice(TOWNS)
         out.append(t.format(d=f"{rng.randint(1, 28):02d}", m=f"{rng.randint(1, 12):02d}",

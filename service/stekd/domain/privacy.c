@@ -508,6 +508,24 @@ label_before(const char *s, const char *p)
     return q < p && (q == s || !is_wordc(q[-1])) && p - q <= 8;
 }
 
+/*
+ * A Belgian enterprise number (KBO/BCE, an organisation's, not a person's): written
+ * 0xxx.xxx.xxx, ten digits whose last two are 97 - (the first eight mod 97). It looks like
+ * a mobile number; the grouping and the checksum tell them apart.
+ */
+static bool
+enterprise_number(const char *start, const char *end, const char *d, size_t n)
+{
+    uint64_t base = 0;
+
+    if (n != 10 || end - start != 12 || start[4] != '.' || start[8] != '.' ||
+        (d[0] != '0' && d[0] != '1'))
+        return false;
+    for (int i = 0; i < 8; i++)
+        base = base * 10 + (uint64_t)(d[i] - '0');
+    return (unsigned)((d[8] - '0') * 10 + (d[9] - '0')) == 97 - base % 97;
+}
+
 static unsigned
 scan_numbers(const char *t)
 {
@@ -562,7 +580,8 @@ scan_numbers(const char *t)
                     memmove(digits + at, digits + at + 1, n - at), n--;
             }
         }
-        if (n > 0 && !isalnum((unsigned char)*end) && *end != '#' && phone_digits(digits, n, plus))
+        if (n > 0 && !isalnum((unsigned char)*end) && *end != '#' &&
+            phone_digits(digits, n, plus) && !(!plus && enterprise_number(start, end, digits, n)))
             found |= PII_PHONE;
         p = end > p ? end : p + 1;
     }
