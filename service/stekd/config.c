@@ -46,9 +46,9 @@ static const struct {
      "failed authentications one client address may make per minute (then 429)"},
     {"STEK_WRITES_PER_MINUTE", 600, 0, 10000000, offsetof(struct stek_config, writes_per_minute),
      false, "writes one API key may make per minute, 0 for no limit (then 429)"},
-    {"STEK_WATCHDOG_STALL", 60, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
+    {"STEK_WATCHDOG_STALL", 3, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
      "seconds every database worker may be busy with one request before the systemd watchdog"
-     " stops pinging"},
+     " stops pinging (keep it below the statement timeout)"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };

@@ -4,7 +4,9 @@
  *
  *  - its HTTP I/O loop answers: a GET /healthz over loopback within 1 s;
  *  - its database worker pool makes progress: not every worker has been busy
- *    with one request for longer than STEK_WATCHDOG_STALL seconds.
+ *    with one request for longer than STEK_WATCHDOG_STALL seconds (default 3,
+ *    below the statement timeout, so that a pool stuck behind locks shows
+ *    before its statements are cancelled).
  *
  * When either fails the pings stop (and a STATUS= line says why); systemd
  * restarts the daemon once WatchdogSec passes without one. Pings resume as

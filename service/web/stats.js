@@ -156,7 +156,6 @@
     var s = svg("svg", { viewBox: "0 0 " + W + " " + (H + 120), role: "img", "aria-labelledby": id + "-title", "class": "bars" });
     var defs = svg("defs", {});
     var pat = svg("pattern", { id: id + "-hatch", width: 8, height: 8, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
-    pat.appendChild(svg("rect", { width: 8, height: 8, fill: "#fff" }));
     pat.appendChild(svg("line", { x1: 0, y1: 0, x2: 0, y2: 8, stroke: "#555", "stroke-width": 4 }));
     defs.appendChild(pat);
     s.appendChild(defs);
