@@ -99,7 +99,7 @@ def test_watchdog_pings_while_healthy_and_stops_when_the_pool_is_stuck(db_url, t
         pings = mgr.pings()
         assert len(pings) >= 3, pings
         gaps = [b - a for a, b in zip(pings, pings[1:])]
-        assert all(0.7 < g < 1.6 for g in gaps), gaps  # every second: half of WATCHDOG_USEC
+        assert all(0.6 < g < 1.9 for g in gaps), gaps  # every second: half of WATCHDOG_USEC
         # Both workers stuck behind a row lock this test holds, for longer than the bound.
         pid = admin.post("/v1/partners", json={"name": f"Watchdog {time.time()}",
                                                "kind": "welfare"}).json()["id"]
