@@ -14,6 +14,9 @@ struct stek_config {
     const char *metrics_allow;
     /* STEK_PUBLIC_URL: the address residents reach the service at (QR codes); NULL: from Host */
     const char *public_url;
+    /* STEK_WEBHOOK_ALLOW: hosts, addresses and IPv4 networks webhooks may reach although private
+     * (and over http); default none */
+    const char *webhook_allow;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */
@@ -36,6 +39,8 @@ struct stek_config {
     unsigned handoff_guesses;
     /* STEK_WATCHDOG_STALL: seconds all workers may be busy with one request each (watchdog) */
     unsigned watchdog_stall_s;
+    /* STEK_WEBHOOK_RETRY_MS: the first retry of a webhook delivery; each next one doubles */
+    unsigned webhook_retry_ms;
 };
 
 /*
@@ -46,6 +51,10 @@ bool config_from_env(struct stek_config *cfg, char *err, size_t errlen);
 
 /* True when addr is one of STEK_TRUSTED_PROXIES. */
 bool config_trusted_proxy(const struct stek_config *cfg, const char *addr);
+
+/* True when host (a name or an address) is in STEK_WEBHOOK_ALLOW, or addr in one of its
+ * networks (addr may be NULL). */
+bool config_webhook_allowed(const struct stek_config *cfg, const char *host, const char *addr);
 
 /* True when addr (the client, after trusted proxies) may read /metrics. */
 bool config_metrics_allowed(const struct stek_config *cfg, const char *addr);

@@ -15,6 +15,10 @@
 /* Writes the lower-case hex SHA-256 of data[0..len) and a NUL into out (65 bytes). */
 void stek_sha256_hex(const void *data, size_t len, char out[STEK_SHA256_HEX_LEN + 1]);
 
+/* The lower-case hex HMAC-SHA256 of msg under key (65 bytes with the NUL). */
+void stek_hmac_sha256_hex(const char *key, const void *msg, size_t len,
+                          char out[STEK_SHA256_HEX_LEN + 1]);
+
 /* Fills buf with cryptographically strong random bytes; false on failure. */
 bool stek_random_bytes(void *buf, size_t len);
 

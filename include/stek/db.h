@@ -319,6 +319,47 @@ enum db_qs db_delete_closure(struct db_conn *c, const char *site_id, const char 
 /* 1 when the partner runs an offer at the site (the offer's own site or a schedule's). */
 enum db_qs db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *partner_id);
 
+/* ---- webhooks (webhooks.c) ---- */
+
+/* events: a PostgreSQL array literal of validated event names ({referral.created,...}). */
+enum db_qs db_insert_webhook(struct db_conn *c, const char *partner, const char *url,
+                             const char *events, const char *description, const char *secret,
+                             struct db_doc *out);
+enum db_qs db_list_webhooks(struct db_conn *c, const char *partner, const char *after_a,
+                            const char *after_b, int limit, struct db_page *page);
+enum db_qs db_get_webhook(struct db_conn *c, const char *partner, const char *id,
+                          struct db_doc *out);
+/* url, events, active NULL: unchanged; description_given: set description (NULL clears). */
+enum db_qs db_update_webhook(struct db_conn *c, const char *partner, const char *id,
+                             const char *url, const char *events, bool description_given,
+                             const char *description, const char *active, struct db_doc *out);
+enum db_qs db_delete_webhook(struct db_conn *c, const char *partner, const char *id);
+enum db_qs db_rotate_webhook_secret(struct db_conn *c, const char *partner, const char *id,
+                                    const char *secret, struct db_doc *out);
+enum db_qs db_list_deliveries(struct db_conn *c, const char *webhook, const char *after_seq,
+                              int limit, struct db_page *page);
+enum db_qs db_redeliver(struct db_conn *c, const char *webhook, const char *id, struct db_doc *out);
+
+/* One claimed delivery (owned by the delivery thread; free with webhook_jobs_free). */
+struct webhook_job {
+    char id[40], webhook_id[40], event_type[40];
+    char *payload, *url;
+    char secret[80], previous_secret[80]; /* previous: "" when none */
+    int attempts;
+    long long age_s; /* since the event was made */
+};
+
+enum db_qs db_claim_deliveries(struct db_conn *c, int max, int lease_s, struct webhook_job **jobs,
+                               size_t *n);
+void webhook_jobs_free(struct webhook_job *jobs, size_t n);
+/* status: delivered | failed | pending (then retried after retry_ms); http_status 0: none. */
+enum db_qs db_finish_delivery(struct db_conn *c, const char *id, const char *status,
+                              int http_status, const char *error, long retry_ms);
+/* Events waiting for delivery, and the age of the oldest in seconds. */
+enum db_qs db_outbox_stats(struct db_conn *c, long *depth, long *oldest_s);
+/* Records whether the subscription's last attempt succeeded; pauses it after 3 failing days. */
+enum db_qs db_webhook_health(struct db_conn *c, const char *webhook, bool ok);
+
 /* ---- stored texts (texts.c) ---- */
 
 /* One stored text: entity ("offer"), its id, the field, the text (all borrowed for the call). */

@@ -40,6 +40,14 @@ void h_closures_create(struct request *r);
 void h_closures_get(struct request *r);
 void h_closures_delete(struct request *r);
 void h_print_month(struct request *r);
+void h_webhooks_list(struct request *r);
+void h_webhooks_create(struct request *r);
+void h_webhooks_get(struct request *r);
+void h_webhooks_patch(struct request *r);
+void h_webhooks_delete(struct request *r);
+void h_webhooks_rotate(struct request *r);
+void h_webhook_deliveries(struct request *r);
+void h_webhook_redeliver(struct request *r);
 void h_exceptions_delete(struct request *r);
 
 /* feed.c */

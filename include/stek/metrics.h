@@ -16,6 +16,9 @@ enum metric_counter {
     M_TEXTS_REFUSED_PRIVACY,
     M_RATE_LIMITED,
     M_DB_WAITS,
+    M_WEBHOOK_DELIVERED,
+    M_WEBHOOK_RETRIED,
+    M_WEBHOOK_FAILED,
     M_CONNECTIONS_REFUSED,
     M_COUNTER_COUNT
 };
@@ -31,6 +34,9 @@ void metric_pool(int busy_delta, int waiting_delta);
 
 /* The number of database workers. */
 void metric_pool_size(int n);
+/* The webhook outbox: events waiting, and the age of the oldest (gauges). */
+void metric_outbox(long depth, long oldest_s);
+
 /* Open HTTP connections (a gauge). */
 void metric_connections(int delta);
 

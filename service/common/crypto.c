@@ -1,6 +1,9 @@
 #include "stek/crypto.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <string.h>
 #include <openssl/rand.h>
 
 void
@@ -38,4 +41,20 @@ stek_random_hex(char *out, size_t len)
     }
     out[2 * len] = '\0';
     return true;
+}
+
+void
+stek_hmac_sha256_hex(const char *key, const void *msg, size_t len,
+                     char out[STEK_SHA256_HEX_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+
+    HMAC(EVP_sha256(), key, (int)strlen(key), msg, len, md, &mdlen);
+    for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[STEK_SHA256_HEX_LEN] = '\0';
 }

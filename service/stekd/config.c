@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct {
     const char *name;
@@ -49,6 +50,8 @@ static const struct {
     {"STEK_WATCHDOG_STALL", 3, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
      "seconds every database worker may be busy with one request before the systemd watchdog"
      " stops pinging (keep it below the statement timeout)"},
+    {"STEK_WEBHOOK_RETRY_MS", 10000, 50, 3600000, offsetof(struct stek_config, webhook_retry_ms),
+     false, "first retry of a failed webhook delivery in ms (doubles each time, at most 1 h)"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };
@@ -132,6 +135,33 @@ allow_list_each(const char *list, const char *match)
 }
 
 bool
+config_webhook_allowed(const struct stek_config *cfg, const char *host, const char *addr)
+{
+    const char *list = cfg->webhook_allow;
+    for (const char *p = list; p != NULL && *p != '\0'; p += *p == ',') {
+        size_t n = strcspn(p, ",");
+        if (strlen(host) == n && strncasecmp(p, host, n) == 0)
+            return true;
+        p += n;
+    }
+    /* Addresses and networks: the same rules as STEK_METRICS_ALLOW (names there are skipped). */
+    if (addr == NULL || list == NULL || *list == '\0')
+        return false;
+    char one[INET6_ADDRSTRLEN + 4];
+    for (const char *p = list; *p != '\0'; p += *p == ',') {
+        size_t n = strcspn(p, ",");
+        if (n < sizeof(one)) {
+            memcpy(one, p, n);
+            one[n] = '\0';
+            if (allow_list_each(one, NULL) && allow_list_each(one, addr))
+                return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+bool
 config_metrics_allowed(const struct stek_config *cfg, const char *addr)
 {
     return addr != NULL && *addr != '\0' && allow_list_each(cfg->metrics_allow, addr);
@@ -145,6 +175,8 @@ config_usage(void)
            "  STEK_BIND                    address to listen on (default 127.0.0.1)\n"
            "  STEK_TRUSTED_PROXIES         proxies whose X-Forwarded-For names the client\n"
            "  STEK_PUBLIC_URL              public address for QR codes (default: http:// + Host)\n"
+           "  STEK_WEBHOOK_ALLOW           hosts, addresses, networks webhooks may reach although\n"
+           "                               private, also over http (default none)\n"
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
            "                               (default 127.0.0.0/8,::1)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
@@ -182,6 +214,9 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  cfg->public_url);
         return false;
     }
+    cfg->webhook_allow = getenv("STEK_WEBHOOK_ALLOW");
+    if (cfg->webhook_allow == NULL)
+        cfg->webhook_allow = "";
     cfg->metrics_allow = getenv("STEK_METRICS_ALLOW");
     if (cfg->metrics_allow == NULL || *cfg->metrics_allow == '\0')
         cfg->metrics_allow = "127.0.0.0/8,::1";

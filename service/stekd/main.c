@@ -11,6 +11,7 @@
 #include "stek/log.h"
 #include "stek/notify.h"
 #include "stek/watchdog.h"
+#include "stek/webhook.h"
 #include "stek/privacy.h"
 #include "stek/server.h"
 #include "stek/version.h"
@@ -314,10 +315,12 @@ main(int argc, char **argv)
              cfg.bind, cfg.port, cfg.db_workers);
     notify_send(status);
     watchdog_start(&cfg, srv);
+    webhook_delivery_start(&cfg);
     sigwait(&set, &sig);
     notify_send("STOPPING=1\nSTATUS=shutting down: finishing requests in flight");
     log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     watchdog_stop();
+    webhook_delivery_stop();
     server_stop(srv);
     atomic_store(&maintenance_stop, true);
     pthread_join(maintenance, NULL);

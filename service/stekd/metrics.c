@@ -20,12 +20,19 @@ static atomic_ulong requests[MAX_ROUTES + 1][NSTATUS];
 static atomic_ulong latency[MAX_ROUTES + 1][NBUCKETS + 1];
 static atomic_ulong latency_sum_us[MAX_ROUTES + 1];
 static atomic_ulong counters[M_COUNTER_COUNT];
-static atomic_long pool_busy, pool_waiting, pool_size, connections;
+static atomic_long pool_busy, pool_waiting, pool_size, connections, outbox_depth, outbox_oldest;
 
 void
 metric_pool_size(int n)
 {
     atomic_store(&pool_size, n);
+}
+
+void
+metric_outbox(long depth, long oldest_s)
+{
+    atomic_store(&outbox_depth, depth);
+    atomic_store(&outbox_oldest, oldest_s);
 }
 
 void
@@ -116,6 +123,10 @@ metrics_render(size_t *len)
          "Stored texts of any field refused for personal data."},
         {"stek_rate_limited_total", "Requests refused with 429."},
         {"stek_db_waits_total", "Requests that waited for a database worker."},
+        {"stek_webhook_deliveries_delivered_total", "Webhook events delivered."},
+        {"stek_webhook_deliveries_retried_total",
+         "Webhook delivery attempts that failed and will be retried."},
+        {"stek_webhook_deliveries_failed_total", "Webhook events given up on."},
         {"stek_http_connections_refused_total",
          "Connections closed at once because STEK_MAX_CONNECTIONS were open."},
     };
@@ -179,6 +190,12 @@ metrics_render(size_t *len)
         "# HELP stek_http_connections_open Open HTTP connections.\n"
         "# TYPE stek_http_connections_open gauge\nstek_http_connections_open %ld\n",
         atomic_load(&connections));
+    add(&o,
+        "# HELP stek_webhook_outbox_pending Webhook events waiting for delivery.\n"
+        "# TYPE stek_webhook_outbox_pending gauge\nstek_webhook_outbox_pending %ld\n"
+        "# HELP stek_webhook_outbox_oldest_seconds Age of the oldest waiting webhook event.\n"
+        "# TYPE stek_webhook_outbox_oldest_seconds gauge\nstek_webhook_outbox_oldest_seconds %ld\n",
+        atomic_load(&outbox_depth), atomic_load(&outbox_oldest));
     *len = o.len;
     return o.p;
 }

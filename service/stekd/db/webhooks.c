@@ -1,0 +1,147 @@
+/* Webhook subscriptions and their outbox (the delivery side runs in webhook.c). */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum db_qs
+db_insert_webhook(struct db_conn *c, const char *partner, const char *url, const char *events,
+                  const char *description, const char *secret, struct db_doc *out)
+{
+    const char *params[] = {partner, url, events, description, secret};
+    return db_query_doc(c, STMT_insert_webhook, params, out);
+}
+
+enum db_qs
+db_list_webhooks(struct db_conn *c, const char *partner, const char *after_a, const char *after_b,
+                 int limit, struct db_page *page)
+{
+    const char *params[] = {partner, after_a, after_b, NULL};
+    return db_query_page(c, STMT_list_webhooks, params, 3, limit, page);
+}
+
+enum db_qs
+db_get_webhook(struct db_conn *c, const char *partner, const char *id, struct db_doc *out)
+{
+    const char *params[] = {partner, id};
+    return db_query_doc(c, STMT_get_webhook, params, out);
+}
+
+enum db_qs
+db_update_webhook(struct db_conn *c, const char *partner, const char *id, const char *url,
+                  const char *events, bool description_given, const char *description,
+                  const char *active, struct db_doc *out)
+{
+    const char *params[] = {partner,     id,    url, events, description_given ? "true" : "false",
+                            description, active};
+    return db_query_doc(c, STMT_update_webhook, params, out);
+}
+
+enum db_qs
+db_delete_webhook(struct db_conn *c, const char *partner, const char *id)
+{
+    const char *params[] = {partner, id};
+    return db_exec_command(c, STMT_delete_webhook, params);
+}
+
+enum db_qs
+db_rotate_webhook_secret(struct db_conn *c, const char *partner, const char *id, const char *secret,
+                         struct db_doc *out)
+{
+    const char *params[] = {partner, id, secret};
+    return db_query_doc(c, STMT_rotate_webhook_secret, params, out);
+}
+
+enum db_qs
+db_list_deliveries(struct db_conn *c, const char *webhook, const char *after_seq, int limit,
+                   struct db_page *page)
+{
+    const char *params[] = {webhook, after_seq, NULL};
+    return db_query_page(c, STMT_list_deliveries, params, 2, limit, page);
+}
+
+enum db_qs
+db_redeliver(struct db_conn *c, const char *webhook, const char *id, struct db_doc *out)
+{
+    const char *params[] = {webhook, id};
+    return db_query_doc(c, STMT_redeliver, params, out);
+}
+
+enum db_qs
+db_claim_deliveries(struct db_conn *c, int max, int lease_s, struct webhook_job **jobs, size_t *n)
+{
+    char maxs[16], lease[16];
+    snprintf(maxs, sizeof(maxs), "%d", max);
+    snprintf(lease, sizeof(lease), "%d", lease_s);
+    const char *params[] = {maxs, lease};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_claim_deliveries, params, &qs);
+
+    *jobs = NULL;
+    *n = 0;
+    if (res == NULL)
+        return qs;
+    *n = (size_t)PQntuples(res);
+    *jobs = calloc(*n + 1, sizeof(**jobs));
+    if (*jobs == NULL)
+        abort();
+    for (size_t i = 0; i < *n; i++) {
+        struct webhook_job *j = &(*jobs)[i];
+        int r = (int)i;
+        snprintf(j->id, sizeof(j->id), "%s", PQgetvalue(res, r, 0));
+        snprintf(j->event_type, sizeof(j->event_type), "%s", PQgetvalue(res, r, 1));
+        j->payload = strdup(PQgetvalue(res, r, 2));
+        j->url = strdup(PQgetvalue(res, r, 3));
+        snprintf(j->secret, sizeof(j->secret), "%s", PQgetvalue(res, r, 4));
+        snprintf(j->previous_secret, sizeof(j->previous_secret), "%s", PQgetvalue(res, r, 5));
+        j->attempts = (int)strtol(PQgetvalue(res, r, 6), NULL, 10);
+        j->age_s = strtoll(PQgetvalue(res, r, 7), NULL, 10);
+        snprintf(j->webhook_id, sizeof(j->webhook_id), "%s", PQgetvalue(res, r, 8));
+        if (j->payload == NULL || j->url == NULL)
+            abort();
+    }
+    PQclear(res);
+    return (enum db_qs) * n;
+}
+
+void
+webhook_jobs_free(struct webhook_job *jobs, size_t n)
+{
+    for (size_t i = 0; jobs != NULL && i < n; i++) {
+        free(jobs[i].payload);
+        free(jobs[i].url);
+    }
+    free(jobs);
+}
+
+enum db_qs
+db_finish_delivery(struct db_conn *c, const char *id, const char *status, int http_status,
+                   const char *error, long retry_ms)
+{
+    char st[16], ms[32];
+    snprintf(st, sizeof(st), "%d", http_status);
+    snprintf(ms, sizeof(ms), "%ld", retry_ms);
+    const char *params[] = {id, status, http_status > 0 ? st : NULL, error, ms};
+    return db_exec_command(c, STMT_finish_delivery, params);
+}
+
+enum db_qs
+db_webhook_health(struct db_conn *c, const char *webhook, bool ok)
+{
+    const char *params[] = {webhook, ok ? "true" : "false"};
+    return db_exec_command(c, STMT_webhook_health, params);
+}
+
+enum db_qs
+db_outbox_stats(struct db_conn *c, long *depth, long *oldest_s)
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT_outbox_stats, NULL, &qs);
+    if (res == NULL)
+        return qs;
+    *depth = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    *oldest_s = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return qs;
+}

@@ -1,0 +1,323 @@
+/*
+ * /v1/partners/{id}/webhooks: a partner's subscriptions to events (referral.created for
+ * referrals made to it, handoff.arrived and barrier.status_changed for its own signals),
+ * managed by an admin or by that partner's own keys. The secret is made here and shown once
+ * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
+ */
+#include "stek/config.h"
+#include "stek/crypto.h"
+#include "stek/handlers.h"
+#include "stek/hutil.h"
+#include "stek/jspec.h"
+#include "stek/webhook.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const event_names[] = {"referral.created", "handoff.arrived",
+                                          "barrier.status_changed", NULL};
+
+/* The partner of the path, if this key may manage its webhooks (403/404 otherwise). */
+static const char *
+own_partner(struct request *r)
+{
+    const char *partner = req_id(r, "partner");
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (partner == NULL)
+        return NULL;
+    if (r->who.role != ROLE_ADMIN && strcmp(r->who.partner_id, partner) != 0) {
+        reply_problem(r, ERR_FORBIDDEN, NULL, "a partner manages only its own webhooks");
+        return NULL;
+    }
+    if ((qs = db_get_partner(r->db, partner, false, &d)) <= 0) {
+        if (qs < 0)
+            reply_db_error(r);
+        else
+            reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+        return NULL;
+    }
+    db_doc_clear(&d);
+    return partner;
+}
+
+/* {a,b} for PostgreSQL from a validated list of event names. */
+static void
+events_literal(const json_t *list, char *out, size_t len)
+{
+    size_t i, used = (size_t)snprintf(out, len, "{");
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "," : "",
+                                 json_string_value(v));
+    }
+    snprintf(out + used, used < len ? len - used : 0, "}");
+}
+
+static bool
+new_secret(char out[80])
+{
+    char hex[65];
+    if (!stek_random_hex(hex, 32))
+        return false;
+    snprintf(out, 80, "whsec_%s", hex);
+    return true;
+}
+
+/* Replies with the subscription and its secret, which is never shown again. */
+static void
+reply_with_secret(struct request *r, unsigned status, struct db_doc *d, const char *secret)
+{
+    json_object_set_new(d->doc, "secret", json_string(secret));
+    reply_json_steal(r, status, d->doc);
+    d->doc = NULL;
+}
+
+void
+h_webhooks_list(struct request *r)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    const char *partner, *cursor;
+    char a[32], b[48];
+    struct db_page page;
+    int limit;
+
+    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b) || (partner = own_partner(r)) == NULL)
+        return;
+    if (db_list_webhooks(r->db, partner, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+void
+h_webhooks_create(struct request *r)
+{
+    const char *partner, *url = NULL, *description = NULL, *why;
+    const json_t *events = NULL;
+    struct jspec spec[] = {
+        JS_URLF("url", &url, JF_REQUIRED),
+        JS_LIST("events", &events, JF_REQUIRED, 1, 3, event_names),
+        JS_TXT("description", &description, JF_NULLABLE, 500),
+        JS_RO("id"),
+        JS_RO("partner_id"),
+        JS_RO("secret"),
+        JS_RO("active"),
+        JS_SPEC_END,
+    };
+    char pin[600], lit[128], secret[80];
+    struct db_doc d;
+    json_t *errs;
+
+    if ((partner = own_partner(r)) == NULL || !req_json_body(r, false))
+        return;
+    errs = json_array();
+    if (jspec_check(r->json, spec, "", errs) &&
+        (why = webhook_check_url(stek_cfg, url, pin, sizeof(pin))) != NULL)
+        jspec_error(errs, "url", why);
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the webhook is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    events_literal(events, lit, sizeof(lit));
+    if (!new_secret(secret) ||
+        db_insert_webhook(r->db, partner, url, lit, description, secret, &d) <= 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (audit(r, "create", "webhook", d.id) < 0) {
+        db_doc_clear(&d);
+        reply_db_error(r);
+        return;
+    }
+    char loc[160];
+    snprintf(loc, sizeof(loc), "/v1/partners/%s/webhooks/%s", partner, d.id);
+    reply_with_secret(r, 201, &d, secret);
+    reply_header(r, "Location", loc);
+}
+
+void
+h_webhooks_get(struct request *r)
+{
+    const char *partner = own_partner(r);
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (partner == NULL)
+        return;
+    if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_json_steal(r, 200, d.doc);
+}
+
+void
+h_webhooks_patch(struct request *r)
+{
+    const char *partner, *url = NULL, *description = NULL, *why;
+    const json_t *events = NULL;
+    bool active = true, has_active = false, has_description = false;
+    struct jspec spec[] = {
+        JS_URLF("url", &url, 0),
+        JS_LIST("events", &events, 0, 1, 3, event_names),
+        {"description", JS_TEXT, JF_NULLABLE, 0, 500, NULL, NULL, &description, &has_description},
+        {"active", JS_BOOL, 0, 0, 0, NULL, NULL, &active, &has_active},
+        JS_IGNORE("id"),
+        JS_IGNORE("partner_id"),
+        JS_RO("secret"),
+        JS_IGNORE("paused_reason"),
+        JS_IGNORE("previous_secret_until"),
+        JS_IGNORE("created_at"),
+        JS_IGNORE("updated_at"),
+        JS_SPEC_END,
+    };
+    char pin[600], lit[128];
+    struct db_doc d;
+    enum db_qs qs;
+    json_t *errs;
+
+    if ((partner = own_partner(r)) == NULL || !req_json_body(r, true))
+        return;
+    errs = json_array();
+    if (jspec_check(r->json, spec, "", errs) && url != NULL &&
+        (why = webhook_check_url(stek_cfg, url, pin, sizeof(pin))) != NULL)
+        jspec_error(errs, "url", why);
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    if (events != NULL)
+        events_literal(events, lit, sizeof(lit));
+    if (!is_uuid(r->params[1])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    qs = db_update_webhook(r->db, partner, r->params[1], url, events ? lit : NULL, has_description,
+                           description, has_active ? (active ? "true" : "false") : NULL, &d);
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    audit(r, "update", "webhook", d.id);
+    reply_json_steal(r, 200, d.doc);
+}
+
+void
+h_webhooks_delete(struct request *r)
+{
+    const char *partner = own_partner(r);
+    enum db_qs qs;
+
+    if (partner == NULL)
+        return;
+    if (!is_uuid(r->params[1]) || (qs = db_delete_webhook(r->db, partner, r->params[1])) == 0) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    if (qs < 0 || audit(r, "delete", "webhook", r->params[1]) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_empty(r, 204);
+}
+
+void
+h_webhooks_rotate(struct request *r)
+{
+    const char *partner = own_partner(r);
+    char secret[80];
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (partner == NULL)
+        return;
+    if (!is_uuid(r->params[1])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    if (!new_secret(secret) ||
+        (qs = db_rotate_webhook_secret(r->db, partner, r->params[1], secret, &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    audit(r, "update", "webhook", d.id);
+    reply_with_secret(r, 200, &d, secret);
+}
+
+void
+h_webhook_deliveries(struct request *r)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    const char *partner, *cursor;
+    char a[32], b[48];
+    struct db_page page;
+    struct db_doc d;
+    enum db_qs qs;
+    int limit;
+
+    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
+        !req_cursor(r, cursor, a, b) || (partner = own_partner(r)) == NULL)
+        return;
+    if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        return;
+    }
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    db_doc_clear(&d);
+    if (db_list_deliveries(r->db, r->params[1], cursor ? a : NULL, limit, &page) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    reply_page(r, &page);
+}
+
+void
+h_webhook_redeliver(struct request *r)
+{
+    const char *partner = own_partner(r);
+    struct db_doc d;
+    enum db_qs qs;
+
+    if (partner == NULL)
+        return;
+    if (!is_uuid(r->params[1]) || !is_uuid(r->params[2]) ||
+        (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no such delivery of this partner's webhook");
+        return;
+    }
+    if (qs < 0) {
+        reply_db_error(r);
+        return;
+    }
+    db_doc_clear(&d);
+    if ((qs = db_redeliver(r->db, r->params[1], r->params[2], &d)) <= 0) {
+        if (qs < 0)
+            reply_db_error(r);
+        else
+            reply_problem(r, ERR_NOT_FOUND, NULL, "no such delivery of this partner's webhook");
+        return;
+    }
+    reply_json_steal(r, 200, d.doc);
+}
