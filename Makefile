@@ -121,6 +121,7 @@ deb:
 
 bench: deps all
 	@bash tests/bench/run.sh
+	@bash tests/bench/webhooks.sh
 
 FORMAT_FILES = $(shell find service include tests/unit tests/fuzz -name '*.c' -o -name '*.h')
 format:
