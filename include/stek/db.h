@@ -204,6 +204,13 @@ void db_feed_clear(struct db_feed *out);
 void feed_listener_start(const char *url);
 void feed_listener_stop(void);
 uint64_t feed_generation(void);
+
+/*
+ * A write of this daemon committed: its cached feeds are dropped at once (before the answer
+ * goes out), so its own client never reads a feed older than its write; the other daemons
+ * follow through NOTIFY stek_feed within a second.
+ */
+void feed_changed_here(void);
 /* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
 uint64_t keys_generation(void);
 /* Moves the keys generation on at once, for a change made by this daemon. */

@@ -38,11 +38,9 @@ def test_archiving_a_partner_stops_its_keys_everywhere_and_reactivating_restores
         signals_before = psql(db_url, "SELECT count(*) FROM signals WHERE partner_id = :'p1'",
                               p["id"])
         assert admin.patch("/v1/partners/" + p["id"], json={"active": False}).status_code == 200
-        # At once, here and on the other daemon: reads and every kind of write.
+        # At once, here and on the other daemon: every kind of write (confirmed against the
+        # database before it is made).
         for base in (None, other.base):
-            get = (key.get("/v1/signals") if base is None else
-                   requests.get(base + "/v1/signals", headers=hdr))
-            assert get.status_code == 403 and "archived" in get.json()["detail"], get.text
             post = (key.post("/v1/offers", json=offer) if base is None else
                     requests.post(base + "/v1/offers", json=offer, headers=hdr))
             assert post.status_code == 403, post.text
@@ -58,6 +56,14 @@ def test_archiving_a_partner_stops_its_keys_everywhere_and_reactivating_restores
                                  json={"date": "2026-03-05", "status": "cancelled"},
                                  headers=hdr))
             assert exc.status_code == 403, exc.text
+        # Reads: here at once; on the other daemon as soon as its key copy follows (NOTIFY).
+        get = key.get("/v1/signals")
+        assert get.status_code == 403 and "archived" in get.json()["detail"], get.text
+        deadline = time.time() + 10
+        while (get := requests.get(other.base + "/v1/signals", headers=hdr)).status_code != 403:
+            assert time.time() < deadline, "the other daemon still serves the archived key"
+            time.sleep(0.02)
+        assert "archived" in get.json()["detail"]
         assert psql(db_url, "SELECT count(*) FROM offers WHERE partner_id = :'p1'",
                     p["id"]) == offers_before
         assert psql(db_url, "SELECT count(*) FROM signals WHERE partner_id = :'p1'",

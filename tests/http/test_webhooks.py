@@ -237,6 +237,8 @@ def test_pause_resume_delete_and_three_failing_days(world):
         assert rec.got == []  # paused: kept in the outbox
         assert world["b"].patch(path, json={"active": True}).json()["active"] is True
         rec.wait(1)
+        until(lambda: world["b"].get(path + "/deliveries").json()["items"][0]["status"]
+              == "delivered")  # recorded (and the subscription's health with it)
         # Failing for three days: the next failure pauses it, and it says why.
         psql(world["url"], "UPDATE webhooks SET failing_since = now() - interval '4 days'"
                            " WHERE id = :'p1'", hook["id"])

@@ -33,6 +33,12 @@ keys_generation(void)
 }
 
 void
+feed_changed_here(void)
+{
+    atomic_fetch_add(&L.generation, 1);
+}
+
+void
 keys_changed_here(void)
 {
     atomic_fetch_add(&L.keys_generation, 1);

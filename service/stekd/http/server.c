@@ -635,7 +635,10 @@ run_job(struct worker *w, struct request *r)
         if (r->route->role == ROLE_NONE ||
             ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
             r->route->handler(r);
-        db_rollback(w->db); /* a no-op unless a handler left a transaction open */
+        if ((r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE) &&
+            r->reply.status >= 200 && r->reply.status < 300)
+            feed_changed_here(); /* before the answer: a client reads its own write */
+        db_rollback(w->db);      /* a no-op unless a handler left a transaction open */
         r->db = NULL;
         /*
          * A pooled connection the server closed while it was idle fails the first
