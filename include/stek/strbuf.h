@@ -1,5 +1,5 @@
 /*
- * A growable string (service/stekd/domain/strbuf.c): the one way the pure
+ * A growable string, and counting characters (service/stekd/domain/strbuf.c): the one way the pure
  * renderers (iCalendar, the monthly calendar, QR codes as SVG) build text of
  * any length. Always NUL-terminated; allocation failure aborts (every text
  * built here is bounded by request and row sizes).
@@ -25,5 +25,8 @@ const char *sb_str(const struct strbuf *b);
 char *sb_steal(struct strbuf *b, size_t *len);
 
 void sb_free(struct strbuf *b);
+
+/* The number of characters (code points) of UTF-8 text s; NULL counts 0. */
+size_t utf8_chars(const char *s);
 
 #endif

@@ -72,7 +72,13 @@ webhook_check_url(const struct stek_config *cfg, const char *url, char *pin, siz
         goto out;
     }
     /* curl keeps [brackets] around an IPv6 host; getaddrinfo wants none. */
+    /* A DNS name has at most 253 characters: a longer host is refused, never checked cut
+     * (curl would use the whole one). */
     char bare[256];
+    if (strlen(host) >= sizeof(bare)) {
+        why = "names a host that is too long";
+        goto out;
+    }
     snprintf(bare, sizeof(bare), "%s", host);
     if (bare[0] == '[') {
         memmove(bare, bare + 1, strlen(bare));

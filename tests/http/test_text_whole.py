@@ -110,3 +110,7 @@ def test_longest_municipality_round_trips_through_csv(admin, db_url):
         assert [row["municipality"] for row in rows] == [town] and rows[0]["count"] == "6"
     # A filter of 100 four-byte characters is a valid parameter, not "too long".
     assert admin.get("/v1/feed", params={"municipality": town}).status_code == 200
+    # The wall calendar of that municipality: its QR address holds the whole name.
+    from urllib.parse import quote
+    page = admin.get("/print/month", params={"municipality": town})
+    assert page.status_code == 200 and quote(town, safe="") in page.text

@@ -77,15 +77,6 @@ static const struct words en = {
 #define ROWS_MM 144.0
 #define LINE_HEIGHT 1.2
 
-static size_t
-utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; s != NULL && *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 /* Lines a text of chars characters takes in a column mm wide at pt points (a glyph: 0.55 em). */
 static double
 lines_for(size_t chars, double mm, double pt)

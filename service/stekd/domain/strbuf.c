@@ -78,3 +78,12 @@ sb_free(struct strbuf *b)
     b->p = NULL;
     b->len = b->cap = 0;
 }
+
+size_t
+utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; s != NULL && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}

@@ -1,4 +1,5 @@
 #include "stek/hutil.h"
+#include "stek/strbuf.h"
 #include "stek/domain.h"
 #include "stek/log.h"
 
@@ -412,14 +413,11 @@ req_text(struct request *r, const char *name, size_t max, const char **out)
 {
     char msg[64];
 
-    size_t chars = 0;
-
     *out = req_query(r, name);
     if (*out == NULL)
         return true;
     /* Characters, not bytes: a value is UTF-8 (checked when the query was read). */
-    for (const char *p = *out; *p; p++)
-        chars += ((unsigned char)*p & 0xC0) != 0x80;
+    size_t chars = utf8_chars(*out);
     if (chars >= 1 && chars <= max)
         return true;
     snprintf(msg, sizeof(msg), "must be 1 to %zu characters", max);

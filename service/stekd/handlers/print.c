@@ -9,6 +9,7 @@
 #include "stek/month.h"
 #include "stek/qr.h"
 #include "stek/rrule.h"
+#include "stek/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,24 +21,21 @@ static const char *const langs[] = {"nl", "fr", "en", NULL};
 static const char print_csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
-/* Percent-encodes s for a query value into out (3 bytes per byte at most). */
+/* Appends s percent-encoded for a query value (whole, however long). */
 static void
-url_encode(const char *s, char *out, size_t len)
+url_encode(struct strbuf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-    for (; *s && o + 4 < len; s++) {
+    for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
             c == '-' || c == '_' || c == '.' || c == '~') {
-            out[o++] = (char)c;
+            sb_put(b, s, 1);
         } else {
-            out[o++] = '%';
-            out[o++] = hex[c >> 4];
-            out[o++] = hex[c & 15];
+            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+            sb_put(b, e, 3);
         }
     }
-    out[o] = '\0';
 }
 
 /* The public address of this service: STEK_PUBLIC_URL, else http:// and a sane Host. */
@@ -72,7 +70,8 @@ h_print_month(struct request *r)
     struct db_feed rows = {0};
     struct feed_result res = {0};
     struct db_doc doc = {0};
-    char from[11], to[11], base[256], url[1024], enc[700], address[1024];
+    char from[11], to[11], base[256];
+    struct strbuf url = {0}, address = {0}; /* user text: whole, never cut */
     int y;
     unsigned m, d;
 
@@ -113,23 +112,20 @@ h_print_month(struct request *r)
             return;
         }
         const json_t *a = json_object_get(doc.doc, "address");
-        snprintf(address, sizeof(address), "%s, %s %s",
-                 json_string_value(json_object_get(a, "street")),
-                 json_string_value(json_object_get(a, "postal_code")),
-                 json_string_value(json_object_get(a, "municipality")));
+        sb_printf(&address, "%s, %s %s", json_string_value(json_object_get(a, "street")),
+                  json_string_value(json_object_get(a, "postal_code")),
+                  json_string_value(json_object_get(a, "municipality")));
         page.heading = json_string_value(json_object_get(doc.doc, "name"));
-        page.address = address;
-        snprintf(url, sizeof(url), "%s/?site=%s", base, site);
+        page.address = sb_str(&address);
+        sb_printf(&url, "%s/?site=%s", base, site);
     } else {
         page.heading = municipality;
         page.show_site = true;
-        url_encode(municipality, enc, sizeof(enc));
-        snprintf(url, sizeof(url), "%s/?municipality=%s", base, enc);
+        sb_printf(&url, "%s/?municipality=", base);
+        url_encode(&url, municipality);
     }
-    if (strcmp(page.lang, "nl") != 0) {
-        size_t n = strlen(url);
-        snprintf(url + n, sizeof(url) - n, "&lang=%s", page.lang);
-    }
+    if (strcmp(page.lang, "nl") != 0)
+        sb_printf(&url, "&lang=%s", page.lang);
     q.from = days_from_civil(y, m, 1);
     q.to = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) - 1;
     date_format(q.from, from);
@@ -140,16 +136,18 @@ h_print_month(struct request *r)
     f.municipality = municipality;
     if (db_feed_rows(r->db, &f, &rows) < 0) {
         db_doc_clear(&doc);
+        sb_free(&url);
+        sb_free(&address);
         reply_db_error(r);
         return;
     }
     if (!feed_build(rows.rows, rows.n, &q, tz_cached, &res))
         abort();
     page.feed = &res;
-    page.url = url;
-    char *svg = qr_svg(url, page.lang[0] == 'n'   ? "QR-code naar alle activiteiten"
-                            : page.lang[0] == 'f' ? "Code QR vers toutes les activités"
-                                                  : "QR code to all activities");
+    page.url = sb_str(&url);
+    char *svg = qr_svg(page.url, page.lang[0] == 'n'   ? "QR-code naar alle activiteiten"
+                                 : page.lang[0] == 'f' ? "Code QR vers toutes les activités"
+                                                       : "QR code to all activities");
     page.qr_svg = svg;
     size_t len = 0;
     char *html = month_render_html(&page, &len);
@@ -157,6 +155,8 @@ h_print_month(struct request *r)
     feed_result_clear(&res);
     db_feed_clear(&rows);
     db_doc_clear(&doc);
+    sb_free(&url);
+    sb_free(&address);
     if (html == NULL)
         abort();
     reply_raw_steal(r, 200, html, len, "text/html; charset=utf-8");

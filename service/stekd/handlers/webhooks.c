@@ -42,6 +42,12 @@ own_partner(struct request *r)
     return partner;
 }
 
+static void
+reply_no_webhook(struct request *r)
+{
+    reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+}
+
 /* {a,b} for PostgreSQL from a validated list of event names. */
 static void
 events_literal(const json_t *list, char *out, size_t len)
@@ -94,6 +100,23 @@ h_webhooks_list(struct request *r)
     reply_page(r, &page);
 }
 
+struct create_ctx {
+    const char *partner, *url, *events, *description, *secret;
+    struct db_doc out;
+};
+
+static enum tx_result
+create_tx(struct request *r, void *cls)
+{
+    struct create_ctx *c = cls;
+    db_doc_clear(&c->out);
+    if (db_insert_webhook(r->db, c->partner, c->url, c->events, c->description, c->secret,
+                          &c->out) <= 0 ||
+        audit(r, "create", "webhook", c->out.id) < 0)
+        return TX_DB_ERROR;
+    return TX_COMMIT;
+}
+
 void
 h_webhooks_create(struct request *r)
 {
@@ -110,7 +133,6 @@ h_webhooks_create(struct request *r)
         JS_SPEC_END,
     };
     char pin[600], lit[128], secret[80];
-    struct db_doc d;
     json_t *errs;
 
     if ((partner = own_partner(r)) == NULL || !req_json_body(r, false))
@@ -125,20 +147,20 @@ h_webhooks_create(struct request *r)
     }
     json_decref(errs);
     events_literal(events, lit, sizeof(lit));
-    if (!new_secret(secret) ||
-        db_insert_webhook(r->db, partner, url, lit, description, secret, &d) <= 0) {
+    struct create_ctx c = {partner, url, lit, description, secret, {0}};
+    if (!new_secret(secret)) {
         reply_db_error(r);
         return;
     }
-    if (audit(r, "create", "webhook", d.id) < 0) {
-        db_doc_clear(&d);
-        reply_db_error(r);
-        return;
+    /* The subscription and its audit entry together: a client never loses a secret to a
+     * subscription it was told failed. */
+    if (run_tx(r, create_tx, &c)) {
+        char loc[160];
+        snprintf(loc, sizeof(loc), "/v1/partners/%s/webhooks/%s", partner, c.out.id);
+        reply_with_secret(r, 201, &c.out, secret);
+        reply_header(r, "Location", loc);
     }
-    char loc[160];
-    snprintf(loc, sizeof(loc), "/v1/partners/%s/webhooks/%s", partner, d.id);
-    reply_with_secret(r, 201, &d, secret);
-    reply_header(r, "Location", loc);
+    db_doc_clear(&c.out);
 }
 
 void
@@ -151,7 +173,7 @@ h_webhooks_get(struct request *r)
     if (partner == NULL)
         return;
     if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     if (qs < 0) {
@@ -200,7 +222,7 @@ h_webhooks_patch(struct request *r)
     if (events != NULL)
         events_literal(events, lit, sizeof(lit));
     if (!is_uuid(r->params[1])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     qs = db_update_webhook(r->db, partner, r->params[1], url, events ? lit : NULL, has_description,
@@ -210,7 +232,7 @@ h_webhooks_patch(struct request *r)
         return;
     }
     if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     audit(r, "update", "webhook", d.id);
@@ -226,7 +248,7 @@ h_webhooks_delete(struct request *r)
     if (partner == NULL)
         return;
     if (!is_uuid(r->params[1]) || (qs = db_delete_webhook(r->db, partner, r->params[1])) == 0) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     if (qs < 0 || audit(r, "delete", "webhook", r->params[1]) < 0) {
@@ -247,7 +269,7 @@ h_webhooks_rotate(struct request *r)
     if (partner == NULL)
         return;
     if (!is_uuid(r->params[1])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     if (!new_secret(secret) ||
@@ -256,7 +278,7 @@ h_webhooks_rotate(struct request *r)
         return;
     }
     if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     audit(r, "update", "webhook", d.id);
@@ -278,7 +300,7 @@ h_webhook_deliveries(struct request *r)
         !req_cursor(r, cursor, a, b) || (partner = own_partner(r)) == NULL)
         return;
     if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
+        reply_no_webhook(r);
         return;
     }
     if (qs < 0) {

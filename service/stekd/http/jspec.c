@@ -2,6 +2,7 @@
 #include "stek/metrics.h"
 #include "stek/privacy.h"
 #include "stek/rrule.h"
+#include "stek/strbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,17 +11,6 @@ void
 jspec_error(json_t *errors, const char *field, const char *message)
 {
     json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
-
-/* Number of code points of a valid UTF-8 string (jansson guarantees validity). */
-static size_t
-utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
 }
 
 static bool
@@ -154,7 +144,7 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
         jspec_error(errors, field, "must not contain NUL characters");
         return false;
     }
-    len = utf8_len(s);
+    len = utf8_chars(s);
     if (has_control(s, f->kind == JS_TEXT)) {
         jspec_error(errors, field,
                     f->kind == JS_TEXT ? "must not contain control characters"
