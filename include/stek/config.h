@@ -17,6 +17,8 @@ struct stek_config {
     /* STEK_WEBHOOK_ALLOW: hosts, addresses and IPv4 networks webhooks may reach although private
      * (and over http); default none */
     const char *webhook_allow;
+    /* STEK_TIMEZONE: the service's own timezone (IANA name): its "today", new sites' default */
+    const char *timezone;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */
@@ -59,8 +61,17 @@ bool config_webhook_allowed(const struct stek_config *cfg, const char *host, con
 /* True when addr (the client, after trusted proxies) may read /metrics. */
 bool config_metrics_allowed(const struct stek_config *cfg, const char *addr);
 
-/* The configuration the daemon runs with (set by main; NULL in unit tests). */
-extern const struct stek_config *stek_cfg;
+/* Fills cfg with every default (DATABASE_URL stays NULL). */
+void config_defaults(struct stek_config *cfg);
+
+/*
+ * The configuration the daemon runs with: what config_use set, and until then
+ * (unit tests, fuzzers) the defaults. Never NULL.
+ */
+const struct stek_config *stek_config(void);
+
+/* Makes cfg (which must outlive its use) the configuration stek_config returns. */
+void config_use(const struct stek_config *cfg);
 
 /* Prints the variables, their defaults and meaning (for --help). */
 void config_usage(void);

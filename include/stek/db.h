@@ -6,9 +6,11 @@
  * A struct db_conn belongs to exactly one thread (a worker) for its whole
  * life: connections are never shared.
  *
- * Results: DB_HARD_ERROR (connection lost or a bug: 503/500), DB_SOFT_ERROR
- * (a constraint or serialization failure: see db_sqlstate), DB_NO_ROWS, or
- * the positive number of rows.
+ * Results are typed: the positive number of rows, DB_NO_ROWS, or one kind
+ * of failure (all negative, so "qs < 0" is any failure). The database's
+ * SQLSTATEs stay inside db/: callers see DB_UNIQUE, DB_FOREIGN_KEY and
+ * DB_CHECK (with the constraint's name from db_constraint), DB_RETRY (run the
+ * transaction again), or DB_HARD_ERROR (connection lost or a bug: 503/500).
  */
 #ifndef STEK_DB_H
 #define STEK_DB_H
@@ -18,7 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum db_qs { DB_HARD_ERROR = -2, DB_SOFT_ERROR = -1, DB_NO_ROWS = 0 };
+enum db_qs {
+    DB_HARD_ERROR = -5,  /* the connection was lost, or a statement failed unexpectedly */
+    DB_RETRY = -4,       /* a serialization failure or deadlock: the transaction may run again */
+    DB_UNIQUE = -3,      /* a unique constraint refused the row */
+    DB_FOREIGN_KEY = -2, /* a foreign key refused the row (or still refers to it) */
+    DB_CHECK = -1,       /* a CHECK or NOT NULL constraint, or a value out of the type's range */
+    DB_NO_ROWS = 0
+};
 
 struct db_conn;
 
@@ -52,17 +61,16 @@ bool db_conn_lost(const struct db_conn *c);
 /* The libpq error message of the last connection failure ("" if none). */
 const char *db_conn_error(const struct db_conn *c);
 
-/* SQLSTATE and constraint name of the last DB_SOFT_ERROR ("" if none). */
-const char *db_sqlstate(const struct db_conn *c);
+/* The failure of the last statement (DB_NO_ROWS when it succeeded). */
+enum db_qs db_last_failure(const struct db_conn *c);
+
+/* The constraint the last statement broke ("" if none or not known). */
 const char *db_constraint(const struct db_conn *c);
 
 /* Transactions. db_rollback is a no-op outside a transaction. */
 enum db_qs db_begin(struct db_conn *c);
 enum db_qs db_commit(struct db_conn *c);
 void db_rollback(struct db_conn *c);
-
-/* True for SQLSTATEs worth retrying the whole transaction for (40001, 40P01). */
-bool db_retryable(const struct db_conn *c);
 
 /* A page of a list: the item documents and the sort key of the last one. */
 struct db_page {
@@ -135,7 +143,7 @@ enum db_qs db_delete_site(struct db_conn *c, const char *id);
 
 struct offer_fields {
     const char *title, *description, *site_id, *partner_id;
-    const char *functions, *categories; /* PostgreSQL array literals such as {meeting,learning} */
+    const json_t *functions, *categories; /* arrays of validated names; categories NULL: none */
     const char *audience, *price_note, *registration, *email, *phone;
     bool free, active;
 };
@@ -173,7 +181,7 @@ enum db_qs db_get_exception(struct db_conn *c, const char *offer_id, const char 
                             struct db_doc *out);
 enum db_qs db_delete_exception(struct db_conn *c, const char *offer_id, const char *date);
 
-/* ---- the feed (feed.c, listen.c) ---- */
+/* ---- the feed (feed.c) ---- */
 
 struct feed_row;
 
@@ -194,48 +202,6 @@ enum db_qs db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct d
 
 /* Frees what out holds; a cleared or zeroed db_feed is fine. */
 void db_feed_clear(struct db_feed *out);
-
-/*
- * The feed listener: one thread with its own connection that LISTENs on
- * stek_feed and counts changes. Every notification, and every reconnect
- * (notifications are lost while disconnected), moves the generation on, so
- * cached feeds of older generations are dropped.
- */
-void feed_listener_start(const char *url);
-void feed_listener_stop(void);
-uint64_t feed_generation(void);
-
-/*
- * A write of this daemon committed: its cached feeds are dropped at once (before the answer
- * goes out), so its own client never reads a feed older than its write; the other daemons
- * follow through NOTIFY stek_feed within a second.
- */
-void feed_changed_here(void);
-/* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
-uint64_t keys_generation(void);
-/* Moves the keys generation on at once, for a change made by this daemon. */
-void keys_changed_here(void);
-/* True while the listener's connection is up (the database is reachable). */
-bool feed_listener_connected(void);
-
-/*
- * The listener also keeps every API key (active and revoked) in memory,
- * reloaded on each NOTIFY stek_keys, so authentication needs no worker.
- * Returns 1 and fills out for a known key, 0 for an unknown one, or -1 when
- * the copy cannot be trusted (listener disconnected, or a change not loaded yet).
- */
-struct key_auth;
-int keys_lookup(const char *token_hash, struct key_auth *out);
-
-/*
- * Asks the listener to catch up with every key change committed so far (one
- * round trip on its own connection, shared by all callers waiting at that
- * moment), then calls done(arg) from the listener thread. A key unknown to
- * the in-memory copy is looked up again after that, so a key created a moment
- * ago elsewhere works at once, while a flood of bad keys costs no worker.
- * Returns false (done is not called) when the listener cannot take it.
- */
-bool keys_sync(void (*done)(void *arg), void *arg);
 
 /* ---- themes and signals (signals.c) ---- */
 
@@ -328,9 +294,9 @@ enum db_qs db_partner_runs_offer_at(struct db_conn *c, const char *site_id, cons
 
 /* ---- webhooks (webhooks.c) ---- */
 
-/* events: a PostgreSQL array literal of validated event names ({referral.created,...}). */
+/* events: an array of validated event names. */
 enum db_qs db_insert_webhook(struct db_conn *c, const char *partner, const char *url,
-                             const char *events, const char *description, const char *secret,
+                             const json_t *events, const char *description, const char *secret,
                              struct db_doc *out);
 enum db_qs db_list_webhooks(struct db_conn *c, const char *partner, const char *after_a,
                             const char *after_b, int limit, struct db_page *page);
@@ -338,7 +304,7 @@ enum db_qs db_get_webhook(struct db_conn *c, const char *partner, const char *id
                           struct db_doc *out);
 /* url, events, active NULL: unchanged; description_given: set description (NULL clears). */
 enum db_qs db_update_webhook(struct db_conn *c, const char *partner, const char *id,
-                             const char *url, const char *events, bool description_given,
+                             const char *url, const json_t *events, bool description_given,
                              const char *description, const char *active, struct db_doc *out);
 enum db_qs db_delete_webhook(struct db_conn *c, const char *partner, const char *id);
 enum db_qs db_rotate_webhook_secret(struct db_conn *c, const char *partner, const char *id,

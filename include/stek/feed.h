@@ -87,9 +87,4 @@ char *feed_render_ics(const struct feed_result *res, const char *calname, size_t
 /* Formats an instant with its offset as RFC 3339: 2026-12-17T13:00:00+01:00 (26 bytes). */
 void format_local(int64_t utc, int32_t offset, char out[32]);
 
-/* ---- gzip.c ---- */
-
-/* Compresses in as a gzip stream; a malloc'd buffer, or NULL. */
-char *gzip_compress(const char *in, size_t len, size_t *outlen);
-
 #endif

@@ -50,11 +50,11 @@ void h_webhook_deliveries(struct request *r);
 void h_webhook_redeliver(struct request *r);
 void h_exceptions_delete(struct request *r);
 
-/* feed.c */
+/* feed.c: the fast paths answer from the cache; the handlers on a worker after a miss */
+bool h_feed_json_cached(struct request *r);
+bool h_feed_ics_cached(struct request *r);
 void h_feed_json(struct request *r);
 void h_feed_ics(struct request *r);
-/* Frees the feed's caches (at shutdown). */
-void feed_caches_free(void);
 
 /* signals.c */
 void h_signals_create(struct request *r);

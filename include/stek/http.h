@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "stek/ids.h"
+
 enum stek_err {
 #define X(name, status, slug, title) ERR_##name,
 #include "stek/errors.def"
@@ -30,7 +32,6 @@ enum role { ROLE_NONE = 0, ROLE_PARTNER = 1, ROLE_ADMIN = 2 };
 #define REQ_MAX_QUERY 32
 #define REQ_MAX_PARAMS 4
 #define REPLY_MAX_HEADERS 12
-#define UUID_LEN 36
 
 struct principal {
     bool authenticated;
@@ -109,11 +110,12 @@ struct request {
     json_t *json;   /* owned: the parsed body, when the handler asked for it */
 
     /*
-     * Set by a handler that runs without the database first (routes without
-     * ROUTE_DB) when it finds it needs it after all: the request then goes to a
-     * worker, which calls the handler again with db set.
+     * What a route's fast path parsed on the I/O thread, carried to its
+     * handler on a worker so that nothing is parsed twice; freed with
+     * parsed_free when the request ends.
      */
-    bool want_db;
+    void *parsed;
+    void (*parsed_free)(void *parsed);
 
     struct principal who;
     bool authorized;    /* who was decided on the I/O thread, before any worker */
@@ -124,84 +126,8 @@ struct request {
     struct reply reply;
 };
 
-/* ---- replies (reply.c) ---- */
-
-/* Sets a JSON reply; takes ownership of body (json_decref'd). */
-void reply_json_steal(struct request *r, unsigned status, json_t *body);
-
-/* Sets a reply with an already-rendered body; takes ownership of body (free()). */
-void reply_raw_steal(struct request *r, unsigned status, char *body, size_t len, const char *ctype);
-
-/* Sets a reply whose body is static and never freed. */
-void reply_static(struct request *r, unsigned status, const char *body, size_t len,
-                  const char *ctype);
-
-/*
- * Sets a reply whose body is shared with others (a cached feed): no copy is
- * made; release(cls) is called when the body is no longer needed.
- */
-void reply_shared(struct request *r, unsigned status, const char *body, size_t len,
-                  const char *ctype, void (*release)(void *cls), void *cls);
-
-/* Sets an empty reply (204, 304). */
-void reply_empty(struct request *r, unsigned status);
-
-/*
- * Sets a problem+json reply from the error table. detail may be NULL;
- * errors (an array of {field, message}) is stolen and may be NULL.
- */
-void reply_problem(struct request *r, enum stek_err err, json_t *errors, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Adds a header to the reply being built; value is copied. */
-void reply_header(struct request *r, const char *name, const char *value);
-
-/* Frees what the reply owns and clears it. */
-void reply_clear(struct reply *rep);
-
-/* The HTTP status of an error in the table. */
-unsigned stek_err_status(enum stek_err err);
-
-/* ---- request helpers (request.c) ---- */
-
-/* The decoded value of a query parameter, or NULL when absent. */
-const char *req_query(const struct request *r, const char *key);
-
-/*
- * Checks that every query parameter is in allowed (NULL-terminated) and none
- * is repeated. Replies 400 naming the parameter and returns false otherwise.
- */
-bool req_query_allow(struct request *r, const char *const *allowed);
-
-/*
- * Parses ?limit= (default 50, 1..500) and ?cursor= (opaque; *cursor is NULL
- * when absent). Replies 400 and returns false when one is invalid.
- */
-bool req_page(struct request *r, int *limit, const char **cursor);
-
-/*
- * Parses the body as a JSON object into r->json (checks the content type
- * against JSON, or also merge-patch+json when merge_patch is true). Replies
- * 415/400/422 and returns false on failure.
- */
-bool req_json_body(struct request *r, bool merge_patch);
-
-/* True when s is a canonical lower- or upper-case UUID string. */
-bool is_uuid(const char *s);
-
-/*
- * If-Match handling: true when the request may proceed given the current
- * ETag (no If-Match, "*", or a match). Otherwise replies 412 and returns false.
- */
-bool req_if_match(struct request *r, const char *etag);
-
-/* True if If-None-Match lists etag (the caller then replies 304). */
-bool req_if_none_match(const struct request *r, const char *etag);
-
-/* True when Accept-Encoding lists gzip (or *) without q=0. */
-bool req_accepts_gzip(const struct request *r);
-
-/* Formats the strong ETag of a versioned entity: "<id>.<version>" in quotes. */
-void make_etag(char *out, size_t len, const char *id, long version);
+/* The layer's functions, one header per module. */
+#include "stek/reply.h"
+#include "stek/request.h"
 
 #endif

@@ -17,6 +17,7 @@
 #define STEK_JSPEC_H
 
 #include "stek/http.h"
+#include "stek/problems.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -89,8 +90,5 @@ bool jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix
 
 /* jspec_check on a request body; on failure replies 422 with every error. */
 bool jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec);
-
-/* Adds {field, message} to errors. */
-void jspec_error(json_t *errors, const char *field, const char *message);
 
 #endif

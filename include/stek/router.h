@@ -9,8 +9,15 @@
 
 typedef void (*handler_fn)(struct request *r);
 
+/*
+ * An answer from memory, tried on the I/O thread before a worker is asked:
+ * true when it replied (a cache hit), false to go on to the route's handler.
+ * What it parsed it may leave in r->parsed for the handler.
+ */
+typedef bool (*fast_fn)(struct request *r);
+
 enum route_flags {
-    ROUTE_DB = 1,          /* the handler uses the database: runs on a worker */
+    ROUTE_DB = 1,          /* the handler uses the database: runs on a worker (else on I/O) */
     ROUTE_SECRET_PATH = 2, /* a path parameter is a secret (a handoff code): never logged */
 };
 
@@ -20,6 +27,7 @@ struct route {
     handler_fn handler;
     enum role role; /* ROLE_NONE: public */
     unsigned flags;
+    fast_fn fast; /* NULL: none */
 };
 
 /* The table, terminated by an entry whose pattern is NULL. */

@@ -1,5 +1,5 @@
 /*
- * Dates and the recurrence engine (service/stekd/domain/date.c, rrule.c).
+ * The recurrence engine (service/stekd/domain/rrule.c).
  * Pure code without I/O.
  *
  * A day is a day number: days since 1970-01-01 in the proleptic Gregorian
@@ -20,26 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DAY_NONE INT32_MAX
-
-/* ---- date.c ---- */
-
-int32_t days_from_civil(int y, unsigned m, unsigned d);
-void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
-
-/* 0 = Monday ... 6 = Sunday */
-unsigned weekday_of(int32_t day);
-
-/* Strict YYYY-MM-DD (years 1900..2999, real calendar dates); false otherwise. */
-bool date_parse(const char *s, int32_t *day);
-
-/* Writes YYYY-MM-DD and a NUL (11 bytes). */
-void date_format(int32_t day, char out[11]);
-
-/* Strict HH:MM (00:00..23:59) into minutes since midnight; false otherwise. */
-bool time_parse(const char *s, int *minutes);
-
-/* ---- rrule.c ---- */
+#include "stek/date.h"
 
 enum rrule_freq { FREQ_DAILY = 1, FREQ_WEEKLY, FREQ_MONTHLY };
 

@@ -27,6 +27,8 @@
 
 #include "stek/db.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -93,5 +95,40 @@ struct stat_value {
  * arrivals and non-arrivals both reach k).
  */
 struct stat_value stats_publish(const struct stat_row *row, long k, bool raw);
+
+/* "theme, site, municipality, month, kind, partner, status, raised_with" */
+#define STATS_DIMS_LIST "theme, site, municipality, month, kind, partner, status, raised_with"
+
+/* Parses a group_by list such as "theme,month" into a mask of dimensions; NULL or the message. */
+const char *stats_parse_group_by(const char *value, unsigned *mask);
+
+/*
+ * The window a query may see, in whole months. The public sees closed months
+ * only: the current month is still being filled, and each new signal would
+ * show; raw (an admin's exact counts) includes it. to_req and from_req are the
+ * dates asked for (DAY_NONE: not given): to defaults to the last publishable
+ * day, from to the twelve whole months up to to; both widen to whole months,
+ * and to is cut at the last publishable day (from > to then: an empty answer).
+ * NULL, or the problem with to (before from).
+ */
+const char *stats_window(int32_t today, bool raw, int32_t from_req, int32_t to_req, int32_t *from,
+                         int32_t *to);
+
+/* What an answer publishes: the groups and the total, for JSON or CSV. */
+struct stats_answer {
+    unsigned mask;
+    long k;
+    bool raw;
+    const char *from, *to; /* YYYY-MM-DD */
+    const struct stat_row *rows;
+    size_t nrows;
+    const struct stat_row *total;
+};
+
+/* {k, noise_bound, from, to, group_by, rows, total}. */
+json_t *stats_render_json(const struct stats_answer *a);
+
+/* A header line and one line per row (count, suppressed, arrived_share); malloc'd, *len set. */
+char *stats_render_csv(const struct stats_answer *a, size_t *len);
 
 #endif

@@ -41,4 +41,13 @@ int32_t tz_offset_at(const struct tz *z, int64_t utc);
  */
 int64_t tz_local_to_utc(const struct tz *z, int32_t day, int minutes, int32_t *offset);
 
+/* A zone by IANA name, loaded once and shared read-only by every thread; NULL when unknown. */
+const struct tz *tz_cached(const char *name);
+
+/* Frees the zones tz_cached loaded (at shutdown). */
+void tz_cache_free(void);
+
+/* The local date (day number) in zone z at the instant now (seconds since 1970); z NULL: UTC. */
+int32_t tz_today(const struct tz *z, int64_t now);
+
 #endif

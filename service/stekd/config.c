@@ -1,8 +1,10 @@
 #include "stek/config.h"
+#include "stek/tz.h"
 
 #include <arpa/inet.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +58,30 @@ static const struct {
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };
 
-const struct stek_config *stek_cfg;
+static const struct stek_config *current;
+static struct stek_config defaults;
+static pthread_once_t defaults_once = PTHREAD_ONCE_INIT;
+
+static void
+make_defaults(void)
+{
+    config_defaults(&defaults);
+}
+
+const struct stek_config *
+stek_config(void)
+{
+    if (current != NULL)
+        return current;
+    pthread_once(&defaults_once, make_defaults);
+    return &defaults;
+}
+
+void
+config_use(const struct stek_config *cfg)
+{
+    current = cfg;
+}
 
 /*
  * Walks a comma-separated list of IPv4 addresses: false if one is not an
@@ -178,15 +203,48 @@ config_usage(void)
            "  STEK_WEBHOOK_ALLOW           hosts, addresses, networks webhooks may reach although\n"
            "                               private, also over http (default none)\n"
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
-           "                               (default 127.0.0.0/8,::1)\n");
+           "                               (default 127.0.0.0/8,::1)\n"
+           "  STEK_TIMEZONE                the service's timezone: its today, new sites' default\n"
+           "                               (default Europe/Brussels)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
+}
+
+static void
+set_number(struct stek_config *cfg, size_t i, unsigned long val)
+{
+    char *field = (char *)cfg + numbers[i].offset;
+    if (numbers[i].is_size)
+        *(size_t *)(void *)field = val;
+    else
+        *(unsigned *)(void *)field = (unsigned)val;
+}
+
+void
+config_defaults(struct stek_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->bind = "127.0.0.1";
+    cfg->trusted_proxies = "";
+    cfg->webhook_allow = "";
+    cfg->metrics_allow = "127.0.0.0/8,::1";
+    cfg->timezone = "Europe/Brussels";
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+        set_number(cfg, i, numbers[i].dflt);
+}
+
+/* A string variable: its value, or the default when unset or empty (empty_ok: when unset). */
+static const char *
+env_or(const char *name, const char *dflt, bool empty_ok)
+{
+    const char *v = getenv(name);
+    return v == NULL || (*v == '\0' && !empty_ok) ? dflt : v;
 }
 
 bool
 config_from_env(struct stek_config *cfg, char *err, size_t errlen)
 {
-    memset(cfg, 0, sizeof(*cfg));
+    config_defaults(cfg);
     cfg->database_url = getenv("DATABASE_URL");
     if (cfg->database_url == NULL || *cfg->database_url == '\0') {
         snprintf(err, errlen,
@@ -194,12 +252,8 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  "postgresql://stek@localhost:5432/stek");
         return false;
     }
-    cfg->bind = getenv("STEK_BIND");
-    if (cfg->bind == NULL || *cfg->bind == '\0')
-        cfg->bind = "127.0.0.1";
-    cfg->trusted_proxies = getenv("STEK_TRUSTED_PROXIES");
-    if (cfg->trusted_proxies == NULL)
-        cfg->trusted_proxies = "";
+    cfg->bind = env_or("STEK_BIND", cfg->bind, false);
+    cfg->trusted_proxies = env_or("STEK_TRUSTED_PROXIES", cfg->trusted_proxies, true);
     if (!proxy_list_each(cfg->trusted_proxies, NULL)) {
         snprintf(err, errlen,
                  "STEK_TRUSTED_PROXIES must be IPv4 addresses separated by commas, not '%s'",
@@ -214,12 +268,9 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  cfg->public_url);
         return false;
     }
-    cfg->webhook_allow = getenv("STEK_WEBHOOK_ALLOW");
-    if (cfg->webhook_allow == NULL)
-        cfg->webhook_allow = "";
-    cfg->metrics_allow = getenv("STEK_METRICS_ALLOW");
-    if (cfg->metrics_allow == NULL || *cfg->metrics_allow == '\0')
-        cfg->metrics_allow = "127.0.0.0/8,::1";
+    cfg->webhook_allow = env_or("STEK_WEBHOOK_ALLOW", cfg->webhook_allow, true);
+    cfg->metrics_allow = env_or("STEK_METRICS_ALLOW", cfg->metrics_allow, false);
+    cfg->timezone = env_or("STEK_TIMEZONE", cfg->timezone, false);
     if (!allow_list_each(cfg->metrics_allow, NULL)) {
         snprintf(err, errlen,
                  "STEK_METRICS_ALLOW must be addresses or IPv4 networks (10.0.0.0/8) separated"
@@ -241,11 +292,15 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                 return false;
             }
         }
-        char *field = (char *)cfg + numbers[i].offset;
-        if (numbers[i].is_size)
-            *(size_t *)(void *)field = val;
-        else
-            *(unsigned *)(void *)field = (unsigned)val;
+        set_number(cfg, i, val);
     }
+    struct tz *zone = tz_load(cfg->timezone);
+    if (zone == NULL) {
+        snprintf(err, errlen,
+                 "STEK_TIMEZONE must be an IANA timezone such as Europe/Brussels, not '%s'",
+                 cfg->timezone);
+        return false;
+    }
+    tz_free(zone);
     return true;
 }

@@ -3,10 +3,14 @@
  * refuses to start against a schema that is behind, serves until SIGTERM or
  * SIGINT, then stops gracefully.
  */
+#include "stek/cache.h"
 #include "stek/config.h"
+#include "stek/tz.h"
+#include "stek/token.h"
+#include "stek/date.h"
+#include "stek/listen.h"
 #include "stek/crypto.h"
 #include "stek/db.h"
-#include "stek/domain.h"
 #include "stek/handlers.h"
 #include "stek/log.h"
 #include "stek/notify.h"
@@ -82,7 +86,7 @@ static int
 create_admin_key(const struct stek_config *cfg, const char *name)
 {
     struct db_conn *db;
-    char token[TOKEN_LEN + 1], prefix[TOKEN_PREFIX_LEN + 1], hash[STEK_SHA256_HEX_LEN + 1];
+    struct token_minted key;
     struct db_doc doc = {0};
     size_t len = strlen(name);
     int rc = 1;
@@ -99,22 +103,19 @@ create_admin_key(const struct stek_config *cfg, const char *name)
     }
     if ((db = open_checked(cfg)) == NULL)
         return 1;
-    if (!token_new(token)) {
+    if (!token_mint(&key)) {
         fprintf(stderr, "stekd: no randomness available\n");
         goto out;
     }
-    memcpy(prefix, token, TOKEN_PREFIX_LEN);
-    prefix[TOKEN_PREFIX_LEN] = '\0';
-    stek_sha256_hex(token, TOKEN_LEN, hash);
     if (db_begin(db) != DB_NO_ROWS ||
-        db_insert_key(db, name, "admin", NULL, prefix, hash, &doc) <= 0 ||
+        db_insert_key(db, name, "admin", NULL, key.prefix, key.hash, &doc) <= 0 ||
         db_insert_audit(db, NULL, "create", "key", doc.id) < 0 || db_commit(db) != DB_NO_ROWS) {
-        fprintf(stderr, "stekd: could not store the key (%s %s)\n", db_sqlstate(db),
-                db_conn_error(db));
+        fprintf(stderr, "stekd: could not store the key (%s)\n",
+                db_constraint(db)[0] ? db_constraint(db) : db_conn_error(db));
         db_rollback(db);
         goto out;
     }
-    printf("%s\n", token);
+    printf("%s\n", key.token);
     rc = 0;
 out:
     db_doc_clear(&doc);
@@ -129,17 +130,10 @@ out:
 static int
 retention(struct db_conn *db, int64_t now, unsigned months, long *notes, long *keys)
 {
-    int y;
-    unsigned m, d;
     char cut_notes[40], cut_keys[40], day[11];
     int32_t today = (int32_t)(now / 86400);
 
-    civil_from_days(today, &y, &m, &d);
-    int total = y * 12 + (int)m - 1 - (int)months;
-    int32_t first = days_from_civil(total / 12, (unsigned)(total % 12) + 1, 1);
-    int32_t next = days_from_civil((total + 1) / 12, (unsigned)((total + 1) % 12) + 1, 1);
-    int32_t cut = first + ((int32_t)d - 1 < next - first ? (int32_t)d - 1 : next - first - 1);
-    date_format(cut, day);
+    date_format(date_months_before(today, months), day);
     snprintf(cut_notes, sizeof(cut_notes), "%sT00:00:00Z", day);
     date_format(today - 8, day);
     snprintf(cut_keys, sizeof(cut_keys), "%sT00:00:00Z", day);
@@ -272,7 +266,7 @@ main(int argc, char **argv)
         fprintf(stderr, "stekd: %s\n", err);
         return 2;
     }
-    stek_cfg = &cfg;
+    config_use(&cfg);
     /* jansson's hash seed must be set before any thread uses it. */
     json_object_seed(0);
     if (is_purge)
@@ -325,7 +319,8 @@ main(int argc, char **argv)
     atomic_store(&maintenance_stop, true);
     pthread_join(maintenance, NULL);
     feed_listener_stop();
-    feed_caches_free();
+    cache_free();
+    tz_cache_free();
     log_event("info", "stopped", NULL);
     return 0;
 }

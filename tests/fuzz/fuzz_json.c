@@ -1,6 +1,6 @@
 /* libFuzzer: the one JSON validator (with nested objects and lists) and merge patch. */
-#include "stek/domain.h"
 #include "stek/jspec.h"
+#include "stek/mergepatch.h"
 
 #include <stdint.h>
 #include <string.h>

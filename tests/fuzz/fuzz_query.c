@@ -1,10 +1,11 @@
 /*
- * libFuzzer: the query-string handling of the handlers (allowed names,
- * paging, cursors, near/radius, booleans, choices) on "a=b&c=d" input.
+ * libFuzzer: the one query validator (http/qspec.c) on "a=b&c=d" input:
+ * allowed names, paging, cursors, near/radius, booleans, choices, dates,
+ * months, UUIDs and texts, with every error collected into one reply.
  */
-#include "stek/domain.h"
-#include "stek/hutil.h"
-#include "stek/rrule.h"
+#include "stek/date.h"
+#include "stek/offer.h"
+#include "stek/qspec.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,18 +13,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const allowed[] = {"limit", "cursor",   "near", "radius_km",
-                                      "free",  "function", "from", NULL};
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char buf[2048], *save = NULL;
     struct request r;
-    int limit;
-    const char *cursor, *v;
-    char a[32], b[48], lat[32], lon[32], radius[32];
-    int32_t day;
+    struct qpage p = QPAGE_INIT;
+    struct qnear near = {0};
+    const char *free_ = NULL, *function = NULL, *site = NULL, *q = NULL;
+    int32_t from = DAY_NONE, month = DAY_NONE;
+    const struct qspec spec[] = {
+        QS_PAGE(&p),
+        QS_NEARBY(&near),
+        QS_BOOLEAN("free", &free_),
+        QS_ONEOF("function", &function, stek_functions),
+        QS_DAY("from", &from),
+        QS_MON("month", &month),
+        QS_ID("site", &site, "a site id"),
+        QS_TXT("q", &q, 100),
+        QS_SPEC_END,
+    };
 
     if (size >= sizeof(buf))
         return 0;
@@ -40,13 +49,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         r.query[r.nquery].value = eq ? eq + 1 : NULL;
         r.nquery++;
     }
-    if (req_query_allow(&r, allowed) && req_page(&r, &limit, &cursor) &&
-        req_cursor(&r, cursor, a, b) && req_near(&r, lat, lon, radius) &&
-        req_bool(&r, "free", &v) && req_choice(&r, "function", stek_functions, &v)) {
-        const char *from = req_query(&r, "from");
-        if (from != NULL)
-            (void)date_parse(from, &day);
-    }
+    /* Accepted values must be what the statements can take. */
+    if (qspec_parse(&r, spec) && (p.limit < 1 || p.limit > 500))
+        abort();
     reply_clear(&r.reply);
     return 0;
 }

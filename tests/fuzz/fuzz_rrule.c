@@ -1,5 +1,6 @@
 /* libFuzzer: the recurrence-rule parser and the expansion of whatever it accepts. */
 #include "stek/rrule.h"
+#include "stek/date.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,10 @@
  * Unit tests of the pure parts of stekd: no database, no sockets.
  * Prints one line per failed check and "unit: N passed, N failed".
  */
-#include "stek/domain.h"
 #include "stek/embedded.h"
+#include "stek/cursor.h"
+#include "stek/mergepatch.h"
+#include "stek/token.h"
 #include "stek/jspec.h"
 #include "stek/router.h"
 

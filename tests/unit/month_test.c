@@ -1,5 +1,6 @@
 /* The monthly calendar and its QR code, without a database (domain/month.c, domain/qr.c). */
 #include "check.h"
+#include "stek/date.h"
 #include "stek/month.h"
 #include "stek/qr.h"
 #include "stek/rrule.h"

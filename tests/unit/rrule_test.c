@@ -1,5 +1,6 @@
 /* The recurrence engine: hand-picked cases and the python-dateutil oracle vectors. */
 #include "check.h"
+#include "stek/date.h"
 #include "stek/rrule.h"
 
 #include <stdlib.h>

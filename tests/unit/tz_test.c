@@ -1,5 +1,6 @@
 /* Timezones: hand-picked daylight-saving cases and the zoneinfo oracle. */
 #include "check.h"
+#include "stek/date.h"
 #include "stek/rrule.h"
 #include "stek/tz.h"
 

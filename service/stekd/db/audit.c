@@ -7,7 +7,7 @@ db_insert_audit(struct db_conn *c, const char *key_id, const char *action, const
                 const char *entity_id)
 {
     const char *params[] = {key_id, action, entity, entity_id};
-    return db_exec_command(c, STMT_insert_audit, params);
+    return db_exec_command(c, STMT(insert_audit, params), params);
 }
 
 enum db_qs
@@ -15,5 +15,5 @@ db_list_audit(struct db_conn *c, const char *before_seq, const char *entity, con
               const char *key_id, int limit, struct db_page *page)
 {
     const char *params[] = {before_seq, entity, entity_id, key_id, NULL};
-    return db_query_page(c, STMT_list_audit, params, 4, limit, page);
+    return db_query_page(c, STMT(list_audit, params), params, 4, limit, page);
 }

@@ -6,7 +6,7 @@ db_insert_closure(struct db_conn *c, const char *site_id, const char *from, cons
                   const char *note, struct db_doc *out)
 {
     const char *params[] = {site_id, from, to, note};
-    return db_query_doc(c, STMT_insert_closure, params, out);
+    return db_query_doc(c, STMT(insert_closure, params), params, out);
 }
 
 enum db_qs
@@ -14,21 +14,21 @@ db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
                  const char *after_id, int limit, struct db_page *page)
 {
     const char *params[] = {site_id, after_day, after_id, NULL};
-    return db_query_page(c, STMT_list_closures, params, 3, limit, page);
+    return db_query_page(c, STMT(list_closures, params), params, 3, limit, page);
 }
 
 enum db_qs
 db_get_closure(struct db_conn *c, const char *site_id, const char *id, struct db_doc *out)
 {
     const char *params[] = {site_id, id};
-    return db_query_doc(c, STMT_get_closure, params, out);
+    return db_query_doc(c, STMT(get_closure, params), params, out);
 }
 
 enum db_qs
 db_delete_closure(struct db_conn *c, const char *site_id, const char *id)
 {
     const char *params[] = {site_id, id};
-    return db_exec_command(c, STMT_delete_closure, params);
+    return db_exec_command(c, STMT(delete_closure, params), params);
 }
 
 enum db_qs
@@ -36,7 +36,7 @@ db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *par
 {
     const char *params[] = {site_id, partner_id};
     struct db_doc d = {0};
-    enum db_qs qs = db_query_doc(c, STMT_partner_runs_offer_at, params, &d);
+    enum db_qs qs = db_query_doc(c, STMT(partner_runs_offer_at, params), params, &d);
     db_doc_clear(&d);
     return qs;
 }

@@ -42,6 +42,7 @@ struct db_conn {
     struct timespec next_attempt;
     unsigned connects_seen; /* connects_ok when this connection last failed */
     char sqlstate[6];
+    enum db_qs failure; /* of the last statement */
     char constraint[64];
     char error[256];
 };
@@ -94,22 +95,16 @@ db_conn_error(const struct db_conn *c)
     return c->error;
 }
 
-const char *
-db_sqlstate(const struct db_conn *c)
+enum db_qs
+db_last_failure(const struct db_conn *c)
 {
-    return c->sqlstate;
+    return c->failure;
 }
 
 const char *
 db_constraint(const struct db_conn *c)
 {
     return c->constraint;
-}
-
-bool
-db_retryable(const struct db_conn *c)
-{
-    return strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0;
 }
 
 static void
@@ -223,15 +218,20 @@ classify(struct db_conn *c, PGresult *res)
         c->error[strcspn(c->error, "\n")] = '\0';
         log_event("warn", "database connection lost", "error", c->error, NULL);
         drop(c);
-        return DB_HARD_ERROR;
+        return c->failure = DB_HARD_ERROR;
     }
     /* Integrity (23), data (22) and serialization (40) failures are the caller's to map. */
-    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0 ||
-        strncmp(state, "40", 2) == 0)
-        return DB_SOFT_ERROR;
+    if (strcmp(state, "23505") == 0)
+        return c->failure = DB_UNIQUE;
+    if (strcmp(state, "23503") == 0)
+        return c->failure = DB_FOREIGN_KEY;
+    if (strncmp(state, "23", 2) == 0 || strncmp(state, "22", 2) == 0)
+        return c->failure = DB_CHECK;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return c->failure = DB_RETRY;
     log_event("error", "database error", "sqlstate", state, "error",
               PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY), NULL);
-    return DB_HARD_ERROR;
+    return c->failure = DB_HARD_ERROR;
 }
 
 /*
@@ -267,6 +267,7 @@ db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs
 
     c->sqlstate[0] = '\0';
     c->constraint[0] = '\0';
+    c->failure = DB_NO_ROWS;
     c->executed++;
     if (c->pg == NULL) {
         c->lost = true;
@@ -423,4 +424,37 @@ db_query_page(struct db_conn *c, enum db_stmt s, const char **params, int limit_
     qs = db_page_from(res, limit, page);
     PQclear(res);
     return qs;
+}
+
+const char *
+db_text_array(const json_t *list, char *out, size_t len)
+{
+    size_t i, used = 0;
+    json_t *v;
+
+    if (list == NULL)
+        return NULL;
+    if (len < 3)
+        abort();
+    out[used++] = '{';
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (i > 0 && used < len)
+            out[used++] = ',';
+        if (used < len)
+            out[used++] = '"';
+        for (; s != NULL && *s != '\0' && used + 1 < len; s++) {
+            if (*s == '"' || *s == '\\')
+                out[used++] = '\\';
+            out[used++] = *s;
+        }
+        if (used < len)
+            out[used++] = '"';
+    }
+    if (used + 2 > len)
+        abort();
+    out[used++] = '}';
+    out[used] = '\0';
+    return out;
 }

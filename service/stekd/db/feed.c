@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/rrule.h"
 
@@ -18,7 +19,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         f->from,      f->to,      f->municipality, f->postal_code, f->site, f->lat, f->lon,
         f->radius_km, f->partner, f->function,     f->category,    f->free, f->q};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_feed_rows, params, &qs);
+    PGresult *res = db_exec(c, STMT(feed_rows, params), params, &qs);
 
     memset(out, 0, sizeof(*out));
     if (res == NULL)

@@ -15,6 +15,32 @@ enum db_stmt {
     STMT_COUNT
 };
 
+/* Each statement's number of parameters, as statements.def declares it. */
+enum db_stmt_nparams {
+#define S(name, nparams, sql) NPARAMS_##name = nparams,
+#include "statements.def"
+#undef S
+};
+
+/*
+ * The statement name, checked at compile time against its parameter array:
+ * STMT(insert_offer, params) does not compile unless params has exactly as
+ * many elements as the statement declares. STMT0 for statements without any.
+ */
+#define STMT(name, params)                                                                         \
+    ((void)sizeof(struct {                                                                         \
+         _Static_assert(sizeof(params) / sizeof((params)[0]) == NPARAMS_##name,                    \
+                        "statement " #name " takes a different number of parameters");             \
+         int checked;                                                                              \
+     }),                                                                                           \
+     STMT_##name)
+#define STMT0(name)                                                                                \
+    ((void)sizeof(struct {                                                                         \
+         _Static_assert(NPARAMS_##name == 0, "statement " #name " takes parameters");              \
+         int checked;                                                                              \
+     }),                                                                                           \
+     STMT_##name)
+
 /* The SQL text of s, for the listener's own connection (which prepares nothing). */
 const char *db_stmt_sql(enum db_stmt s);
 
@@ -47,5 +73,27 @@ enum db_qs db_query_doc(struct db_conn *c, enum db_stmt s, const char *const *pa
  */
 enum db_qs db_query_page(struct db_conn *c, enum db_stmt s, const char **params, int limit_param,
                          int limit, struct db_page *page);
+
+/*
+ * Writes a list of strings (a JSON array) as a PostgreSQL array literal, each
+ * element quoted: {"meeting","learning"}. NULL list: NULL. Aborts if out is too small
+ * (the validators bound every list far below it).
+ */
+const char *db_text_array(const json_t *list, char *out, size_t len);
+
+/* ---- the key store's side for the listener thread (keystore.c) ---- */
+
+/* Loads every key as of generation; false when the connection failed. */
+bool keystore_load(PGconn *pg, uint64_t generation);
+/* The generation of the loaded snapshot (0: none). */
+uint64_t keystore_generation(void);
+/* Takes the callers of keys_sync waiting now; true if there are any. */
+bool keystore_take_waiting(void);
+/* Calls them back (after a sync, or when the copy can no longer be trusted). */
+void keystore_answer_waiting(void);
+/* The pipe end that wakes the listener for keys_sync; opened and closed with the listener. */
+int keystore_wake_fd(void);
+void keystore_open(void);
+void keystore_close(void);
 
 #endif

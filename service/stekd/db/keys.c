@@ -8,7 +8,7 @@ db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out)
 {
     const char *params[] = {token_hash};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_auth_key, params, &qs);
+    PGresult *res = db_exec(c, STMT(auth_key, params), params, &qs);
 
     if (res == NULL)
         return qs;
@@ -28,7 +28,7 @@ db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archive
 {
     const char *params[] = {key_id};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_key_state, params, &qs);
+    PGresult *res = db_exec(c, STMT(key_state, params), params, &qs);
 
     if (res == NULL)
         return qs;
@@ -45,7 +45,7 @@ db_insert_key(struct db_conn *c, const char *name, const char *role, const char 
               const char *prefix, const char *token_hash, struct db_doc *out)
 {
     const char *params[] = {name, role, partner_id, prefix, token_hash};
-    return db_query_doc(c, STMT_insert_key, params, out);
+    return db_query_doc(c, STMT(insert_key, params), params, out);
 }
 
 enum db_qs
@@ -53,19 +53,19 @@ db_list_keys(struct db_conn *c, const char *after_a, const char *after_b, int li
              struct db_page *page)
 {
     const char *params[] = {after_a, after_b, NULL};
-    return db_query_page(c, STMT_list_keys, params, 2, limit, page);
+    return db_query_page(c, STMT(list_keys, params), params, 2, limit, page);
 }
 
 enum db_qs
 db_get_key(struct db_conn *c, const char *id, struct db_doc *out)
 {
     const char *params[] = {id};
-    return db_query_doc(c, STMT_get_key, params, out);
+    return db_query_doc(c, STMT(get_key, params), params, out);
 }
 
 enum db_qs
 db_revoke_key(struct db_conn *c, const char *id)
 {
     const char *params[] = {id};
-    return db_exec_command(c, STMT_revoke_key, params);
+    return db_exec_command(c, STMT(revoke_key, params), params);
 }

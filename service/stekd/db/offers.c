@@ -9,14 +9,15 @@ db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
     const char *params[] = {after_a,         after_b,     f->site,     f->partner,
                             f->municipality, f->function, f->category, f->free,
                             f->active,       f->q,        NULL};
-    return db_query_page(c, STMT_list_offers, params, 10, limit, page);
+    return db_query_page(c, STMT(list_offers, params), params, 10, limit, page);
 }
 
 enum db_qs
 db_get_offer(struct db_conn *c, const char *id, bool for_update, struct db_doc *out)
 {
     const char *params[] = {id};
-    return db_query_doc(c, for_update ? STMT_get_offer_for_update : STMT_get_offer, params, out);
+    return db_query_doc(
+        c, for_update ? STMT(get_offer_for_update, params) : STMT(get_offer, params), params, out);
 }
 
 static enum db_qs
@@ -36,23 +37,13 @@ returning_id(struct db_conn *c, enum db_stmt s, const char *const *params, char 
 enum db_qs
 db_insert_offer(struct db_conn *c, const struct offer_fields *f, char *id_out)
 {
-    const char *params[] = {
-        f->title,      f->description, f->site_id,           f->partner_id, f->functions,
-        f->categories, f->audience,    f->free ? "t" : "f",  f->price_note, f->registration,
-        f->email,      f->phone,       f->active ? "t" : "f"};
-    return returning_id(c, STMT_insert_offer, params, id_out);
-}
-
-enum db_qs
-db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
-{
-    const char *params[] = {id,
-                            f->title,
+    char fns[256], cats[2048];
+    const char *params[] = {f->title,
                             f->description,
                             f->site_id,
                             f->partner_id,
-                            f->functions,
-                            f->categories,
+                            db_text_array(f->functions, fns, sizeof(fns)),
+                            f->categories ? db_text_array(f->categories, cats, sizeof(cats)) : "{}",
                             f->audience,
                             f->free ? "t" : "f",
                             f->price_note,
@@ -60,7 +51,28 @@ db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
                             f->email,
                             f->phone,
                             f->active ? "t" : "f"};
-    return returning_id(c, STMT_update_offer, params, NULL);
+    return returning_id(c, STMT(insert_offer, params), params, id_out);
+}
+
+enum db_qs
+db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
+{
+    char fns[256], cats[2048];
+    const char *params[] = {id,
+                            f->title,
+                            f->description,
+                            f->site_id,
+                            f->partner_id,
+                            db_text_array(f->functions, fns, sizeof(fns)),
+                            f->categories ? db_text_array(f->categories, cats, sizeof(cats)) : "{}",
+                            f->audience,
+                            f->free ? "t" : "f",
+                            f->price_note,
+                            f->registration,
+                            f->email,
+                            f->phone,
+                            f->active ? "t" : "f"};
+    return returning_id(c, STMT(update_offer, params), params, NULL);
 }
 
 enum db_qs
@@ -68,7 +80,7 @@ db_replace_schedules(struct db_conn *c, const char *offer_id, const struct sched
                      int n)
 {
     const char *del[] = {offer_id};
-    enum db_qs qs = db_exec_command(c, STMT_delete_schedules, del);
+    enum db_qs qs = db_exec_command(c, STMT(delete_schedules, del), del);
 
     if (qs < 0)
         return qs;
@@ -77,7 +89,7 @@ db_replace_schedules(struct db_conn *c, const char *offer_id, const struct sched
         snprintf(pos, sizeof(pos), "%d", i);
         const char *params[] = {offer_id,   pos,        s[i].site_id,    s[i].dtstart,
                                 s[i].until, s[i].rrule, s[i].start_time, s[i].end_time};
-        if ((qs = db_exec_command(c, STMT_insert_schedule, params)) < 0)
+        if ((qs = db_exec_command(c, STMT(insert_schedule, params), params)) < 0)
             return qs;
     }
     return (enum db_qs)n;
@@ -87,7 +99,7 @@ enum db_qs
 db_delete_offer(struct db_conn *c, const char *id)
 {
     const char *params[] = {id};
-    return db_exec_command(c, STMT_delete_offer, params);
+    return db_exec_command(c, STMT(delete_offer, params), params);
 }
 
 enum db_qs
@@ -95,7 +107,7 @@ db_list_exceptions(struct db_conn *c, const char *offer_id, const char *after_da
                    struct db_page *page)
 {
     const char *params[] = {offer_id, after_day, NULL};
-    return db_query_page(c, STMT_list_exceptions, params, 2, limit, page);
+    return db_query_page(c, STMT(list_exceptions, params), params, 2, limit, page);
 }
 
 enum db_qs
@@ -104,19 +116,19 @@ db_upsert_exception(struct db_conn *c, const char *offer_id, const struct except
 {
     const char *params[] = {offer_id,    f->date,    f->status, f->start_time,
                             f->end_time, f->site_id, f->note};
-    return db_query_doc(c, STMT_upsert_exception, params, out);
+    return db_query_doc(c, STMT(upsert_exception, params), params, out);
 }
 
 enum db_qs
 db_get_exception(struct db_conn *c, const char *offer_id, const char *date, struct db_doc *out)
 {
     const char *params[] = {offer_id, date};
-    return db_query_doc(c, STMT_get_exception, params, out);
+    return db_query_doc(c, STMT(get_exception, params), params, out);
 }
 
 enum db_qs
 db_delete_exception(struct db_conn *c, const char *offer_id, const char *date)
 {
     const char *params[] = {offer_id, date};
-    return db_exec_command(c, STMT_delete_exception, params);
+    return db_exec_command(c, STMT(delete_exception, params), params);
 }

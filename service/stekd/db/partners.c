@@ -5,15 +5,16 @@ db_list_partners(struct db_conn *c, const char *after_a, const char *after_b, in
                  const char *active, struct db_page *page)
 {
     const char *params[] = {after_a, after_b, active, NULL};
-    return db_query_page(c, STMT_list_partners, params, 3, limit, page);
+    return db_query_page(c, STMT(list_partners, params), params, 3, limit, page);
 }
 
 enum db_qs
 db_get_partner(struct db_conn *c, const char *id, bool for_update, struct db_doc *out)
 {
     const char *params[] = {id};
-    return db_query_doc(c, for_update ? STMT_get_partner_for_update : STMT_get_partner, params,
-                        out);
+    return db_query_doc(
+        c, for_update ? STMT(get_partner_for_update, params) : STMT(get_partner, params), params,
+        out);
 }
 
 enum db_qs
@@ -21,7 +22,7 @@ db_insert_partner(struct db_conn *c, const struct partner_fields *f, struct db_d
 {
     const char *params[] = {f->name,  f->kind,  f->description,       f->website,
                             f->email, f->phone, f->active ? "t" : "f"};
-    return db_query_doc(c, STMT_insert_partner, params, out);
+    return db_query_doc(c, STMT(insert_partner, params), params, out);
 }
 
 enum db_qs
@@ -30,12 +31,12 @@ db_update_partner(struct db_conn *c, const char *id, const struct partner_fields
 {
     const char *params[] = {id,         f->name,  f->kind,  f->description,
                             f->website, f->email, f->phone, f->active ? "t" : "f"};
-    return db_query_doc(c, STMT_update_partner, params, out);
+    return db_query_doc(c, STMT(update_partner, params), params, out);
 }
 
 enum db_qs
 db_delete_partner(struct db_conn *c, const char *id)
 {
     const char *params[] = {id};
-    return db_exec_command(c, STMT_delete_partner, params);
+    return db_exec_command(c, STMT(delete_partner, params), params);
 }

@@ -9,7 +9,7 @@ int
 db_schema_missing(struct db_conn *c, char *missing, size_t len)
 {
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_schema_versions, NULL, &qs);
+    PGresult *res = db_exec(c, STMT0(schema_versions), NULL, &qs);
     int count = 0;
 
     missing[0] = '\0';

@@ -9,7 +9,7 @@ enum db_qs
 db_list_themes(struct db_conn *c, const char *after, int limit, struct db_page *page)
 {
     const char *params[] = {after, NULL};
-    return db_query_page(c, STMT_list_themes, params, 1, limit, page);
+    return db_query_page(c, STMT(list_themes, params), params, 1, limit, page);
 }
 
 enum db_qs
@@ -17,7 +17,7 @@ db_insert_theme(struct db_conn *c, const char *code, const char *label_nl, const
                 struct db_doc *out)
 {
     const char *params[] = {code, label_nl, label_en};
-    return db_query_doc(c, STMT_insert_theme, params, out);
+    return db_query_doc(c, STMT(insert_theme, params), params, out);
 }
 
 enum db_qs
@@ -38,7 +38,7 @@ db_create_signal(struct db_conn *c, const char *key, const char *request_hash,
                             f->handoff_code,
                             f->handoff_expires_on,
                             key_id};
-    return db_query_doc(c, STMT_create_signal, params, out);
+    return db_query_doc(c, STMT(create_signal, params), params, out);
 }
 
 enum db_qs
@@ -47,7 +47,7 @@ db_replay_signal(struct db_conn *c, const char *partner_id, const char *key, cha
 {
     const char *params[] = {partner_id, key};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_replay_signal, params, &qs);
+    PGresult *res = db_exec(c, STMT(replay_signal, params), params, &qs);
 
     *doc = NULL;
     if (res == NULL)
@@ -66,8 +66,11 @@ enum db_qs
 db_get_signal(struct db_conn *c, const char *id, const char *visible_to, bool for_update,
               struct db_doc *out)
 {
-    const char *params[] = {id, visible_to};
-    return db_query_doc(c, for_update ? STMT_get_signal_for_update : STMT_get_signal, params, out);
+    const char *params[] = {id, visible_to}, *locked[] = {id};
+    /* Only an admin's write locks a signal: it sees every one. */
+    if (for_update)
+        return db_query_doc(c, STMT(get_signal_for_update, locked), locked, out);
+    return db_query_doc(c, STMT(get_signal, params), params, out);
 }
 
 enum db_qs
@@ -76,7 +79,7 @@ db_list_signals(struct db_conn *c, const char *before, const struct signal_filte
 {
     const char *params[] = {before,  f->partner, f->kind,   f->theme, f->site,
                             f->from, f->to,      f->status, NULL};
-    return db_query_page(c, STMT_list_signals, params, 8, limit, page);
+    return db_query_page(c, STMT(list_signals, params), params, 8, limit, page);
 }
 
 enum db_qs
@@ -84,7 +87,7 @@ db_update_signal_status(struct db_conn *c, const char *id, const char *status,
                         const char *raised_with, const char *answer, struct db_doc *out)
 {
     const char *params[] = {id, status, raised_with, answer};
-    return db_query_doc(c, STMT_update_signal_status, params, out);
+    return db_query_doc(c, STMT(update_signal_status, params), params, out);
 }
 
 enum db_qs
@@ -92,7 +95,7 @@ db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id, 
                          const char *to, const char *raised_with, const char *answer)
 {
     const char *params[] = {id, key_id, from, to, raised_with, answer};
-    return db_exec_command(c, STMT_insert_signal_history, params);
+    return db_exec_command(c, STMT(insert_signal_history, params), params);
 }
 
 enum db_qs
@@ -100,7 +103,8 @@ db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool
                struct db_doc *out)
 {
     const char *params[] = {code, partner_id};
-    return db_query_doc(c, arrive ? STMT_mark_arrived : STMT_get_handoff, params, out);
+    return db_query_doc(c, arrive ? STMT(mark_arrived, params) : STMT(get_handoff, params), params,
+                        out);
 }
 
 enum db_qs
@@ -109,7 +113,7 @@ db_signal_cells(struct db_conn *c, const char *from, const char *to, const char 
 {
     const char *params[] = {from, to, municipality, site, kind};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_signal_cells, params, &qs);
+    PGresult *res = db_exec(c, STMT(signal_cells, params), params, &qs);
 
     *cells = NULL;
     *n = 0;
@@ -153,21 +157,21 @@ enum db_qs
 db_erase_old_notes(struct db_conn *c, const char *before)
 {
     const char *params[] = {before};
-    return db_exec_command(c, STMT_erase_old_notes, params);
+    return db_exec_command(c, STMT(erase_old_notes, params), params);
 }
 
 enum db_qs
 db_delete_old_idempotency_keys(struct db_conn *c, const char *before)
 {
     const char *params[] = {before};
-    return db_exec_command(c, STMT_delete_old_idempotency_keys, params);
+    return db_exec_command(c, STMT(delete_old_idempotency_keys, params), params);
 }
 
 enum db_qs
 db_update_signal_public(struct db_conn *c, const char *id, bool public_, struct db_doc *out)
 {
     const char *params[] = {id, public_ ? "true" : "false"};
-    return db_query_doc(c, STMT_update_signal_public, params, out);
+    return db_query_doc(c, STMT(update_signal_public, params), params, out);
 }
 
 enum db_qs
@@ -175,5 +179,5 @@ db_list_public_answers(struct db_conn *c, const struct answer_filter *f, const c
                        int limit, struct db_page *page)
 {
     const char *params[] = {f->municipality, f->site, f->from, f->to, f->theme, after, NULL};
-    return db_query_page(c, STMT_list_public_answers, params, 6, limit, page);
+    return db_query_page(c, STMT(list_public_answers, params), params, 6, limit, page);
 }

@@ -8,18 +8,19 @@ db_list_sites(struct db_conn *c, const char *after_a, const char *after_b,
         const char *params[] = {after_a,   after_b, f->municipality, f->postal_code, f->model,
                                 f->active, f->q,    f->near_lat,     f->near_lon,    f->radius_km,
                                 NULL};
-        return db_query_page(c, STMT_list_sites_near, params, 10, limit, page);
+        return db_query_page(c, STMT(list_sites_near, params), params, 10, limit, page);
     }
     const char *params[] = {after_a, after_b, f->municipality, f->postal_code, f->model, f->active,
                             f->q,    NULL};
-    return db_query_page(c, STMT_list_sites, params, 7, limit, page);
+    return db_query_page(c, STMT(list_sites, params), params, 7, limit, page);
 }
 
 enum db_qs
 db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *out)
 {
     const char *params[] = {id};
-    return db_query_doc(c, for_update ? STMT_get_site_for_update : STMT_get_site, params, out);
+    return db_query_doc(c, for_update ? STMT(get_site_for_update, params) : STMT(get_site, params),
+                        params, out);
 }
 
 enum db_qs
@@ -41,7 +42,7 @@ db_insert_site(struct db_conn *c, const struct site_fields *f, struct db_doc *ou
                             f->accessibility,
                             f->coordinator_partner_id,
                             f->active ? "t" : "f"};
-    return db_query_doc(c, STMT_insert_site, params, out);
+    return db_query_doc(c, STMT(insert_site, params), params, out);
 }
 
 enum db_qs
@@ -64,12 +65,12 @@ db_update_site(struct db_conn *c, const char *id, const struct site_fields *f, s
                             f->accessibility,
                             f->coordinator_partner_id,
                             f->active ? "t" : "f"};
-    return db_query_doc(c, STMT_update_site, params, out);
+    return db_query_doc(c, STMT(update_site, params), params, out);
 }
 
 enum db_qs
 db_delete_site(struct db_conn *c, const char *id)
 {
     const char *params[] = {id};
-    return db_exec_command(c, STMT_delete_site, params);
+    return db_exec_command(c, STMT(delete_site, params), params);
 }

@@ -5,7 +5,7 @@ enum db_qs
 db_stored_texts(struct db_conn *c, db_text_cb cb, void *arg)
 {
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_stored_texts, NULL, &qs);
+    PGresult *res = db_exec(c, STMT0(stored_texts), NULL, &qs);
 
     if (res == NULL)
         return qs;

@@ -6,11 +6,13 @@
 #include <string.h>
 
 enum db_qs
-db_insert_webhook(struct db_conn *c, const char *partner, const char *url, const char *events,
+db_insert_webhook(struct db_conn *c, const char *partner, const char *url, const json_t *events,
                   const char *description, const char *secret, struct db_doc *out)
 {
-    const char *params[] = {partner, url, events, description, secret};
-    return db_query_doc(c, STMT_insert_webhook, params, out);
+    char ev[256];
+    const char *params[] = {partner, url, db_text_array(events, ev, sizeof(ev)), description,
+                            secret};
+    return db_query_doc(c, STMT(insert_webhook, params), params, out);
 }
 
 enum db_qs
@@ -18,31 +20,37 @@ db_list_webhooks(struct db_conn *c, const char *partner, const char *after_a, co
                  int limit, struct db_page *page)
 {
     const char *params[] = {partner, after_a, after_b, NULL};
-    return db_query_page(c, STMT_list_webhooks, params, 3, limit, page);
+    return db_query_page(c, STMT(list_webhooks, params), params, 3, limit, page);
 }
 
 enum db_qs
 db_get_webhook(struct db_conn *c, const char *partner, const char *id, struct db_doc *out)
 {
     const char *params[] = {partner, id};
-    return db_query_doc(c, STMT_get_webhook, params, out);
+    return db_query_doc(c, STMT(get_webhook, params), params, out);
 }
 
 enum db_qs
 db_update_webhook(struct db_conn *c, const char *partner, const char *id, const char *url,
-                  const char *events, bool description_given, const char *description,
+                  const json_t *events, bool description_given, const char *description,
                   const char *active, struct db_doc *out)
 {
-    const char *params[] = {partner,     id,    url, events, description_given ? "true" : "false",
-                            description, active};
-    return db_query_doc(c, STMT_update_webhook, params, out);
+    char ev[256];
+    const char *params[] = {partner,
+                            id,
+                            url,
+                            db_text_array(events, ev, sizeof(ev)),
+                            description_given ? "true" : "false",
+                            description,
+                            active};
+    return db_query_doc(c, STMT(update_webhook, params), params, out);
 }
 
 enum db_qs
 db_delete_webhook(struct db_conn *c, const char *partner, const char *id)
 {
     const char *params[] = {partner, id};
-    return db_exec_command(c, STMT_delete_webhook, params);
+    return db_exec_command(c, STMT(delete_webhook, params), params);
 }
 
 enum db_qs
@@ -50,7 +58,7 @@ db_rotate_webhook_secret(struct db_conn *c, const char *partner, const char *id,
                          struct db_doc *out)
 {
     const char *params[] = {partner, id, secret};
-    return db_query_doc(c, STMT_rotate_webhook_secret, params, out);
+    return db_query_doc(c, STMT(rotate_webhook_secret, params), params, out);
 }
 
 enum db_qs
@@ -58,14 +66,14 @@ db_list_deliveries(struct db_conn *c, const char *webhook, const char *after_seq
                    struct db_page *page)
 {
     const char *params[] = {webhook, after_seq, NULL};
-    return db_query_page(c, STMT_list_deliveries, params, 2, limit, page);
+    return db_query_page(c, STMT(list_deliveries, params), params, 2, limit, page);
 }
 
 enum db_qs
 db_redeliver(struct db_conn *c, const char *webhook, const char *id, struct db_doc *out)
 {
     const char *params[] = {webhook, id};
-    return db_query_doc(c, STMT_redeliver, params, out);
+    return db_query_doc(c, STMT(redeliver, params), params, out);
 }
 
 enum db_qs
@@ -76,7 +84,7 @@ db_claim_deliveries(struct db_conn *c, int max, int lease_s, struct webhook_job 
     snprintf(lease, sizeof(lease), "%d", lease_s);
     const char *params[] = {maxs, lease};
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_claim_deliveries, params, &qs);
+    PGresult *res = db_exec(c, STMT(claim_deliveries, params), params, &qs);
 
     *jobs = NULL;
     *n = 0;
@@ -123,21 +131,21 @@ db_finish_delivery(struct db_conn *c, const char *id, const char *status, int ht
     snprintf(st, sizeof(st), "%d", http_status);
     snprintf(ms, sizeof(ms), "%ld", retry_ms);
     const char *params[] = {id, status, http_status > 0 ? st : NULL, error, ms};
-    return db_exec_command(c, STMT_finish_delivery, params);
+    return db_exec_command(c, STMT(finish_delivery, params), params);
 }
 
 enum db_qs
 db_webhook_health(struct db_conn *c, const char *webhook, bool ok)
 {
     const char *params[] = {webhook, ok ? "true" : "false"};
-    return db_exec_command(c, STMT_webhook_health, params);
+    return db_exec_command(c, STMT(webhook_health, params), params);
 }
 
 enum db_qs
 db_outbox_stats(struct db_conn *c, long *depth, long *oldest_s)
 {
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT_outbox_stats, NULL, &qs);
+    PGresult *res = db_exec(c, STMT0(outbox_stats), NULL, &qs);
     if (res == NULL)
         return qs;
     *depth = strtol(PQgetvalue(res, 0, 0), NULL, 10);

@@ -1,5 +1,5 @@
-#include "stek/domain.h"
-#include "stek/http.h"
+#include "stek/cursor.h"
+#include "stek/ids.h"
 
 #include <ctype.h>
 #include <stdio.h>

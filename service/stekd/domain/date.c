@@ -1,4 +1,5 @@
 #include "stek/rrule.h"
+#include "stek/date.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -84,4 +85,17 @@ time_parse(const char *s, int *minutes)
         return false;
     *minutes = h * 60 + m;
     return true;
+}
+
+int32_t
+date_months_before(int32_t day, unsigned months)
+{
+    int y;
+    unsigned m, d;
+
+    civil_from_days(day, &y, &m, &d);
+    int total = y * 12 + (int)m - 1 - (int)months;
+    int32_t first = days_from_civil(total / 12, (unsigned)(total % 12) + 1, 1);
+    int32_t next = days_from_civil((total + 1) / 12, (unsigned)((total + 1) % 12) + 1, 1);
+    return first + ((int32_t)d - 1 < next - first ? (int32_t)d - 1 : next - first - 1);
 }

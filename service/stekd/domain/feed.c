@@ -1,5 +1,6 @@
 #include "stek/crypto.h"
-#include "stek/domain.h"
+#include "stek/cursor.h"
+#include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/rrule.h"
 

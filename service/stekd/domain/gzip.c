@@ -1,5 +1,6 @@
 /* gzip for feed responses: zlib earns its place, a feed compresses about tenfold. */
 #include "stek/feed.h"
+#include "stek/gzip.h"
 
 #include <stdlib.h>
 #include <zlib.h>

@@ -1,4 +1,4 @@
-#include "stek/domain.h"
+#include "stek/mergepatch.h"
 
 json_t *
 merge_patch_steal(json_t *target, const json_t *patch)

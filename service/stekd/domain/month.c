@@ -1,4 +1,5 @@
 #include "stek/month.h"
+#include "stek/date.h"
 #include "stek/rrule.h"
 #include "stek/strbuf.h"
 

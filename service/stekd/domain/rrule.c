@@ -1,4 +1,5 @@
 #include "stek/rrule.h"
+#include "stek/date.h"
 
 #include <ctype.h>
 #include <stdio.h>

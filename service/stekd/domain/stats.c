@@ -1,5 +1,8 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "stek/stats.h"
+#include "stek/date.h"
+
+#include <stdio.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -268,4 +271,159 @@ stats_publish(const struct stat_row *row, long k, bool raw)
                   row->arrived >= k && row->referrals - row->arrived >= k;
     v.share = v.has_share ? tenth(row->p_arrived, row->p_arrived + row->p_waiting) : 0;
     return v;
+}
+
+const char *
+stats_parse_group_by(const char *v, unsigned *mask)
+{
+    char buf[128], *save = NULL;
+
+    *mask = 0;
+    if (strlen(v) >= sizeof(buf) || *v == '\0')
+        return "must list " STATS_DIMS_LIST;
+    strcpy(buf, v);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int d = 0;
+        while (d < DIM_COUNT && strcmp(stat_dim_names[d], t) != 0)
+            d++;
+        if (d == DIM_COUNT)
+            return "must list " STATS_DIMS_LIST;
+        *mask |= 1u << d;
+    }
+    return NULL;
+}
+
+/* The first day of the month after the one of day. */
+static int32_t
+next_month(int32_t day)
+{
+    int y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    return m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1);
+}
+
+static int32_t
+month_start(int32_t day)
+{
+    int y;
+    unsigned m, d;
+    civil_from_days(day, &y, &m, &d);
+    return days_from_civil(y, m, 1);
+}
+
+const char *
+stats_window(int32_t today, bool raw, int32_t from_req, int32_t to_req, int32_t *from, int32_t *to)
+{
+    /* The last day that may be published: the end of this month (raw), or of the last one. */
+    int32_t last = raw ? next_month(today) - 1 : month_start(today) - 1;
+
+    int y;
+    unsigned m, d;
+
+    *to = next_month(to_req != DAY_NONE ? to_req : last) - 1;
+    /* Default: the twelve whole months up to to. */
+    civil_from_days(*to, &y, &m, &d);
+    *from = from_req != DAY_NONE ? month_start(from_req)
+                                 : days_from_civil(m == 12 ? y : y - 1, m == 12 ? 1 : m + 1, 1);
+    if (to_req != DAY_NONE && *to < *from)
+        return "must not be before from";
+    if (*to > last)
+        *to = last; /* from > to now: an empty answer, nothing of this month */
+    return NULL;
+}
+
+static void
+csv_field(char **buf, size_t *len, size_t *cap, const char *s, bool last)
+{
+    size_t need = *len + 2 * strlen(s) + 4;
+    if (need > *cap) {
+        while (*cap < need)
+            *cap = *cap ? *cap * 2 : 4096;
+        char *nb = realloc(*buf, *cap);
+        if (nb == NULL)
+            abort();
+        *buf = nb;
+    }
+    char *o = *buf + *len;
+    bool quote = strpbrk(s, ",\"\n\r;") != NULL;
+    if (quote)
+        *o++ = '"';
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            *o++ = '"';
+        *o++ = *p;
+    }
+    if (quote)
+        *o++ = '"';
+    *o++ = last ? '\r' : ',';
+    if (last)
+        *o++ = '\n';
+    *len = (size_t)(o - *buf);
+}
+
+char *
+stats_render_csv(const struct stats_answer *a, size_t *len)
+{
+    char *buf = NULL, num[32];
+    size_t cap = 0;
+
+    *len = 0;
+    for (int dd = 0; dd < DIM_COUNT; dd++)
+        if (a->mask & (1u << dd))
+            csv_field(&buf, len, &cap, stat_dim_fields[dd], false);
+    csv_field(&buf, len, &cap, "count", false);
+    csv_field(&buf, len, &cap, "suppressed", false);
+    csv_field(&buf, len, &cap, "arrived_share", true);
+    for (size_t i = 0; i < a->nrows; i++) {
+        struct stat_value v = stats_publish(&a->rows[i], a->k, a->raw);
+        for (int dd = 0; dd < DIM_COUNT; dd++)
+            if (a->mask & (1u << dd))
+                csv_field(&buf, len, &cap, a->rows[i].key[dd], false);
+        snprintf(num, sizeof(num), "%ld", v.count);
+        csv_field(&buf, len, &cap, v.suppressed ? "" : num, false);
+        csv_field(&buf, len, &cap, v.suppressed ? "true" : "false", false);
+        snprintf(num, sizeof(num), "%.1f", v.share);
+        csv_field(&buf, len, &cap, v.has_share ? num : "", true);
+    }
+    return buf;
+}
+
+json_t *
+stats_render_json(const struct stats_answer *a)
+{
+    json_t *out = json_object(), *list = json_array(), *by = json_array();
+    struct stat_value tv = stats_publish(a->total, a->k, a->raw);
+
+    for (int dd = 0; dd < DIM_COUNT; dd++)
+        if (a->mask & (1u << dd))
+            json_array_append_new(by, json_string(stat_dim_names[dd]));
+    for (size_t i = 0; i < a->nrows; i++) {
+        struct stat_value v = stats_publish(&a->rows[i], a->k, a->raw);
+        json_t *row = json_object();
+        for (int dd = 0; dd < DIM_COUNT; dd++)
+            if (a->mask & (1u << dd))
+                json_object_set_new(row, stat_dim_fields[dd],
+                                    a->rows[i].key[dd][0] != '\0' ? json_string(a->rows[i].key[dd])
+                                                                  : json_null());
+        if (v.suppressed) {
+            json_object_set_new(row, "count", json_null());
+            json_object_set_new(row, "suppressed", json_true());
+        } else {
+            json_object_set_new(row, "count", json_integer(v.count));
+        }
+        if (v.has_share)
+            json_object_set_new(row, "arrived_share", json_real(v.share));
+        json_array_append_new(list, row);
+    }
+    json_object_set_new(out, "k", a->raw ? json_null() : json_integer(a->k));
+    json_object_set_new(out, "noise_bound", json_integer(a->raw ? 0 : STATS_NOISE_BOUND));
+    json_object_set_new(out, "from", json_string(a->from));
+    json_object_set_new(out, "to", json_string(a->to));
+    json_object_set_new(out, "group_by", by);
+    json_object_set_new(out, "rows", list);
+    json_object_set_new(out, "total",
+                        tv.suppressed ? json_pack("{s:n, s:b}", "count", "suppressed", 1)
+                                      : json_pack("{s:I}", "count", (json_int_t)tv.count));
+    return out;
 }

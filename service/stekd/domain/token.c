@@ -1,5 +1,5 @@
-#include "stek/domain.h"
 #include "stek/crypto.h"
+#include "stek/token.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -20,5 +20,16 @@ token_well_formed(const char *s)
     for (const char *p = s + 5; *p; p++)
         if (!isdigit((unsigned char)*p) && !(*p >= 'a' && *p <= 'f'))
             return false;
+    return true;
+}
+
+bool
+token_mint(struct token_minted *out)
+{
+    if (!token_new(out->token))
+        return false;
+    memcpy(out->prefix, out->token, TOKEN_PREFIX_LEN);
+    out->prefix[TOKEN_PREFIX_LEN] = '\0';
+    stek_sha256_hex(out->token, TOKEN_LEN, out->hash);
     return true;
 }

@@ -1,7 +1,8 @@
 #include "stek/tz.h"
-#include "stek/rrule.h"
+#include "stek/date.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,4 +308,50 @@ tz_local_to_utc(const struct tz *z, int32_t day, int minutes, int32_t *offset)
         u = u1; /* skipped: read with the offset before the gap */
     *offset = tz_offset_at(z, u);
     return u;
+}
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char name[72];
+    struct tz *tz;
+} zones[64];
+static int nzones;
+
+const struct tz *
+tz_cached(const char *name)
+{
+    const struct tz *found = NULL;
+
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < nzones && found == NULL; i++)
+        if (strcmp(zones[i].name, name) == 0)
+            found = zones[i].tz;
+    if (found == NULL && nzones < (int)(sizeof(zones) / sizeof(zones[0])) &&
+        strlen(name) < sizeof(zones[0].name)) {
+        struct tz *z = tz_load(name);
+        if (z != NULL) {
+            snprintf(zones[nzones].name, sizeof(zones[0].name), "%s", name);
+            zones[nzones++].tz = z;
+            found = z;
+        }
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return found;
+}
+
+void
+tz_cache_free(void)
+{
+    pthread_mutex_lock(&cache_mu);
+    for (int i = 0; i < nzones; i++)
+        tz_free(zones[i].tz);
+    nzones = 0;
+    pthread_mutex_unlock(&cache_mu);
+}
+
+int32_t
+tz_today(const struct tz *z, int64_t now)
+{
+    int64_t local = now + (z ? tz_offset_at(z, now) : 0);
+    return (int32_t)((local - (local < 0 ? 86399 : 0)) / 86400);
 }

@@ -7,7 +7,11 @@
  * schedule's): the partners that would otherwise each cancel their dates.
  */
 #include "stek/handlers.h"
-#include "stek/hutil.h"
+#include "stek/qspec.h"
+#include "stek/ids.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
+#include "stek/date.h"
 #include "stek/jspec.h"
 #include "stek/rrule.h"
 
@@ -55,16 +59,14 @@ may_manage(struct request *r, const char *site, bool lock)
 void
 h_closures_list(struct request *r)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
-    const char *site = req_id(r, "site"), *cursor;
-    char a[32], b[48];
+    const char *site = req_id(r, "site");
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
     enum db_qs qs;
-    int limit;
 
-    if (site == NULL || !req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b))
+    if (site == NULL || !qspec_parse(r, spec))
         return;
     if ((qs = db_get_site(r->db, site, false, &d)) <= 0) {
         if (qs < 0)
@@ -74,7 +76,8 @@ h_closures_list(struct request *r)
         return;
     }
     db_doc_clear(&d);
-    if (db_list_closures(r->db, site, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+    if (db_list_closures(r->db, site, qcursor_a(&p.cursor), qcursor_b(&p.cursor), p.limit, &page) <
+        0) {
         reply_db_error(r);
         return;
     }
@@ -147,9 +150,9 @@ h_closures_create(struct request *r)
     if (jspec_check(r->json, spec, "", errs) && date_parse(c.from, &from) &&
         date_parse(c.to, &to)) {
         if (to < from)
-            jspec_error(errs, "to", "must not be before from");
+            field_error(errs, "to", "must not be before from");
         else if (to - from > CLOSURE_MAX_DAYS)
-            jspec_error(errs, "to", "a closure lasts at most a year (366 days); add another");
+            field_error(errs, "to", "a closure lasts at most a year (366 days); add another");
     }
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the closure is not valid; see errors");

@@ -6,7 +6,6 @@
  */
 #include "stek/config.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
 #include "stek/ratelimit.h"
 
 #include <ctype.h>
@@ -20,7 +19,7 @@ handoff(struct request *r, bool arrive)
 {
     char code[16];
     size_t n = 0;
-    unsigned left, limit = stek_cfg ? stek_cfg->handoff_guesses : 10;
+    unsigned left, limit = stek_config()->handoff_guesses;
     struct db_doc d;
     enum db_qs qs;
     int wait;

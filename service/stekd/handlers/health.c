@@ -1,7 +1,6 @@
 /* Liveness, readiness and the API description. */
 #include "stek/embedded.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
 #include "stek/config.h"
 #include "stek/metrics.h"
 
@@ -56,7 +55,7 @@ h_metrics(struct request *r)
 {
     size_t len;
 
-    if (stek_cfg != NULL && (r->proxied_unknown || !config_metrics_allowed(stek_cfg, r->client))) {
+    if (r->proxied_unknown || !config_metrics_allowed(stek_config(), r->client)) {
         reply_problem(r, ERR_FORBIDDEN, NULL,
                       "metrics are served only to the addresses in STEK_METRICS_ALLOW");
         return;

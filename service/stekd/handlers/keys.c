@@ -1,15 +1,17 @@
 /* /v1/keys: API keys. Admin only. The token is returned once, by POST. */
 #include "stek/crypto.h"
-#include "stek/domain.h"
+#include "stek/token.h"
+#include "stek/qspec.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
+#include "stek/listen.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
 #include "stek/jspec.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char *const roles[] = {"admin", "partner", NULL};
-static const char *const list_params[] = {"limit", "cursor", NULL};
 static const struct constraint_reply constraints[] = {
     {"api_keys_partner_id_fkey", ERR_VALIDATION, "partner_id", "does not name an existing partner"},
     {NULL, ERR_VALIDATION, NULL, NULL},
@@ -17,9 +19,7 @@ static const struct constraint_reply constraints[] = {
 
 struct create_ctx {
     const char *name, *role, *partner_id;
-    char token[TOKEN_LEN + 1];
-    char prefix[TOKEN_PREFIX_LEN + 1];
-    char hash[STEK_SHA256_HEX_LEN + 1];
+    struct token_minted key;
     struct db_doc out;
 };
 
@@ -29,7 +29,8 @@ create_tx(struct request *r, void *cls)
     struct create_ctx *c = cls;
 
     db_doc_clear(&c->out);
-    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->prefix, c->hash, &c->out) <= 0)
+    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->key.prefix, c->key.hash,
+                      &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     if (audit(r, "create", "key", c->out.id) < 0)
         return TX_DB_ERROR;
@@ -58,24 +59,21 @@ h_keys_create(struct request *r)
     errs = json_array();
     jspec_check(r->json, spec, "", errs);
     if (c.role != NULL && strcmp(c.role, "partner") == 0 && c.partner_id == NULL)
-        jspec_error(errs, "partner_id", "is required for a partner key");
+        field_error(errs, "partner_id", "is required for a partner key");
     if (c.role != NULL && strcmp(c.role, "admin") == 0 && c.partner_id != NULL)
-        jspec_error(errs, "partner_id", "must be absent for an admin key");
+        field_error(errs, "partner_id", "must be absent for an admin key");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the key request is not valid; see errors");
         return;
     }
     json_decref(errs);
-    if (!token_new(c.token)) {
+    if (!token_mint(&c.key)) {
         reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
         return;
     }
-    memcpy(c.prefix, c.token, TOKEN_PREFIX_LEN);
-    c.prefix[TOKEN_PREFIX_LEN] = '\0';
-    stek_sha256_hex(c.token, TOKEN_LEN, c.hash);
     if (run_tx(r, create_tx, &c)) {
         keys_changed_here(); /* usable here at once, before NOTIFY stek_keys reloads the keys */
-        json_object_set_new(c.out.doc, "token", json_string(c.token));
+        json_object_set_new(c.out.doc, "token", json_string(c.key.token));
         reply_doc(r, 201, &c.out, "/v1/keys");
     }
     db_doc_clear(&c.out);
@@ -84,15 +82,13 @@ h_keys_create(struct request *r)
 void
 h_keys_list(struct request *r)
 {
-    int limit;
-    const char *cursor;
-    char a[32], b[48];
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_page page;
 
-    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b))
+    if (!qspec_parse(r, spec))
         return;
-    if (db_list_keys(r->db, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+    if (db_list_keys(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }

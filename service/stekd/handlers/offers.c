@@ -3,9 +3,13 @@
  * offer; a partner key writes only the offers of its own partner, and any
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
-#include "stek/domain.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
+#include "stek/ids.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
+#include "stek/qspec.h"
+#include "stek/offer.h"
+#include "stek/date.h"
 #include "stek/jspec.h"
 #include "stek/rrule.h"
 
@@ -17,9 +21,6 @@
 
 static const char *const registrations[] = {"none", "required", NULL};
 static const char *const statuses[] = {"cancelled", "moved", NULL};
-static const char *const list_params[] = {"limit",        "cursor",   "site",     "partner",
-                                          "municipality", "function", "category", "free",
-                                          "active",       "q",        NULL};
 static const struct constraint_reply constraints[] = {
     {"offers_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
     {"offers_partner_id_fkey", ERR_VALIDATION, "partner_id", "does not name an existing partner"},
@@ -28,7 +29,6 @@ static const struct constraint_reply constraints[] = {
     {"offer_exceptions_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
     {NULL, ERR_VALIDATION, NULL, NULL},
 };
-static const char *const page_params[] = {"limit", "cursor", NULL};
 
 /* An offer checked and converted to the statements' fields; strings borrow from its JSON. */
 struct offer_parsed {
@@ -36,65 +36,7 @@ struct offer_parsed {
     struct schedule_fields sched[MAX_SCHEDULES];
     int nsched;
     bool has_schedules;
-    char functions[128];
-    char categories[1024];
 };
-
-/* Writes {a,b} for a list of validated values (enum names or slugs: no quoting needed). */
-static void
-array_literal(const json_t *list, char *out, size_t len)
-{
-    size_t i, used = 1;
-    json_t *v;
-
-    snprintf(out, len, "{");
-    json_array_foreach(list, i, v)
-    {
-        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "," : "",
-                                 json_string_value(v));
-    }
-    if (used < len)
-        snprintf(out + used, len - used, "}");
-}
-
-/* Checks one schedule beyond its shape: times, end date, rule, and dtstart against the rule. */
-static void
-check_schedule(const struct schedule_fields *s, const char *prefix, json_t *errs)
-{
-    char field[64], msg[300];
-    int start, end;
-    int32_t dtstart, until = DAY_NONE;
-    struct rrule rule;
-    char err[256];
-
-    if (time_parse(s->start_time, &start) && time_parse(s->end_time, &end) && end <= start) {
-        snprintf(field, sizeof(field), "%send_time", prefix);
-        jspec_error(errs, field, "must be after start_time");
-    }
-    if (!date_parse(s->dtstart, &dtstart))
-        return;
-    if (s->until != NULL && date_parse(s->until, &until) && until < dtstart) {
-        snprintf(field, sizeof(field), "%suntil", prefix);
-        jspec_error(errs, field, "must not be before dtstart");
-        return;
-    }
-    if (s->rrule == NULL)
-        return;
-    if (!rrule_parse(s->rrule, &rule, err, sizeof(err))) {
-        snprintf(field, sizeof(field), "%srrule", prefix);
-        jspec_error(errs, field, err);
-        return;
-    }
-    if (!rrule_occurs_on(&rule, dtstart, until, dtstart)) {
-        snprintf(field, sizeof(field), "%sdtstart", prefix);
-        snprintf(msg, sizeof(msg),
-                 "must be the first occurrence of rrule (%s is a %s and does not match it)",
-                 s->dtstart,
-                 (const char *[]){"Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                                  "Saturday", "Sunday"}[weekday_of(dtstart)]);
-        jspec_error(errs, field, msg);
-    }
-}
 
 /*
  * Checks a whole offer document (a POST body, or the document after a merge
@@ -151,7 +93,9 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         };
         snprintf(prefix, sizeof(prefix), "schedules[%zu].", i);
         if (jspec_check(item, sspec, prefix, errs))
-            check_schedule(s, prefix, errs);
+            schedule_check(
+                &(struct schedule_text){s->dtstart, s->until, s->rrule, s->start_time, s->end_time},
+                prefix, errs);
         o->nsched = (int)i + 1;
     }
     if (json_array_size(errs) > 0) {
@@ -160,14 +104,8 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         return false;
     }
     json_decref(errs);
-    array_literal(fns, o->functions, sizeof(o->functions));
-    f->functions = o->functions;
-    if (cats != NULL) {
-        array_literal(cats, o->categories, sizeof(o->categories));
-        f->categories = o->categories;
-    } else {
-        f->categories = "{}";
-    }
+    f->functions = fns;
+    f->categories = cats;
     return true;
 }
 
@@ -194,31 +132,25 @@ refuse_foreign_partner(struct request *r, const struct offer_parsed *o)
 void
 h_offers_list(struct request *r)
 {
-    int limit;
-    const char *cursor;
-    char a[32], b[48];
+    struct qpage p = QPAGE_INIT;
     struct offer_filter f = {0};
     struct db_page page;
+    const struct qspec spec[] = {
+        QS_PAGE(&p),
+        QS_ID("site", &f.site, "a site id"),
+        QS_ID("partner", &f.partner, "a partner id"),
+        QS_TXT("municipality", &f.municipality, 100),
+        QS_ONEOF("function", &f.function, stek_functions),
+        QS_TXT("category", &f.category, 40),
+        QS_BOOLEAN("free", &f.free),
+        QS_BOOLEAN("active", &f.active),
+        QS_TXT("q", &f.q, 100),
+        QS_SPEC_END,
+    };
 
-    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b) || !req_bool(r, "free", &f.free) ||
-        !req_bool(r, "active", &f.active) ||
-        !req_choice(r, "function", stek_functions, &f.function))
+    if (!qspec_parse(r, spec))
         return;
-    f.site = req_query(r, "site");
-    f.partner = req_query(r, "partner");
-    if (!req_text(r, "municipality", 100, &f.municipality) ||
-        !req_text(r, "category", 40, &f.category) || !req_text(r, "q", 100, &f.q))
-        return;
-    if (f.site != NULL && !is_uuid(f.site)) {
-        reply_bad_param(r, "site", "must be a site id (UUID)");
-        return;
-    }
-    if (f.partner != NULL && !is_uuid(f.partner)) {
-        reply_bad_param(r, "partner", "must be a partner id (UUID)");
-        return;
-    }
-    if (db_list_offers(r->db, cursor ? a : NULL, cursor ? b : NULL, &f, limit, &page) < 0) {
+    if (db_list_offers(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -317,46 +249,17 @@ h_offers_delete(struct request *r)
 
 /* ---- exceptions ---- */
 
-/* True when day is an occurrence of one of the offer document's schedules. */
-static bool
-is_occurrence(const json_t *offer, int32_t day)
-{
-    size_t i;
-    json_t *s;
-
-    json_array_foreach(json_object_get(offer, "schedules"), i, s)
-    {
-        const char *rule = json_string_value(json_object_get(s, "rrule"));
-        const char *until = json_string_value(json_object_get(s, "until"));
-        int32_t dtstart, u = DAY_NONE;
-        struct rrule parsed;
-        char err[256];
-
-        if (!date_parse(json_string_value(json_object_get(s, "dtstart")), &dtstart))
-            continue;
-        if (until != NULL && !date_parse(until, &u))
-            continue;
-        if (rule != NULL && !rrule_parse(rule, &parsed, err, sizeof(err)))
-            continue;
-        if (rrule_occurs_on(rule ? &parsed : NULL, dtstart, u, day))
-            return true;
-    }
-    return false;
-}
-
 void
 h_exceptions_list(struct request *r)
 {
     const char *id = req_id(r, "offer");
-    int limit;
-    const char *cursor;
-    char a[32], b[48];
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
     enum db_qs qs;
 
-    if (id == NULL || !req_query_allow(r, page_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b))
+    if (id == NULL || !qspec_parse(r, spec))
         return;
     if ((qs = db_get_offer(r->db, id, false, &d)) <= 0) {
         if (qs < 0)
@@ -366,7 +269,7 @@ h_exceptions_list(struct request *r)
         return;
     }
     db_doc_clear(&d);
-    if (db_list_exceptions(r->db, id, cursor ? a : NULL, limit, &page) < 0) {
+    if (db_list_exceptions(r->db, id, qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -391,7 +294,7 @@ exception_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
         return res;
-    bool occurs = is_occurrence(offer.doc, c->day);
+    bool occurs = offer_occurs_on(offer.doc, c->day);
     db_doc_clear(&offer);
     if (!occurs) {
         reply_problem(r, ERR_VALIDATION,
@@ -431,15 +334,15 @@ h_exceptions_create(struct request *r)
     if (jspec_check(r->json, spec, "", errs)) {
         bool moved = strcmp(f->status, "moved") == 0;
         if ((f->start_time == NULL) != (f->end_time == NULL))
-            jspec_error(errs, f->start_time ? "end_time" : "start_time",
+            field_error(errs, f->start_time ? "end_time" : "start_time",
                         "is required together with the other time");
         else if (f->start_time != NULL && time_parse(f->start_time, &start) &&
                  time_parse(f->end_time, &end) && end <= start)
-            jspec_error(errs, "end_time", "must be after start_time");
+            field_error(errs, "end_time", "must be after start_time");
         if (!moved && (f->start_time != NULL || f->site_id != NULL))
-            jspec_error(errs, "status", "a cancellation takes no new time or site; use moved");
+            field_error(errs, "status", "a cancellation takes no new time or site; use moved");
         if (moved && f->start_time == NULL && f->site_id == NULL)
-            jspec_error(errs, "status", "moved needs a new start_time/end_time or site_id");
+            field_error(errs, "status", "moved needs a new start_time/end_time or site_id");
         date_parse(f->date, &c.day);
     }
     if (json_array_size(errs) > 0) {

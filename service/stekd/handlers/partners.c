@@ -1,7 +1,8 @@
 /* /v1/partners: partner organisations. Reads are public; writes are admin-only. */
-#include "stek/domain.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
+#include "stek/qspec.h"
 #include "stek/jspec.h"
 
 #include <stdio.h>
@@ -26,26 +27,18 @@ static const struct constraint_reply constraints[] = {
     {NULL, ERR_VALIDATION, NULL, NULL},
 };
 
-static const char *const list_params[] = {"limit", "cursor", "active", NULL};
-
 void
 h_partners_list(struct request *r)
 {
-    int limit;
-    const char *cursor, *active;
-    char a[32], b[48];
+    struct qpage p = QPAGE_INIT;
+    const char *active = NULL;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_BOOLEAN("active", &active), QS_SPEC_END};
     struct db_page page;
 
-    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b))
+    if (!qspec_parse(r, spec))
         return;
-    active = req_query(r, "active");
-    if (active != NULL && strcmp(active, "true") != 0 && strcmp(active, "false") != 0) {
-        reply_bad_param(r, "active", "must be true or false");
-        return;
-    }
-    if (db_list_partners(r->db, cursor ? a : NULL, cursor ? b : NULL, limit,
-                         active ? (active[0] == 't' ? "t" : "f") : NULL, &page) < 0) {
+    if (db_list_partners(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), p.limit, active,
+                         &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -109,7 +102,7 @@ remove_partner(struct request *r, const char *id)
 {
     if (db_delete_partner(r->db, id) >= 0)
         return TX_COMMIT;
-    if (strcmp(db_sqlstate(r->db), "23503") != 0)
+    if (db_last_failure(r->db) != DB_FOREIGN_KEY)
         return TX_DB_ERROR;
     reply_problem(r, ERR_CONFLICT, NULL,
                   "the partner is still referred to (API keys or other records);"

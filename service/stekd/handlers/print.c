@@ -4,8 +4,12 @@
  * code (domain/qr.c) that leads to the public page of the same place.
  */
 #include "stek/config.h"
+#include "stek/ids.h"
+#include "stek/qspec.h"
+#include "stek/clock.h"
+#include "stek/date.h"
+#include "stek/tz.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
 #include "stek/month.h"
 #include "stek/qr.h"
 #include "stek/rrule.h"
@@ -15,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const params[] = {"site", "municipality", "month", "lang", NULL};
 static const char *const langs[] = {"nl", "fr", "en", NULL};
 
 static const char print_csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -42,7 +45,7 @@ url_encode(struct strbuf *b, const char *s)
 static void
 public_base(const struct request *r, char *out, size_t len)
 {
-    const char *cfg = stek_cfg != NULL ? stek_cfg->public_url : NULL;
+    const char *cfg = stek_config()->public_url;
     const char *host = r->h_host;
     if (cfg != NULL && *cfg != '\0') {
         snprintf(out, len, "%s", cfg);
@@ -62,8 +65,8 @@ public_base(const struct request *r, char *out, size_t len)
 void
 h_print_month(struct request *r)
 {
-    const char *site = req_query(r, "site"), *month_s = req_query(r, "month"), *lang = NULL;
-    const char *municipality = NULL;
+    const char *site = NULL, *municipality = NULL, *lang = "nl";
+    int32_t month = service_today();
     struct month_page page = {0};
     struct feed_filter f = {0};
     struct feed_query q = {0};
@@ -74,33 +77,24 @@ h_print_month(struct request *r)
     struct strbuf url = {0}, address = {0}; /* user text: whole, never cut */
     int y;
     unsigned m, d;
+    const struct qspec spec[] = {
+        QS_ID("site", &site, "a site id"),
+        QS_TXT("municipality", &municipality, 100),
+        QS_MON("month", &month),
+        QS_ONEOF("lang", &lang, langs),
+        QS_SPEC_END,
+    };
+    json_t *errs = qspec_check(r, spec);
 
-    if (!req_query_allow(r, params) || !req_choice(r, "lang", langs, &lang) ||
-        !req_text(r, "municipality", 100, &municipality))
+    if ((req_query(r, "site") == NULL) == (req_query(r, "municipality") == NULL))
+        field_error(errs, req_query(r, "site") ? "municipality" : "site",
+                    "give either site (an id) or municipality");
+    if (!qspec_reply(r, errs))
         return;
-    civil_from_days(service_today(), &y, &m, &d);
-    if (month_s != NULL) {
-        char tmp[16];
-        int32_t day;
-        snprintf(tmp, sizeof(tmp), "%.7s-01", month_s);
-        if (strlen(month_s) != 7 || !date_parse(tmp, &day)) {
-            reply_bad_param(r, "month", "must be a month YYYY-MM");
-            return;
-        }
-        civil_from_days(day, &y, &m, &d);
-    }
-    if ((site == NULL) == (municipality == NULL)) {
-        reply_bad_param(r, site ? "municipality" : "site",
-                        "give either site (an id) or municipality");
-        return;
-    }
-    if (site != NULL && !is_uuid(site)) {
-        reply_bad_param(r, "site", "must be a site id (UUID)");
-        return;
-    }
+    civil_from_days(month, &y, &m, &d);
     page.year = y;
     page.month = m;
-    page.lang = lang ? lang : "nl";
+    page.lang = lang;
     public_base(r, base, sizeof(base));
     if (site != NULL) {
         enum db_qs qs = db_get_site(r->db, site, false, &doc);

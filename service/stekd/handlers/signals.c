@@ -5,10 +5,15 @@
  * A 2xx is sent only after the commit; Idempotency-Key replays the first answer.
  */
 #include "stek/config.h"
+#include "stek/ids.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
+#include "stek/qspec.h"
+#include "stek/clock.h"
+#include "stek/date.h"
 #include "stek/crypto.h"
-#include "stek/domain.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
+#include "stek/signal.h"
 #include "stek/jspec.h"
 #include "stek/metrics.h"
 #include "stek/rrule.h"
@@ -18,12 +23,6 @@
 #include <string.h>
 
 #define BATCH_MAX 500
-#define HANDOFF_DAYS 90
-
-static const char *const kinds[] = {"referral", "barrier", NULL};
-static const char *const statuses[] = {"new", "in_review", "raised", "answered", "closed", NULL};
-static const char *const list_params[] = {"limit", "cursor", "kind",   "theme", "site",
-                                          "from",  "to",     "status", NULL};
 
 static const struct constraint_reply constraints[] = {
     {"signals_theme_fkey", ERR_VALIDATION, "theme", "is not a known theme (see /v1/themes)"},
@@ -43,34 +42,6 @@ struct signal_in {
     char expires[11];
 };
 
-/* Handoff codes: 8 characters without 0/O, 1/I/L, so that a card is read right (~40 bits). */
-static bool
-new_handoff_code(char out[9])
-{
-    static const char alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    unsigned char b[8];
-
-    if (!stek_random_bytes(b, sizeof(b)))
-        return false;
-    for (int i = 0; i < 8; i++)
-        out[i] = alphabet[b[i] % (sizeof(alphabet) - 1)];
-    out[8] = '\0';
-    return true;
-}
-
-/* 1-255 printable ASCII characters. */
-static bool
-valid_idempotency_key(const char *k)
-{
-    size_t n = k ? strlen(k) : 0;
-    if (n < 1 || n > 255)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)k[i] < 0x21 || (unsigned char)k[i] > 0x7e)
-            return false;
-    return true;
-}
-
 /*
  * Checks one signal object (prefix "" or "signals[3].") and fills in. Every
  * problem goes to errs. The hash covers the body as sent, without its key.
@@ -80,7 +51,7 @@ check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in
 {
     struct signal_fields *f = &in->f;
     struct jspec spec[] = {
-        JS_ENUMF("kind", &f->kind, JF_REQUIRED, kinds),
+        JS_ENUMF("kind", &f->kind, JF_REQUIRED, signal_kinds),
         JS_STR("theme", &f->theme, JF_REQUIRED, 1, 40),
         JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
         JS_DATEF("occurred_on", &f->occurred_on, JF_REQUIRED),
@@ -102,7 +73,8 @@ check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in
     };
     char field[64];
     size_t before = json_array_size(errs);
-    int32_t day, today = service_today();
+    const char *problem;
+    int32_t day;
 
     memset(in, 0, sizeof(*in));
     if (!jspec_check(obj, spec, prefix, errs)) {
@@ -112,47 +84,21 @@ check_signal(const json_t *obj, const char *prefix, bool batch, struct signal_in
                 metric_inc(M_SIGNALS_REFUSED_PRIVACY);
         goto hash;
     }
-    if (batch && !valid_idempotency_key(in->idempotency_key)) {
+    if (batch && !idempotency_key_valid(in->idempotency_key)) {
         snprintf(field, sizeof(field), "%sidempotency_key", prefix);
-        jspec_error(errs, field, "must be 1 to 255 printable characters without spaces");
+        field_error(errs, field, "must be 1 to 255 printable characters without spaces");
     }
-    /* A date, not a time: less identifying. Not in the future, at most a year back. */
     date_parse(f->occurred_on, &day);
     snprintf(field, sizeof(field), "%soccurred_on", prefix);
-    if (day > today)
-        jspec_error(errs, field, "must not be in the future");
-    else if (day < today - 366)
-        jspec_error(errs, field, "must be within the last year");
+    if ((problem = signal_occurred_on_problem(day, service_today())) != NULL)
+        field_error(errs, field, problem);
     if (strcmp(f->kind, "barrier") == 0 && f->referred_to_partner_id != NULL) {
         snprintf(field, sizeof(field), "%sreferred_to_partner_id", prefix);
-        jspec_error(errs, field, "only a referral is referred to a partner");
+        field_error(errs, field, "only a referral is referred to a partner");
     }
 hash:
-    if (json_array_size(errs) == before) {
-        json_t *copy = json_deep_copy(obj);
-        json_object_del(copy, "idempotency_key");
-        char *canon = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
-        json_decref(copy);
-        if (canon == NULL)
-            abort();
-        stek_sha256_hex(canon, strlen(canon), in->hash);
-        free(canon);
-    }
-}
-
-/* A random version 4 UUID: the new signal's id, chosen before the statement that stores it. */
-static bool
-new_uuid(char out[37])
-{
-    unsigned char b[16];
-    if (!stek_random_bytes(b, sizeof(b)))
-        return false;
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
-    return true;
+    if (json_array_size(errs) == before)
+        signal_body_hash(obj, in->hash);
 }
 
 /*
@@ -171,10 +117,10 @@ create_one(struct request *r, struct signal_in *in, const char *key, const char 
 
     *doc = NULL;
     in->f.partner_id = r->who.partner_id;
-    if (!new_uuid(id))
+    if (!uuid_new(id))
         return TX_DB_ERROR;
     if (strcmp(in->f.kind, "referral") == 0) {
-        if (!new_handoff_code(in->code))
+        if (!handoff_code_new(in->code))
             return TX_DB_ERROR;
         date_format(service_today() + HANDOFF_DAYS, in->expires);
         in->f.handoff_code = in->code;
@@ -221,7 +167,7 @@ h_signals_create(struct request *r)
 
     if (!partner_key_only(r))
         return;
-    if (!valid_idempotency_key(r->h_idempotency_key)) {
+    if (!idempotency_key_valid(r->h_idempotency_key)) {
         reply_problem(r, ERR_BAD_REQUEST,
                       json_pack("[{s:s, s:s}]", "field", "Idempotency-Key", "message",
                                 "is required: 1 to 255 printable characters"),
@@ -308,13 +254,13 @@ h_signals_batch(struct request *r)
                     strcmp(c.items[j].idempotency_key, c.items[i].idempotency_key) == 0) {
                     char field[48];
                     snprintf(field, sizeof(field), "signals[%zu].idempotency_key", i);
-                    jspec_error(errs, field, "is used twice in this batch");
+                    field_error(errs, field, "is used twice in this batch");
                     break;
                 }
             }
         }
         if (c.n == 0)
-            jspec_error(errs, "signals", "must hold at least one signal");
+            field_error(errs, "signals", "must hold at least one signal");
     }
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the batch is not valid; nothing was stored");
@@ -338,32 +284,33 @@ visible_to(const struct request *r)
 void
 h_signals_list(struct request *r)
 {
-    int limit;
-    const char *cursor;
-    char a[32], b[48];
+    struct qpage p = QPAGE_INIT;
     struct signal_filter f = {.partner = visible_to(r)};
     struct db_page page;
-    int32_t day;
+    int32_t from = DAY_NONE, to = DAY_NONE;
+    char from_iso[11], to_iso[11];
+    const struct qspec spec[] = {
+        QS_PAGE(&p),
+        QS_ONEOF("kind", &f.kind, signal_kinds),
+        QS_TXT("theme", &f.theme, 40),
+        QS_ID("site", &f.site, "a site id"),
+        QS_DAY("from", &from),
+        QS_DAY("to", &to),
+        QS_ONEOF("status", &f.status, signal_statuses),
+        QS_SPEC_END,
+    };
 
-    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b) || !req_choice(r, "kind", kinds, &f.kind) ||
-        !req_choice(r, "status", statuses, &f.status))
+    if (!qspec_parse(r, spec))
         return;
-    if (!req_text(r, "theme", 40, &f.theme))
-        return;
-    f.site = req_query(r, "site");
-    f.from = req_query(r, "from");
-    f.to = req_query(r, "to");
-    if (f.site && !is_uuid(f.site)) {
-        reply_bad_param(r, "site", "must be a site id (UUID)");
-        return;
+    if (from != DAY_NONE) {
+        date_format(from, from_iso);
+        f.from = from_iso;
     }
-    if ((f.from && !date_parse(f.from, &day)) || (f.to && !date_parse(f.to, &day))) {
-        reply_bad_param(r, f.from && !date_parse(f.from, &day) ? "from" : "to",
-                        "must be a date YYYY-MM-DD");
-        return;
+    if (to != DAY_NONE) {
+        date_format(to, to_iso);
+        f.to = to_iso;
     }
-    if (db_list_signals(r->db, cursor ? a : NULL, &f, limit, &page) < 0) {
+    if (db_list_signals(r->db, qcursor_a(&p.cursor), &f, p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -390,15 +337,6 @@ h_signals_get(struct request *r)
     reply_json_steal(r, 200, d.doc);
 }
 
-static int
-status_rank(const char *s)
-{
-    for (int i = 0; statuses[i] != NULL; i++)
-        if (s != NULL && strcmp(statuses[i], s) == 0)
-            return i;
-    return -1;
-}
-
 struct patch_ctx {
     const char *id, *status, *raised_with, *answer;
     bool answer_public, has_public;
@@ -412,7 +350,7 @@ patch_tx(struct request *r, void *cls)
     struct db_doc cur;
     enum db_qs qs;
     const char *from;
-    const char *problem = NULL;
+    const char *problem;
 
     db_doc_clear(&c->out);
     if ((qs = db_get_signal(r->db, c->id, NULL, true, &cur)) < 0)
@@ -422,18 +360,10 @@ patch_tx(struct request *r, void *cls)
         return TX_REPLIED;
     }
     from = json_string_value(json_object_get(cur.doc, "status"));
-    if (from == NULL)
-        problem = "only barrier signals move along the advocacy work";
-    else if (c->status == NULL)
-        problem = NULL; /* only answer_public changes */
-    else if (status_rank(c->status) <= status_rank(from))
-        problem = "must move forward: new, in_review, raised, answered, closed";
-    else if (strcmp(c->status, "raised") == 0 && c->raised_with == NULL &&
-             json_is_null(json_object_get(cur.doc, "raised_with")))
-        problem = "raised needs raised_with: with whom it was raised";
-    else if (strcmp(c->status, "answered") == 0 && c->answer == NULL &&
-             json_is_null(json_object_get(cur.doc, "answer")))
-        problem = "answered needs the answer";
+    problem = signal_transition_problem(
+        from, c->status,
+        c->raised_with != NULL || !json_is_null(json_object_get(cur.doc, "raised_with")),
+        c->answer != NULL || !json_is_null(json_object_get(cur.doc, "answer")));
     if (problem != NULL) {
         db_doc_clear(&cur);
         reply_problem(r, ERR_VALIDATION,
@@ -470,7 +400,7 @@ h_signals_patch(struct request *r)
 {
     struct patch_ctx c = {.id = req_id(r, "signal")};
     struct jspec spec[] = {
-        JS_ENUMF("status", &c.status, 0, statuses),
+        JS_ENUMF("status", &c.status, 0, signal_statuses),
         JS_TXT("raised_with", &c.raised_with, JF_NULLABLE, 500),
         JS_TXT("answer", &c.answer, JF_NULLABLE, 2000),
         {"answer_public", JS_BOOL, 0, 0, 0, NULL, NULL, &c.answer_public, &c.has_public},
@@ -483,9 +413,9 @@ h_signals_patch(struct request *r)
     errs = json_array();
     /* raised_with and answer go to policy makers: the guard in jspec checks them. */
     if (jspec_check(r->json, spec, "", errs) && c.status == NULL && !c.has_public)
-        jspec_error(errs, "status", "is required (or answer_public alone)");
+        field_error(errs, "status", "is required (or answer_public alone)");
     if (c.status == NULL && (c.raised_with != NULL || c.answer != NULL))
-        jspec_error(errs, "status", "is required with raised_with or answer");
+        field_error(errs, "status", "is required with raised_with or answer");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");
         return;
@@ -503,16 +433,13 @@ h_signals_patch(struct request *r)
 void
 h_themes_list(struct request *r)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_page page;
-    const char *cursor;
-    char a[32], b[48];
-    int limit;
 
-    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b))
+    if (!qspec_parse(r, spec))
         return;
-    if (db_list_themes(r->db, cursor ? a : NULL, limit, &page) < 0) {
+    if (db_list_themes(r->db, qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -554,7 +481,7 @@ h_themes_create(struct request *r)
     if (jspec_check(r->json, spec, "", errs) &&
         (strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code) ||
          !(code[0] >= 'a' && code[0] <= 'z')))
-        jspec_error(errs, "code", "must be lower-case ascii letters, digits and _");
+        field_error(errs, "code", "must be lower-case ascii letters, digits and _");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the theme is not valid; see errors");
         return;

@@ -1,7 +1,9 @@
 /* /v1/sites: the meeting places. Reads are public; writes are admin-only. */
-#include "stek/domain.h"
+#include "stek/config.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
+#include "stek/qspec.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
 #include "stek/jspec.h"
 
 #include <ctype.h>
@@ -18,10 +20,6 @@ static const struct constraint_reply constraints[] = {
      "does not name an existing partner"},
     {NULL, ERR_VALIDATION, NULL, NULL},
 };
-
-static const char *const list_params[] = {"limit", "cursor", "municipality", "postal_code",
-                                          "model", "active", "near",         "radius_km",
-                                          "q",     NULL};
 
 /* A site as a request describes it; strings borrow from the request's JSON. */
 struct site_in {
@@ -41,8 +39,9 @@ static bool
 parse_site(struct request *r, const json_t *doc, struct site_fields *out, char lat[32],
            char lon[32])
 {
+    /* A new site is in the service's own timezone unless it says otherwise. */
     struct site_in s = {
-        .model = "stek", .timezone = "Europe/Brussels", .country = "BE", .active = true};
+        .model = "stek", .timezone = stek_config()->timezone, .country = "BE", .active = true};
     struct jspec address[] = {
         JS_STR("street", &s.street, JF_REQUIRED, 1, 200),
         JS_STR("postal_code", &s.postal_code, JF_REQUIRED, 3, 10),
@@ -81,10 +80,10 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -") !=
              strlen(s.postal_code) ||
          !isalnum((unsigned char)s.postal_code[0])))
-        jspec_error(errs, "address.postal_code", "must be letters, digits, spaces or -");
+        field_error(errs, "address.postal_code", "must be letters, digits, spaces or -");
     if (s.country != NULL && (strlen(s.country) != 2 || !isupper((unsigned char)s.country[0]) ||
                               !isupper((unsigned char)s.country[1])))
-        jspec_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
+        field_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
                       json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
@@ -119,25 +118,29 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
 void
 h_sites_list(struct request *r)
 {
-    int limit;
-    const char *cursor;
-    char a[32], b[48], lat[32], lon[32], radius[32];
+    struct qpage p = QPAGE_INIT;
+    struct qnear near = {0};
     struct site_filter f = {0};
     struct db_page page;
+    const struct qspec spec[] = {
+        QS_PAGE(&p),
+        QS_TXT("municipality", &f.municipality, 100),
+        QS_TXT("postal_code", &f.postal_code, 10),
+        QS_ONEOF("model", &f.model, models),
+        QS_BOOLEAN("active", &f.active),
+        QS_NEARBY(&near),
+        QS_TXT("q", &f.q, 100),
+        QS_SPEC_END,
+    };
 
-    if (!req_query_allow(r, list_params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b) || !req_bool(r, "active", &f.active) ||
-        !req_near(r, lat, lon, radius) || !req_choice(r, "model", models, &f.model))
+    if (!qspec_parse(r, spec))
         return;
-    if (!req_text(r, "municipality", 100, &f.municipality) ||
-        !req_text(r, "postal_code", 10, &f.postal_code) || !req_text(r, "q", 100, &f.q))
-        return;
-    if (lat[0] != '\0') {
-        f.near_lat = lat;
-        f.near_lon = lon;
-        f.radius_km = radius;
+    if (near.lat[0] != '\0') {
+        f.near_lat = near.lat;
+        f.near_lon = near.lon;
+        f.radius_km = near.radius_km;
     }
-    if (db_list_sites(r->db, cursor ? a : NULL, cursor ? b : NULL, &f, limit, &page) < 0) {
+    if (db_list_sites(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -203,7 +206,7 @@ remove_site(struct request *r, const char *id)
 {
     if (db_delete_site(r->db, id) >= 0)
         return TX_COMMIT;
-    if (strcmp(db_sqlstate(r->db), "23503") != 0)
+    if (db_last_failure(r->db) != DB_FOREIGN_KEY)
         return TX_DB_ERROR;
     reply_problem(r, ERR_CONFLICT, NULL,
                   "the site still has offers (or schedules or exceptions at it);"

@@ -5,9 +5,12 @@
  * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
  */
 #include "stek/config.h"
+#include "stek/ids.h"
+#include "stek/qspec.h"
+#include "stek/tx.h"
+#include "stek/entity.h"
 #include "stek/crypto.h"
 #include "stek/handlers.h"
-#include "stek/hutil.h"
 #include "stek/jspec.h"
 #include "stek/webhook.h"
 
@@ -48,20 +51,6 @@ reply_no_webhook(struct request *r)
     reply_problem(r, ERR_NOT_FOUND, NULL, "no webhook with this id for this partner");
 }
 
-/* {a,b} for PostgreSQL from a validated list of event names. */
-static void
-events_literal(const json_t *list, char *out, size_t len)
-{
-    size_t i, used = (size_t)snprintf(out, len, "{");
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "," : "",
-                                 json_string_value(v));
-    }
-    snprintf(out + used, used < len ? len - used : 0, "}");
-}
-
 static bool
 new_secret(char out[80])
 {
@@ -84,16 +73,15 @@ reply_with_secret(struct request *r, unsigned status, struct db_doc *d, const ch
 void
 h_webhooks_list(struct request *r)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
-    const char *partner, *cursor;
-    char a[32], b[48];
+    const char *partner;
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_page page;
-    int limit;
 
-    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b) || (partner = own_partner(r)) == NULL)
+    if (!qspec_parse(r, spec) || (partner = own_partner(r)) == NULL)
         return;
-    if (db_list_webhooks(r->db, partner, cursor ? a : NULL, cursor ? b : NULL, limit, &page) < 0) {
+    if (db_list_webhooks(r->db, partner, qcursor_a(&p.cursor), qcursor_b(&p.cursor), p.limit,
+                         &page) < 0) {
         reply_db_error(r);
         return;
     }
@@ -101,7 +89,9 @@ h_webhooks_list(struct request *r)
 }
 
 struct create_ctx {
-    const char *partner, *url, *events, *description, *secret;
+    const char *partner, *url;
+    const json_t *events;
+    const char *description, *secret;
     struct db_doc out;
 };
 
@@ -132,22 +122,21 @@ h_webhooks_create(struct request *r)
         JS_RO("active"),
         JS_SPEC_END,
     };
-    char pin[600], lit[128], secret[80];
+    char pin[600], secret[80];
     json_t *errs;
 
     if ((partner = own_partner(r)) == NULL || !req_json_body(r, false))
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) &&
-        (why = webhook_check_url(stek_cfg, url, pin, sizeof(pin))) != NULL)
-        jspec_error(errs, "url", why);
+        (why = webhook_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the webhook is not valid; see errors");
         return;
     }
     json_decref(errs);
-    events_literal(events, lit, sizeof(lit));
-    struct create_ctx c = {partner, url, lit, description, secret, {0}};
+    struct create_ctx c = {partner, url, events, description, secret, {0}};
     if (!new_secret(secret)) {
         reply_db_error(r);
         return;
@@ -203,7 +192,7 @@ h_webhooks_patch(struct request *r)
         JS_IGNORE("updated_at"),
         JS_SPEC_END,
     };
-    char pin[600], lit[128];
+    char pin[600];
     struct db_doc d;
     enum db_qs qs;
     json_t *errs;
@@ -212,21 +201,19 @@ h_webhooks_patch(struct request *r)
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) && url != NULL &&
-        (why = webhook_check_url(stek_cfg, url, pin, sizeof(pin))) != NULL)
-        jspec_error(errs, "url", why);
+        (why = webhook_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");
         return;
     }
     json_decref(errs);
-    if (events != NULL)
-        events_literal(events, lit, sizeof(lit));
     if (!is_uuid(r->params[1])) {
         reply_no_webhook(r);
         return;
     }
-    qs = db_update_webhook(r->db, partner, r->params[1], url, events ? lit : NULL, has_description,
-                           description, has_active ? (active ? "true" : "false") : NULL, &d);
+    qs = db_update_webhook(r->db, partner, r->params[1], url, events, has_description, description,
+                           has_active ? (active ? "true" : "false") : NULL, &d);
     if (qs < 0) {
         reply_db_error(r);
         return;
@@ -288,16 +275,14 @@ h_webhooks_rotate(struct request *r)
 void
 h_webhook_deliveries(struct request *r)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
-    const char *partner, *cursor;
-    char a[32], b[48];
+    const char *partner;
+    struct qpage p = QPAGE_INIT;
+    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_page page;
     struct db_doc d;
     enum db_qs qs;
-    int limit;
 
-    if (!req_query_allow(r, params) || !req_page(r, &limit, &cursor) ||
-        !req_cursor(r, cursor, a, b) || (partner = own_partner(r)) == NULL)
+    if (!qspec_parse(r, spec) || (partner = own_partner(r)) == NULL)
         return;
     if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
         reply_no_webhook(r);
@@ -308,7 +293,7 @@ h_webhook_deliveries(struct request *r)
         return;
     }
     db_doc_clear(&d);
-    if (db_list_deliveries(r->db, r->params[1], cursor ? a : NULL, limit, &page) < 0) {
+    if (db_list_deliveries(r->db, r->params[1], qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
         return;
     }

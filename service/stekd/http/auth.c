@@ -1,7 +1,8 @@
 #include "stek/crypto.h"
+#include "stek/token.h"
+#include "stek/auth.h"
+#include "stek/keystore.h"
 #include "stek/db.h"
-#include "stek/domain.h"
-#include "stek/hutil.h"
 #include "stek/server.h"
 #include "stek/config.h"
 #include "stek/ratelimit.h"
@@ -20,7 +21,7 @@
 static unsigned
 failure_limit(void)
 {
-    return stek_cfg ? stek_cfg->auth_failures : 30;
+    return stek_config()->auth_failures;
 }
 
 /* True (after replying 429) when this address already failed too often. */
@@ -125,7 +126,7 @@ auth_check(struct request *r, int need)
         return AUTH_REFUSED;
     }
     if (r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE) {
-        unsigned limit = stek_cfg ? stek_cfg->writes_per_minute : 0, left;
+        unsigned limit = stek_config()->writes_per_minute, left;
         int wait = ratelimit_check(RL_WRITE, r->who.key_id, limit, true, &left);
         if (wait > 0) {
             reply_rate_limited(r, wait, limit, "writes with this key");

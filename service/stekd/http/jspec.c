@@ -1,4 +1,6 @@
 #include "stek/jspec.h"
+#include "stek/ids.h"
+#include "stek/date.h"
 #include "stek/metrics.h"
 #include "stek/privacy.h"
 #include "stek/rrule.h"
@@ -6,12 +8,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-void
-jspec_error(json_t *errors, const char *field, const char *message)
-{
-    json_array_append_new(errors, json_pack("{s:s, s:s}", "field", field, "message", message));
-}
 
 static bool
 has_control(const char *s, bool multiline)
@@ -87,7 +83,7 @@ check_strings(const json_t *v, const struct jspec *f, const char *field, json_t 
     if (!json_is_array(v) || json_array_size(v) < (size_t)f->min ||
         json_array_size(v) > (size_t)f->max) {
         snprintf(msg, sizeof(msg), "must be a list of %lld to %lld values", f->min, f->max);
-        jspec_error(errors, field, msg);
+        field_error(errors, field, msg);
         return false;
     }
     json_array_foreach(v, i, item)
@@ -102,23 +98,18 @@ check_strings(const json_t *v, const struct jspec *f, const char *field, json_t 
             ok = valid_slug(s);
         }
         if (!ok) {
-            size_t used = 0;
             char ifield[200];
             snprintf(ifield, sizeof(ifield), "%s[%zu]", field, i);
-            if (f->choices == NULL) {
+            if (f->choices == NULL)
                 snprintf(msg, sizeof(msg), "must be lower-case letters, digits, _ or -");
-            } else {
-                for (const char *const *c = f->choices; *c != NULL; c++)
-                    used +=
-                        (size_t)snprintf(msg + used, used < sizeof(msg) ? sizeof(msg) - used : 0,
-                                         "%s%s", c == f->choices ? "must be one of: " : ", ", *c);
-            }
-            jspec_error(errors, ifield, msg);
+            else
+                choices_message(msg, sizeof(msg), f->choices);
+            field_error(errors, ifield, msg);
             return false;
         }
         for (j = 0; j < i; j++) {
             if (strcmp(json_string_value(json_array_get(v, j)), s) == 0) {
-                jspec_error(errors, field, "must not list a value twice");
+                field_error(errors, field, "must not list a value twice");
                 return false;
             }
         }
@@ -136,17 +127,17 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
     char msg[128];
 
     if (!json_is_string(v)) {
-        jspec_error(errors, field, "must be a string");
+        field_error(errors, field, "must be a string");
         return false;
     }
     s = json_string_value(v);
     if (strlen(s) != json_string_length(v)) {
-        jspec_error(errors, field, "must not contain NUL characters");
+        field_error(errors, field, "must not contain NUL characters");
         return false;
     }
     len = utf8_chars(s);
     if (has_control(s, f->kind == JS_TEXT)) {
-        jspec_error(errors, field,
+        field_error(errors, field,
                     f->kind == JS_TEXT ? "must not contain control characters"
                                        : "must be one line without control characters");
         return false;
@@ -156,35 +147,35 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
             snprintf(msg, sizeof(msg), "must not be empty");
         else
             snprintf(msg, sizeof(msg), "must be %lld to %lld characters long", f->min, f->max);
-        jspec_error(errors, field, msg);
+        field_error(errors, field, msg);
         return false;
     }
     if (f->kind == JS_STRING && len > 0 && (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
-        jspec_error(errors, field, "must not start or end with a space");
+        field_error(errors, field, "must not start or end with a space");
         return false;
     }
     switch (f->kind) {
     case JS_UUID:
         if (!is_uuid(s)) {
-            jspec_error(errors, field, "must be a UUID");
+            field_error(errors, field, "must be a UUID");
             return false;
         }
         break;
     case JS_EMAIL:
         if (!valid_email(s)) {
-            jspec_error(errors, field, "must be an e-mail address such as info@example.org");
+            field_error(errors, field, "must be an e-mail address such as info@example.org");
             return false;
         }
         break;
     case JS_URL:
         if (!valid_url(s)) {
-            jspec_error(errors, field, "must be an http:// or https:// address");
+            field_error(errors, field, "must be an http:// or https:// address");
             return false;
         }
         break;
     case JS_PHONE:
         if (!valid_phone(s)) {
-            jspec_error(errors, field,
+            field_error(errors, field,
                         "must be a phone number: digits, spaces, . / ( ) - and a leading +");
             return false;
         }
@@ -192,7 +183,7 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
     case JS_DATE: {
         int32_t day;
         if (!date_parse(s, &day)) {
-            jspec_error(errors, field, "must be a date YYYY-MM-DD");
+            field_error(errors, field, "must be a date YYYY-MM-DD");
             return false;
         }
         break;
@@ -200,22 +191,18 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
     case JS_TIME: {
         int minutes;
         if (!time_parse(s, &minutes)) {
-            jspec_error(errors, field, "must be a time of day HH:MM");
+            field_error(errors, field, "must be a time of day HH:MM");
             return false;
         }
         break;
     }
     case JS_ENUM: {
         bool ok = false;
-        size_t used = 0;
-        msg[0] = '\0';
-        for (const char *const *c = f->choices; *c != NULL; c++) {
+        for (const char *const *c = f->choices; *c != NULL; c++)
             ok = ok || strcmp(*c, s) == 0;
-            used += (size_t)snprintf(msg + used, used < sizeof(msg) ? sizeof(msg) - used : 0,
-                                     "%s%s", c == f->choices ? "must be one of: " : ", ", *c);
-        }
         if (!ok) {
-            jspec_error(errors, field, msg);
+            choices_message(msg, sizeof(msg), f->choices);
+            field_error(errors, field, msg);
             return false;
         }
         break;
@@ -234,7 +221,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
     switch (f->kind) {
     case JS_BOOL:
         if (!json_is_boolean(v)) {
-            jspec_error(errors, field, "must be true or false");
+            field_error(errors, field, "must be true or false");
             return false;
         }
         if (f->out)
@@ -244,7 +231,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
         if (!json_is_integer(v) || json_integer_value(v) < f->min ||
             json_integer_value(v) > f->max) {
             snprintf(msg, sizeof(msg), "must be an integer from %lld to %lld", f->min, f->max);
-            jspec_error(errors, field, msg);
+            field_error(errors, field, msg);
             return false;
         }
         if (f->out)
@@ -254,7 +241,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
         if (!json_is_number(v) || json_number_value(v) < (double)f->min ||
             json_number_value(v) > (double)f->max) {
             snprintf(msg, sizeof(msg), "must be a number from %lld to %lld", f->min, f->max);
-            jspec_error(errors, field, msg);
+            field_error(errors, field, msg);
             return false;
         }
         if (f->out)
@@ -267,7 +254,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
         json_t *item;
         if (!json_is_array(v) || json_array_size(v) > (size_t)f->max) {
             snprintf(msg, sizeof(msg), "must be a list of at most %lld objects", f->max);
-            jspec_error(errors, field, msg);
+            field_error(errors, field, msg);
             return false;
         }
         json_array_foreach(v, i, item)
@@ -275,7 +262,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
             if (!json_is_object(item)) {
                 char ifield[200];
                 snprintf(ifield, sizeof(ifield), "%s[%zu]", field, i);
-                jspec_error(errors, ifield, "must be an object");
+                field_error(errors, ifield, "must be an object");
                 return false;
             }
         }
@@ -286,7 +273,7 @@ check_value(const json_t *v, const struct jspec *f, const char *field, json_t *e
     case JS_OBJECT: {
         char prefix[176];
         if (!json_is_object(v)) {
-            jspec_error(errors, field, "must be an object");
+            field_error(errors, field, "must be an object");
             return false;
         }
         snprintf(prefix, sizeof(prefix), "%s.", field);
@@ -339,17 +326,17 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
             continue;
         if (f->kind == JS_READONLY) {
             if (v != NULL)
-                jspec_error(errors, field, "is read-only and set by the server");
+                field_error(errors, field, "is read-only and set by the server");
             continue;
         }
         if (v == NULL) {
             if (f->flags & JF_REQUIRED)
-                jspec_error(errors, field, "is required");
+                field_error(errors, field, "is required");
             continue;
         }
         if (json_is_null(v)) {
             if (!(f->flags & JF_NULLABLE))
-                jspec_error(errors, field,
+                field_error(errors, field,
                             (f->flags & JF_REQUIRED) ? "is required and cannot be null"
                                                      : "cannot be null");
             else if (f->out && f->kind != JS_BOOL && f->kind != JS_INT && f->kind != JS_NUMBER)
@@ -381,7 +368,7 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
                     i--;
             shown[i] = '\0';
             snprintf(field, sizeof(field), "%s%s", prefix, shown);
-            jspec_error(errors, field, "is not a known field");
+            field_error(errors, field, "is not a known field");
         }
     }
     return json_array_size(errors) == before;

@@ -1,10 +1,13 @@
 #include "stek/http.h"
+#include "stek/cursor.h"
+#include "stek/db.h"
 #include "stek/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const struct {
     unsigned status;
@@ -152,4 +155,62 @@ reply_problem(struct request *r, enum stek_err err, json_t *errs, const char *fm
         reply_header(r, "Retry-After", "5");
     if (err == ERR_UNAUTHORIZED)
         reply_header(r, "WWW-Authenticate", "Bearer realm=\"stek\"");
+}
+
+void
+reply_db_error(struct request *r)
+{
+    if (r->db == NULL || db_conn_lost(r->db))
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached; retry later");
+    else
+        reply_problem(r, ERR_INTERNAL, NULL, "the request could not be completed (request %s)",
+                      r->request_id);
+}
+
+void
+reply_page(struct request *r, struct db_page *page)
+{
+    json_t *body = json_object();
+
+    json_object_set_new(body, "items", page->items);
+    page->items = NULL;
+    if (page->more) {
+        char cursor[CURSOR_MAX];
+        cursor_encode(cursor, page->last_a, page->last_b);
+        json_object_set_new(body, "next_cursor", json_string(cursor));
+    } else {
+        json_object_set_new(body, "next_cursor", json_null());
+    }
+    reply_json_steal(r, 200, body);
+}
+
+bool
+reply_constraint(struct request *r, const struct constraint_reply *table, const char *prefix)
+{
+    enum db_qs failure = db_last_failure(r->db);
+    const char *name = db_constraint(r->db);
+    char field[96];
+
+    for (const struct constraint_reply *c = table; c->constraint != NULL; c++) {
+        if (strcmp(c->constraint, name) != 0)
+            continue;
+        snprintf(field, sizeof(field), "%s%s", prefix, c->field);
+        reply_problem(r, c->err, json_pack("[{s:s, s:s}]", "field", field, "message", c->message),
+                      "%s %s", field, c->message);
+        return true;
+    }
+    if (failure == DB_CHECK || failure == DB_FOREIGN_KEY) {
+        reply_problem(r, ERR_VALIDATION, NULL, "a value is outside what the database accepts");
+        return true;
+    }
+    return false;
+}
+
+void
+http_date(int64_t t, char out[40])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, 40, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* strptime, timegm */
 #include "stek/http.h"
 
 #include <ctype.h>
@@ -5,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 const char *
 req_query(const struct request *r, const char *key)
@@ -13,73 +15,6 @@ req_query(const struct request *r, const char *key)
         if (strcmp(r->query[i].key, key) == 0)
             return r->query[i].value ? r->query[i].value : "";
     return NULL;
-}
-
-/* Echo only a short, printable form of a name the client made up. */
-static void
-printable_name(char *out, size_t len, const char *key)
-{
-    size_t j = 0;
-    for (const char *k = key; *k && j + 1 < len; k++)
-        out[j++] = isprint((unsigned char)*k) ? *k : '?';
-    out[j] = '\0';
-}
-
-bool
-req_query_allow(struct request *r, const char *const *allowed)
-{
-    if (r->query_problem != NULL) {
-        const char *msg = r->query_problem_msg ? r->query_problem_msg : "is given more than once";
-        char name[64];
-        printable_name(name, sizeof(name), r->query_problem);
-        json_t *errs = json_pack("[{s:s, s:s}]", "field", name, "message", msg);
-        reply_problem(r, ERR_BAD_QUERY, errs, "query parameter '%s' %s", name, msg);
-        return false;
-    }
-    for (int i = 0; i < r->nquery; i++) {
-        bool ok = false;
-        for (const char *const *a = allowed; *a != NULL && !ok; a++)
-            ok = strcmp(*a, r->query[i].key) == 0;
-        if (!ok) {
-            char name[64];
-            printable_name(name, sizeof(name), r->query[i].key);
-            json_t *errs =
-                json_pack("[{s:s, s:s}]", "field", name, "message", "is not a known parameter");
-            reply_problem(r, ERR_BAD_QUERY, errs, "unknown query parameter '%s'", name);
-            return false;
-        }
-    }
-    return true;
-}
-
-static void
-bad_param(struct request *r, const char *name, const char *message)
-{
-    json_t *errs = json_pack("[{s:s, s:s}]", "field", name, "message", message);
-    reply_problem(r, ERR_BAD_QUERY, errs, "%s %s", name, message);
-}
-
-bool
-req_page(struct request *r, int *limit, const char **cursor)
-{
-    const char *l = req_query(r, "limit");
-
-    *limit = 50;
-    *cursor = req_query(r, "cursor");
-    if (l != NULL) {
-        char *end;
-        long v = strtol(l, &end, 10);
-        if (*l == '\0' || *end != '\0' || !isdigit((unsigned char)*l) || v < 1 || v > 500) {
-            bad_param(r, "limit", "must be an integer from 1 to 500");
-            return false;
-        }
-        *limit = (int)v;
-    }
-    if (*cursor != NULL && (**cursor == '\0' || strlen(*cursor) > 200)) {
-        bad_param(r, "cursor", "is not a cursor returned by this list");
-        return false;
-    }
-    return true;
 }
 
 /* Compares a media type (ignoring parameters and case) with want. */
@@ -124,20 +59,6 @@ req_json_body(struct request *r, bool merge_patch)
         return false;
     }
     return true;
-}
-
-bool
-is_uuid(const char *s)
-{
-    for (int i = 0; i < UUID_LEN; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return s[UUID_LEN] == '\0';
 }
 
 void
@@ -211,4 +132,13 @@ req_accepts_gzip(const struct request *r)
             return true;
     }
     return false;
+}
+
+bool
+req_not_modified_since(const struct request *r, int64_t last_modified)
+{
+    struct tm tm = {0};
+    const char *ims = r->h_if_modified_since;
+    const char *end = ims ? strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    return end != NULL && *end == '\0' && (int64_t)timegm(&tm) >= last_modified;
 }

@@ -1,10 +1,14 @@
 #include "stek/server.h"
+#include "stek/auth.h"
+#include "stek/listen.h"
+#include "stek/keystore.h"
 #include "stek/crypto.h"
 #include "stek/db.h"
 #include "stek/http.h"
 #include "stek/log.h"
 #include "stek/metrics.h"
 #include "stek/ratelimit.h"
+#include "stek/pool.h"
 #include "stek/router.h"
 #include "stek/config.h"
 
@@ -22,25 +26,11 @@
 
 enum req_state { ST_NEW, ST_BODY, ST_WAIT, ST_KEYS, ST_DONE };
 
-struct worker {
-    struct server *srv;
-    pthread_t thread;
-    struct db_conn *db;         /* owned by this worker's thread alone */
-    _Atomic int64_t busy_since; /* monotonic ms when its current job began; 0: idle */
-};
-
 struct server {
     const struct stek_config *cfg;
     struct MHD_Daemon *daemon;
 
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct request **queue; /* ring buffer of suspended requests */
-    unsigned qcap, qhead, qlen;
-    bool stop_workers;
-
-    struct worker *workers;
-    unsigned nworkers;
+    struct pool *pool; /* the database workers */
 
     atomic_int in_flight;
     atomic_bool draining;
@@ -487,7 +477,25 @@ keys_synced_cb(void *arg)
     MHD_resume_connection(r->conn);
 }
 
-/* Hands r to a database worker, or answers at once when it needs none. */
+/* Suspends r before the worker can see it, so its resume never comes first. */
+static void
+suspend_for_worker(struct request *r)
+{
+    r->state = ST_WAIT;
+    MHD_suspend_connection(r->conn);
+}
+
+/* A worker finished r: libmicrohttpd sends the reply. */
+static void
+worker_done(struct request *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
+/*
+ * Answers r from memory when its route can (a fast path, or a route without
+ * the database), or hands it to a database worker.
+ */
 static void
 dispatch(struct server *s, struct request *r)
 {
@@ -496,12 +504,13 @@ dispatch(struct server *s, struct request *r)
                       s->cfg->body_limit);
         return;
     }
+    if (r->route->fast != NULL && r->reply.status == 0 && r->parsed == NULL && r->route->fast(r))
+        return;
     if (!(r->route->flags & ROUTE_DB)) {
         r->route->handler(r);
-        if (r->reply.status != 0 || !r->want_db)
-            return;
+        return;
     }
-    if (r->route->role != ROLE_NONE) {
+    if (r->route->role != ROLE_NONE && !r->authorized) {
         /* A client that failed too often gets 429 for keys that do not work (auth_check). */
         enum auth_result a = auth_check(r, r->route->role);
         if (a == AUTH_REFUSED)
@@ -517,22 +526,8 @@ dispatch(struct server *s, struct request *r)
         }
         r->authorized = a == AUTH_OK;
     }
-    pthread_mutex_lock(&s->mu);
-    if (s->qlen == s->qcap || s->stop_workers) {
-        pthread_mutex_unlock(&s->mu);
+    if (!pool_submit(s->pool, r, suspend_for_worker))
         reply_problem(r, ERR_OVERLOADED, NULL, "too many requests are waiting; retry later");
-        return;
-    }
-    /* Suspend before the worker can see it, so its resume never comes first. */
-    r->state = ST_WAIT;
-    if (s->qlen > 0)
-        metric_inc(M_DB_WAITS);
-    metric_pool(0, 1);
-    MHD_suspend_connection(r->conn);
-    s->queue[(s->qhead + s->qlen) % s->qcap] = r;
-    s->qlen++;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
 }
 
 static enum MHD_Result
@@ -611,6 +606,8 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
                    r->request_id, r->who.key_id);
     reply_clear(&r->reply);
     json_decref(r->json);
+    if (r->parsed_free != NULL)
+        r->parsed_free(r->parsed);
     free(r->body);
     free(r->path);
     free(r->path_copy);
@@ -619,89 +616,10 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
-/* ---- database workers ---- */
-
-static void
-run_job(struct worker *w, struct request *r)
-{
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (!db_conn_ensure(w->db)) {
-            reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
-                          "the database cannot be reached; retry later");
-            return;
-        }
-        r->db = w->db;
-        db_conn_begin_request(w->db);
-        if (r->route->role == ROLE_NONE ||
-            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
-            r->route->handler(r);
-        if ((r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE) &&
-            r->reply.status >= 200 && r->reply.status < 300)
-            feed_changed_here(); /* before the answer: a client reads its own write */
-        db_rollback(w->db);      /* a no-op unless a handler left a transaction open */
-        r->db = NULL;
-        /*
-         * A pooled connection the server closed while it was idle fails the first
-         * statement: nothing of this request ran, so it runs once more on a new one.
-         */
-        if (!db_conn_lost_at_start(w->db) || attempt == 1)
-            return;
-        reply_clear(&r->reply);
-        json_decref(r->json);
-        r->json = NULL;
-        if (!r->authorized)
-            memset(&r->who, 0, sizeof(r->who));
-    }
-}
-
-static int64_t
-now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 bool
 server_pool_stalled(struct server *s, int64_t bound_ms)
 {
-    int64_t now = now_ms();
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        int64_t since = atomic_load(&s->workers[i].busy_since);
-        if (since == 0 || now - since <= bound_ms)
-            return false; /* a worker that is free or recent: the pool makes progress */
-    }
-    return s->nworkers > 0;
-}
-
-static void *
-worker_main(void *arg)
-{
-    struct worker *w = arg;
-    struct server *s = w->srv;
-
-    for (;;) {
-        struct request *r;
-
-        pthread_mutex_lock(&s->mu);
-        while (s->qlen == 0 && !s->stop_workers)
-            pthread_cond_wait(&s->cv, &s->mu);
-        if (s->qlen == 0) {
-            pthread_mutex_unlock(&s->mu);
-            break;
-        }
-        r = s->queue[s->qhead];
-        s->qhead = (s->qhead + 1) % s->qcap;
-        s->qlen--;
-        pthread_mutex_unlock(&s->mu);
-        metric_pool(1, -1);
-        atomic_store(&w->busy_since, now_ms());
-        run_job(w, r);
-        atomic_store(&w->busy_since, 0);
-        metric_pool(-1, 0);
-        MHD_resume_connection(r->conn);
-    }
-    return NULL;
+    return pool_stalled(s->pool, bound_ms);
 }
 
 static void log_mhd(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -808,20 +726,7 @@ server_start(const struct stek_config *cfg, char *err, size_t errlen)
     }
     s->cfg = cfg;
     s->conn_limit = connection_limit(cfg);
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    s->qcap = cfg->queue_limit;
-    s->queue = calloc(s->qcap, sizeof(*s->queue));
-    s->nworkers = cfg->db_workers;
-    metric_pool_size((int)s->nworkers);
-    s->workers = calloc(s->nworkers, sizeof(*s->workers));
-    if (s->queue == NULL || s->workers == NULL)
-        abort();
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        s->workers[i].srv = s;
-        s->workers[i].db = db_conn_new(cfg->database_url, "stekd", (int)cfg->statement_timeout_ms);
-        pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
-    }
+    s->pool = pool_start(cfg, worker_done);
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
@@ -857,20 +762,8 @@ server_stop(struct server *s)
             usleep(50000);
         }
     }
-    pthread_mutex_lock(&s->mu);
-    s->stop_workers = true;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    /* Workers drain the queue before they exit, so no request stays suspended. */
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        pthread_join(s->workers[i].thread, NULL);
-        db_conn_free(s->workers[i].db);
-    }
+    pool_stop(s->pool); /* the queue is finished first: no request stays suspended */
     if (s->daemon != NULL)
         MHD_stop_daemon(s->daemon);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
-    free(s->queue);
-    free(s->workers);
     free(s);
 }

@@ -1,0 +1,35 @@
+/* Authentication of API keys (service/stekd/http/auth.c). */
+#ifndef STEK_AUTH_H
+#define STEK_AUTH_H
+
+#include <stdbool.h>
+
+struct request;
+
+enum auth_result {
+    AUTH_REFUSED,  /* replied 401, 403, 429 or 503 */
+    AUTH_OK,       /* r->who is set and its role is at least need */
+    AUTH_NEEDS_DB, /* only without r->db: the in-memory keys cannot decide */
+    AUTH_SYNC      /* only without r->db: unknown key; ask again after keys_sync */
+};
+
+/*
+ * Authenticates the Bearer token of r and checks that its role is at least
+ * need. Missing, malformed, unknown and revoked keys are decided from the
+ * listener's copy of the keys, so a failed authentication never takes a
+ * database connection; only while that copy cannot be trusted (listener
+ * disconnected, a key change not loaded yet) does the key need r->db.
+ * A key unknown to the copy is refused only after the listener has caught up
+ * with the key changes committed so far (AUTH_SYNC, then again with
+ * r->keys_synced set), so a key created elsewhere a moment ago works at once.
+ */
+enum auth_result auth_check(struct request *r, int need);
+
+/*
+ * On a worker (r->db set), after auth_check: a partner key's write is
+ * confirmed against the committed state of the key and its partner. False
+ * after replying 401 (revoked) or 403 (partner archived).
+ */
+bool auth_confirm_write(struct request *r);
+
+#endif

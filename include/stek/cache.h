@@ -1,0 +1,41 @@
+/*
+ * A cache of rendered answers (service/stekd/http/cache.c), used by the feed:
+ * each answer is kept by its key for one data generation, with its gzip form,
+ * strong ETags per encoding and Last-Modified. A hit is answered without a
+ * copy: the body is shared, refcounted, with the responses that send it. The
+ * cache has a fixed number of slots and a byte budget that bounds memory.
+ */
+#ifndef STEK_CACHE_H
+#define STEK_CACHE_H
+
+#include "stek/http.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Replies from the cache when key holds an answer of generation (or of any
+ * generation with allow_stale); true on a hit. Conditional requests
+ * (If-None-Match, If-Modified-Since) get 304.
+ */
+bool cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_stale);
+
+/* What a rendered answer is. */
+struct cache_answer {
+    const char *ctype;
+    int64_t last_modified; /* seconds since 1970 */
+    const char *cache_control;
+};
+
+/*
+ * Replies with body (malloc'd, taken) as a new answer of generation and keeps
+ * it under key when it fits the budget.
+ */
+void cache_store_reply(struct request *r, const char *key, uint64_t generation, char *body,
+                       size_t len, const struct cache_answer *a);
+
+/* Drops every answer (at shutdown). */
+void cache_free(void);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Calendar dates as day numbers (service/stekd/domain/date.c). Pure code.
+ *
+ * A day is a day number: days since 1970-01-01 in the proleptic Gregorian
+ * calendar.
+ */
+#ifndef STEK_DATE_H
+#define STEK_DATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DAY_NONE INT32_MAX
+
+int32_t days_from_civil(int y, unsigned m, unsigned d);
+void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
+
+/* 0 = Monday ... 6 = Sunday */
+unsigned weekday_of(int32_t day);
+
+/* Strict YYYY-MM-DD (years 1900..2999, real calendar dates); false otherwise. */
+bool date_parse(const char *s, int32_t *day);
+
+/* Writes YYYY-MM-DD and a NUL (11 bytes). */
+void date_format(int32_t day, char out[11]);
+
+/* Strict HH:MM (00:00..23:59) into minutes since midnight; false otherwise. */
+bool time_parse(const char *s, int *minutes);
+
+/* The same day of the month, months earlier (the month's last day when it is shorter). */
+int32_t date_months_before(int32_t day, unsigned months);
+
+#endif

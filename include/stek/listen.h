@@ -1,0 +1,31 @@
+/* The change listener (service/stekd/db/listen.c). */
+#ifndef STEK_LISTEN_H
+#define STEK_LISTEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * The feed listener: one thread with its own connection that LISTENs on
+ * stek_feed and counts changes. Every notification, and every reconnect
+ * (notifications are lost while disconnected), moves the generation on, so
+ * cached feeds of older generations are dropped.
+ */
+void feed_listener_start(const char *url);
+void feed_listener_stop(void);
+uint64_t feed_generation(void);
+
+/*
+ * A write of this daemon committed: its cached feeds are dropped at once (before the answer
+ * goes out), so its own client never reads a feed older than its write; the other daemons
+ * follow through NOTIFY stek_feed within a second.
+ */
+void feed_changed_here(void);
+/* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
+uint64_t keys_generation(void);
+/* Moves the keys generation on at once, for a change made by this daemon. */
+void keys_changed_here(void);
+/* True while the listener's connection is up (the database is reachable). */
+bool feed_listener_connected(void);
+
+#endif

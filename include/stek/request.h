@@ -1,0 +1,38 @@
+/* Reading a request: query, body, conditional headers (service/stekd/http/request.c). */
+#ifndef STEK_REQUEST_H
+#define STEK_REQUEST_H
+
+#include "stek/http.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The decoded value of a query parameter, or NULL when absent. */
+const char *req_query(const struct request *r, const char *key);
+
+/*
+ * Parses the body as a JSON object into r->json (checks the content type
+ * against JSON, or also merge-patch+json when merge_patch is true). Replies
+ * 415/400/422 and returns false on failure.
+ */
+bool req_json_body(struct request *r, bool merge_patch);
+
+/*
+ * If-Match handling: true when the request may proceed given the current
+ * ETag (no If-Match, "*", or a match). Otherwise replies 412 and returns false.
+ */
+bool req_if_match(struct request *r, const char *etag);
+
+/* True if If-None-Match lists etag (the caller then replies 304). */
+bool req_if_none_match(const struct request *r, const char *etag);
+
+/* True when If-Modified-Since is at or after last_modified (seconds since 1970). */
+bool req_not_modified_since(const struct request *r, int64_t last_modified);
+
+/* True when Accept-Encoding lists gzip (or *) without q=0. */
+bool req_accepts_gzip(const struct request *r);
+
+/* Formats the strong ETag of a versioned entity: "<id>.<version>" in quotes. */
+void make_etag(char *out, size_t len, const char *id, long version);
+
+#endif

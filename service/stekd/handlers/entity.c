@@ -1,0 +1,161 @@
+#include "stek/entity.h"
+#include "stek/tx.h"
+#include "stek/ids.h"
+#include "stek/mergepatch.h"
+
+#include <stdio.h>
+
+const char *
+req_id(struct request *r, const char *what)
+{
+    if (r->nparams > 0 && is_uuid(r->params[0]))
+        return r->params[0];
+    reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+    return NULL;
+}
+
+void
+reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base)
+{
+    char etag[64];
+
+    make_etag(etag, sizeof(etag), d->id, d->version);
+    reply_json_steal(r, status, d->doc);
+    d->doc = NULL;
+    reply_header(r, "ETag", etag);
+    if (location_base != NULL) {
+        char loc[128];
+        snprintf(loc, sizeof(loc), "%s/%s", location_base, d->id);
+        reply_header(r, "Location", loc);
+    }
+}
+
+void
+reply_entity(struct request *r, const char *what, db_get_fn get)
+{
+    const char *id = req_id(r, what);
+    struct db_doc d;
+    enum db_qs qs;
+    char etag[64];
+
+    if (id == NULL)
+        return;
+    if ((qs = get(r->db, id, false, &d)) < 0) {
+        reply_db_error(r);
+        return;
+    }
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+        return;
+    }
+    make_etag(etag, sizeof(etag), d.id, d.version);
+    if (req_if_none_match(r, etag)) {
+        db_doc_clear(&d);
+        reply_empty(r, 304);
+        reply_header(r, "ETag", etag);
+        return;
+    }
+    reply_doc(r, 200, &d, NULL);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+enum tx_result
+lock_entity(struct request *r, const char *what, db_get_fn get, visible_fn visible, const char *id,
+            bool check_etag, struct db_doc *cur)
+{
+    char etag[64];
+    enum db_qs qs = get(r->db, id, true, cur);
+
+    if (qs < 0)
+        return TX_DB_ERROR;
+    /* Visibility first: a key must not learn from a 412 that someone else's entity exists. */
+    if (qs == DB_NO_ROWS || (visible != NULL && !visible(r, cur->doc))) {
+        db_doc_clear(cur);
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+        return TX_REPLIED;
+    }
+    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    if (check_etag && !req_if_match(r, etag)) {
+        db_doc_clear(cur);
+        return TX_REPLIED;
+    }
+    return TX_COMMIT;
+}
+
+json_t *
+merge_writable_steal(struct db_doc *cur, const json_t *patch)
+{
+    json_t *doc = cur->doc;
+
+    cur->doc = NULL;
+    json_object_del(doc, "id");
+    json_object_del(doc, "created_at");
+    json_object_del(doc, "updated_at");
+    return merge_patch_steal(doc, patch);
+}
+
+struct entity_ctx {
+    const struct entity_ops *ops;
+    const char *id;
+    const json_t *patch;
+    json_t *merged; /* owned: the document after the patch; the update borrows from it */
+    struct db_doc out;
+};
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct entity_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    json_decref(c->merged);
+    c->merged = NULL;
+    res = lock_entity(r, c->ops->what, c->ops->get, c->ops->visible, c->id, true, &cur);
+    if (res != TX_COMMIT)
+        return res;
+    c->merged = merge_writable_steal(&cur, c->patch);
+    if ((res = c->ops->update(r, c->id, c->merged, c->patch, &c->out)) != TX_COMMIT)
+        return res;
+    return audit(r, "update", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+patch_entity(struct request *r, const struct entity_ops *ops)
+{
+    struct entity_ctx c = {.ops = ops, .id = req_id(r, ops->what)};
+
+    if (c.id == NULL || !req_json_body(r, true))
+        return;
+    c.patch = r->json;
+    if (run_tx(r, patch_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
+    json_decref(c.merged);
+}
+
+static enum tx_result
+delete_tx(struct request *r, void *cls)
+{
+    struct entity_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res =
+        lock_entity(r, c->ops->what, c->ops->get, c->ops->visible, c->id, true, &cur);
+
+    if (res != TX_COMMIT)
+        return res;
+    db_doc_clear(&cur);
+    if ((res = c->ops->remove(r, c->id)) != TX_COMMIT)
+        return res;
+    return audit(r, "delete", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+void
+delete_entity(struct request *r, const struct entity_ops *ops)
+{
+    struct entity_ctx c = {.ops = ops, .id = req_id(r, ops->what)};
+
+    if (c.id != NULL && run_tx(r, delete_tx, &c))
+        reply_empty(r, 204);
+}

@@ -1,0 +1,184 @@
+#include "stek/pool.h"
+#include "stek/auth.h"
+#include "stek/db.h"
+#include "stek/listen.h"
+#include "stek/metrics.h"
+#include "stek/router.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct worker {
+    struct pool *pool;
+    pthread_t thread;
+    struct db_conn *db;         /* owned by this worker's thread alone */
+    _Atomic int64_t busy_since; /* monotonic ms when its current job began; 0: idle */
+};
+
+struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct request **queue; /* ring buffer of suspended requests */
+    unsigned qcap, qhead, qlen;
+    bool stop;
+    struct worker *workers;
+    unsigned nworkers;
+    void (*done)(struct request *r);
+};
+
+static bool
+is_write(const struct request *r)
+{
+    return r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE;
+}
+
+static void
+run_job(struct worker *w, struct request *r)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!db_conn_ensure(w->db)) {
+            reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
+                          "the database cannot be reached; retry later");
+            return;
+        }
+        r->db = w->db;
+        db_conn_begin_request(w->db);
+        /* Authenticated on the I/O thread unless the in-memory keys could not decide. */
+        if (r->route->role == ROLE_NONE ||
+            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
+            r->route->handler(r);
+        if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
+            feed_changed_here(); /* before the answer: a client reads its own write */
+        db_rollback(w->db);      /* a no-op unless a handler left a transaction open */
+        r->db = NULL;
+        /*
+         * A pooled connection the server closed while it was idle fails the first
+         * statement: nothing of this request ran, so it runs once more on a new one.
+         */
+        if (!db_conn_lost_at_start(w->db) || attempt == 1)
+            return;
+        reply_clear(&r->reply);
+        json_decref(r->json);
+        r->json = NULL;
+        if (!r->authorized)
+            memset(&r->who, 0, sizeof(r->who));
+    }
+}
+
+static int64_t
+now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+bool
+pool_stalled(struct pool *p, int64_t bound_ms)
+{
+    int64_t now = now_ms();
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        int64_t since = atomic_load(&p->workers[i].busy_since);
+        if (since == 0 || now - since <= bound_ms)
+            return false; /* a worker that is free or recent: the pool makes progress */
+    }
+    return p->nworkers > 0;
+}
+
+static void *
+worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = w->pool;
+
+    for (;;) {
+        struct request *r;
+
+        pthread_mutex_lock(&p->mu);
+        while (p->qlen == 0 && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (p->qlen == 0) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        r = p->queue[p->qhead];
+        p->qhead = (p->qhead + 1) % p->qcap;
+        p->qlen--;
+        pthread_mutex_unlock(&p->mu);
+        metric_pool(1, -1);
+        atomic_store(&w->busy_since, now_ms());
+        run_job(w, r);
+        atomic_store(&w->busy_since, 0);
+        metric_pool(-1, 0);
+        p->done(r);
+    }
+    return NULL;
+}
+
+struct pool *
+pool_start(const struct stek_config *cfg, void (*done)(struct request *r))
+{
+    struct pool *p = calloc(1, sizeof(*p));
+
+    if (p == NULL)
+        abort();
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->done = done;
+    p->qcap = cfg->queue_limit;
+    p->queue = calloc(p->qcap, sizeof(*p->queue));
+    p->nworkers = cfg->db_workers;
+    metric_pool_size((int)p->nworkers);
+    p->workers = calloc(p->nworkers, sizeof(*p->workers));
+    if (p->queue == NULL || p->workers == NULL)
+        abort();
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        p->workers[i].pool = p;
+        p->workers[i].db = db_conn_new(cfg->database_url, "stekd", (int)cfg->statement_timeout_ms);
+        pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
+    }
+    return p;
+}
+
+bool
+pool_submit(struct pool *p, struct request *r, void (*before)(struct request *r))
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->qlen == p->qcap || p->stop) {
+        pthread_mutex_unlock(&p->mu);
+        return false;
+    }
+    if (p->qlen > 0)
+        metric_inc(M_DB_WAITS);
+    metric_pool(0, 1);
+    before(r);
+    p->queue[(p->qhead + p->qlen) % p->qcap] = r;
+    p->qlen++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return true;
+}
+
+void
+pool_stop(struct pool *p)
+{
+    if (p == NULL)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    /* Workers drain the queue before they exit, so no request stays suspended. */
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        pthread_join(p->workers[i].thread, NULL);
+        db_conn_free(p->workers[i].db);
+    }
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->queue);
+    free(p->workers);
+    free(p);
+}
