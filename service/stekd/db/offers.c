@@ -1,5 +1,7 @@
 #include "internal.h"
 
+#include <string.h>
+
 #include <stdio.h>
 
 enum db_qs
@@ -34,44 +36,46 @@ returning_id(struct db_conn *c, enum db_stmt s, const char *const *params, char 
     return qs;
 }
 
+/* An offer's fields as the 13 parameters insert_offer and update_offer take (after the id). */
+#define OFFER_NPARAMS 13
+struct offer_arrays {
+    char functions[256], categories[2048];
+};
+static void
+offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **p)
+{
+    const char *v[OFFER_NPARAMS] = {
+        f->title,
+        f->description,
+        f->site_id,
+        f->partner_id,
+        db_text_array(f->functions, a->functions, sizeof(a->functions)),
+        f->categories ? db_text_array(f->categories, a->categories, sizeof(a->categories)) : "{}",
+        f->audience,
+        f->free ? "t" : "f",
+        f->price_note,
+        f->registration,
+        f->email,
+        f->phone,
+        f->active ? "t" : "f"};
+    memcpy(p, v, sizeof(v));
+}
+
 enum db_qs
 db_insert_offer(struct db_conn *c, const struct offer_fields *f, char *id_out)
 {
-    char fns[256], cats[2048];
-    const char *params[] = {f->title,
-                            f->description,
-                            f->site_id,
-                            f->partner_id,
-                            db_text_array(f->functions, fns, sizeof(fns)),
-                            f->categories ? db_text_array(f->categories, cats, sizeof(cats)) : "{}",
-                            f->audience,
-                            f->free ? "t" : "f",
-                            f->price_note,
-                            f->registration,
-                            f->email,
-                            f->phone,
-                            f->active ? "t" : "f"};
+    struct offer_arrays a;
+    const char *params[OFFER_NPARAMS];
+    offer_params(f, &a, params);
     return returning_id(c, STMT(insert_offer, params), params, id_out);
 }
 
 enum db_qs
 db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
 {
-    char fns[256], cats[2048];
-    const char *params[] = {id,
-                            f->title,
-                            f->description,
-                            f->site_id,
-                            f->partner_id,
-                            db_text_array(f->functions, fns, sizeof(fns)),
-                            f->categories ? db_text_array(f->categories, cats, sizeof(cats)) : "{}",
-                            f->audience,
-                            f->free ? "t" : "f",
-                            f->price_note,
-                            f->registration,
-                            f->email,
-                            f->phone,
-                            f->active ? "t" : "f"};
+    struct offer_arrays a;
+    const char *params[1 + OFFER_NPARAMS] = {id};
+    offer_params(f, &a, params + 1);
     return returning_id(c, STMT(update_offer, params), params, NULL);
 }
 

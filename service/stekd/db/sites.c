@@ -1,5 +1,7 @@
 #include "internal.h"
 
+#include <string.h>
+
 enum db_qs
 db_list_sites(struct db_conn *c, const char *after_a, const char *after_b,
               const struct site_filter *f, int limit, struct db_page *page)
@@ -23,48 +25,43 @@ db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *o
                         params, out);
 }
 
+/* The 16 parameters of a site's fields, in the order insert_site and update_site take them. */
+#define SITE_NPARAMS 16
+static void
+site_params(const struct site_fields *f, const char **p)
+{
+    const char *v[SITE_NPARAMS] = {f->name,
+                                   f->kind,
+                                   f->model,
+                                   f->description,
+                                   f->street,
+                                   f->postal_code,
+                                   f->municipality,
+                                   f->country,
+                                   f->lat,
+                                   f->lon,
+                                   f->timezone,
+                                   f->email,
+                                   f->phone,
+                                   f->accessibility,
+                                   f->coordinator_partner_id,
+                                   f->active ? "t" : "f"};
+    memcpy(p, v, sizeof(v));
+}
+
 enum db_qs
 db_insert_site(struct db_conn *c, const struct site_fields *f, struct db_doc *out)
 {
-    const char *params[] = {f->name,
-                            f->kind,
-                            f->model,
-                            f->description,
-                            f->street,
-                            f->postal_code,
-                            f->municipality,
-                            f->country,
-                            f->lat,
-                            f->lon,
-                            f->timezone,
-                            f->email,
-                            f->phone,
-                            f->accessibility,
-                            f->coordinator_partner_id,
-                            f->active ? "t" : "f"};
+    const char *params[SITE_NPARAMS];
+    site_params(f, params);
     return db_query_doc(c, STMT(insert_site, params), params, out);
 }
 
 enum db_qs
 db_update_site(struct db_conn *c, const char *id, const struct site_fields *f, struct db_doc *out)
 {
-    const char *params[] = {id,
-                            f->name,
-                            f->kind,
-                            f->model,
-                            f->description,
-                            f->street,
-                            f->postal_code,
-                            f->municipality,
-                            f->country,
-                            f->lat,
-                            f->lon,
-                            f->timezone,
-                            f->email,
-                            f->phone,
-                            f->accessibility,
-                            f->coordinator_partner_id,
-                            f->active ? "t" : "f"};
+    const char *params[1 + SITE_NPARAMS] = {id};
+    site_params(f, params + 1);
     return db_query_doc(c, STMT(update_site, params), params, out);
 }
 

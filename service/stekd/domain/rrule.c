@@ -30,8 +30,9 @@ parse_int(const char *s, long lo, long hi, long *out)
     return *end == '\0' && *out >= lo && *out <= hi;
 }
 
+/* Calls one(item, r) for each comma-separated item of v; false as soon as one fails. */
 static bool
-parse_byday(const char *v, struct rrule *r)
+each_item(const char *v, struct rrule *r, bool (*one)(char *item, struct rrule *r))
 {
     char buf[512];
     char *save = NULL;
@@ -39,45 +40,47 @@ parse_byday(const char *v, struct rrule *r)
     if (strlen(v) >= sizeof(buf))
         return false;
     strcpy(buf, v);
-    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        size_t len = strlen(item);
-        long ord = 0;
-        int wd = -1;
-        if (len < 2 || r->nbyday == (int)(sizeof(r->byday) / sizeof(r->byday[0])))
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save))
+        if (!one(item, r))
             return false;
-        for (int i = 0; i < 7; i++)
-            if (strcmp(item + len - 2, wdnames[i]) == 0)
-                wd = i;
-        if (wd < 0)
-            return false;
-        if (len > 2) {
-            item[len - 2] = '\0';
-            if (!parse_int(item, -5, 5, &ord) || ord == 0)
-                return false;
-        }
-        r->byday[r->nbyday].ord = (int8_t)ord;
-        r->byday[r->nbyday].wd = (uint8_t)wd;
-        r->nbyday++;
-    }
-    return r->nbyday > 0;
+    return true;
 }
 
+/* One BYDAY item: MO, or with an ordinal such as 2TU or -1FR. */
 static bool
-parse_bymonthday(const char *v, struct rrule *r)
+byday_item(char *item, struct rrule *r)
 {
-    char buf[512];
-    char *save = NULL;
+    size_t len = strlen(item);
+    long ord = 0;
+    int wd = -1;
 
-    if (strlen(v) >= sizeof(buf))
+    if (len < 2 || r->nbyday == (int)(sizeof(r->byday) / sizeof(r->byday[0])))
         return false;
-    strcpy(buf, v);
-    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        long d;
-        if (!parse_int(item, -31, 31, &d) || d == 0 || r->nbymonthday == (int)sizeof(r->bymonthday))
+    for (int i = 0; i < 7; i++)
+        if (strcmp(item + len - 2, wdnames[i]) == 0)
+            wd = i;
+    if (wd < 0)
+        return false;
+    if (len > 2) {
+        item[len - 2] = '\0';
+        if (!parse_int(item, -5, 5, &ord) || ord == 0)
             return false;
-        r->bymonthday[r->nbymonthday++] = (int8_t)d;
     }
-    return r->nbymonthday > 0;
+    r->byday[r->nbyday].ord = (int8_t)ord;
+    r->byday[r->nbyday].wd = (uint8_t)wd;
+    r->nbyday++;
+    return true;
+}
+
+/* One BYMONTHDAY item: 1..31 or -31..-1. */
+static bool
+bymonthday_item(char *item, struct rrule *r)
+{
+    long d;
+    if (!parse_int(item, -31, 31, &d) || d == 0 || r->nbymonthday == (int)sizeof(r->bymonthday))
+        return false;
+    r->bymonthday[r->nbymonthday++] = (int8_t)d;
+    return true;
 }
 
 /* UNTIL as a date (YYYYMMDD), or a date-time whose date part counts. */
@@ -160,11 +163,11 @@ rrule_parse(const char *text, struct rrule *out, char *err, size_t errlen)
                 add_err(err, errlen, "UNTIL must be a date such as 20230209");
         } else if (strcmp(name, "BYDAY") == 0) {
             bit = P_BYDAY;
-            if (!parse_byday(value, out))
+            if (!each_item(value, out, byday_item) || out->nbyday == 0)
                 add_err(err, errlen, "BYDAY must list days such as MO,TH or 3WE,-1FR");
         } else if (strcmp(name, "BYMONTHDAY") == 0) {
             bit = P_BYMD;
-            if (!parse_bymonthday(value, out))
+            if (!each_item(value, out, bymonthday_item) || out->nbymonthday == 0)
                 add_err(err, errlen, "BYMONTHDAY must list days from 1 to 31 or -31 to -1");
         } else {
             snprintf(msg, sizeof(msg),

@@ -152,24 +152,45 @@ h_webhooks_create(struct request *r)
     db_doc_clear(&c.out);
 }
 
+/* True when a statement on the webhook {wid} found it; otherwise replies 503 or 404. */
+static bool
+found(struct request *r, enum db_qs qs)
+{
+    if (qs < 0)
+        reply_db_error(r);
+    else if (qs == DB_NO_ROWS)
+        reply_no_webhook(r);
+    return qs > 0;
+}
+
+/*
+ * The partner's webhook {wid} of the path into d: true, or false after
+ * replying 404 (with missing as the message, or reply_no_webhook's) or 503.
+ */
+static bool
+find_webhook(struct request *r, const char *partner, const char *missing, struct db_doc *d)
+{
+    enum db_qs qs = DB_NO_ROWS;
+
+    if (is_uuid(r->params[1]) && (qs = db_get_webhook(r->db, partner, r->params[1], d)) > 0)
+        return true;
+    if (qs < 0)
+        reply_db_error(r);
+    else if (missing != NULL)
+        reply_problem(r, ERR_NOT_FOUND, NULL, "%s", missing);
+    else
+        reply_no_webhook(r);
+    return false;
+}
+
 void
 h_webhooks_get(struct request *r)
 {
     const char *partner = own_partner(r);
     struct db_doc d;
-    enum db_qs qs;
 
-    if (partner == NULL)
-        return;
-    if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
-        reply_no_webhook(r);
-        return;
-    }
-    if (qs < 0) {
-        reply_db_error(r);
-        return;
-    }
-    reply_json_steal(r, 200, d.doc);
+    if (partner != NULL && find_webhook(r, partner, NULL, &d))
+        reply_json_steal(r, 200, d.doc);
 }
 
 void
@@ -214,14 +235,8 @@ h_webhooks_patch(struct request *r)
     }
     qs = db_update_webhook(r->db, partner, r->params[1], url, events, has_description, description,
                            has_active ? (active ? "true" : "false") : NULL, &d);
-    if (qs < 0) {
-        reply_db_error(r);
+    if (!found(r, qs))
         return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_no_webhook(r);
-        return;
-    }
     audit(r, "update", "webhook", d.id);
     reply_json_steal(r, 200, d.doc);
 }
@@ -251,7 +266,6 @@ h_webhooks_rotate(struct request *r)
     const char *partner = own_partner(r);
     char secret[80];
     struct db_doc d;
-    enum db_qs qs;
 
     if (partner == NULL)
         return;
@@ -259,15 +273,12 @@ h_webhooks_rotate(struct request *r)
         reply_no_webhook(r);
         return;
     }
-    if (!new_secret(secret) ||
-        (qs = db_rotate_webhook_secret(r->db, partner, r->params[1], secret, &d)) < 0) {
-        reply_db_error(r);
+    if (!new_secret(secret)) {
+        reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
         return;
     }
-    if (qs == DB_NO_ROWS) {
-        reply_no_webhook(r);
+    if (!found(r, db_rotate_webhook_secret(r->db, partner, r->params[1], secret, &d)))
         return;
-    }
     audit(r, "update", "webhook", d.id);
     reply_with_secret(r, 200, &d, secret);
 }
@@ -280,18 +291,10 @@ h_webhook_deliveries(struct request *r)
     const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
     struct db_page page;
     struct db_doc d;
-    enum db_qs qs;
 
-    if (!qspec_parse(r, spec) || (partner = own_partner(r)) == NULL)
+    if (!qspec_parse(r, spec) || (partner = own_partner(r)) == NULL ||
+        !find_webhook(r, partner, NULL, &d))
         return;
-    if (!is_uuid(r->params[1]) || (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
-        reply_no_webhook(r);
-        return;
-    }
-    if (qs < 0) {
-        reply_db_error(r);
-        return;
-    }
     db_doc_clear(&d);
     if (db_list_deliveries(r->db, r->params[1], qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
@@ -303,27 +306,23 @@ h_webhook_deliveries(struct request *r)
 void
 h_webhook_redeliver(struct request *r)
 {
+    static const char no_delivery[] = "no such delivery of this partner's webhook";
     const char *partner = own_partner(r);
     struct db_doc d;
     enum db_qs qs;
 
-    if (partner == NULL)
+    if (partner == NULL || !find_webhook(r, partner, no_delivery, &d))
         return;
-    if (!is_uuid(r->params[1]) || !is_uuid(r->params[2]) ||
-        (qs = db_get_webhook(r->db, partner, r->params[1], &d)) == 0) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no such delivery of this partner's webhook");
-        return;
-    }
-    if (qs < 0) {
-        reply_db_error(r);
-        return;
-    }
     db_doc_clear(&d);
+    if (!is_uuid(r->params[2])) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "%s", no_delivery);
+        return;
+    }
     if ((qs = db_redeliver(r->db, r->params[1], r->params[2], &d)) <= 0) {
         if (qs < 0)
             reply_db_error(r);
         else
-            reply_problem(r, ERR_NOT_FOUND, NULL, "no such delivery of this partner's webhook");
+            reply_problem(r, ERR_NOT_FOUND, NULL, "%s", no_delivery);
         return;
     }
     reply_json_steal(r, 200, d.doc);
