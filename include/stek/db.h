@@ -191,9 +191,10 @@ struct feed_filter {
     const char *partner, *function, *category, *free, *q;
 };
 
-/* The schedule rows of a feed query; rows borrow from the result this owns. */
+/* The schedule rows of a feed query, decoded; rows borrow from what this owns. */
 struct db_feed {
-    void *result; /* PGresult * */
+    void *result; /* PGresult *: the rows' strings */
+    json_t *json; /* the rows' JSON values, each parsed once */
     struct feed_row *rows;
     size_t n;
 };

@@ -26,9 +26,13 @@ struct feed_query {
     char cursor_offer[48];
 };
 
-/* One schedule as the feed statement returns it. Strings are borrowed. */
+/*
+ * One schedule as the feed statement returns it, decoded by db/feed.c: strings
+ * and JSON values are borrowed from the struct db_feed that holds the rows.
+ */
 struct feed_row {
-    const char *offer_id, *title, *description, *functions, *categories, *price_note;
+    const char *offer_id, *title, *description, *price_note;
+    json_t *functions, *categories; /* arrays of names (borrowed, like all here) */
     bool free;
     long version;
     int64_t changed; /* seconds since 1970: the latest change of offer, site or partner */
@@ -37,10 +41,10 @@ struct feed_row {
     const char *rrule;      /* NULL: a single date */
     int start_min, end_min;
     const char *timezone;
-    const char *site_json;  /* {"id","name","address","location"} */
-    bool site_ok;           /* the schedule's site matches the query's site filters */
-    const char *exceptions; /* JSON array of the offer's exceptions in the window, or NULL */
-    const char *closures;   /* JSON array of the site's closures in the window, or NULL */
+    const json_t *site;       /* {"id","name","address","location"} */
+    bool site_ok;             /* the schedule's site matches the query's site filters */
+    const json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
+    const json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
     const char *registration, *audience;       /* audience: NULL when none */
     const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
 };
@@ -69,7 +73,6 @@ struct feed_result {
     bool more;      /* another page follows */
     bool truncated; /* FEED_MAX_ITEMS was reached */
     int64_t last_modified;
-    json_t *parsed; /* owned: per row [site, functions, categories, exceptions] */
 };
 
 /* Expands rows into the query's page of items. False only on allocation failure. */

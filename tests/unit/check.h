@@ -21,5 +21,6 @@ void test_tz(const char *vectors);
 void test_privacy(const char *corpus);
 void test_stats(void);
 void test_month(void);
+void test_domain(void);
 
 #endif

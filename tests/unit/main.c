@@ -281,6 +281,7 @@ main(int argc, char **argv)
     test_privacy(argc > 3 ? argv[3] : "tests/unit/privacy_corpus.tsv");
     test_stats();
     test_month();
+    test_domain();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -12,6 +12,60 @@ opt(PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
+/* The columns of feed_rows in statements.def, in its order. */
+enum feed_col {
+    COL_OFFER_ID,
+    COL_TITLE,
+    COL_DESCRIPTION,
+    COL_FUNCTIONS,
+    COL_CATEGORIES,
+    COL_FREE,
+    COL_PRICE_NOTE,
+    COL_VERSION,
+    COL_CHANGED,
+    COL_PARTNER_ID,
+    COL_PARTNER_NAME,
+    COL_DTSTART,
+    COL_UNTIL,
+    COL_RRULE,
+    COL_START_MIN,
+    COL_END_MIN,
+    COL_TIMEZONE,
+    COL_SITE,
+    COL_SITE_OK,
+    COL_EXCEPTIONS,
+    COL_CLOSURES,
+    COL_REGISTRATION,
+    COL_AUDIENCE,
+    COL_CONTACT_EMAIL,
+    COL_CONTACT_PHONE,
+    FEED_COLS
+};
+
+/* Parses a JSON column once into out->json (which keeps it); NULL column: an empty array. */
+static json_t *
+json_col(struct db_feed *out, PGresult *res, int row, enum feed_col col)
+{
+    json_t *v =
+        PQgetisnull(res, row, col) ? json_array() : json_loads(PQgetvalue(res, row, col), 0, NULL);
+    if (v == NULL)
+        v = json_null(); /* cannot happen: the statement builds it with jsonb */
+    json_array_append_new(out->json, v);
+    return v;
+}
+
+static long long
+num(PGresult *res, int row, enum feed_col col)
+{
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static bool
+flag(PGresult *res, int row, enum feed_col col)
+{
+    return strcmp(PQgetvalue(res, row, col), "t") == 0;
+}
+
 enum db_qs
 db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out)
 {
@@ -24,7 +78,12 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
     memset(out, 0, sizeof(*out));
     if (res == NULL)
         return qs;
+    if (PQnfields(res) != FEED_COLS) {
+        PQclear(res); /* statements.def and enum feed_col disagree: a bug, caught by any test */
+        return DB_HARD_ERROR;
+    }
     out->result = res;
+    out->json = json_array();
     out->n = (size_t)PQntuples(res);
     out->rows = calloc(out->n + 1, sizeof(*out->rows));
     if (out->rows == NULL)
@@ -32,31 +91,31 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
     for (size_t i = 0; i < out->n; i++) {
         int r = (int)i;
         struct feed_row *row = &out->rows[i];
-        row->offer_id = PQgetvalue(res, r, 0);
-        row->title = PQgetvalue(res, r, 1);
-        row->description = opt(res, r, 2);
-        row->functions = PQgetvalue(res, r, 3);
-        row->categories = PQgetvalue(res, r, 4);
-        row->free = strcmp(PQgetvalue(res, r, 5), "t") == 0;
-        row->price_note = opt(res, r, 6);
-        row->version = strtol(PQgetvalue(res, r, 7), NULL, 10);
-        row->changed = strtoll(PQgetvalue(res, r, 8), NULL, 10);
-        row->partner_id = PQgetvalue(res, r, 9);
-        row->partner_name = PQgetvalue(res, r, 10);
-        row->dtstart = (int32_t)strtol(PQgetvalue(res, r, 11), NULL, 10);
-        row->until = opt(res, r, 12) ? (int32_t)strtol(PQgetvalue(res, r, 12), NULL, 10) : DAY_NONE;
-        row->rrule = opt(res, r, 13);
-        row->start_min = (int)strtol(PQgetvalue(res, r, 14), NULL, 10);
-        row->end_min = (int)strtol(PQgetvalue(res, r, 15), NULL, 10);
-        row->timezone = PQgetvalue(res, r, 16);
-        row->site_json = PQgetvalue(res, r, 17);
-        row->site_ok = strcmp(PQgetvalue(res, r, 18), "t") == 0;
-        row->exceptions = opt(res, r, 19);
-        row->closures = opt(res, r, 20);
-        row->registration = PQgetvalue(res, r, 21);
-        row->audience = opt(res, r, 22);
-        row->contact_email = opt(res, r, 23);
-        row->contact_phone = opt(res, r, 24);
+        row->offer_id = PQgetvalue(res, r, COL_OFFER_ID);
+        row->title = PQgetvalue(res, r, COL_TITLE);
+        row->description = opt(res, r, COL_DESCRIPTION);
+        row->functions = json_col(out, res, r, COL_FUNCTIONS);
+        row->categories = json_col(out, res, r, COL_CATEGORIES);
+        row->free = flag(res, r, COL_FREE);
+        row->price_note = opt(res, r, COL_PRICE_NOTE);
+        row->version = (long)num(res, r, COL_VERSION);
+        row->changed = num(res, r, COL_CHANGED);
+        row->partner_id = PQgetvalue(res, r, COL_PARTNER_ID);
+        row->partner_name = PQgetvalue(res, r, COL_PARTNER_NAME);
+        row->dtstart = (int32_t)num(res, r, COL_DTSTART);
+        row->until = opt(res, r, COL_UNTIL) ? (int32_t)num(res, r, COL_UNTIL) : DAY_NONE;
+        row->rrule = opt(res, r, COL_RRULE);
+        row->start_min = (int)num(res, r, COL_START_MIN);
+        row->end_min = (int)num(res, r, COL_END_MIN);
+        row->timezone = PQgetvalue(res, r, COL_TIMEZONE);
+        row->site = json_col(out, res, r, COL_SITE);
+        row->site_ok = flag(res, r, COL_SITE_OK);
+        row->exceptions = json_col(out, res, r, COL_EXCEPTIONS);
+        row->closures = json_col(out, res, r, COL_CLOSURES);
+        row->registration = PQgetvalue(res, r, COL_REGISTRATION);
+        row->audience = opt(res, r, COL_AUDIENCE);
+        row->contact_email = opt(res, r, COL_CONTACT_EMAIL);
+        row->contact_phone = opt(res, r, COL_CONTACT_PHONE);
     }
     return (enum db_qs)out->n;
 }
@@ -66,6 +125,7 @@ db_feed_clear(struct db_feed *out)
 {
     if (out->result != NULL)
         PQclear(out->result);
+    json_decref(out->json);
     free(out->rows);
     memset(out, 0, sizeof(*out));
 }

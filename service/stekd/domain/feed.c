@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_SITE, P_FUNCTIONS, P_CATEGORIES, P_EXCEPTIONS, P_CLOSURES };
-
 void
 format_local(int64_t utc, int32_t offset, char out[32])
 {
@@ -99,16 +97,16 @@ closure_on(const json_t *closures, int32_t day)
 
 /* Adds the occurrences of one schedule row. */
 static bool
-expand_row(const struct feed_row *row, size_t ri, const json_t *parsed, const struct feed_query *q,
-           tz_lookup_fn tzf, struct feed_result *res, size_t *cap)
+expand_row(const struct feed_row *row, size_t ri, const struct feed_query *q, tz_lookup_fn tzf,
+           struct feed_result *res, size_t *cap)
 {
     struct rrule rule;
     char err[256];
     int32_t days[512];
     bool more;
     int32_t from = q->from;
-    const json_t *excs = json_array_get(parsed, P_EXCEPTIONS);
-    const json_t *closures = json_array_get(parsed, P_CLOSURES);
+    const json_t *excs = row->exceptions;
+    const json_t *closures = row->closures;
 
     if (row->rrule != NULL && !rrule_parse(row->rrule, &rule, err, sizeof(err)))
         return true; /* cannot happen for data written through the API */
@@ -121,7 +119,7 @@ expand_row(const struct feed_row *row, size_t ri, const json_t *parsed, const st
                                    .day = days[i],
                                    .status = OCC_SCHEDULED,
                                    .changed = row->changed,
-                                   .site = json_array_get(parsed, P_SITE)};
+                                   .site = row->site};
             const json_t *e = exception_on(excs, days[i]);
             int start = row->start_min, end = row->end_min;
             const char *tzname = row->timezone;
@@ -183,20 +181,8 @@ feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q
     size_t cap = 0, kept = 0, first = 0;
 
     memset(res, 0, sizeof(*res));
-    res->parsed = json_array();
-    for (size_t i = 0; i < nrows; i++) {
-        json_t *p = json_array();
-        json_array_append_new(p, json_loads(rows[i].site_json, 0, NULL));
-        json_array_append_new(p, json_loads(rows[i].functions, 0, NULL));
-        json_array_append_new(p, json_loads(rows[i].categories, 0, NULL));
-        json_array_append_new(p, rows[i].exceptions ? json_loads(rows[i].exceptions, 0, NULL)
-                                                    : json_array());
-        json_array_append_new(p, rows[i].closures ? json_loads(rows[i].closures, 0, NULL)
-                                                  : json_array());
-        json_array_append_new(res->parsed, p);
-    }
     for (size_t i = 0; i < nrows && !res->truncated; i++)
-        if (!expand_row(&rows[i], i, json_array_get(res->parsed, i), q, tz, res, &cap))
+        if (!expand_row(&rows[i], i, q, tz, res, &cap))
             return false;
     if (res->n > 1)
         qsort(res->items, res->n, sizeof(*res->items), cmp_items);
@@ -229,7 +215,6 @@ void
 feed_result_clear(struct feed_result *res)
 {
     free(res->items);
-    json_decref(res->parsed);
     memset(res, 0, sizeof(*res));
 }
 
@@ -244,7 +229,6 @@ feed_render_json(const struct feed_result *res, size_t *len)
     for (size_t i = 0; i < res->n; i++) {
         const struct feed_item *it = &res->items[i];
         const struct feed_row *row = it->row;
-        const json_t *p = json_array_get(res->parsed, it->row_index);
         char start[32], end[32];
         json_t *o = json_object();
 
@@ -255,8 +239,8 @@ feed_render_json(const struct feed_result *res, size_t *len)
         json_object_set_new(o, "title", json_string(row->title));
         json_object_set_new(o, "description",
                             row->description ? json_string(row->description) : json_null());
-        json_object_set(o, "functions", json_array_get(p, P_FUNCTIONS));
-        json_object_set(o, "categories", json_array_get(p, P_CATEGORIES));
+        json_object_set(o, "functions", row->functions);
+        json_object_set(o, "categories", row->categories);
         json_object_set_new(o, "free", json_boolean(row->free));
         json_object_set_new(o, "price_note",
                             row->price_note ? json_string(row->price_note) : json_null());

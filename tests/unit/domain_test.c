@@ -1,0 +1,308 @@
+/*
+ * The pure code that only HTTP tests reached before: the query validator,
+ * the rules of signals and offers, the statistics window and rendering, the
+ * feed's expansion and its JSON and iCalendar, gzip, dates, the configuration.
+ */
+#include "check.h"
+#include "stek/config.h"
+#include "stek/date.h"
+#include "stek/feed.h"
+#include "stek/gzip.h"
+#include "stek/offer.h"
+#include "stek/qspec.h"
+#include "stek/signal.h"
+#include "stek/stats.h"
+#include "stek/tz.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+/* A request with the query "k=v&k=v" (modified in place). */
+static void
+query(struct request *r, char *q)
+{
+    char *save = NULL;
+    memset(r, 0, sizeof(*r));
+    for (char *kv = strtok_r(q, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq != NULL)
+            *eq = '\0';
+        r->query[r->nquery].key = kv;
+        r->query[r->nquery++].value = eq ? eq + 1 : NULL;
+    }
+}
+
+/* The fields named in a 400's errors, comma-separated. */
+static void
+fields_of(const struct request *r, char *out, size_t len)
+{
+    json_t *body = json_loadb(r->reply.body, r->reply.len, 0, NULL), *e;
+    size_t i, used = 0;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(body, "errors"), i, e)
+    {
+        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s", i ? "," : "",
+                                 json_string_value(json_object_get(e, "field")));
+    }
+    json_decref(body);
+}
+
+static void
+test_qspec(void)
+{
+    struct request r;
+    struct qpage p = QPAGE_INIT;
+    struct qnear near = {0};
+    const char *site = NULL, *free_ = NULL, *fn = NULL, *q = NULL;
+    int32_t from = DAY_NONE;
+    const struct qspec spec[] = {
+        QS_PAGE(&p),
+        QS_ID("site", &site, "a site id"),
+        QS_BOOLEAN("free", &free_),
+        QS_ONEOF("function", &fn, stek_functions),
+        QS_DAY("from", &from),
+        QS_NEARBY(&near),
+        QS_TXT("q", &q, 5),
+        QS_SPEC_END,
+    };
+    char buf[256], fields[256];
+
+    strcpy(buf, "limit=20&site=8f0e6a4c-0001-4a00-8000-000000000002&free=true&function=learning"
+                "&from=2026-12-01&near=51.1,4.4&q=soep");
+    query(&r, buf);
+    CHECK(qspec_parse(&r, spec) && r.reply.status == 0);
+    CHECK(p.limit == 20 && !p.cursor.present && site != NULL && strcmp(free_, "t") == 0);
+    CHECK(strcmp(fn, "learning") == 0 && from == days_from_civil(2026, 12, 1));
+    CHECK(strcmp(near.lat, "51.1000000") == 0 && strcmp(near.radius_km, "10.000") == 0);
+
+    /* Every problem at once, in one 400, each naming its parameter. */
+    strcpy(buf, "limit=0&site=x&free=yes&function=eat&from=2026-02-30&radius_km=5&q=toolong&bad=1");
+    query(&r, buf);
+    CHECK(!qspec_parse(&r, spec) && r.reply.status == 400);
+    fields_of(&r, fields, sizeof(fields));
+    CHECK(strcmp(fields, "bad,limit,site,free,function,from,q,radius_km") == 0);
+    if (strcmp(fields, "bad,limit,site,free,function,from,q,radius_km") != 0)
+        printf("qspec fields: %s\n", fields);
+    reply_clear(&r.reply);
+
+    strcpy(buf, "cursor=nonsense&limit=501");
+    query(&r, buf);
+    CHECK(!qspec_parse(&r, spec));
+    fields_of(&r, fields, sizeof(fields));
+    CHECK(strcmp(fields, "limit,cursor") == 0);
+    reply_clear(&r.reply);
+}
+
+static void
+test_signal_rules(void)
+{
+    int32_t today = days_from_civil(2026, 11, 30);
+    json_t *a =
+        json_pack("{s:s, s:s, s:s}", "kind", "barrier", "theme", "work", "idempotency_key", "k1");
+    json_t *b =
+        json_pack("{s:s, s:s, s:s}", "theme", "work", "kind", "barrier", "idempotency_key", "k2");
+    char ha[65], hb[65];
+
+    CHECK(signal_occurred_on_problem(today, today) == NULL);
+    CHECK(signal_occurred_on_problem(today + 1, today) != NULL);
+    CHECK(signal_occurred_on_problem(today - 367, today) != NULL);
+    CHECK(idempotency_key_valid("abc-123") && !idempotency_key_valid("with space") &&
+          !idempotency_key_valid(""));
+    /* The hash is of the body as sent, canonical, without its key. */
+    signal_body_hash(a, ha);
+    signal_body_hash(b, hb);
+    CHECK(strlen(ha) == 64 && strcmp(ha, hb) == 0);
+    json_object_set_new(b, "note", json_string("x"));
+    signal_body_hash(b, hb);
+    CHECK(strcmp(ha, hb) != 0);
+    json_decref(a);
+    json_decref(b);
+    CHECK(signal_transition_problem(NULL, "raised", true, true) != NULL); /* a referral */
+    CHECK(signal_transition_problem("new", "in_review", false, false) == NULL);
+    CHECK(signal_transition_problem("raised", "new", true, false) != NULL); /* backwards */
+    CHECK(signal_transition_problem("new", "raised", false, false) != NULL);
+    CHECK(signal_transition_problem("new", "raised", true, false) == NULL);
+    CHECK(signal_transition_problem("raised", "answered", true, false) != NULL);
+    CHECK(signal_transition_problem("new", NULL, false, false) == NULL);
+}
+
+static void
+test_offer_rules(void)
+{
+    json_t *errs = json_array();
+    struct schedule_text ok = {"2026-12-03", NULL, "FREQ=WEEKLY;BYDAY=TH", "14:00", "16:00"};
+    struct schedule_text bad = {"2026-12-02", "2026-11-01", NULL, "16:00", "14:00"};
+    struct schedule_text wrong_day = {"2026-12-02", NULL, "FREQ=WEEKLY;BYDAY=TH", "14:00", "16:00"};
+
+    schedule_check(&ok, "schedules[0].", errs);
+    CHECK(json_array_size(errs) == 0);
+    schedule_check(&bad, "schedules[1].", errs);
+    CHECK(json_array_size(errs) == 2); /* end before start, until before dtstart */
+    schedule_check(&wrong_day, "schedules[2].", errs);
+    CHECK(json_array_size(errs) == 3 &&
+          strcmp(json_string_value(json_object_get(json_array_get(errs, 2), "field")),
+                 "schedules[2].dtstart") == 0);
+    json_decref(errs);
+    json_t *offer = json_pack("{s:[{s:s, s:s}]}", "schedules", "dtstart", "2026-12-03", "rrule",
+                              "FREQ=WEEKLY;BYDAY=TH");
+    CHECK(offer_occurs_on(offer, days_from_civil(2026, 12, 10)));
+    CHECK(!offer_occurs_on(offer, days_from_civil(2026, 12, 11)));
+    json_decref(offer);
+}
+
+static void
+test_stats_window_and_render(void)
+{
+    int32_t today = days_from_civil(2026, 11, 30), from, to;
+    unsigned mask;
+
+    /* The public: the twelve closed months; an admin's raw counts include this one. */
+    CHECK(stats_window(today, false, DAY_NONE, DAY_NONE, &from, &to) == NULL);
+    CHECK(from == days_from_civil(2025, 11, 1) && to == days_from_civil(2026, 10, 31));
+    CHECK(stats_window(today, true, DAY_NONE, DAY_NONE, &from, &to) == NULL);
+    CHECK(from == days_from_civil(2025, 12, 1) && to == days_from_civil(2026, 11, 30));
+    /* Asking for this month publicly gives nothing (from > to), never a partial month. */
+    CHECK(stats_window(today, false, days_from_civil(2026, 11, 5), DAY_NONE, &from, &to) == NULL);
+    CHECK(from > to);
+    CHECK(stats_window(today, false, days_from_civil(2026, 5, 1), days_from_civil(2026, 4, 1),
+                       &from, &to) != NULL);
+    CHECK(stats_parse_group_by("theme,month", &mask) == NULL &&
+          mask == ((1u << DIM_THEME) | (1u << DIM_MONTH)));
+    CHECK(stats_parse_group_by("theme,age", &mask) != NULL);
+
+    struct stat_row rows[1] = {{.count = 12, .p_count = 12}}, total = {.count = 12, .p_count = 12};
+    rows[0].key[DIM_THEME] = "work";
+    struct stats_answer a = {.mask = 1u << DIM_THEME,
+                             .k = 5,
+                             .from = "2025-12-01",
+                             .to = "2026-10-31",
+                             .rows = rows,
+                             .nrows = 1,
+                             .total = &total};
+    json_t *j = stats_render_json(&a);
+    CHECK(json_integer_value(json_object_get(json_object_get(j, "total"), "count")) == 12);
+    CHECK(json_integer_value(json_object_get(j, "k")) == 5);
+    json_decref(j);
+    size_t len;
+    char *csv = stats_render_csv(&a, &len);
+    static const char want[] = "theme,count,suppressed,arrived_share\r\nwork,12,false,";
+    CHECK(csv != NULL && len > strlen(want) && strncmp(csv, want, strlen(want)) == 0);
+    free(csv);
+}
+
+static const struct tz *
+brussels(const char *name)
+{
+    return tz_cached(name);
+}
+
+static void
+test_feed_render(void)
+{
+    json_t *site =
+        json_pack("{s:s, s:s}", "id", "00000000-0000-4000-8000-0000000000a1", "name", "Kantine");
+    json_t *fns = json_pack("[s]", "meeting"), *cats = json_array();
+    json_t *excs = json_pack("[{s:i, s:s, s:s}]", "day", (int)days_from_civil(2026, 12, 10),
+                             "status", "cancelled", "note", "Kerst");
+    json_t *none = json_array();
+    struct feed_row row = {.offer_id = "00000000-0000-4000-8000-000000000001",
+                           .title = "Soep, babbel",
+                           .functions = fns,
+                           .categories = cats,
+                           .free = true,
+                           .partner_id = "00000000-0000-4000-8000-0000000000b1",
+                           .partner_name = "CAW",
+                           .dtstart = days_from_civil(2026, 12, 3),
+                           .until = DAY_NONE,
+                           .rrule = "FREQ=WEEKLY;BYDAY=TH",
+                           .start_min = 14 * 60,
+                           .end_min = 16 * 60,
+                           .timezone = "Europe/Brussels",
+                           .site = site,
+                           .site_ok = true,
+                           .exceptions = excs,
+                           .closures = none,
+                           .registration = "none"};
+    struct feed_query q = {
+        .from = days_from_civil(2026, 12, 1), .to = days_from_civil(2026, 12, 31), .limit = 0};
+    struct feed_result res;
+    size_t len;
+
+    CHECK(feed_build(&row, 1, &q, brussels, &res));
+    CHECK(res.n == 5 && res.items[1].status == OCC_CANCELLED); /* the 3rd, 10th, ... 31st */
+    if (res.n != 5 || res.items[1].status != OCC_CANCELLED)
+        printf("feed: %zu items, second %d\n", res.n, res.n > 1 ? (int)res.items[1].status : -1);
+    char *json = feed_render_json(&res, &len);
+    CHECK(json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") != NULL);
+    if (json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") == NULL)
+        printf("%.300s\n", json);
+    char *ics = feed_render_ics(&res, "stek: Kalmthout", &len);
+    CHECK(ics != NULL && strncmp(ics, "BEGIN:VCALENDAR\r\n", 17) == 0);
+    CHECK(ics != NULL && strstr(ics, "DTSTART:20261203T130000Z") != NULL);
+    CHECK(ics != NULL && strstr(ics, "STATUS:CANCELLED") != NULL);
+    if (ics != NULL && strstr(ics, "STATUS:CANCELLED") == NULL)
+        printf("%.900s\n", ics);
+    CHECK(ics != NULL && strstr(ics, "SUMMARY:Soep\\, babbel") != NULL); /* escaped comma */
+
+    /* gzip: what the cache sends decompresses to the same bytes. */
+    size_t gzlen = 0;
+    char *gz = gzip_compress(ics, strlen(ics), &gzlen);
+    z_stream zs = {0};
+    char back[65536];
+    CHECK(gz != NULL && gzlen > 18 && (unsigned char)gz[0] == 0x1f && (unsigned char)gz[1] == 0x8b);
+    if (gz != NULL && inflateInit2(&zs, 16 + MAX_WBITS) == Z_OK) {
+        zs.next_in = (unsigned char *)gz;
+        zs.avail_in = (unsigned)gzlen;
+        zs.next_out = (unsigned char *)back;
+        zs.avail_out = sizeof(back);
+        CHECK(inflate(&zs, Z_FINISH) == Z_STREAM_END && zs.total_out == strlen(ics) &&
+              memcmp(back, ics, strlen(ics)) == 0);
+        inflateEnd(&zs);
+    }
+    free(gz);
+    free(ics);
+    free(json);
+    feed_result_clear(&res);
+    json_decref(site);
+    json_decref(fns);
+    json_decref(cats);
+    json_decref(excs);
+    json_decref(none);
+}
+
+static void
+test_dates_and_config(void)
+{
+    struct stek_config cfg;
+    char err[200];
+
+    CHECK(date_months_before(days_from_civil(2026, 3, 31), 1) == days_from_civil(2026, 2, 28));
+    CHECK(date_months_before(days_from_civil(2026, 1, 15), 24) == days_from_civil(2024, 1, 15));
+    /* 23:30 UTC on 30 November is already 1 December in Brussels. */
+    int64_t t = (int64_t)days_from_civil(2026, 11, 30) * 86400 + 23 * 3600 + 1800;
+    CHECK(tz_today(tz_cached("Europe/Brussels"), t) == days_from_civil(2026, 12, 1));
+    CHECK(tz_today(NULL, t) == days_from_civil(2026, 11, 30));
+    /* Without config_use (as here), every value has its default. */
+    CHECK(stek_config() != NULL && stek_config()->stats_k == 5 &&
+          strcmp(stek_config()->timezone, "Europe/Brussels") == 0 &&
+          stek_config()->writes_per_minute == 600);
+    setenv("DATABASE_URL", "postgresql:///x", 1);
+    setenv("STEK_TIMEZONE", "Europe/Amsterdam", 1);
+    CHECK(config_from_env(&cfg, err, sizeof(err)) && strcmp(cfg.timezone, "Europe/Amsterdam") == 0);
+    setenv("STEK_TIMEZONE", "Mars/Olympus", 1);
+    CHECK(!config_from_env(&cfg, err, sizeof(err)) && strstr(err, "STEK_TIMEZONE") != NULL);
+    unsetenv("STEK_TIMEZONE");
+    unsetenv("DATABASE_URL");
+}
+
+void
+test_domain(void)
+{
+    test_qspec();
+    test_signal_rules();
+    test_offer_rules();
+    test_stats_window_and_render();
+    test_feed_render();
+    test_dates_and_config();
+}
