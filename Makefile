@@ -61,7 +61,11 @@ $(BUILD)/stek-migrate: $(OBJ)/service/migrate/main.o $(COMMON_OBJ)
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(OBJ)/%.o) $(BUILD)/libstekd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-unit: $(BUILD)/unit-tests
+# The database tier: the db/ functions against a real PostgreSQL, without HTTP.
+$(BUILD)/db-tests: $(OBJ)/tests/db/db_test.o $(BUILD)/libstekd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+unit: $(BUILD)/unit-tests $(BUILD)/db-tests
 
 # libFuzzer targets (clang): make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus.
 FUZZ_TARGETS := json rrule privacy query
@@ -123,7 +127,7 @@ bench: deps all
 	@bash tests/bench/run.sh
 	@bash tests/bench/webhooks.sh
 
-FORMAT_FILES = $(shell find service include tests/unit tests/fuzz -name '*.c' -o -name '*.h')
+FORMAT_FILES = $(shell find service include tests/unit tests/db tests/fuzz -name '*.c' -o -name '*.h')
 format:
 	clang-format -i $(FORMAT_FILES)
 

@@ -1,5 +1,5 @@
 /*
- * The activity feed (pure part: service/stekd/domain/feed.c and ical.c).
+ * The activity feed (pure part: service/stekd/domain/feed.c; iCalendar in ical.h).
  * The database returns the schedules that may have occurrences in a window
  * (struct feed_row); this code expands them, applies exceptions, converts
  * local times to instants in each site's timezone, filters, orders by start
@@ -83,9 +83,6 @@ void feed_result_clear(struct feed_result *res);
 
 /* Renders {"items": [...], "next_cursor": ...}; a malloc'd string. */
 char *feed_render_json(const struct feed_result *res, size_t *len);
-
-/* Renders an RFC 5545 calendar named calname; a malloc'd string. */
-char *feed_render_ics(const struct feed_result *res, const char *calname, size_t *len);
 
 /* Formats an instant with its offset as RFC 3339: 2026-12-17T13:00:00+01:00 (26 bytes). */
 void format_local(int64_t utc, int32_t offset, char out[32]);

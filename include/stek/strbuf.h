@@ -7,6 +7,7 @@
 #ifndef STEK_STRBUF_H
 #define STEK_STRBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct strbuf {
@@ -28,5 +29,8 @@ void sb_free(struct strbuf *b);
 
 /* The number of characters (code points) of UTF-8 text s; NULL counts 0. */
 size_t utf8_chars(const char *s);
+
+/* Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF) in s[0..n). */
+bool utf8_valid(const unsigned char *s, size_t n);
 
 #endif

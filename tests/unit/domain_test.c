@@ -7,6 +7,7 @@
 #include "stek/config.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/ical.h"
 #include "stek/gzip.h"
 #include "stek/offer.h"
 #include "stek/qspec.h"

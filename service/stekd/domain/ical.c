@@ -5,6 +5,7 @@
  * calendar apps pick up changes, STATUS:CANCELLED for cancellations.
  */
 #include "stek/feed.h"
+#include "stek/ical.h"
 #include "stek/date.h"
 #include "stek/rrule.h"
 #include "stek/strbuf.h"

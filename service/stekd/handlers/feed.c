@@ -13,6 +13,7 @@
 #include "stek/clock.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/ical.h"
 #include "stek/handlers.h"
 #include "stek/listen.h"
 #include "stek/log.h"
