@@ -14,7 +14,7 @@ choices_message(char *out, size_t len, const char *const *choices)
     size_t used = 0;
 
     out[0] = '\0';
-    for (const char *const *c = choices; *c != NULL; c++)
-        used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%s",
+    for (const char *const *c = choices; *c != NULL && used < len; c++)
+        used += (size_t)snprintf(out + used, len - used, "%s%s",
                                  c == choices ? "must be one of: " : ", ", *c);
 }

@@ -207,8 +207,9 @@ qspec_reply(struct request *r, json_t *errs)
     detail[0] = '\0';
     json_array_foreach(errs, i, e)
     {
-        used += (size_t)snprintf(detail + used, used < sizeof(detail) ? sizeof(detail) - used : 0,
-                                 "%s%s %s", i ? "; " : "",
+        if (used >= sizeof(detail))
+            break; /* the detail is a summary; errors has every one */
+        used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s %s", i ? "; " : "",
                                  json_string_value(json_object_get(e, "field")),
                                  json_string_value(json_object_get(e, "message")));
     }
