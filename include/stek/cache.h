@@ -26,6 +26,7 @@ struct cache_answer {
     const char *ctype;
     int64_t last_modified; /* seconds since 1970 */
     const char *cache_control;
+    const char *content_language; /* NULL: none; copied */
 };
 
 /*

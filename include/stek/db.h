@@ -103,9 +103,16 @@ int db_schema_missing(struct db_conn *c, char *missing, size_t len);
 
 /* ---- partners (partners.c) ---- */
 
+/* A record's language (i18n.h): its main language and its other languages' texts. */
+struct db_languages {
+    const char *main_language;  /* nl, fr, en, de */
+    const json_t *translations; /* {lang: {field: text}}; NULL: none */
+};
+
 struct partner_fields {
     const char *name, *kind, *description, *website, *email, *phone;
     bool active;
+    struct db_languages lang;
 };
 
 enum db_qs db_list_partners(struct db_conn *c, const char *after_a, const char *after_b, int limit,
@@ -124,6 +131,7 @@ struct site_fields {
     const char *lat, *lon; /* decimal text, both NULL or both set */
     const char *timezone, *email, *phone, *accessibility, *coordinator_partner_id;
     bool active;
+    struct db_languages lang;
 };
 
 struct site_filter {
@@ -146,6 +154,7 @@ struct offer_fields {
     const json_t *functions, *categories; /* arrays of validated names; categories NULL: none */
     const char *audience, *price_note, *registration, *email, *phone;
     bool free, active;
+    struct db_languages lang;
 };
 
 struct schedule_fields {
@@ -169,6 +178,7 @@ enum db_qs db_delete_offer(struct db_conn *c, const char *id);
 
 struct exception_fields {
     const char *date, *status, *start_time, *end_time, *site_id, *note;
+    struct db_languages lang;
 };
 
 enum db_qs db_list_exceptions(struct db_conn *c, const char *offer_id, const char *after_day,
@@ -208,8 +218,12 @@ void db_feed_clear(struct db_feed *out);
 
 /* Themes by code, after the first `after` of them (NULL: from the first). */
 enum db_qs db_list_themes(struct db_conn *c, const char *after, int limit, struct db_page *page);
-enum db_qs db_insert_theme(struct db_conn *c, const char *code, const char *label_nl,
-                           const char *label_en, struct db_doc *out);
+/* A theme's labels: nl and en required, fr and de may be NULL. */
+struct theme_labels {
+    const char *nl, *en, *fr, *de;
+};
+enum db_qs db_insert_theme(struct db_conn *c, const char *code, const struct theme_labels *l,
+                           struct db_doc *out);
 
 struct signal_fields {
     const char *kind, *theme, *site_id, *occurred_on, *partner_id, *referred_to_partner_id;
@@ -283,7 +297,8 @@ enum db_qs db_delete_old_idempotency_keys(struct db_conn *c, const char *before)
 /* ---- site closures (closures.c) ---- */
 
 enum db_qs db_insert_closure(struct db_conn *c, const char *site_id, const char *from,
-                             const char *to, const char *note, struct db_doc *out);
+                             const char *to, const char *note, const struct db_languages *lang,
+                             struct db_doc *out);
 /* A site's closures by start date; after_day (days since 1970) and after_id from a cursor. */
 enum db_qs db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
                             const char *after_id, int limit, struct db_page *page);

@@ -65,6 +65,12 @@ void patch_entity(struct request *r, const struct entity_ops *ops);
 /* DELETE /.../{id}: 404, If-Match (412), ops->remove, the audit entry, 204. */
 void delete_entity(struct request *r, const struct entity_ops *ops);
 
+/*
+ * The main language of the entity id (read with get), into out: what a note of
+ * it is written in unless the note says otherwise; "nl" when it is not found.
+ */
+void entity_language(struct request *r, db_get_fn get, const char *id, char out[4]);
+
 /* Sets ETag and replies 200 (or 201 with Location) with the document; takes d->doc. */
 void reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base);
 

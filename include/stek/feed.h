@@ -41,13 +41,25 @@ struct feed_row {
     const char *rrule;      /* NULL: a single date */
     int start_min, end_min;
     const char *timezone;
-    const json_t *site;       /* {"id","name","address","location"} */
-    bool site_ok;             /* the schedule's site matches the query's site filters */
-    const json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
-    const json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
+    json_t *site;       /* {"id","name","address","location"} */
+    bool site_ok;       /* the schedule's site matches the query's site filters */
+    json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
+    json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
     const char *registration, *audience;       /* audience: NULL when none */
     const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
+    const char *main_language;                 /* the offer's */
+    json_t *translations;                      /* the offer's other languages (i18n.h) */
+    const char *language; /* the language its texts are shown in (set by feed_localize) */
 };
+
+/*
+ * Puts rows into the reader's language (lang NULL: each offer's main language):
+ * an offer's texts, its sites' names and its notes all in one language, the
+ * reader's when the offer has every text in it (i18n.h). Sets row->language;
+ * rewrites the rows' text pointers and JSON in place. Always called before
+ * feed_build: it also drops what only the database needed from the JSON.
+ */
+void feed_localize(struct feed_row *rows, size_t n, const char *lang);
 
 /* Looks up a timezone by name; NULL when unknown. The result outlives the feed. */
 typedef const struct tz *(*tz_lookup_fn)(const char *name);

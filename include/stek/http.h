@@ -85,6 +85,10 @@ struct request {
     const char *h_idempotency_key;
     const char *h_if_modified_since;
     const char *h_host;
+    const char *h_accept_language;
+    char lang_prefs[16]; /* req_language's answer, once asked */
+    bool lang_known;
+    const char *lang;
     bool watchdog_probe; /* X-Stek-Watchdog: the daemon's own health probe (not logged) */
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */

@@ -6,7 +6,11 @@
 
 #include <stddef.h>
 
-/* Renders an RFC 5545 calendar named calname; a malloc'd string. */
-char *feed_render_ics(const struct feed_result *res, const char *calname, size_t *len);
+/*
+ * Renders an RFC 5545 calendar named calname (in lang; NULL: no LANGUAGE), each
+ * event's texts with LANGUAGE= of its row; a malloc'd string.
+ */
+char *feed_render_ics(const struct feed_result *res, const char *calname, const char *lang,
+                      size_t *len);
 
 #endif

@@ -88,6 +88,30 @@ struct jspec {
  */
 bool jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, json_t *errors);
 
+/*
+ * Checks the other languages of translatable texts ({lang: {field: text}}, see
+ * i18n_flatten) with the same rules as their field in spec (bounds, one line,
+ * the privacy guard), as "field.lang" in errors. True when all are valid.
+ */
+bool jspec_check_translations(const json_t *translations, const struct jspec *spec, json_t *errors);
+
+/*
+ * jspec_check for a body whose fields (NULL-ended) may each be a plain string
+ * or an object of languages (i18n.h): the main-language texts are checked by
+ * spec, the other languages by the same rules. Returns the flattened body
+ * (owned by the caller, who keeps it while spec's out pointers are used), and
+ * sets *main and *translations (owned). dflt: the main language when the body
+ * names none.
+ */
+json_t *jspec_check_i18n(const json_t *obj, const struct jspec *spec, const char *const *fields,
+                         const char *dflt, const char **main, json_t **translations,
+                         json_t *errors);
+
+/* jspec_check_i18n on a request body; on failure replies 422 and returns NULL. */
+json_t *jspec_parse_i18n(struct request *r, const json_t *obj, const struct jspec *spec,
+                         const char *const *fields, const char *dflt, const char **main,
+                         json_t **translations);
+
 /* jspec_check on a request body; on failure replies 422 with every error. */
 bool jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec);
 

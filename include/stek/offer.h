@@ -13,6 +13,9 @@
 /* The API's four functions of a STEK: meeting, learning, referral, advocacy (NULL-ended). */
 extern const char *const stek_functions[];
 
+/* A function's name for readers in lang (nl, fr, en, de; others: English); NULL if unknown. */
+const char *offer_function_label(const char *function, const char *lang);
+
 /* One schedule as sent (strings already checked for their shape; until and rrule may be NULL). */
 struct schedule_text {
     const char *dtstart, *until, *rrule, *start_time, *end_time;

@@ -10,6 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Puts a record with translatable texts into the reader's language (i18n.h)
+ * and sets Content-Language and Vary; returns the language used ("all" for
+ * every one), or NULL for a document without translatable texts.
+ * reply_json_steal does this for a document or the items of a page.
+ */
+const char *reply_localize(struct request *r, json_t *doc);
+
 /* Sets a JSON reply; takes ownership of body (json_decref'd). */
 void reply_json_steal(struct request *r, unsigned status, json_t *body);
 

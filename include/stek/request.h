@@ -32,7 +32,21 @@ bool req_not_modified_since(const struct request *r, int64_t last_modified);
 /* True when Accept-Encoding lists gzip (or *) without q=0. */
 bool req_accepts_gzip(const struct request *r);
 
-/* Formats the strong ETag of a versioned entity: "<id>.<version>" in quotes. */
-void make_etag(char *out, size_t len, const char *id, long version);
+/*
+ * The languages the reader asked for (?lang=, else Accept-Language), best
+ * first: "fr" or "fr,nl", "all", or NULL for none supported (each record's
+ * main language). See i18n_negotiate. Worked out once per request.
+ */
+const char *req_language(struct request *r);
+
+/* The first of req_language's languages (nl, fr, en, de), or NULL (also for "all"). */
+const char *req_first_language(struct request *r);
+
+/*
+ * Formats the strong ETag of a versioned entity: "<id>.<version>" in quotes, and
+ * "<id>.<version>.<lang>" for a representation in a language the reader chose
+ * (lang NULL: none). If-Match accepts every language's ETag of one version.
+ */
+void make_etag(char *out, size_t len, const char *id, long version, const char *lang);
 
 #endif

@@ -238,7 +238,7 @@ test_feed_render(void)
     CHECK(json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") != NULL);
     if (json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") == NULL)
         printf("%.300s\n", json);
-    char *ics = feed_render_ics(&res, "stek: Kalmthout", &len);
+    char *ics = feed_render_ics(&res, "stek: Kalmthout", NULL, &len);
     CHECK(ics != NULL && strncmp(ics, "BEGIN:VCALENDAR\r\n", 17) == 0);
     CHECK(ics != NULL && strstr(ics, "DTSTART:20261203T130000Z") != NULL);
     CHECK(ics != NULL && strstr(ics, "STATUS:CANCELLED") != NULL);

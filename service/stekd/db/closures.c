@@ -3,10 +3,15 @@
 
 enum db_qs
 db_insert_closure(struct db_conn *c, const char *site_id, const char *from, const char *to,
-                  const char *note, struct db_doc *out)
+                  const char *note, const struct db_languages *l, struct db_doc *out)
 {
-    const char *params[] = {site_id, from, to, note};
-    return db_query_doc(c, STMT(insert_closure, params), params, out);
+    char *buf;
+    const char *lang[2];
+    db_languages_params(l, lang, &buf);
+    const char *params[] = {site_id, from, to, note, lang[0], lang[1]};
+    enum db_qs qs = db_query_doc(c, STMT(insert_closure, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs

@@ -458,3 +458,17 @@ db_text_array(const json_t *list, char *out, size_t len)
     out[used] = '\0';
     return out;
 }
+
+void
+db_languages_params(const struct db_languages *l, const char *out[2], char **buf)
+{
+    *buf = l->translations ? json_dumps(l->translations, JSON_COMPACT) : NULL;
+    out[0] = l->main_language ? l->main_language : "nl";
+    out[1] = *buf ? *buf : "{}";
+}
+
+void
+db_languages_free(char *buf)
+{
+    free(buf);
+}

@@ -39,6 +39,8 @@ enum feed_col {
     COL_AUDIENCE,
     COL_CONTACT_EMAIL,
     COL_CONTACT_PHONE,
+    COL_MAIN_LANGUAGE,
+    COL_TRANSLATIONS,
     FEED_COLS
 };
 
@@ -116,6 +118,9 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->audience = opt(res, r, COL_AUDIENCE);
         row->contact_email = opt(res, r, COL_CONTACT_EMAIL);
         row->contact_phone = opt(res, r, COL_CONTACT_PHONE);
+        row->main_language = PQgetvalue(res, r, COL_MAIN_LANGUAGE);
+        row->translations = json_col(out, res, r, COL_TRANSLATIONS);
+        row->language = row->main_language;
     }
     return (enum db_qs)out->n;
 }

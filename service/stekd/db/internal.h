@@ -81,6 +81,14 @@ enum db_qs db_query_page(struct db_conn *c, enum db_stmt s, const char **params,
  */
 const char *db_text_array(const json_t *list, char *out, size_t len);
 
+/*
+ * A record's main language and translations as the statements take them:
+ * out[0] the language, out[1] the translations as JSON text (buf, freed by
+ * db_languages_free).
+ */
+void db_languages_params(const struct db_languages *l, const char *out[2], char **buf);
+void db_languages_free(char *buf);
+
 /* ---- the key store's side for the listener thread (keystore.c) ---- */
 
 /* Loads every key as of generation; false when the connection failed. */

@@ -36,14 +36,17 @@ returning_id(struct db_conn *c, enum db_stmt s, const char *const *params, char 
     return qs;
 }
 
-/* An offer's fields as the 13 parameters insert_offer and update_offer take (after the id). */
-#define OFFER_NPARAMS 13
+/* An offer's fields as the 15 parameters insert_offer and update_offer take (after the id). */
+#define OFFER_NPARAMS 15
 struct offer_arrays {
     char functions[256], categories[2048];
+    char *translations; /* malloc'd */
 };
 static void
 offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **p)
 {
+    const char *lang[2];
+    db_languages_params(&f->lang, lang, &a->translations);
     const char *v[OFFER_NPARAMS] = {
         f->title,
         f->description,
@@ -57,7 +60,9 @@ offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **
         f->registration,
         f->email,
         f->phone,
-        f->active ? "t" : "f"};
+        f->active ? "t" : "f",
+        lang[0],
+        lang[1]};
     memcpy(p, v, sizeof(v));
 }
 
@@ -67,7 +72,9 @@ db_insert_offer(struct db_conn *c, const struct offer_fields *f, char *id_out)
     struct offer_arrays a;
     const char *params[OFFER_NPARAMS];
     offer_params(f, &a, params);
-    return returning_id(c, STMT(insert_offer, params), params, id_out);
+    enum db_qs qs = returning_id(c, STMT(insert_offer, params), params, id_out);
+    db_languages_free(a.translations);
+    return qs;
 }
 
 enum db_qs
@@ -76,7 +83,9 @@ db_update_offer(struct db_conn *c, const char *id, const struct offer_fields *f)
     struct offer_arrays a;
     const char *params[1 + OFFER_NPARAMS] = {id};
     offer_params(f, &a, params + 1);
-    return returning_id(c, STMT(update_offer, params), params, NULL);
+    enum db_qs qs = returning_id(c, STMT(update_offer, params), params, NULL);
+    db_languages_free(a.translations);
+    return qs;
 }
 
 enum db_qs
@@ -118,9 +127,14 @@ enum db_qs
 db_upsert_exception(struct db_conn *c, const char *offer_id, const struct exception_fields *f,
                     struct db_doc *out)
 {
-    const char *params[] = {offer_id,    f->date,    f->status, f->start_time,
-                            f->end_time, f->site_id, f->note};
-    return db_query_doc(c, STMT(upsert_exception, params), params, out);
+    char *buf;
+    const char *lang[2];
+    db_languages_params(&f->lang, lang, &buf);
+    const char *params[] = {offer_id,   f->date, f->status, f->start_time, f->end_time,
+                            f->site_id, f->note, lang[0],   lang[1]};
+    enum db_qs qs = db_query_doc(c, STMT(upsert_exception, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs

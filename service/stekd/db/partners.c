@@ -20,18 +20,30 @@ db_get_partner(struct db_conn *c, const char *id, bool for_update, struct db_doc
 enum db_qs
 db_insert_partner(struct db_conn *c, const struct partner_fields *f, struct db_doc *out)
 {
-    const char *params[] = {f->name,  f->kind,  f->description,       f->website,
-                            f->email, f->phone, f->active ? "t" : "f"};
-    return db_query_doc(c, STMT(insert_partner, params), params, out);
+    char *buf;
+    const char *lang[2];
+    db_languages_params(&f->lang, lang, &buf);
+    const char *params[] = {f->name,  f->kind,  f->description,        f->website,
+                            f->email, f->phone, f->active ? "t" : "f", lang[0],
+                            lang[1]};
+    enum db_qs qs = db_query_doc(c, STMT(insert_partner, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs
 db_update_partner(struct db_conn *c, const char *id, const struct partner_fields *f,
                   struct db_doc *out)
 {
+    char *buf;
+    const char *lang[2];
+    db_languages_params(&f->lang, lang, &buf);
     const char *params[] = {id,         f->name,  f->kind,  f->description,
-                            f->website, f->email, f->phone, f->active ? "t" : "f"};
-    return db_query_doc(c, STMT(update_partner, params), params, out);
+                            f->website, f->email, f->phone, f->active ? "t" : "f",
+                            lang[0],    lang[1]};
+    enum db_qs qs = db_query_doc(c, STMT(update_partner, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs

@@ -13,10 +13,10 @@ db_list_themes(struct db_conn *c, const char *after, int limit, struct db_page *
 }
 
 enum db_qs
-db_insert_theme(struct db_conn *c, const char *code, const char *label_nl, const char *label_en,
+db_insert_theme(struct db_conn *c, const char *code, const struct theme_labels *l,
                 struct db_doc *out)
 {
-    const char *params[] = {code, label_nl, label_en};
+    const char *params[] = {code, l->nl, l->en, l->fr, l->de};
     return db_query_doc(c, STMT(insert_theme, params), params, out);
 }
 

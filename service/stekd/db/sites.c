@@ -25,11 +25,13 @@ db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *o
                         params, out);
 }
 
-/* The 16 parameters of a site's fields, in the order insert_site and update_site take them. */
-#define SITE_NPARAMS 16
+/* The 18 parameters of a site's fields, in the order insert_site and update_site take them. */
+#define SITE_NPARAMS 18
 static void
-site_params(const struct site_fields *f, const char **p)
+site_params(const struct site_fields *f, const char **p, char **buf)
 {
+    const char *lang[2];
+    db_languages_params(&f->lang, lang, buf);
     const char *v[SITE_NPARAMS] = {f->name,
                                    f->kind,
                                    f->model,
@@ -45,7 +47,9 @@ site_params(const struct site_fields *f, const char **p)
                                    f->phone,
                                    f->accessibility,
                                    f->coordinator_partner_id,
-                                   f->active ? "t" : "f"};
+                                   f->active ? "t" : "f",
+                                   lang[0],
+                                   lang[1]};
     memcpy(p, v, sizeof(v));
 }
 
@@ -53,16 +57,22 @@ enum db_qs
 db_insert_site(struct db_conn *c, const struct site_fields *f, struct db_doc *out)
 {
     const char *params[SITE_NPARAMS];
-    site_params(f, params);
-    return db_query_doc(c, STMT(insert_site, params), params, out);
+    char *buf;
+    site_params(f, params, &buf);
+    enum db_qs qs = db_query_doc(c, STMT(insert_site, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs
 db_update_site(struct db_conn *c, const char *id, const struct site_fields *f, struct db_doc *out)
 {
     const char *params[1 + SITE_NPARAMS] = {id};
-    site_params(f, params + 1);
-    return db_query_doc(c, STMT(update_site, params), params, out);
+    char *buf;
+    site_params(f, params + 1, &buf);
+    enum db_qs qs = db_query_doc(c, STMT(update_site, params), params, out);
+    db_languages_free(buf);
+    return qs;
 }
 
 enum db_qs

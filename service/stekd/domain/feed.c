@@ -2,6 +2,7 @@
 #include "stek/cursor.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/i18n.h"
 #include "stek/rrule.h"
 
 #include <stdio.h>
@@ -174,6 +175,59 @@ expand_row(const struct feed_row *row, size_t ri, const struct feed_query *q, tz
     return true;
 }
 
+/* A site object of the feed in lang, in the feed's shape (no language keys). */
+static void
+localize_site(json_t *site, const char *lang)
+{
+    if (!json_is_object(site))
+        return;
+    i18n_localize(site, lang);
+    json_object_del(site, "language");
+    json_object_del(site, "main_language");
+}
+
+/* A note's text in lang when the record has it, its main text otherwise. */
+static void
+localize_note(json_t *record, const char *lang)
+{
+    const char *t = json_string_value(
+        json_object_get(json_object_get(json_object_get(record, "translations"), lang), "note"));
+    if (t != NULL)
+        json_object_set_new(record, "note", json_string(t));
+    json_object_del(record, "translations");
+    json_object_del(record, "main_language");
+}
+
+void
+feed_localize(struct feed_row *rows, size_t n, const char *lang)
+{
+    static const char *const fields[] = {"title", "description", "audience", "price_note", NULL};
+
+    if (lang != NULL && strcmp(lang, "all") == 0)
+        lang = NULL; /* a feed shows one text per field: "all" reads the main language */
+    for (size_t i = 0; i < n; i++) {
+        struct feed_row *r = &rows[i];
+        const char *main = r->main_language ? r->main_language : "nl";
+        const char *texts[] = {r->title, r->description, r->audience, r->price_note};
+        const char *use = i18n_record_language(r->translations, main, lang, fields, texts);
+        size_t k;
+        json_t *e;
+
+        r->title = i18n_text(r->translations, use, main, "title", r->title);
+        r->description = i18n_text(r->translations, use, main, "description", r->description);
+        r->audience = i18n_text(r->translations, use, main, "audience", r->audience);
+        r->price_note = i18n_text(r->translations, use, main, "price_note", r->price_note);
+        r->language = use;
+        localize_site(r->site, lang);
+        json_array_foreach(r->exceptions, k, e)
+        {
+            localize_note(e, use);
+            localize_site(json_object_get(e, "site"), lang);
+        }
+        json_array_foreach(r->closures, k, e) localize_note(e, use);
+    }
+}
+
 bool
 feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q, tz_lookup_fn tz,
            struct feed_result *res)
@@ -237,6 +291,7 @@ feed_render_json(const struct feed_result *res, size_t *len)
         json_object_set_new(o, "occurrence_id", json_string(it->occurrence_id));
         json_object_set_new(o, "offer_id", json_string(row->offer_id));
         json_object_set_new(o, "title", json_string(row->title));
+        json_object_set_new(o, "language", json_string(row->language));
         json_object_set_new(o, "description",
                             row->description ? json_string(row->description) : json_null());
         json_object_set(o, "functions", row->functions);

@@ -34,13 +34,16 @@ line(struct strbuf *b, const char *s)
     sb_put(b, "\r\n", 2);
 }
 
-/* NAME:escaped text (RFC 5545 3.3.11). */
+/* NAME;LANGUAGE=xx:escaped text (RFC 5545 3.3.11, 3.2.10); lang NULL: no parameter. */
 static void
-text_line(struct strbuf *b, const char *name, const char *text)
+text_line(struct strbuf *b, const char *name, const char *lang, const char *text)
 {
     struct strbuf out = {0};
 
-    sb_printf(&out, "%s:", name);
+    if (lang != NULL)
+        sb_printf(&out, "%s;LANGUAGE=%s:", name, lang);
+    else
+        sb_printf(&out, "%s:", name);
     for (const char *s = text; *s; s++) {
         if (*s == '\\' || *s == ';' || *s == ',') {
             char esc[2] = {'\\', *s};
@@ -68,7 +71,7 @@ utc_stamp(int64_t t, char out[17])
 }
 
 char *
-feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
+feed_render_ics(const struct feed_result *res, const char *calname, const char *lang, size_t *len)
 {
     struct strbuf b = {0};
     char tmp[160], stamp[17]; /* tmp: fixed-width lines only (UID, times, GEO), no user text */
@@ -78,7 +81,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
     line(&b, "PRODID:-//stek//activity feed//EN");
     line(&b, "CALSCALE:GREGORIAN");
     line(&b, "METHOD:PUBLISH");
-    text_line(&b, "X-WR-CALNAME", calname);
+    text_line(&b, "X-WR-CALNAME", lang, calname);
     line(&b, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
     line(&b, "X-PUBLISHED-TTL:PT1H");
     for (size_t i = 0; i < res->n; i++) {
@@ -107,7 +110,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
         utc_stamp(it->end, stamp);
         snprintf(tmp, sizeof(tmp), "DTEND:%s", stamp);
         line(&b, tmp);
-        text_line(&b, "SUMMARY", row->title);
+        text_line(&b, "SUMMARY", row->language, row->title);
         {
             /* Whole texts, however long: a growing buffer, never a fixed one that would cut
              * a description (4,000 characters of 4 bytes) or an address mid-character. */
@@ -145,7 +148,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
                 sb_puts(&d, "\n");
                 sb_puts(&d, it->note);
             }
-            text_line(&b, "DESCRIPTION", sb_str(&d));
+            text_line(&b, "DESCRIPTION", row->language, sb_str(&d));
             sb_free(&d);
         }
         {
@@ -156,7 +159,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
                                    json_string_value(json_object_get(addr, "municipality"))};
             for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++)
                 sb_puts(&l, parts[p] != NULL ? parts[p] : "");
-            text_line(&b, "LOCATION", sb_str(&l));
+            text_line(&b, "LOCATION", row->language, sb_str(&l));
             sb_free(&l);
         }
         if (row->contact_email != NULL || row->contact_phone != NULL) {
@@ -169,7 +172,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, size_t *len)
                     sb_puts(&c, ", ");
                 sb_puts(&c, row->contact_email);
             }
-            text_line(&b, "CONTACT", sb_str(&c));
+            text_line(&b, "CONTACT", NULL, sb_str(&c));
             sb_free(&c);
         }
         if (row->contact_email != NULL) {

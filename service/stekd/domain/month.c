@@ -61,6 +61,17 @@ static const struct words fr = {
     "Toutes les activités",
     "Contact",
     "Calendrier du mois"};
+static const struct words de = {
+    {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"},
+    {"Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"},
+    {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+     "November", "Dezember"},
+    "kostenlos",
+    "abgesagt",
+    "verlegt",
+    "Alle Aktivitäten",
+    "Kontakt",
+    "Monatskalender"};
 static const struct words en = {
     {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"},
     {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"},
@@ -146,6 +157,7 @@ char *
 month_render_html(const struct month_page *p, size_t *len)
 {
     const struct words *w = strcmp(p->lang, "fr") == 0   ? &fr
+                            : strcmp(p->lang, "de") == 0 ? &de
                             : strcmp(p->lang, "en") == 0 ? &en
                                                          : &nl;
     int32_t first = days_from_civil(p->year, p->month, 1);
@@ -169,7 +181,7 @@ month_render_html(const struct month_page *p, size_t *len)
     double pt = font_size(p, width, grid0, nweeks);
 
     sb_puts(&o, "<!doctype html>\n<html lang=\"");
-    sb_puts(&o, w == &fr ? "fr" : w == &en ? "en" : "nl");
+    sb_puts(&o, w == &fr ? "fr" : w == &en ? "en" : w == &de ? "de" : "nl");
     sb_puts(&o, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                 "content=\"width=device-width, initial-scale=1\"><title>");
     snprintf(buf, sizeof(buf), "%s %s %d - ", w->title, w->months[p->month - 1], p->year);

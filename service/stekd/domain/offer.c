@@ -4,8 +4,30 @@
 #include "stek/rrule.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *const stek_functions[] = {"meeting", "learning", "referral", "advocacy", NULL};
+
+const char *
+offer_function_label(const char *function, const char *lang)
+{
+    static const char *const labels[][5] = {
+        /* en, nl, fr, de */
+        {"meeting", "meeting", "ontmoeting", "rencontre", "Begegnung"},
+        {"learning", "learning", "leren", "apprendre", "Lernen"},
+        {"referral", "referral", "doorverwijzing", "orientation", "Vermittlung"},
+        {"advocacy", "advocacy", "belangenbehartiging", "plaidoyer", "Interessenvertretung"},
+    };
+    int col = lang == NULL              ? 1
+              : strcmp(lang, "nl") == 0 ? 2
+              : strcmp(lang, "fr") == 0 ? 3
+              : strcmp(lang, "de") == 0 ? 4
+                                        : 1;
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+        if (function != NULL && strcmp(labels[i][0], function) == 0)
+            return labels[i][col];
+    return NULL;
+}
 
 void
 schedule_check(const struct schedule_text *s, const char *prefix, json_t *errs)

@@ -7,6 +7,7 @@
  * schedule's): the partners that would otherwise each cancel their dates.
  */
 #include "stek/handlers.h"
+#include "stek/i18n.h"
 #include "stek/qspec.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
@@ -110,6 +111,7 @@ h_closures_get(struct request *r)
 
 struct closure_ctx {
     const char *site, *from, *to, *note, *id;
+    struct db_languages lang;
     struct db_doc out;
 };
 
@@ -123,7 +125,7 @@ create_tx(struct request *r, void *cls)
     /* The site row is locked: the overlap check of the trigger then holds. */
     if ((res = may_manage(r, c->site, true)) != TX_COMMIT)
         return res;
-    if (db_insert_closure(r->db, c->site, c->from, c->to, c->note, &c->out) <= 0)
+    if (db_insert_closure(r->db, c->site, c->from, c->to, c->note, &c->lang, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "site_closure", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
@@ -136,19 +138,27 @@ h_closures_create(struct request *r)
         JS_DATEF("from", &c.from, JF_REQUIRED),
         JS_DATEF("to", &c.to, JF_REQUIRED),
         JS_TXT("note", &c.note, JF_NULLABLE, 500),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
         JS_RO("id"),
         JS_RO("site_id"),
         JS_RO("created_at"),
         JS_SPEC_END,
     };
-    json_t *errs;
+    static const char *const note_only[] = {"note", NULL};
+    json_t *errs, *plain, *translations;
     int32_t from, to;
+    char main[4];
 
     if (c.site == NULL || !req_json_body(r, false))
         return;
     errs = json_array();
-    if (jspec_check(r->json, spec, "", errs) && date_parse(c.from, &from) &&
-        date_parse(c.to, &to)) {
+    /* A note is in its site's main language unless it says otherwise. */
+    entity_language(r, db_get_site, c.site, main);
+    plain = jspec_check_i18n(r->json, spec, note_only, main, &c.lang.main_language, &translations,
+                             errs);
+    c.lang.translations = translations;
+    if (json_array_size(errs) == 0 && date_parse(c.from, &from) && date_parse(c.to, &to)) {
         if (to < from)
             field_error(errs, "to", "must not be before from");
         else if (to - from > CLOSURE_MAX_DAYS)
@@ -156,6 +166,8 @@ h_closures_create(struct request *r)
     }
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the closure is not valid; see errors");
+        json_decref(plain);
+        json_decref(translations);
         return;
     }
     json_decref(errs);
@@ -167,6 +179,8 @@ h_closures_create(struct request *r)
         reply_header(r, "Location", loc);
     }
     db_doc_clear(&c.out);
+    json_decref(plain);
+    json_decref(translations);
 }
 
 static enum tx_result

@@ -1,9 +1,11 @@
 #include "stek/entity.h"
+#include "stek/i18n.h"
 #include "stek/tx.h"
 #include "stek/ids.h"
 #include "stek/mergepatch.h"
 
 #include <stdio.h>
+#include <string.h>
 
 const char *
 req_id(struct request *r, const char *what)
@@ -14,12 +16,26 @@ req_id(struct request *r, const char *what)
     return NULL;
 }
 
+/*
+ * The ETag of d's representation for this reader: localizes d->doc first, and
+ * tags a representation in a language other than the record's main language.
+ */
+static void
+representation_etag(struct request *r, struct db_doc *d, char etag[64])
+{
+    const char *m = json_string_value(json_object_get(d->doc, "main_language"));
+    char main[8];
+    snprintf(main, sizeof(main), "%s", m != NULL ? m : "");
+    const char *used = reply_localize(r, d->doc);
+    make_etag(etag, 64, d->id, d->version, used != NULL && strcmp(used, main) != 0 ? used : NULL);
+}
+
 void
 reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base)
 {
     char etag[64];
 
-    make_etag(etag, sizeof(etag), d->id, d->version);
+    representation_etag(r, d, etag);
     reply_json_steal(r, status, d->doc);
     d->doc = NULL;
     reply_header(r, "ETag", etag);
@@ -48,14 +64,16 @@ reply_entity(struct request *r, const char *what, db_get_fn get)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
         return;
     }
-    make_etag(etag, sizeof(etag), d.id, d.version);
+    representation_etag(r, &d, etag);
     if (req_if_none_match(r, etag)) {
         db_doc_clear(&d);
         reply_empty(r, 304);
         reply_header(r, "ETag", etag);
         return;
     }
-    reply_doc(r, 200, &d, NULL);
+    reply_json_steal(r, 200, d.doc);
+    d.doc = NULL;
+    reply_header(r, "ETag", etag);
     reply_header(r, "Cache-Control", "no-cache");
 }
 
@@ -74,7 +92,7 @@ lock_entity(struct request *r, const char *what, db_get_fn get, visible_fn visib
         reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
         return TX_REPLIED;
     }
-    make_etag(etag, sizeof(etag), cur->id, cur->version);
+    make_etag(etag, sizeof(etag), cur->id, cur->version, NULL);
     if (check_etag && !req_if_match(r, etag)) {
         db_doc_clear(cur);
         return TX_REPLIED;
@@ -85,7 +103,8 @@ lock_entity(struct request *r, const char *what, db_get_fn get, visible_fn visib
 json_t *
 merge_writable_steal(struct db_doc *cur, const json_t *patch)
 {
-    json_t *doc = cur->doc;
+    /* Translatable fields as objects of their languages: a patch changes one language. */
+    json_t *doc = i18n_expand_steal(cur->doc);
 
     cur->doc = NULL;
     json_object_del(doc, "id");
@@ -158,4 +177,16 @@ delete_entity(struct request *r, const struct entity_ops *ops)
 
     if (c.id != NULL && run_tx(r, delete_tx, &c))
         reply_empty(r, 204);
+}
+
+void
+entity_language(struct request *r, db_get_fn get, const char *id, char out[4])
+{
+    struct db_doc d = {0};
+    const char *l = NULL;
+
+    if (get(r->db, id, false, &d) > 0)
+        l = json_string_value(json_object_get(d.doc, "main_language"));
+    snprintf(out, 4, "%s", i18n_supported(l) ? l : "nl");
+    db_doc_clear(&d);
 }

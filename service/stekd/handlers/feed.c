@@ -34,6 +34,7 @@ struct feed_req {
     struct feed_query q;
     struct feed_filter f;
     bool ics;
+    const char *lang; /* the reader's language, or NULL (i18n.h) */
     char from[11], to[11];
     struct qnear near;
     /* Every parameter at its longest fits (400-byte texts, a cursor); longer is refused, never
@@ -95,21 +96,24 @@ parse(struct request *r, bool ics)
         snprintf(fr->q.cursor_offer, sizeof(fr->q.cursor_offer), "%s", cursor.b);
     }
     const char *raw_cursor = req_query(r, "cursor");
+    fr->lang = req_language(r);
+    /* One answer per language: the key holds it, so caches and ETags are per language. */
     int klen = snprintf(
-        fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics, f->from,
-        f->to, f->municipality ? f->municipality : "", f->postal_code ? f->postal_code : "",
-        f->site ? f->site : "", f->partner ? f->partner : "", f->function ? f->function : "",
-        f->category ? f->category : "", f->free ? f->free : "", f->q ? f->q : "", fr->near.lat,
-        fr->near.lon, fr->near.radius_km, fr->q.limit, raw_cursor ? raw_cursor : "");
+        fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics,
+        fr->lang ? fr->lang : "", f->from, f->to, f->municipality ? f->municipality : "",
+        f->postal_code ? f->postal_code : "", f->site ? f->site : "", f->partner ? f->partner : "",
+        f->function ? f->function : "", f->category ? f->category : "", f->free ? f->free : "",
+        f->q ? f->q : "", fr->near.lat, fr->near.lon, fr->near.radius_km, fr->q.limit,
+        raw_cursor ? raw_cursor : "");
     if (json_array_size(errs) == 0 && (klen < 0 || (size_t)klen >= sizeof(fr->key)))
         field_error(errs, "cursor", "the query is too long");
     if (!qspec_reply(r, errs)) {
         free(fr);
         return NULL;
     }
+    const char *fn = offer_function_label(f->function, req_first_language(r));
     snprintf(fr->calname, sizeof(fr->calname), "stek%s%s%s%s", f->municipality ? ": " : "",
-             f->municipality ? f->municipality : "", f->function ? " - " : "",
-             f->function ? f->function : "");
+             f->municipality ? f->municipality : "", fn ? " - " : "", fn ? fn : "");
     return fr;
 }
 
@@ -149,14 +153,23 @@ serve(struct request *r, bool ics)
             reply_db_error(r);
         return;
     }
+    feed_localize(rows.rows, rows.n, fr->lang);
     if (!feed_build(rows.rows, rows.n, &fr->q, tz_cached, &res)) {
         db_feed_clear(&rows);
         reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be built");
         return;
     }
     size_t len = 0;
-    char *text = ics ? feed_render_ics(&res, fr->calname, &len) : feed_render_json(&res, &len);
+    const char *callang = req_first_language(r);
+    char *text =
+        ics ? feed_render_ics(&res, fr->calname, callang, &len) : feed_render_json(&res, &len);
+    char langs[32] = "";
+    for (size_t i = 0; i < res.n; i++) /* the languages the items are in, for Content-Language */
+        if (strstr(langs, res.items[i].row->language) == NULL && strlen(langs) < 24)
+            snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), "%s%s",
+                     langs[0] ? ", " : "", res.items[i].row->language);
     struct cache_answer a = {
+        .content_language = langs[0] ? langs : callang,
         .ctype = ics ? "text/calendar; charset=utf-8" : "application/json",
         .last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL),
         .cache_control = "public, max-age=30",

@@ -4,6 +4,7 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/i18n.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
 #include "stek/entity.h"
@@ -36,7 +37,19 @@ struct offer_parsed {
     struct schedule_fields sched[MAX_SCHEDULES];
     int nsched;
     bool has_schedules;
+    json_t *plain, *translations; /* owned: the texts f borrows (offer_parsed_clear) */
 };
+
+/* What a reader may read in several languages (as offer_doc lists it). */
+static const char *const translatable[] = {"title", "description", "audience", "price_note", NULL};
+
+static void
+offer_parsed_clear(struct offer_parsed *o)
+{
+    json_decref(o->plain);
+    json_decref(o->translations);
+    o->plain = o->translations = NULL;
+}
 
 /*
  * Checks a whole offer document (a POST body, or the document after a merge
@@ -62,6 +75,8 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         JS_PHONEF("phone", &f->phone, JF_NULLABLE),
         JS_ARR("schedules", &scheds, 0, MAX_SCHEDULES),
         JS_BOOLEAN("active", &f->active, 0),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
         JS_RO("id"),
         JS_RO("created_at"),
         JS_RO("updated_at"),
@@ -75,7 +90,9 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     f->free = true;
     f->active = true;
     f->registration = "none";
-    jspec_check(doc, spec, "", errs);
+    o->plain = jspec_check_i18n(doc, spec, translatable, "nl", &f->lang.main_language,
+                                &o->translations, errs);
+    f->lang.translations = o->translations;
     o->has_schedules = json_object_get(doc, "schedules") != NULL;
     json_array_foreach(scheds, i, item)
     {
@@ -101,6 +118,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
                       json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        offer_parsed_clear(o);
         return false;
     }
     json_decref(errs);
@@ -183,12 +201,12 @@ h_offers_create(struct request *r)
 {
     struct create_ctx c = {0};
 
-    if (!req_json_body(r, false) || !parse_offer(r, r->json, &c.o) ||
-        refuse_foreign_partner(r, &c.o))
+    if (!req_json_body(r, false) || !parse_offer(r, r->json, &c.o))
         return;
-    if (run_tx(r, create_tx, &c))
+    if (!refuse_foreign_partner(r, &c.o) && run_tx(r, create_tx, &c))
         reply_doc(r, 201, &c.out, OFFERS);
     db_doc_clear(&c.out);
+    offer_parsed_clear(&c.o);
 }
 
 void
@@ -215,16 +233,21 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
        struct db_doc *out)
 {
     struct offer_parsed o;
+    enum tx_result res = TX_COMMIT;
 
-    if (!parse_offer(r, merged, &o) || refuse_foreign_partner(r, &o))
+    if (!parse_offer(r, merged, &o))
         return TX_REPLIED;
-    if (db_update_offer(r->db, id, &o.f) <= 0)
-        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    /* Schedules are replaced only when the patch sends them. */
-    if (json_object_get(patch, "schedules") != NULL &&
-        db_replace_schedules(r->db, id, o.sched, o.nsched) < 0)
-        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    return db_get_offer(r->db, id, false, out) > 0 ? TX_COMMIT : TX_DB_ERROR;
+    if (refuse_foreign_partner(r, &o))
+        res = TX_REPLIED;
+    else if (db_update_offer(r->db, id, &o.f) <= 0 ||
+             /* Schedules are replaced only when the patch sends them. */
+             (json_object_get(patch, "schedules") != NULL &&
+              db_replace_schedules(r->db, id, o.sched, o.nsched) < 0))
+        res = reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
+    else if (db_get_offer(r->db, id, false, out) <= 0)
+        res = TX_DB_ERROR;
+    offer_parsed_clear(&o);
+    return res;
 }
 
 static enum tx_result
@@ -323,15 +346,24 @@ h_exceptions_create(struct request *r)
         JS_TIMEF("end_time", &f->end_time, JF_NULLABLE),
         JS_UUIDF("site_id", &f->site_id, JF_NULLABLE),
         JS_TXT("note", &f->note, JF_NULLABLE, 500),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
         JS_SPEC_END,
     };
-    json_t *errs;
+    static const char *const note_only[] = {"note", NULL};
+    json_t *errs, *plain, *translations;
     int start, end;
+    char main[4];
 
     if (c.id == NULL || !req_json_body(r, false))
         return;
     errs = json_array();
-    if (jspec_check(r->json, spec, "", errs)) {
+    /* A note is in its offer's main language unless it says otherwise. */
+    entity_language(r, db_get_offer, c.id, main);
+    plain = jspec_check_i18n(r->json, spec, note_only, main, &f->lang.main_language, &translations,
+                             errs);
+    f->lang.translations = translations;
+    if (json_array_size(errs) == 0) {
         bool moved = strcmp(f->status, "moved") == 0;
         if ((f->start_time == NULL) != (f->end_time == NULL))
             field_error(errs, f->start_time ? "end_time" : "start_time",
@@ -347,6 +379,8 @@ h_exceptions_create(struct request *r)
     }
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the exception is not valid; see errors");
+        json_decref(plain);
+        json_decref(translations);
         return;
     }
     json_decref(errs);
@@ -359,6 +393,8 @@ h_exceptions_create(struct request *r)
         reply_header(r, "Location", loc);
     }
     db_doc_clear(&c.out);
+    json_decref(plain);
+    json_decref(translations);
 }
 
 struct exception_delete_ctx {

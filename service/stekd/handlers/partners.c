@@ -1,5 +1,6 @@
 /* /v1/partners: partner organisations. Reads are public; writes are admin-only. */
 #include "stek/handlers.h"
+#include "stek/i18n.h"
 #include "stek/tx.h"
 #include "stek/entity.h"
 #include "stek/qspec.h"
@@ -19,8 +20,12 @@
             JS_URLF("website", &(f)->website, JF_NULLABLE),                                        \
             JS_EMAILF("email", &(f)->email, JF_NULLABLE),                                          \
             JS_PHONEF("phone", &(f)->phone, JF_NULLABLE), JS_BOOLEAN("active", &(f)->active, 0),   \
+            JS_ENUMF("main_language", NULL, 0, i18n_languages), JS_IGNORE("language"),             \
             JS_RO("id"), JS_RO("created_at"), JS_RO("updated_at"), JS_SPEC_END                     \
     }
+
+/* What a reader may read in several languages (as partner_doc lists it). */
+static const char *const translatable[] = {"description", NULL};
 
 static const struct constraint_reply constraints[] = {
     {"partners_name_key", ERR_CONFLICT, "name", "another partner already has this name"},
@@ -47,6 +52,7 @@ h_partners_list(struct request *r)
 
 struct create_ctx {
     struct partner_fields f;
+    json_t *plain, *translations; /* owned: the body in its main language; the others */
     struct db_doc out;
 };
 
@@ -69,11 +75,16 @@ h_partners_create(struct request *r)
     struct create_ctx c = {.f = {.active = true}};
     struct jspec spec[] = PARTNER_SPEC(&c.f);
 
-    if (!req_json_body(r, false) || !jspec_parse(r, r->json, spec))
+    if (!req_json_body(r, false) ||
+        (c.plain = jspec_parse_i18n(r, r->json, spec, translatable, "nl", &c.f.lang.main_language,
+                                    &c.translations)) == NULL)
         return;
+    c.f.lang.translations = c.translations;
     if (run_tx(r, create_tx, &c))
         reply_doc(r, 201, &c.out, PARTNERS);
     db_doc_clear(&c.out);
+    json_decref(c.plain);
+    json_decref(c.translations);
 }
 
 void
@@ -88,11 +99,19 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
 {
     struct partner_fields f = {.active = true};
     struct jspec spec[] = PARTNER_SPEC(&f);
+    json_t *translations, *plain;
+    enum db_qs qs;
     (void)patch;
 
-    if (!jspec_parse(r, merged, spec))
+    plain =
+        jspec_parse_i18n(r, merged, spec, translatable, "nl", &f.lang.main_language, &translations);
+    if (plain == NULL)
         return TX_REPLIED;
-    if (db_update_partner(r->db, id, &f, out) <= 0)
+    f.lang.translations = translations;
+    qs = db_update_partner(r->db, id, &f, out);
+    json_decref(plain);
+    json_decref(translations);
+    if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return TX_COMMIT;
 }

@@ -10,6 +10,7 @@
 #include "stek/date.h"
 #include "stek/tz.h"
 #include "stek/handlers.h"
+#include "stek/i18n.h"
 #include "stek/month.h"
 #include "stek/qr.h"
 #include "stek/rrule.h"
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const langs[] = {"nl", "fr", "en", NULL};
+static const char *const langs[] = {"nl", "fr", "en", "de", NULL};
 
 static const char print_csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
@@ -65,7 +66,7 @@ public_base(const struct request *r, char *out, size_t len)
 void
 h_print_month(struct request *r)
 {
-    const char *site = NULL, *municipality = NULL, *lang = "nl";
+    const char *site = NULL, *municipality = NULL, *lang = NULL;
     int32_t month = service_today();
     struct month_page page = {0};
     struct feed_filter f = {0};
@@ -94,7 +95,10 @@ h_print_month(struct request *r)
     civil_from_days(month, &y, &m, &d);
     page.year = y;
     page.month = m;
-    page.lang = lang;
+    /* ?lang=, else the reader's Accept-Language, else Dutch. */
+    if (lang == NULL)
+        lang = req_first_language(r);
+    page.lang = lang ? lang : "nl";
     public_base(r, base, sizeof(base));
     if (site != NULL) {
         enum db_qs qs = db_get_site(r->db, site, false, &doc);
@@ -105,6 +109,7 @@ h_print_month(struct request *r)
                 reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
             return;
         }
+        i18n_localize(doc.doc, page.lang); /* the site's name in the page's language */
         const json_t *a = json_object_get(doc.doc, "address");
         sb_printf(&address, "%s, %s %s", json_string_value(json_object_get(a, "street")),
                   json_string_value(json_object_get(a, "postal_code")),
@@ -135,12 +140,14 @@ h_print_month(struct request *r)
         reply_db_error(r);
         return;
     }
+    feed_localize(rows.rows, rows.n, page.lang);
     if (!feed_build(rows.rows, rows.n, &q, tz_cached, &res))
         abort();
     page.feed = &res;
     page.url = sb_str(&url);
     char *svg = qr_svg(page.url, page.lang[0] == 'n'   ? "QR-code naar alle activiteiten"
                                  : page.lang[0] == 'f' ? "Code QR vers toutes les activités"
+                                 : page.lang[0] == 'd' ? "QR-Code zu allen Aktivitäten"
                                                        : "QR code to all activities");
     page.qr_svg = svg;
     size_t len = 0;

@@ -448,7 +448,8 @@ h_themes_list(struct request *r)
 }
 
 struct theme_ctx {
-    const char *code, *nl, *en;
+    const char *code;
+    struct theme_labels labels;
     struct db_doc out;
 };
 
@@ -458,7 +459,7 @@ theme_tx(struct request *r, void *cls)
     struct theme_ctx *c = cls;
 
     db_doc_clear(&c->out);
-    if (db_insert_theme(r->db, c->code, c->nl, c->en, &c->out) <= 0)
+    if (db_insert_theme(r->db, c->code, &c->labels, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "theme", c->code) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
@@ -466,11 +467,16 @@ theme_tx(struct request *r, void *cls)
 void
 h_themes_create(struct request *r)
 {
-    const char *code = NULL, *nl = NULL, *en = NULL;
+    const char *code = NULL;
+    struct theme_labels l = {0};
     struct jspec spec[] = {
         JS_STR("code", &code, JF_REQUIRED, 2, 40),
-        JS_STR("label_nl", &nl, JF_REQUIRED | JF_GUARD, 1, 100),
-        JS_STR("label_en", &en, JF_REQUIRED | JF_GUARD, 1, 100),
+        JS_STR("label_nl", &l.nl, JF_REQUIRED | JF_GUARD, 1, 100),
+        JS_STR("label_en", &l.en, JF_REQUIRED | JF_GUARD, 1, 100),
+        JS_STR("label_fr", &l.fr, JF_NULLABLE | JF_GUARD, 1, 100),
+        JS_STR("label_de", &l.de, JF_NULLABLE | JF_GUARD, 1, 100),
+        JS_IGNORE("label"),
+        JS_IGNORE("language"),
         JS_SPEC_END,
     };
     json_t *errs;
@@ -487,7 +493,7 @@ h_themes_create(struct request *r)
         return;
     }
     json_decref(errs);
-    struct theme_ctx c = {code, nl, en, {0}};
+    struct theme_ctx c = {code, l, {0}};
     if (run_tx(r, theme_tx, &c)) {
         reply_json_steal(r, 201, c.out.doc);
         c.out.doc = NULL;

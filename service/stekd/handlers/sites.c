@@ -1,6 +1,7 @@
 /* /v1/sites: the meeting places. Reads are public; writes are admin-only. */
 #include "stek/config.h"
 #include "stek/handlers.h"
+#include "stek/i18n.h"
 #include "stek/qspec.h"
 #include "stek/tx.h"
 #include "stek/entity.h"
@@ -35,9 +36,25 @@ struct site_in {
  * patch) and converts it to the statement's fields. Replies 422 listing every
  * problem and returns false otherwise. lat/lon receive the decimal text.
  */
+/* What a reader may read in several languages (as site_doc lists it). */
+static const char *const translatable[] = {"name", "description", "accessibility", NULL};
+
+/* The texts parse_site's fields borrow from: the body in its main language, and the others. */
+struct site_hold {
+    json_t *plain, *translations;
+};
+
+static void
+site_hold_clear(struct site_hold *h)
+{
+    json_decref(h->plain);
+    json_decref(h->translations);
+    h->plain = h->translations = NULL;
+}
+
 static bool
 parse_site(struct request *r, const json_t *doc, struct site_fields *out, char lat[32],
-           char lon[32])
+           char lon[32], struct site_hold *hold)
 {
     /* A new site is in the service's own timezone unless it says otherwise. */
     struct site_in s = {
@@ -67,14 +84,17 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
         JS_TXT("accessibility", &s.accessibility, JF_NULLABLE, 2000),
         JS_UUIDF("coordinator_partner_id", &s.coordinator, JF_NULLABLE),
         JS_BOOLEAN("active", &s.active, 0),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
         JS_RO("id"),
         JS_RO("created_at"),
         JS_RO("updated_at"),
         JS_SPEC_END,
     };
     json_t *errs = json_array();
+    const char *main;
 
-    jspec_check(doc, spec, "", errs);
+    hold->plain = jspec_check_i18n(doc, spec, translatable, "nl", &main, &hold->translations, errs);
     if (s.postal_code != NULL &&
         (strspn(s.postal_code,
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -") !=
@@ -87,10 +107,12 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
                       json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        site_hold_clear(hold);
         return false;
     }
     json_decref(errs);
     *out = (struct site_fields){
+        .lang = {main, hold->translations},
         .name = s.name,
         .kind = s.kind,
         .model = s.model,
@@ -157,12 +179,16 @@ create_tx(struct request *r, void *cls)
 {
     struct create_ctx *c = cls;
     struct site_fields f;
+    struct site_hold hold = {0};
     char lat[32], lon[32];
+    enum db_qs qs;
 
     db_doc_clear(&c->out);
-    if (!parse_site(r, c->body, &f, lat, lon))
+    if (!parse_site(r, c->body, &f, lat, lon, &hold))
         return TX_REPLIED;
-    if (db_insert_site(r->db, &f, &c->out) <= 0)
+    qs = db_insert_site(r->db, &f, &c->out);
+    site_hold_clear(&hold);
+    if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "site", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
@@ -191,12 +217,16 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
        struct db_doc *out)
 {
     struct site_fields f;
+    struct site_hold hold = {0};
     char lat[32], lon[32];
+    enum db_qs qs;
     (void)patch;
 
-    if (!parse_site(r, merged, &f, lat, lon))
+    if (!parse_site(r, merged, &f, lat, lon, &hold))
         return TX_REPLIED;
-    if (db_update_site(r->db, id, &f, out) <= 0)
+    qs = db_update_site(r->db, id, &f, out);
+    site_hold_clear(&hold);
+    if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return TX_COMMIT;
 }

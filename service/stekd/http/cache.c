@@ -27,6 +27,7 @@ struct entry {
     char last_modified_http[40];
     int64_t last_modified;
     const char *ctype, *cache_control; /* static strings */
+    char content_language[32];
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -112,7 +113,10 @@ reply_entry(struct request *r, const struct entry *e)
     reply_header(r, "ETag", etag);
     reply_header(r, "Last-Modified", e->last_modified_http);
     reply_header(r, "Cache-Control", e->cache_control);
-    reply_header(r, "Vary", "Accept-Encoding");
+    /* The language comes from ?lang= or Accept-Language: a shared cache keys on both. */
+    reply_header(r, "Vary", "Accept-Encoding, Accept-Language");
+    if (e->content_language[0] != '\0')
+        reply_header(r, "Content-Language", e->content_language);
 }
 
 bool
@@ -141,6 +145,8 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     char hex[STEK_SHA256_HEX_LEN + 1];
     size_t gzlen = 0;
 
+    snprintf(e.content_language, sizeof(e.content_language), "%s",
+             a->content_language ? a->content_language : "");
     http_date(e.last_modified, e.last_modified_http);
     stek_sha256_hex(text, len, hex);
     snprintf(e.etag, sizeof(e.etag), "%.32s", hex);

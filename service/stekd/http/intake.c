@@ -201,6 +201,7 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
     r->h_idempotency_key = header(r, "Idempotency-Key");
     r->h_if_modified_since = header(r, "If-Modified-Since");
     r->h_host = header(r, "Host");
+    r->h_accept_language = header(r, "Accept-Language");
     r->watchdog_probe = header(r, "X-Stek-Watchdog") != NULL;
 
     if (r->uri_len > cfg->url_limit) {

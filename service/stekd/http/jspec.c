@@ -1,4 +1,5 @@
 #include "stek/jspec.h"
+#include "stek/i18n.h"
 #include "stek/ids.h"
 #include "stek/date.h"
 #include "stek/metrics.h"
@@ -7,6 +8,7 @@
 #include "stek/strbuf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool
@@ -372,6 +374,83 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
         }
     }
     return json_array_size(errors) == before;
+}
+
+bool
+jspec_check_translations(const json_t *translations, const struct jspec *spec, json_t *errors)
+{
+    size_t before = json_array_size(errors), n = 0;
+    const char *lang, *name;
+    const json_t *texts, *v;
+
+    for (const struct jspec *f = spec; f->kind != JS_END; f++)
+        n++;
+    struct jspec *only = calloc(n + 1, sizeof(*only));
+    if (only == NULL)
+        abort();
+    json_object_foreach((json_t *)translations, lang, texts)
+    {
+        json_t *errs = json_array(), *e;
+        size_t k = 0, i;
+        char field[160];
+
+        /* The same checks as the main text (bounds, one line, the guard), field by field. */
+        json_object_foreach((json_t *)texts, name, v)
+        {
+            for (const struct jspec *f = spec; f->kind != JS_END; f++) {
+                if (strcmp(f->name, name) == 0) {
+                    only[k] = *f;
+                    only[k].flags &= ~(unsigned)(JF_REQUIRED | JF_NULLABLE);
+                    only[k].out = NULL;
+                    only[k].present = NULL;
+                    k++;
+                }
+            }
+        }
+        only[k] = (struct jspec)JS_SPEC_END;
+        jspec_check(texts, only, "", errs);
+        json_array_foreach(errs, i, e)
+        {
+            json_t *copy = json_copy(e);
+            snprintf(field, sizeof(field), "%s.%s", json_string_value(json_object_get(e, "field")),
+                     lang);
+            json_object_set_new(copy, "field", json_string(field));
+            json_array_append_new(errors, copy);
+        }
+        json_decref(errs);
+    }
+    free(only);
+    return json_array_size(errors) == before;
+}
+
+json_t *
+jspec_check_i18n(const json_t *obj, const struct jspec *spec, const char *const *fields,
+                 const char *dflt, const char **main, json_t **translations, json_t *errors)
+{
+    json_t *plain = i18n_flatten(obj, fields, dflt, main, translations, errors);
+    jspec_check(plain, spec, "", errors);
+    jspec_check_translations(*translations, spec, errors);
+    return plain;
+}
+
+json_t *
+jspec_parse_i18n(struct request *r, const json_t *obj, const struct jspec *spec,
+                 const char *const *fields, const char *dflt, const char **main,
+                 json_t **translations)
+{
+    json_t *errors = json_array();
+    json_t *plain = jspec_check_i18n(obj, spec, fields, dflt, main, translations, errors);
+
+    if (json_array_size(errors) == 0) {
+        json_decref(errors);
+        return plain;
+    }
+    json_decref(plain);
+    json_decref(*translations);
+    *translations = NULL;
+    reply_problem(r, ERR_VALIDATION, errors, "%zu field%s not valid; see errors",
+                  json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+    return NULL;
 }
 
 bool

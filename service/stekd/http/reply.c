@@ -1,6 +1,7 @@
 #include "stek/http.h"
 #include "stek/cursor.h"
 #include "stek/db.h"
+#include "stek/i18n.h"
 #include "stek/log.h"
 
 #include <stdarg.h>
@@ -85,9 +86,75 @@ reply_empty(struct request *r, unsigned status)
     reply_static(r, status, "", 0, NULL);
 }
 
+/* Notes a record's language for Content-Language (distinct, in order of first use). */
+static void
+note_language(char *set, size_t len, const char *lang)
+{
+    size_t n = strlen(lang), used = strlen(set);
+    for (const char *p = set; (p = strstr(p, lang)) != NULL; p += n)
+        if ((p == set || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return;
+    snprintf(set + used, len - used, "%s%s", used ? ", " : "", lang);
+}
+
+/* Localizes one record; notes its language in set; returns what i18n_localize did. */
+static const char *
+localize_one(json_t *doc, const char *want, char *set, size_t len)
+{
+    const char *main = json_string_value(json_object_get(doc, "main_language"));
+    char main_copy[8];
+    snprintf(main_copy, sizeof(main_copy), "%s", main ? main : "");
+    const char *got = i18n_localize(doc, want);
+    if (got != NULL)
+        note_language(set, len, strcmp(got, "all") == 0 ? main_copy : got);
+    return got;
+}
+
+static void
+language_headers(struct request *r, const char *set)
+{
+    if (set[0] == '\0')
+        return;
+    reply_header(r, "Vary", "Accept-Language");
+    reply_header(r, "Content-Language", set);
+}
+
+const char *
+reply_localize(struct request *r, json_t *doc)
+{
+    char set[64] = "";
+    const char *got = localize_one(doc, req_language(r), set, sizeof(set));
+    language_headers(r, set);
+    return got;
+}
+
+/*
+ * Records with translatable texts (a document, or the items of a page) are
+ * given in the reader's language (i18n.h); the reply then says which
+ * (Content-Language) and that it depends on Accept-Language.
+ */
+static void
+localize(struct request *r, json_t *body)
+{
+    const char *want = req_language(r);
+    char set[64] = "";
+    json_t *items = json_object_get(body, "items"), *item;
+    size_t i;
+
+    if (json_object_get(body, "translatable") != NULL)
+        localize_one(body, want, set, sizeof(set));
+    json_array_foreach(items, i, item)
+    {
+        if (json_object_get(item, "translatable") != NULL)
+            localize_one(item, want, set, sizeof(set));
+    }
+    language_headers(r, set);
+}
+
 void
 reply_json_steal(struct request *r, unsigned status, json_t *body)
 {
+    localize(r, body);
     /* 15 significant digits: coordinates read back as 51.3869, not 51.386899999999997. */
     char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(15));
 

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE /* strptime, timegm */
 #include "stek/http.h"
+#include "stek/i18n.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -61,15 +62,42 @@ req_json_body(struct request *r, bool merge_patch)
     return true;
 }
 
-void
-make_etag(char *out, size_t len, const char *id, long version)
+const char *
+req_language(struct request *r)
 {
-    snprintf(out, len, "\"%.36s.%ld\"", id, version);
+    if (!r->lang_known) {
+        r->lang = i18n_negotiate(req_query(r, "lang"), r->h_accept_language, r->lang_prefs);
+        r->lang_known = true;
+    }
+    return r->lang;
 }
 
-/* True if the comma-separated list of entity tags contains etag (weak prefixes ignored). */
+const char *
+req_first_language(struct request *r)
+{
+    const char *prefs = req_language(r);
+    for (const char *const *l = i18n_languages; prefs != NULL && *l != NULL; l++)
+        if (strncmp(prefs, *l, 2) == 0)
+            return *l;
+    return NULL;
+}
+
+void
+make_etag(char *out, size_t len, const char *id, long version, const char *lang)
+{
+    if (lang != NULL)
+        snprintf(out, len, "\"%.36s.%ld.%.3s\"", id, version, lang);
+    else
+        snprintf(out, len, "\"%.36s.%ld\"", id, version);
+}
+
+/*
+ * True if the comma-separated list of entity tags contains etag (weak prefixes
+ * ignored); with any_language, also etag's representations in a language
+ * ("<id>.<version>.fr" for "<id>.<version>").
+ */
 static bool
-etag_listed(const char *list, const char *etag)
+etag_listed(const char *list, const char *etag, bool any_language)
 {
     size_t n = strlen(etag);
     const char *p = list;
@@ -83,6 +111,15 @@ etag_listed(const char *list, const char *etag)
             p += 2;
         if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
             return true;
+        if (any_language && n > 1 && strncmp(p, etag, n - 1) == 0 && p[n - 1] == '.') {
+            size_t l = strcspn(p + n, "\"");
+            char lang[4];
+            if (l >= 2 && l <= 3 && p[n + l] == '"') {
+                snprintf(lang, sizeof(lang), "%.*s", (int)l, p + n);
+                if (i18n_supported(lang) || strcmp(lang, "all") == 0)
+                    return true;
+            }
+        }
         while (*p && *p != ',')
             p++;
     }
@@ -92,7 +129,7 @@ etag_listed(const char *list, const char *etag)
 bool
 req_if_match(struct request *r, const char *etag)
 {
-    if (r->h_if_match == NULL || etag_listed(r->h_if_match, etag))
+    if (r->h_if_match == NULL || etag_listed(r->h_if_match, etag, true))
         return true;
     reply_problem(r, ERR_PRECONDITION_FAILED, NULL,
                   "If-Match does not match the current ETag %s; read it again", etag);
@@ -103,7 +140,7 @@ req_if_match(struct request *r, const char *etag)
 bool
 req_if_none_match(const struct request *r, const char *etag)
 {
-    return r->h_if_none_match != NULL && etag_listed(r->h_if_none_match, etag);
+    return r->h_if_none_match != NULL && etag_listed(r->h_if_none_match, etag, false);
 }
 
 /* True when Accept-Encoding lists gzip (or *) without q=0. */
