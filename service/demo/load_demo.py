@@ -45,6 +45,13 @@ SITES = [
      "address": {"street": "De Groten Uitleg", "postal_code": "2920", "municipality": "Kalmthout"}},
     {"name": "Dorpshuis Nieuwmoer", "kind": "village hall", "model": "other",
      "address": {"street": "Dorpshuis", "postal_code": "2920", "municipality": "Kalmthout"}},
+    # Brussels is bilingual: a French main language, with the Dutch name and texts.
+    {"name": {"fr": "Maison de quartier Le Tilleul", "nl": "Buurthuis De Linde"},
+     "main_language": "fr", "kind": "community centre", "model": "stek",
+     "description": {"fr": "Un lieu de rencontre ouvert à tout le quartier.",
+                     "nl": "Een ontmoetingsplek voor de hele buurt."},
+     "address": {"street": "Rue du Tilleul 10", "postal_code": "1000", "municipality": "Brussel"},
+     "location": {"lat": 50.8467, "lon": 4.3525}, "coordinator": "SAAMO"},
 ]
 
 
@@ -83,38 +90,61 @@ OFFERS = [
      "exceptions": [{"date": "2026-12-16", "status": "moved", "start_time": "17:00",
                      "end_time": "18:30", "note": "Een uur vroeger: kerstmarkt"}]},
     # Kantine Bezemheide, Kalmthout
-    {"title": "Sociale kruidenier 't Kruideniertje", "site": "Kantine Bezemheide",
+    {"title": {"nl": "Sociale kruidenier 't Kruideniertje",
+               "fr": "Épicerie sociale 't Kruideniertje"}, "site": "Kantine Bezemheide",
      "partner": "Sociaal Winkelpunt vzw", "functions": ["referral"], "categories": ["food"],
      "free": False,
-     "price_note": "Verminderde prijzen, met een kaart van de sociale dienst (OCMW)",
+     "price_note": {"nl": "Verminderde prijzen, met een kaart van de sociale dienst (OCMW)",
+                    "fr": "Prix réduits, avec une carte du service social (CPAS)"},
      "schedules": [weekly("TH", "2023-09-07", "10:30", "18:00")]},
-    {"title": "Twinkeltje", "site": "Kantine Bezemheide", "partner": "Gezinsbond",
-     "description": "Second-hand children's clothes.", "functions": ["meeting"],
-     "categories": ["family"], "free": False, "price_note": "Tweedehands aan kleine prijzen",
+    {"title": {"nl": "Twinkeltje", "fr": "Twinkeltje, vêtements d'enfants"},
+     "site": "Kantine Bezemheide", "partner": "Gezinsbond",
+     "description": {"nl": "Second-hand children's clothes.",
+                     "fr": "Vêtements d'enfants de seconde main."}, "functions": ["meeting"],
+     "categories": ["family"], "free": False,
+     "price_note": {"nl": "Tweedehands aan kleine prijzen", "fr": "Seconde main à petits prix"},
      "schedules": [weekly("TH", "2023-09-07", "10:30", "18:00")]},
-    {"title": "Rap op Stap Kalmthout", "site": "Kantine Bezemheide",
+    {"title": {"nl": "Rap op Stap Kalmthout", "fr": "Rap op Stap Kalmthout : sorties à petit prix"},
+     "site": "Kantine Bezemheide",
      "partner": "Rap op Stap vrijwilligers", "functions": ["meeting", "referral"],
      "categories": ["leisure"],
      "schedules": [weekly("MO", "2023-09-04", "10:00", "11:30", site="DC De Groten Uitleg"),
                    weekly("TH", "2023-09-07", "13:30", "16:00")]},
-    {"title": "Ontmoetingsmoment", "site": "Kantine Bezemheide", "partner": "SAAMO",
+    {"title": {"nl": "Ontmoetingsmoment", "fr": "Moment de rencontre"},
+     "site": "Kantine Bezemheide", "partner": "SAAMO",
      "functions": ["meeting"], "schedules": [weekly("TU", "2023-09-05", "13:00", "16:00")]},
-    {"title": "Open Leersalon", "site": "Kantine Bezemheide", "partner": "Ligo Antwerpen",
-     "description": "Digital questions: online appointments, e-mail, apps. Free.",
+    {"title": {"nl": "Open Leersalon", "fr": "Salon d'apprentissage ouvert"},
+     "site": "Kantine Bezemheide", "partner": "Ligo Antwerpen",
+     "description": {"nl": "Digital questions: online appointments, e-mail, apps. Free.",
+                     "fr": "Questions numériques : rendez-vous en ligne, e-mail, applis. Gratuit."},
      "functions": ["learning"], "categories": ["digital"],
      "schedules": [weekly("TH", "2023-09-07", "13:00", "15:30")]},
-    {"title": "Koffie & Formulieren Kalmthout", "site": "Kantine Bezemheide",
+    {"title": {"nl": "Koffie & Formulieren Kalmthout", "fr": "Café & formulaires Kalmthout"},
+     "site": "Kantine Bezemheide",
      "partner": "CAW Antwerpen", "functions": ["referral", "learning"],
      "categories": ["forms_and_bills"],
      "schedules": [weekly("TH", "2023-09-07", "13:00", "15:30")]},
-    {"title": "Paasbrunch", "site": "Kantine Bezemheide", "partner": "SAAMO",
+    {"title": {"nl": "Paasbrunch", "fr": "Brunch de Pâques"},
+     "site": "Kantine Bezemheide", "partner": "SAAMO",
      "functions": ["meeting"], "registration": "required",
      "schedules": [{"dtstart": "2027-03-28", "start_time": "10:00", "end_time": "13:00"}]},
-    {"title": "De langste tafel", "site": "Kantine Bezemheide", "partner": "SAAMO",
-     "description": "Week van de Verbondenheid: the whole site goes on the road.",
+    {"title": {"nl": "De langste tafel", "fr": "La plus longue table"},
+     "site": "Kantine Bezemheide", "partner": "SAAMO",
+     "description": {"nl": "Week van de Verbondenheid: the whole site goes on the road.",
+                     "fr": "Semaine de la solidarité : tout le lieu prend la route."},
      "functions": ["meeting", "advocacy"],
      "schedules": [{"dtstart": "2027-04-24", "start_time": "12:00", "end_time": "16:00",
                     "site": "Dorpshuis Nieuwmoer"}]},
+    # Maison de quartier Le Tilleul, Brussels: bilingual offers, French first
+    {"title": {"fr": "Table de conversation", "nl": "Praattafel"}, "main_language": "fr",
+     "site": "Maison de quartier Le Tilleul", "partner": "SAAMO",
+     "description": {"fr": "Pratiquer le néerlandais et le français autour d'un café.",
+                     "nl": "Nederlands en Frans oefenen bij een koffie."},
+     "functions": ["meeting", "learning"], "categories": ["language"],
+     "schedules": [weekly("WE", "2023-09-06", "14:00", "16:00")]},
+    {"title": {"fr": "Permanence sociale", "nl": "Sociale permanentie"}, "main_language": "fr",
+     "site": "Maison de quartier Le Tilleul", "partner": "SAAMO", "functions": ["referral"],
+     "schedules": [weekly("FR", "2023-09-01", "09:30", "12:00")]},
 ]
 
 
@@ -153,6 +183,13 @@ class Api:
         return doc
 
 
+def main_text(value, record):
+    """The main-language text of a field given as a string or an object of languages."""
+    if isinstance(value, dict):
+        return value[record.get("main_language", "nl")]
+    return value
+
+
 def load(base, token):
     """Creates what is missing; returns the number of partners, sites and offers created."""
     api = Api(base, token)
@@ -167,16 +204,17 @@ def load(base, token):
             created += 1
     sites = {s["name"]: s["id"] for s in api.all("/v1/sites")}
     for site in SITES:
-        if site["name"] not in sites:
+        name = main_text(site["name"], site)
+        if name not in sites:
             body = {k: v for k, v in site.items() if k != "coordinator"}
             if "coordinator" in site:
                 body["coordinator_partner_id"] = partners[site["coordinator"]]
-            sites[site["name"]] = api.must("POST", "/v1/sites", body)["id"]
+            sites[name] = api.must("POST", "/v1/sites", body)["id"]
             created += 1
     existing = {(o["title"], o["site_id"]) for o in api.all("/v1/offers")}
     for offer in OFFERS:
         site_id = sites[offer["site"]]
-        if (offer["title"], site_id) in existing:
+        if (main_text(offer["title"], offer), site_id) in existing:
             continue
         body = {k: v for k, v in offer.items() if k not in ("site", "partner", "exceptions")}
         body["site_id"] = site_id

@@ -31,10 +31,29 @@
       footer: "Data from the organisations that run these places. This page keeps nothing about you.",
       locating: "Finding where you are…", located: "Activities within 10 km of where you are.",
       no_location: "Your location is not available. Please enter your postal code.", week: "This week"
+    },
+    de: {
+      title: "Was ist los?", intro: "Aktivitäten in Begegnungsorten in Ihrer Nähe. Alle sind willkommen.",
+      municipality: "Gemeinde", function: "Was suchen Sie?", f_all: "Alles", f_meeting: "Menschen treffen",
+      f_learning: "Etwas lernen", f_referral: "Hilfe und Vermittlung", f_advocacy: "Gemeinsam für Rechte eintreten",
+      free_only: "Nur kostenlose Aktivitäten", near_me: "In meiner Nähe", postal_code: "oder Ihre Postleitzahl",
+      show: "Aktivitäten zeigen", calendar: "Diese Aktivitäten in meinen Kalender", print: "Für diese Woche drucken",
+      footer: "Daten der Organisationen, die diese Orte betreiben. Diese Seite speichert nichts über Sie.",
+      locating: "Ihr Standort wird gesucht…", located: "Aktivitäten im Umkreis von 10 km um Ihren Standort.",
+      no_location: "Ihr Standort ist nicht verfügbar. Bitte geben Sie Ihre Postleitzahl ein.", week: "Diese Woche"
     }
   };
   var params = new URLSearchParams(location.search);
-  var lang = T[params.get("lang")] ? params.get("lang") : "nl";
+  /* ?lang=, else the first of the browser's languages that the page speaks, else Dutch. */
+  function browserLang() {
+    var prefs = navigator.languages || [navigator.language || ""];
+    for (var k = 0; k < prefs.length; k++) {
+      var p = String(prefs[k] || "").toLowerCase().split("-")[0];
+      if (T[p]) return p;
+    }
+    return "nl";
+  }
+  var lang = T[params.get("lang")] ? params.get("lang") : browserLang();
   var t = T[lang];
   var $ = function (id) { return document.getElementById(id); };
   var list = $("activities");

@@ -54,6 +54,22 @@
       s_new: "new", s_in_review: "in review", s_raised: "raised", s_answered: "answered",
       s_closed: "closed", barrier: "barriers", referral: "referrals", noanswers: "No public answers yet.",
       with: "With"
+    },
+    de: {
+      title: "Signale für die Politik",
+      intro: "Auf welche Hürden Menschen stoßen und wohin sie vermittelt werden: gezählt nach Thema und Monat.",
+      municipality: "Gemeinde", period: "Zeitraum", last12: "Letzte 12 Monate", show: "Zeigen",
+      print: "Für den Gemeinderat drucken",
+      footer: "Diese Seite liest nur die öffentlichen Statistiken des Dienstes. Sie speichert nichts über Sie.",
+      protection: "So sind die Zahlen geschützt: eine Anzahl unter {k} wird nicht gezeigt, und kleine Anzahlen sind um höchstens {b} verschoben, immer auf dieselbe Weise. So kann niemand aus diesen Zahlen ablesen, wer ein Signal gab. Nur abgeschlossene Monate.",
+      hidden: "weniger als {k}: nicht gezeigt", barriers: "Hürden nach Thema", referrals: "Vermittlungen nach Thema",
+      months: "Signale nach Monat", lifecycle: "Wie weit ist die Interessenvertretung? (Hürden nach Thema)",
+      raised: "Angesprochen bei", answers: "Antworten der Politik", csv: "Als CSV herunterladen",
+      theme: "Thema", count: "Anzahl", month: "Monat", none: "Noch keine Zahlen für diese Auswahl.",
+      loading: "Zahlen werden geladen…", down: "Die Zahlen können gerade nicht geladen werden.", total: "Gesamt",
+      s_new: "neu", s_in_review: "in Prüfung", s_raised: "angesprochen", s_answered: "beantwortet",
+      s_closed: "abgeschlossen", barrier: "Hürden", referral: "Vermittlungen", noanswers: "Noch keine öffentlichen Antworten.",
+      with: "Bei wem"
     }
   };
   var STATUSES = ["new", "in_review", "raised", "answered", "closed"];
@@ -129,7 +145,7 @@
   function themeLabel(code) {
     var th = themes[code];
     if (!th) return code;
-    return lang === "nl" ? th.label_nl : th.label_en;
+    return th["label_" + lang] || th.label_en;
   }
 
   /*

@@ -6,7 +6,8 @@
  *
  * Attributes (all optional): data-stek-municipality, data-stek-site (a site id),
  * data-stek-function (meeting, learning, referral, advocacy), data-stek-free ("true"),
- * data-stek-days (how many days ahead, default 14), data-stek-lang (nl, fr, en; default nl),
+ * data-stek-days (how many days ahead, default 14), data-stek-lang (nl, fr, en, de; default:
+ * the host page's lang, else nl: labels and the activities' texts, where they are translated),
  * data-stek-postal-code, data-stek-near ("lat,lon") with data-stek-radius (km),
  * data-stek-api (the API's origin; default: where this script came from).
  *
@@ -50,9 +51,17 @@
       stale: "Below is the last list we had.", by: "By", where: "Where",
       caption: "Activities", walkin: "No appointment needed", register: "Registration required",
       contact: "Contact", phone: "Call", mail: "E-mail"
+    },
+    de: {
+      free: "Kostenlos", cancelled: "Abgesagt", moved: "Verlegt", none: "Keine Aktivitäten in diesem Zeitraum.",
+      loading: "Die Aktivitäten werden geladen…",
+      down: "Die Aktivitäten können gerade nicht geladen werden. Bitte versuchen Sie es später erneut.",
+      stale: "Unten steht die letzte Liste, die wir hatten.", by: "Von", where: "Wo",
+      caption: "Aktivitäten", walkin: "Ohne Anmeldung", register: "Anmeldung erforderlich",
+      contact: "Kontakt", phone: "Anrufen", mail: "E-Mail"
     }
   };
-  var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB" };
+  var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB", de: "de-BE" };
 
   var CSS =
     ":host{all:initial;display:block}" +
@@ -84,6 +93,17 @@
     return v === null || v === "" ? null : v;
   }
 
+  /* The widget's language: data-stek-lang, else the host page's lang (fr-BE is fr), else nl. */
+  function widgetLang(el) {
+    var l = attr(el, "lang");
+    if (!l) {
+      var withLang = el.closest ? el.closest("[lang]") : null;
+      l = withLang ? withLang.getAttribute("lang") : document.documentElement.getAttribute("lang");
+    }
+    l = (l || "").toLowerCase().split(/[-_]/)[0];
+    return TEXT[l] ? l : "nl";
+  }
+
   function isoDate(d) {
     var m = d.getMonth() + 1, day = d.getDate();
     return d.getFullYear() + "-" + (m < 10 ? "0" : "") + m + "-" + (day < 10 ? "0" : "") + day;
@@ -105,6 +125,7 @@
     }
     if (attr(el, "free") === "true") q.push(["free", "true"]);
     if (!ics) q.push(["limit", "500"]);
+    q.push(["lang", widgetLang(el)]);
     return api + "/v1/feed" + (ics ? ".ics" : "") + "?" +
       q.map(function (p) { return encodeURIComponent(p[0]) + "=" + encodeURIComponent(p[1]); }).join("&");
   }
@@ -152,6 +173,8 @@
         list = box.appendChild(node("ul"));
       }
       var li = list.appendChild(node("li", "item " + it.status));
+      /* An activity not translated into the reader's language keeps its own: say which. */
+      if (it.language && it.language !== lang) li.setAttribute("lang", it.language);
       var time = li.appendChild(node("p", "time"));
       var tm = time.appendChild(node("time", null, start.time + "–" + end.time));
       tm.setAttribute("datetime", it.start);
@@ -199,7 +222,7 @@
 
   function show(el, build) {
     var root = shadow(el);
-    var lang = TEXT[attr(el, "lang")] ? attr(el, "lang") : "nl";
+    var lang = widgetLang(el);
     var box = node("section", "stek");
     box.setAttribute("lang", lang);
     box.setAttribute("aria-label", TEXT[lang].caption);

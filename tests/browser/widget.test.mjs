@@ -112,6 +112,32 @@ try {
     assert((await mail.getAttribute("href")) === "mailto:bezemheide@example.org", "no mailto link");
   });
 
+  await check("on a French part of the host page the widget speaks French, activities too", async () => {
+    await host.evaluate(() => {
+      const part = document.createElement("section");
+      part.setAttribute("lang", "fr-BE");
+      const div = document.createElement("div");
+      div.id = "kalmthout-fr";
+      div.setAttribute("data-stek-municipality", "Kalmthout");
+      div.setAttribute("data-stek-days", "14");
+      div.setAttribute("data-stek-manual", "");
+      part.appendChild(div);
+      document.querySelector("main").appendChild(part);
+      window.StekWidget.render(div);
+    });
+    await host.waitForSelector("#kalmthout-fr[data-stek-state=ready]", { timeout: 15000 });
+    const text = await widgetText(host, "#kalmthout-fr");
+    assert(/jeudi/i.test(text) && text.includes("Sans rendez-vous"), "French labels: " + text.slice(0, 300));
+    for (const title of ["Salon d'apprentissage ouvert", "Café & formulaires Kalmthout"]) {
+      assert(text.includes(title), `missing ${title} in: ` + text.slice(0, 300));
+    }
+    assert(!text.includes("Open Leersalon"), "a Dutch title where French exists");
+    assert(await host.locator("#kalmthout-fr >> css=section.stek").getAttribute("lang") === "fr",
+      "the widget's lang");
+    // The Dutch widget on the same page is unchanged.
+    assert((await widgetText(host, "#kalmthout")).includes("Open Leersalon"), "the Dutch widget changed");
+  });
+
   await check("the host page, the widget and the API use no cookies and no other hosts", async () => {
     const cookies = await context.cookies();
     assert(cookies.length === 0, "cookies: " + JSON.stringify(cookies));
