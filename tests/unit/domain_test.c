@@ -9,6 +9,7 @@
 #include "stek/feed.h"
 #include "stek/ical.h"
 #include "stek/gzip.h"
+#include "stek/i18n.h"
 #include "stek/offer.h"
 #include "stek/qspec.h"
 #include "stek/signal.h"
@@ -297,9 +298,78 @@ test_dates_and_config(void)
     unsetenv("DATABASE_URL");
 }
 
+static void
+test_i18n(void)
+{
+    char prefs[I18N_PREFS_MAX];
+    const char *p;
+
+    CHECK((p = i18n_negotiate(NULL, "fr-BE, fr;q=0.9, nl;q=0.5", prefs)) &&
+          strcmp(p, "fr,nl") == 0);
+    CHECK((p = i18n_negotiate(NULL, "de;q=0.2, en;q=0.9, es", prefs)) && strcmp(p, "en,de") == 0);
+    CHECK(i18n_negotiate(NULL, "es, *", prefs) == NULL);
+    CHECK((p = i18n_negotiate(NULL, "fr;q=0, NL", prefs)) && strcmp(p, "nl") == 0);
+    CHECK((p = i18n_negotiate("de-AT", "fr", prefs)) && strcmp(p, "de") == 0);
+    CHECK((p = i18n_negotiate("all", "fr", prefs)) && strcmp(p, "all") == 0);
+    CHECK(i18n_negotiate("es", "fr", prefs) == NULL); /* ?lang= wins, even unsupported */
+    CHECK(i18n_negotiate(NULL, NULL, prefs) == NULL);
+
+    json_t *doc =
+        json_pack("{s:s, s:s, s:n, s:s, s:{s:{s:s}, s:{s:s, s:s}}, s:[s, s, s]}", "title", "Soep",
+                  "description", "Warm", "audience", "main_language", "nl", "translations", "fr",
+                  "title", "Soupe", "de", "title", "Suppe", "description", "Warm!", "translatable",
+                  "title", "description", "audience");
+    json_t *fr = json_deep_copy(doc), *de = json_deep_copy(doc), *all = json_deep_copy(doc);
+    /* French lacks the description: the whole record stays Dutch. */
+    CHECK(strcmp(i18n_localize(fr, "fr"), "nl") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(fr, "title")), "Soep") == 0);
+    CHECK(json_object_get(fr, "translations") == NULL &&
+          json_object_get(fr, "translatable") == NULL);
+    /* The first complete language of the reader's list. */
+    CHECK(strcmp(i18n_localize(de, "fr,de"), "de") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(de, "title")), "Suppe") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(de, "language")), "de") == 0);
+    CHECK(strcmp(i18n_localize(all, "all"), "all") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(json_object_get(all, "title"), "fr")),
+                 "Soupe") == 0);
+    CHECK(json_is_null(json_object_get(all, "audience")));
+    json_t *plain_doc = json_pack("{s:s}", "title", "x");
+    CHECK(i18n_localize(plain_doc, "fr") == NULL && json_object_get(plain_doc, "language") == NULL);
+    json_decref(plain_doc);
+
+    /* Writing: objects become the main text plus translations; problems named per language. */
+    static const char *const fields[] = {"title", "description", NULL};
+    const char *main;
+    json_t *tr, *errs = json_array();
+    json_t *body = json_pack("{s:{s:s, s:s}, s:s}", "title", "nl", "Soep", "fr", "Soupe",
+                             "description", "Warm");
+    json_t *plain = i18n_flatten(body, fields, "nl", &main, &tr, errs);
+    CHECK(json_array_size(errs) == 0 && strcmp(main, "nl") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(plain, "title")), "Soep") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(json_object_get(tr, "fr"), "title")), "Soupe") ==
+          0);
+    CHECK(json_object_get(json_object_get(tr, "fr"), "description") == NULL);
+    json_decref(plain);
+    json_decref(tr);
+    json_decref(body);
+    body = json_pack("{s:s, s:{s:s, s:s}, s:{}}", "main_language", "fr", "title", "nl", "Soep",
+                     "xx", "?", "description");
+    plain = i18n_flatten(body, fields, "nl", &main, &tr, errs);
+    CHECK(strcmp(main, "fr") == 0 && json_array_size(errs) == 3); /* title.xx, title, description */
+    json_decref(plain);
+    json_decref(tr);
+    json_decref(body);
+    json_decref(errs);
+    json_decref(doc);
+    json_decref(fr);
+    json_decref(de);
+    json_decref(all);
+}
+
 void
 test_domain(void)
 {
+    test_i18n();
     test_qspec();
     test_signal_rules();
     test_offer_rules();
