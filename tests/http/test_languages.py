@@ -222,5 +222,13 @@ def test_the_feed_and_calendar_in_the_readers_language(admin, api, demo, daemon)
                for e in events)
     # The wall calendar in German.
     page = api.get("/print/month", params={"site": site_of(demo), "month": "2026-12",
-                                           "lang": "de"}).text
-    assert 'lang="de"' in page and "Dezember 2026" in page and "Donnerstag" in page
+                                           "lang": "de"})
+    assert page.headers["Content-Language"] == "de"
+    assert 'lang="de"' in page.text and "Dezember 2026" in page.text
+    assert "Donnerstag" in page.text
+    # Without ?lang=, the reader's Accept-Language; titles in French where they exist.
+    page = api.get("/print/month", params={"site": site_of(demo), "month": "2026-12"},
+                   headers=FR)
+    assert 'lang="fr"' in page.text and "décembre 2026" in page.text
+    assert "Salon d&#39;apprentissage ouvert" in page.text or \
+        "Salon d'apprentissage ouvert" in page.text

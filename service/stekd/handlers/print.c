@@ -164,4 +164,6 @@ h_print_month(struct request *r)
     reply_header(r, "Content-Security-Policy", print_csp);
     reply_header(r, "Cache-Control", "no-cache");
     reply_header(r, "Referrer-Policy", "no-referrer");
+    reply_header(r, "Content-Language", page.lang);
+    reply_header(r, "Vary", "Accept-Language");
 }
