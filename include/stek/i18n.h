@@ -63,6 +63,11 @@ const char *i18n_record_language(const json_t *translations, const char *main, c
 const char *i18n_text(const json_t *translations, const char *record_lang, const char *main,
                       const char *field, const char *main_text);
 
+/* A field's text in every language as an object {main: main_text, lang: ...}; JSON null
+ * when main_text is NULL (a new reference). */
+json_t *i18n_all_texts(const json_t *translations, const char *main, const char *field,
+                       const char *main_text);
+
 /*
  * For a write: a copy of body with every translatable field given as an object
  * of languages replaced by its main-language text, and those objects' other

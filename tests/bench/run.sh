@@ -105,7 +105,7 @@ h0=$(metric stek_feed_cache_hits_total); m0=$(metric stek_feed_cache_misses_tota
 read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$port$popular" tests/bench/languages.lua)
 h1=$(metric stek_feed_cache_hits_total); m1=$(metric stek_feed_cache_misses_total)
 printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, one query, 4 languages" 64 "$r" "$p50" "$p99" "$e"
-lang_hits=$(python3 -c "h=$h1-$h0; m=$m1-$m0; print(f'{h/(h+m):.2%} of {h+m:.0f} answers from the cache, {m:.0f} misses (one per language and generation)')" 2>/dev/null)
+lang_hits=$(python3 -c "h=$h1-$h0; m=$m1-$m0; print(f'{h/(h+m):.2%} of {h+m:.0f} answers from the cache, {m:.0f} misses (first requests, before the answer in each language was cached)')" 2>/dev/null)
 
 # A slow write: a row lock held by another session makes an admin PATCH wait, while
 # the feed is measured.

@@ -178,6 +178,15 @@ def test_sites_partners_notes_and_themes_in_languages(admin, api, demo):
                                           "label_fr": "Eau", "label_de": "Wasser"})
     assert made.status_code == 201, made.text
     assert made.json()["label_fr"] == "Eau"
+    # Like every text, a label may come as an object of languages (English falls back to Dutch).
+    made = admin.post("/v1/themes", json={"code": "w" + uuid.uuid4().hex[:20],
+                                          "label": {"nl": "Vuur", "fr": "Feu"}})
+    assert made.status_code == 201, made.text
+    assert (made.json()["label_nl"], made.json()["label_fr"], made.json()["label_en"]) == \
+        ("Vuur", "Feu", "Vuur")
+    bad = admin.post("/v1/themes", json={"code": "w" + uuid.uuid4().hex[:20],
+                                         "label": {"nl": "Aarde", "xx": "?"}})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "label"
 
 
 def test_the_feed_and_calendar_in_the_readers_language(admin, api, demo, daemon):
@@ -203,6 +212,11 @@ def test_the_feed_and_calendar_in_the_readers_language(admin, api, demo, daemon)
     assert again.json() == fr.json()
     assert api.get("/v1/feed", params=params, headers={
         **FR, "If-None-Match": fr.headers["ETag"]}).status_code == 304
+    # ?lang=all: the offer's texts as objects of their languages.
+    every = api.get("/v1/feed", params={**params, "lang": "all"}).json()["items"]
+    mine = [i for i in every if i["offer_id"] == offer["id"]]
+    assert mine[0]["title"] == body["title"] and mine[0]["language"] == "all"
+    assert mine[0]["description"] == body["description"]
     # The Brussels demo site: French first, Dutch for a Dutch reader.
     brussels = demo["sites"]["Maison de quartier Le Tilleul"]["id"]
     bx = {"site": brussels, "from": "2026-12-07", "to": "2026-12-13"}

@@ -203,8 +203,10 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
 {
     static const char *const fields[] = {"title", "description", "audience", "price_note", NULL};
 
-    if (lang != NULL && strcmp(lang, "all") == 0)
-        lang = NULL; /* a feed shows one text per field: "all" reads the main language */
+    bool all = lang != NULL && strcmp(lang, "all") == 0;
+
+    if (all)
+        lang = NULL; /* every language of the offer's texts; sites and notes in the main one */
     for (size_t i = 0; i < n; i++) {
         struct feed_row *r = &rows[i];
         const char *main = r->main_language ? r->main_language : "nl";
@@ -217,7 +219,7 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
         r->description = i18n_text(r->translations, use, main, "description", r->description);
         r->audience = i18n_text(r->translations, use, main, "audience", r->audience);
         r->price_note = i18n_text(r->translations, use, main, "price_note", r->price_note);
-        r->language = use;
+        r->language = all ? "all" : use;
         localize_site(r->site, lang);
         json_array_foreach(r->exceptions, k, e)
         {
@@ -290,22 +292,26 @@ feed_render_json(const struct feed_result *res, size_t *len)
         format_local(it->end, it->end_off, end);
         json_object_set_new(o, "occurrence_id", json_string(it->occurrence_id));
         json_object_set_new(o, "offer_id", json_string(row->offer_id));
-        json_object_set_new(o, "title", json_string(row->title));
-        json_object_set_new(o, "language", json_string(row->language));
-        json_object_set_new(o, "description",
-                            row->description ? json_string(row->description) : json_null());
+        bool all = row->language != NULL && strcmp(row->language, "all") == 0;
+        const char *main = row->main_language ? row->main_language : "nl";
+#define TEXT_OF(field, value)                                                                      \
+    (all               ? i18n_all_texts(row->translations, main, field, value)                     \
+     : (value) != NULL ? json_string(value)                                                        \
+                       : json_null())
+        json_object_set_new(o, "title", TEXT_OF("title", row->title));
+        json_object_set_new(o, "language", json_string(row->language ? row->language : main));
+        json_object_set_new(o, "description", TEXT_OF("description", row->description));
         json_object_set(o, "functions", row->functions);
         json_object_set(o, "categories", row->categories);
         json_object_set_new(o, "free", json_boolean(row->free));
-        json_object_set_new(o, "price_note",
-                            row->price_note ? json_string(row->price_note) : json_null());
+        json_object_set_new(o, "price_note", TEXT_OF("price_note", row->price_note));
         json_object_set_new(o, "start", json_string(start));
         json_object_set_new(o, "end", json_string(end));
         json_object_set_new(o, "status", json_string(status_names[it->status]));
         json_object_set_new(o, "note", it->note ? json_string(it->note) : json_null());
         json_object_set_new(o, "registration", json_string(row->registration));
-        json_object_set_new(o, "audience",
-                            row->audience ? json_string(row->audience) : json_null());
+        json_object_set_new(o, "audience", TEXT_OF("audience", row->audience));
+#undef TEXT_OF
         json_object_set_new(
             o, "contact",
             json_pack("{s:o, s:o}", "email",

@@ -226,6 +226,24 @@ i18n_localize(json_t *doc, const char *lang)
 }
 
 json_t *
+i18n_all_texts(const json_t *translations, const char *main, const char *field,
+               const char *main_text)
+{
+    json_t *o;
+
+    if (main_text == NULL)
+        return json_null();
+    o = json_object();
+    json_object_set_new(o, main, json_string(main_text));
+    for (const char *const *l = i18n_languages; *l != NULL; l++) {
+        const char *t = strcmp(*l, main) != 0 ? translated(translations, *l, field) : NULL;
+        if (t != NULL)
+            json_object_set_new(o, *l, json_string(t));
+    }
+    return o;
+}
+
+json_t *
 i18n_expand_steal(json_t *doc)
 {
     i18n_localize(doc, "all");

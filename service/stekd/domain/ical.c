@@ -40,7 +40,7 @@ text_line(struct strbuf *b, const char *name, const char *lang, const char *text
 {
     struct strbuf out = {0};
 
-    if (lang != NULL)
+    if (lang != NULL && strcmp(lang, "all") != 0)
         sb_printf(&out, "%s;LANGUAGE=%s:", name, lang);
     else
         sb_printf(&out, "%s:", name);

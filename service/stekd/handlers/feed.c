@@ -165,9 +165,13 @@ serve(struct request *r, bool ics)
         ics ? feed_render_ics(&res, fr->calname, callang, &len) : feed_render_json(&res, &len);
     char langs[32] = "";
     for (size_t i = 0; i < res.n; i++) /* the languages the items are in, for Content-Language */
-        if (strstr(langs, res.items[i].row->language) == NULL && strlen(langs) < 24)
+    {
+        const struct feed_row *row = res.items[i].row;
+        const char *l = strcmp(row->language, "all") == 0 ? row->main_language : row->language;
+        if (strstr(langs, l) == NULL && strlen(langs) < 24)
             snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), "%s%s",
-                     langs[0] ? ", " : "", res.items[i].row->language);
+                     langs[0] ? ", " : "", l);
+    }
     struct cache_answer a = {
         .content_language = langs[0] ? langs : callang,
         .ctype = ics ? "text/calendar; charset=utf-8" : "application/json",

@@ -13,6 +13,8 @@
 #include "stek/date.h"
 #include "stek/crypto.h"
 #include "stek/handlers.h"
+#include "stek/strbuf.h"
+#include "stek/i18n.h"
 #include "stek/signal.h"
 #include "stek/jspec.h"
 #include "stek/metrics.h"
@@ -464,6 +466,40 @@ theme_tx(struct request *r, void *cls)
     return audit(r, "create", "theme", c->code) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
+/*
+ * A theme's labels may also come as "label": a plain string (Dutch) or an object
+ * of languages, like every other text; label_nl, label_en, ... given as well win.
+ * English falls back to the Dutch label. Returns a new body with label_xx only.
+ */
+static json_t *
+theme_labels(const json_t *in, json_t *errs)
+{
+    json_t *body = json_copy((json_t *)in), *label = json_object_get(in, "label"), *v;
+    const char *lang;
+    char field[32];
+
+    json_object_del(body, "label");
+    if (json_is_string(label) && json_object_get(body, "label_nl") == NULL)
+        json_object_set(body, "label_nl", label);
+    json_object_foreach(json_is_object(label) ? label : NULL, lang, v)
+    {
+        snprintf(field, sizeof(field), "label_%.8s", lang);
+        if (!i18n_supported(lang))
+            field_error(errs, "label", "takes the languages nl, fr, en and de");
+        else if (json_object_get(body, field) == NULL)
+            json_object_set(body, field, v);
+    }
+    if (json_is_string(label) &&
+        (utf8_chars(json_string_value(label)) < 1 || utf8_chars(json_string_value(label)) > 100))
+        field_error(errs, "label", "must be 1 to 100 characters");
+    if (label != NULL && !json_is_string(label) && !json_is_object(label))
+        field_error(errs, "label", "must be a string or an object of languages");
+    if (label != NULL && json_object_get(body, "label_en") == NULL &&
+        json_is_string(json_object_get(body, "label_nl")))
+        json_object_set(body, "label_en", json_object_get(body, "label_nl"));
+    return body;
+}
+
 void
 h_themes_create(struct request *r)
 {
@@ -475,21 +511,23 @@ h_themes_create(struct request *r)
         JS_STR("label_en", &l.en, JF_REQUIRED | JF_GUARD, 1, 100),
         JS_STR("label_fr", &l.fr, JF_NULLABLE | JF_GUARD, 1, 100),
         JS_STR("label_de", &l.de, JF_NULLABLE | JF_GUARD, 1, 100),
-        JS_IGNORE("label"),
         JS_IGNORE("language"),
+        JS_IGNORE("main_language"),
         JS_SPEC_END,
     };
-    json_t *errs;
+    json_t *errs, *body;
 
     if (!req_json_body(r, false))
         return;
     errs = json_array();
-    if (jspec_check(r->json, spec, "", errs) &&
+    body = theme_labels(r->json, errs);
+    if (jspec_check(body, spec, "", errs) &&
         (strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(code) ||
          !(code[0] >= 'a' && code[0] <= 'z')))
         field_error(errs, "code", "must be lower-case ascii letters, digits and _");
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the theme is not valid; see errors");
+        json_decref(body);
         return;
     }
     json_decref(errs);
@@ -499,4 +537,5 @@ h_themes_create(struct request *r)
         c.out.doc = NULL;
     }
     db_doc_clear(&c.out);
+    json_decref(body);
 }
