@@ -199,6 +199,15 @@ def test_scan_texts_reports_stored_personal_data_without_printing_it(fresh_db):
     assert "1 hold personal data" in out.stderr
     for secret in SECRETS:
         assert secret not in out.stdout + out.stderr
+    # Every language of a text is scanned too (translations, issue 16).
+    sid = psql(fresh_db, "SELECT id FROM partners WHERE name = 'SAAMO'").splitlines()[0]
+    psql(fresh_db, "UPDATE partners SET translations = jsonb_build_object('fr',"
+                   " jsonb_build_object('description', :'p1')) WHERE name = 'SAAMO'", NOTE)
+    out = cli(fresh_db, "scan-texts")
+    assert out.returncode == 3, out.stderr
+    assert f"partner\t{sid}\tdescription.fr\temail\n" in out.stdout, out.stdout
+    for secret in SECRETS:
+        assert secret not in out.stdout + out.stderr
 
 
 def test_a_national_register_number_is_allowed_nowhere(things, db_url):
