@@ -153,6 +153,15 @@ for conns in 8 32 64; do
     printf '%-44s %6s %12s\n' "pgbench, the same statement (key, insert, audit)" "$conns" "$t"
 done
 
+# Every list with its common filters (issue 14's goal: p99 under 20 ms at 64 connections).
+declare -A lp99
+for kind in offers sites partners signals stats; do
+    read -r r p50 p99 e < <(STEK_BENCH_LIST=$kind STEK_BENCH_TOKEN=$ptoken \
+        run_wrk 64 "http://127.0.0.1:$port" tests/bench/lists.lua)
+    lp99[$kind]=$p99
+    printf '%-44s %6s %12s %10s %10s %8s\n' "GET /v1/$kind (filtered list)" 64 "$r" "$p50" "$p99" "$e"
+done
+
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
 echo
 python3 - "${rps[json8]}" "${rps[nginx8]}" "${rps[json64]}" "${rps[nginx64]}" \
@@ -169,4 +178,5 @@ v = [float(x) for x in sys.argv[1:7]]
 print(f"signals / pgbench INSERT:          {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 32, {v[4]/v[5]:6.1%} at 64 (target >= 70%)")
 PY
 echo "feed in 4 languages: ${lang_hits:-no metrics}"
+echo "lists, p99 at 64 connections (target < 20 ms): offers ${lp99[offers]}, sites ${lp99[sites]}, partners ${lp99[partners]}, signals ${lp99[signals]}, stats ${lp99[stats]}"
 echo "$(nproc) cores; wrk -t2 with keep-alive; ${duration}s per row; command: make bench"
