@@ -179,4 +179,10 @@ print(f"signals / pgbench INSERT:          {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1
 PY
 echo "feed in 4 languages: ${lang_hits:-no metrics}"
 echo "lists, p99 at 64 connections (target < 20 ms): offers ${lp99[offers]}, sites ${lp99[sites]}, partners ${lp99[partners]}, signals ${lp99[signals]}, stats ${lp99[stats]}"
+echo
+# EXPLAIN (ANALYZE, BUFFERS) of the statements on this dataset (issue 14), also kept in
+# build/bench/explain.txt.
+psql "$DATABASE_URL" -X -q -c ANALYZE
+python3 tests/bench/explain.py build/bench/print_sql | tee build/bench/explain.txt
+echo
 echo "$(nproc) cores; wrk -t2 with keep-alive; ${duration}s per row; command: make bench"
