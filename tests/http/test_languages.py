@@ -234,6 +234,14 @@ def test_the_feed_and_calendar_in_the_readers_language(admin, api, demo, daemon)
     assert events and all(e["SUMMARY"].params["LANGUAGE"] == "fr" for e in events)
     assert any(e["STATUS"] == "CANCELLED" and "Pas de soupe" in str(e["DESCRIPTION"])
                for e in events)
+    # The calendar's fixed phrases in the reader's language too (without one: Dutch / English).
+    assert all("Gratuit" in str(e["DESCRIPTION"]) and "Sans rendez-vous" in str(e["DESCRIPTION"])
+               for e in events)
+    plain = icalendar.Calendar.from_ical(requests.get(
+        daemon.base + "/v1/feed.ics", params={**params, "function": "meeting"}, timeout=30).content)
+    mine = [e for e in plain.walk("VEVENT") if str(e["SUMMARY"]) == body["title"]["nl"]]
+    assert mine and "Gratis / free" in str(mine[0]["DESCRIPTION"])
+    assert "LANGUAGE" not in plain["X-WR-CALNAME"].params
     # The wall calendar in German.
     page = api.get("/print/month", params={"site": site_of(demo), "month": "2026-12",
                                            "lang": "de"})

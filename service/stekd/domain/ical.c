@@ -58,6 +58,28 @@ text_line(struct strbuf *b, const char *name, const char *lang, const char *text
     sb_free(&out);
 }
 
+struct ics_words {
+    const char *lang, *free, *registration, *walk_in;
+};
+
+static const struct ics_words ics_words_all[] = {
+    {NULL, "Gratis / free", "Inschrijven nodig / registration required",
+     "Geen afspraak nodig / no appointment needed"},
+    {"nl", "Gratis", "Inschrijven nodig", "Geen afspraak nodig"},
+    {"fr", "Gratuit", "Inscription nécessaire", "Sans rendez-vous"},
+    {"en", "Free", "Registration required", "No appointment needed"},
+    {"de", "Kostenlos", "Anmeldung erforderlich", "Ohne Anmeldung"},
+};
+
+static const struct ics_words *
+ics_words_for(const char *lang)
+{
+    for (size_t i = 1; lang != NULL && i < sizeof(ics_words_all) / sizeof(ics_words_all[0]); i++)
+        if (strcmp(ics_words_all[i].lang, lang) == 0)
+            return &ics_words_all[i];
+    return &ics_words_all[0];
+}
+
 static void
 utc_stamp(int64_t t, char out[17])
 {
@@ -87,6 +109,9 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
     for (size_t i = 0; i < res->n; i++) {
         const struct feed_item *it = &res->items[i];
         const struct feed_row *row = it->row;
+        /* The fixed phrases: in the item's language when the reader chose one, else the
+         * Dutch/English pair every calendar has always shown. */
+        const struct ics_words *words = ics_words_for(lang != NULL ? row->language : NULL);
         const json_t *addr = json_object_get(it->site, "address");
         const json_t *loc = json_object_get(it->site, "location");
 
@@ -120,16 +145,15 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
                 sb_puts(&d, "\n");
             }
             if (row->free)
-                sb_puts(&d, "Gratis / free");
+                sb_puts(&d, words->free);
             if (row->price_note != NULL) {
                 if (row->free)
                     sb_puts(&d, "\n");
                 sb_puts(&d, row->price_note);
             }
             sb_puts(&d, "\n");
-            sb_puts(&d, strcmp(row->registration, "required") == 0
-                            ? "Inschrijven nodig / registration required"
-                            : "Geen afspraak nodig / no appointment needed");
+            sb_puts(&d, strcmp(row->registration, "required") == 0 ? words->registration
+                                                                   : words->walk_in);
             if (row->audience != NULL) {
                 sb_puts(&d, "\n");
                 sb_puts(&d, row->audience);
