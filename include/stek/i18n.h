@@ -38,10 +38,6 @@ bool i18n_supported(const char *lang);
 const char *i18n_negotiate(const char *lang_param, const char *accept_language,
                            char out[I18N_PREFS_MAX]);
 
-/* True when v may be a ?lang= value: any of at most 35 characters (a language we lack is no error).
- */
-bool i18n_tag_valid(const char *v);
-
 /*
  * Turns a stored document (with main_language, translations, translatable)
  * into what a reader sees with prefs (see i18n_negotiate; NULL: main language;

@@ -112,6 +112,9 @@ json_t *jspec_parse_i18n(struct request *r, const json_t *obj, const struct jspe
                          const char *const *fields, const char *dflt, const char **main,
                          json_t **translations);
 
+/* Replies 422 "N fields are not valid" with errors (taken). */
+void jspec_reply_invalid(struct request *r, json_t *errors);
+
 /* jspec_check on a request body; on failure replies 422 with every error. */
 bool jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec);
 

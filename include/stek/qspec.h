@@ -71,6 +71,9 @@ struct qspec {
 #define QS_NEARBY(o)           {"near", QS_NEAR, 0, 0, NULL, NULL, NULL, (o)}, \
                                {"radius_km", QS_RADIUS, 0, 500, NULL, NULL, NULL, (o)}
 #define QS_FN(n, o, fn)        {(n), QS_CUSTOM, 0, 0, NULL, NULL, (fn), (o)}
+/* ?lang= of a read with translatable texts: any tag up to 35 characters (a language the
+ * service lacks is no error, i18n.h); req_language reads it. */
+#define QS_LANGUAGE            {"lang", QS_TEXT, 0, 35, NULL, NULL, NULL, NULL}
 #define QS_SPEC_END            {NULL, QS_END, 0, 0, NULL, NULL, NULL, NULL}
 /* clang-format on */
 
@@ -109,8 +112,5 @@ bool qspec_reply(struct request *r, json_t *errors);
 
 /* qspec_check then qspec_reply. */
 bool qspec_parse(struct request *r, const struct qspec *spec);
-
-/* Replies 400 naming one query parameter (a check that needs the database). */
-void reply_bad_param(struct request *r, const char *name, const char *message);
 
 #endif

@@ -5,6 +5,7 @@
  * transactions, and a lost connection. Usage: db-tests DATABASE_URL.
  * Prints one line per failed check and "db: N passed, N failed".
  */
+#include "../unit/check.h"
 #include "stek/date.h"
 #include "stek/db.h"
 #include "stek/feed.h"
@@ -14,17 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        if (cond) {                                                                                \
-            passed++;                                                                              \
-        } else {                                                                                   \
-            failed++;                                                                              \
-            printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);                                 \
-        }                                                                                          \
-    } while (0)
+int passed, failed;
 
 static void
 test_partners(struct db_conn *c, char partner_id[48])

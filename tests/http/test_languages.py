@@ -66,6 +66,10 @@ def test_a_missing_translation_falls_back_to_the_main_language_and_says_so(admin
     r = api.get(path, headers={"Accept-Language": "de, fr;q=0.8, en;q=0.5"})
     assert r.json()["language"] == "fr" and r.json()["title"] == body["title"]["fr"]
     # q=0 refuses a language.
+    # ?lang= belongs to reads with texts; too long a value is a clear 400.
+    r = api.get("/v1/offers", params={"lang": "x" * 36})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "lang"
+    assert api.get("/v1/stats/signals", params={"lang": "fr"}).status_code == 400
     r = api.get(path, headers={"Accept-Language": "fr;q=0, en"})
     assert r.json()["language"] == "nl"
     # One record, one language: a half-translated record stays in its main language.
@@ -127,6 +131,7 @@ def test_every_language_passes_the_checks_and_the_guard(admin, demo):
         ({"title": unique("Ok"), "description": {"nl": "Goed", "en": "mail jan@example.org"}},
          "description.en"),
         ({"title": {"nl": unique("Ok"), "xx": "?"}}, "title.xx"),
+        ({"title": {"nl": unique("Ok"), "é" * 60: "?"}}, "title"),  # a key never echoed cut
         ({"title": {"fr": "Seulement en français"}}, "title"),
         ({"title": {"nl": unique("Ok"), "fr": "x" * 201}}, "title.fr"),
         ({"title": {"nl": unique("Ok"), "de": "zwei\nZeilen"}}, "title.de"),

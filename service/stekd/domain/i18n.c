@@ -1,6 +1,5 @@
 #include "stek/i18n.h"
 #include "stek/problems.h"
-#include "stek/strbuf.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -14,7 +13,7 @@ i18n_supported(const char *lang)
 {
     for (const char *const *l = i18n_languages; lang != NULL && *l != NULL; l++)
         if (strcmp(*l, lang) == 0)
-            return *l != NULL;
+            return true;
     return false;
 }
 
@@ -35,13 +34,6 @@ primary(const char *tag, size_t n)
         if (strcmp(*l, lang) == 0)
             return *l;
     return NULL;
-}
-
-bool
-i18n_tag_valid(const char *v)
-{
-    /* Any language may be asked for (one we lack is no error); only a bound on its length. */
-    return utf8_chars(v) <= 35;
 }
 
 const char *
@@ -276,7 +268,13 @@ i18n_flatten(const json_t *body, const char *const *fields, const char *dflt, co
         }
         json_object_foreach(v, lang, text)
         {
-            snprintf(field, sizeof(field), "%s.%s", fields[i], lang);
+            /* The client's key is named only when it is short and plain: never cut, never
+             * more than a language tag. */
+            bool named =
+                strlen(lang) <= 8 && strspn(lang, "abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ-") == strlen(lang);
+            snprintf(field, sizeof(field), "%s%s%s", fields[i], named ? "." : "",
+                     named ? lang : "");
             if (!i18n_supported(lang)) {
                 field_error(errs, field, "is not a supported language (nl, fr, en, de)");
             } else if (!json_is_string(text)) {

@@ -62,7 +62,7 @@ h_closures_list(struct request *r)
 {
     const char *site = req_id(r, "site");
     struct qpage p = QPAGE_INIT;
-    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
+    const struct qspec spec[] = {QS_PAGE(&p), QS_LANGUAGE, QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
     enum db_qs qs;

@@ -71,6 +71,7 @@ parse(struct request *r, bool ics)
         QS_TXT("q", &f->q, 100),
         QS_LIMIT(&fr->q.limit),
         QS_CUR(&cursor, "feed"),
+        QS_LANGUAGE,
         QS_SPEC_END,
     };
     json_t *errs = qspec_check(r, spec);

@@ -116,8 +116,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         o->nsched = (int)i + 1;
     }
     if (json_array_size(errs) > 0) {
-        reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
-                      json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        jspec_reply_invalid(r, errs);
         offer_parsed_clear(o);
         return false;
     }
@@ -163,6 +162,7 @@ h_offers_list(struct request *r)
         QS_BOOLEAN("free", &f.free),
         QS_BOOLEAN("active", &f.active),
         QS_TXT("q", &f.q, 100),
+        QS_LANGUAGE,
         QS_SPEC_END,
     };
 
@@ -277,7 +277,7 @@ h_exceptions_list(struct request *r)
 {
     const char *id = req_id(r, "offer");
     struct qpage p = QPAGE_INIT;
-    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
+    const struct qspec spec[] = {QS_PAGE(&p), QS_LANGUAGE, QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
     enum db_qs qs;

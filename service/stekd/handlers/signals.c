@@ -436,7 +436,7 @@ void
 h_themes_list(struct request *r)
 {
     struct qpage p = QPAGE_INIT;
-    const struct qspec spec[] = {QS_PAGE(&p), QS_SPEC_END};
+    const struct qspec spec[] = {QS_PAGE(&p), QS_LANGUAGE, QS_SPEC_END};
     struct db_page page;
 
     if (!qspec_parse(r, spec))

@@ -105,8 +105,7 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
                               !isupper((unsigned char)s.country[1])))
         field_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
     if (json_array_size(errs) > 0) {
-        reply_problem(r, ERR_VALIDATION, errs, "%zu field%s not valid; see errors",
-                      json_array_size(errs), json_array_size(errs) == 1 ? " is" : "s are");
+        jspec_reply_invalid(r, errs);
         site_hold_clear(hold);
         return false;
     }
@@ -152,6 +151,7 @@ h_sites_list(struct request *r)
         QS_BOOLEAN("active", &f.active),
         QS_NEARBY(&near),
         QS_TXT("q", &f.q, 100),
+        QS_LANGUAGE,
         QS_SPEC_END,
     };
 

@@ -423,6 +423,14 @@ jspec_check_translations(const json_t *translations, const struct jspec *spec, j
     return json_array_size(errors) == before;
 }
 
+void
+jspec_reply_invalid(struct request *r, json_t *errors)
+{
+    size_t n = json_array_size(errors);
+    reply_problem(r, ERR_VALIDATION, errors, "%zu field%s not valid; see errors", n,
+                  n == 1 ? " is" : "s are");
+}
+
 json_t *
 jspec_check_i18n(const json_t *obj, const struct jspec *spec, const char *const *fields,
                  const char *dflt, const char **main, json_t **translations, json_t *errors)
@@ -448,8 +456,7 @@ jspec_parse_i18n(struct request *r, const json_t *obj, const struct jspec *spec,
     json_decref(plain);
     json_decref(*translations);
     *translations = NULL;
-    reply_problem(r, ERR_VALIDATION, errors, "%zu field%s not valid; see errors",
-                  json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+    jspec_reply_invalid(r, errors);
     return NULL;
 }
 
@@ -462,7 +469,6 @@ jspec_parse(struct request *r, const json_t *obj, const struct jspec *spec)
         json_decref(errors);
         return true;
     }
-    reply_problem(r, ERR_VALIDATION, errors, "%zu field%s not valid; see errors",
-                  json_array_size(errors), json_array_size(errors) == 1 ? " is" : "s are");
+    jspec_reply_invalid(r, errors);
     return false;
 }

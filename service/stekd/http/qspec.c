@@ -1,7 +1,6 @@
 #include "stek/qspec.h"
 #include "stek/cursor.h"
 #include "stek/date.h"
-#include "stek/i18n.h"
 #include "stek/ids.h"
 #include "stek/jspec.h"
 #include "stek/strbuf.h"
@@ -169,13 +168,7 @@ qspec_check(struct request *r, const struct qspec *spec)
         const struct qspec *q = spec;
         while (q->name != NULL && strcmp(q->name, r->query[i].key) != 0)
             q++;
-        if (q->name == NULL && strcmp(r->query[i].key, "lang") == 0) {
-            /* Every read takes ?lang= (i18n.h); a language we lack is no error. */
-            const char *v = r->query[i].value ? r->query[i].value : "";
-            if (!i18n_tag_valid(v))
-                field_error(errs, "lang",
-                            "must be at most 35 characters, such as nl, fr, en, de or all");
-        } else if (q->name == NULL) {
+        if (q->name == NULL) {
             printable_name(name, sizeof(name), r->query[i].key);
             field_error(errs, name, "is not a known parameter");
         }
@@ -228,12 +221,4 @@ bool
 qspec_parse(struct request *r, const struct qspec *spec)
 {
     return qspec_reply(r, qspec_check(r, spec));
-}
-
-void
-reply_bad_param(struct request *r, const char *name, const char *message)
-{
-    json_t *errs = json_array();
-    field_error(errs, name, message);
-    qspec_reply(r, errs);
 }
