@@ -43,6 +43,8 @@ struct stek_config {
     unsigned watchdog_stall_s;
     /* STEK_WEBHOOK_RETRY_MS: the first retry of a webhook delivery; each next one doubles */
     unsigned webhook_retry_ms;
+    /* STEK_FEED_MODEL: 1 to answer the feed from the in-memory model (feedmodel.h) */
+    unsigned feed_model;
 };
 
 /*

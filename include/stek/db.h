@@ -69,6 +69,8 @@ const char *db_constraint(const struct db_conn *c);
 
 /* Transactions. db_rollback is a no-op outside a transaction. */
 enum db_qs db_begin(struct db_conn *c);
+/* A read-only transaction whose statements all see the same snapshot (REPEATABLE READ). */
+enum db_qs db_begin_snapshot(struct db_conn *c);
 enum db_qs db_commit(struct db_conn *c);
 void db_rollback(struct db_conn *c);
 
@@ -207,6 +209,7 @@ struct db_feed {
     json_t *json; /* the rows' JSON values, each parsed once */
     struct feed_row *rows;
     size_t n;
+    struct feed_model *model; /* or the in-memory model they were read from (feedmodel.h) */
 };
 
 enum db_qs db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out);

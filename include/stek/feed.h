@@ -42,6 +42,7 @@ struct feed_row {
     int start_min, end_min;
     const char *timezone;
     json_t *site;       /* {"id","name","address","location"} */
+    bool site_shown;    /* site is shared and already localized: feed_localize leaves it */
     bool site_ok;       /* the schedule's site matches the query's site filters */
     json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
     json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
@@ -60,6 +61,9 @@ struct feed_row {
  * feed_build: it also drops what only the database needed from the JSON.
  */
 void feed_localize(struct feed_row *rows, size_t n, const char *lang);
+
+/* A site object of the feed in lang (NULL: its main language), in the feed's shape. */
+void feed_localize_site(json_t *site, const char *lang);
 
 /* Looks up a timezone by name; NULL when unknown. The result outlives the feed. */
 typedef const struct tz *(*tz_lookup_fn)(const char *name);

@@ -54,6 +54,9 @@ static const struct {
      " stops pinging (keep it below the statement timeout)"},
     {"STEK_WEBHOOK_RETRY_MS", 10000, 50, 3600000, offsetof(struct stek_config, webhook_retry_ms),
      false, "first retry of a failed webhook delivery in ms (doubles each time, at most 1 h)"},
+    {"STEK_FEED_MODEL", 1, 0, 1, offsetof(struct stek_config, feed_model), false,
+     "1: answer feed queries from the feed's data held in memory, kept current by the"
+     " database's notifications; 0: ask the database for each"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
 };

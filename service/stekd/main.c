@@ -8,6 +8,7 @@
 #include "stek/tz.h"
 #include "stek/token.h"
 #include "stek/date.h"
+#include "stek/feedmodel.h"
 #include "stek/listen.h"
 #include "stek/crypto.h"
 #include "stek/db.h"
@@ -288,6 +289,8 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     feed_listener_start(cfg.database_url);
+    if (cfg.feed_model)
+        feed_model_start(cfg.database_url);
     pthread_t maintenance;
     pthread_create(&maintenance, NULL, maintenance_main, &cfg);
     srv = server_start(&cfg, err, sizeof(err));
@@ -295,6 +298,7 @@ main(int argc, char **argv)
         fprintf(stderr, "stekd: %s\n", err);
         atomic_store(&maintenance_stop, true);
         pthread_join(maintenance, NULL);
+        feed_model_stop();
         feed_listener_stop();
         return 1;
     }
@@ -318,6 +322,7 @@ main(int argc, char **argv)
     server_stop(srv);
     atomic_store(&maintenance_stop, true);
     pthread_join(maintenance, NULL);
+    feed_model_stop();
     feed_listener_stop();
     cache_free();
     tz_cache_free();

@@ -1,4 +1,5 @@
 #include "stek/metrics.h"
+#include "stek/feedmodel.h"
 #include "stek/router.h"
 
 #include <stdarg.h>
@@ -115,7 +116,9 @@ metrics_render(size_t *len)
     char labels[160];
     static const char *const names[M_COUNTER_COUNT][2] = {
         {"stek_feed_cache_hits_total", "Feed answers served from the cache."},
-        {"stek_feed_cache_misses_total", "Feed answers computed from the database."},
+        {"stek_feed_cache_misses_total", "Feed answers computed (not from the cache)."},
+        {"stek_feed_model_answers_total",
+         "Feed answers computed from the in-memory model, without the database."},
         {"stek_signals_accepted_total", "Signals stored."},
         {"stek_signals_replayed_total", "Signals answered again for a repeated Idempotency-Key."},
         {"stek_signals_refused_privacy_total", "Signals refused for personal data in a note."},
@@ -196,6 +199,20 @@ metrics_render(size_t *len)
         "# HELP stek_webhook_outbox_oldest_seconds Age of the oldest waiting webhook event.\n"
         "# TYPE stek_webhook_outbox_oldest_seconds gauge\nstek_webhook_outbox_oldest_seconds %ld\n",
         atomic_load(&outbox_depth), atomic_load(&outbox_oldest));
+    size_t offers, schedules;
+    double load_s;
+    uint64_t loads;
+    feed_model_stats(&offers, &schedules, &load_s, &loads);
+    add(&o,
+        "# HELP stek_feed_model_offers Active offers in the feed's in-memory model.\n"
+        "# TYPE stek_feed_model_offers gauge\nstek_feed_model_offers %zu\n"
+        "# HELP stek_feed_model_schedules Schedules in the feed's in-memory model.\n"
+        "# TYPE stek_feed_model_schedules gauge\nstek_feed_model_schedules %zu\n"
+        "# HELP stek_feed_model_load_seconds Duration of the model's last load.\n"
+        "# TYPE stek_feed_model_load_seconds gauge\nstek_feed_model_load_seconds %.6f\n"
+        "# HELP stek_feed_model_loads_total Loads of the model (one after each change).\n"
+        "# TYPE stek_feed_model_loads_total counter\nstek_feed_model_loads_total %llu\n",
+        offers, schedules, load_s, (unsigned long long)loads);
     *len = o.len;
     return o.p;
 }

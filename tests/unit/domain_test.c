@@ -7,6 +7,7 @@
 #include "stek/config.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/feedmodel.h"
 #include "stek/ical.h"
 #include "stek/gzip.h"
 #include "stek/i18n.h"
@@ -366,9 +367,25 @@ test_i18n(void)
     json_decref(all);
 }
 
+/* The feed model's fold is PostgreSQL's stek_fold, or refuses (then the database answers). */
+static void
+test_feed_fold(void)
+{
+    char out[32];
+
+    CHECK(feed_fold("Écaussinnes-LALAING", out, sizeof(out)) &&
+          strcmp(out, "ecaussinnes-lalaing") == 0);
+    CHECK(feed_fold("crème brûlée Ÿ", out, sizeof(out)) && strcmp(out, "creme brulee y") == 0);
+    CHECK(feed_fold("", out, sizeof(out)) && strcmp(out, "") == 0);
+    CHECK(!feed_fold("straße", out, sizeof(out)));   /* not in stek_fold's table */
+    CHECK(!feed_fold("İstanbul", out, sizeof(out))); /* lower() may know it differently */
+    CHECK(!feed_fold("0123456789012345678901234567890123", out, sizeof(out))); /* never cut */
+}
+
 void
 test_domain(void)
 {
+    test_feed_fold();
     test_i18n();
     test_qspec();
     test_signal_rules();

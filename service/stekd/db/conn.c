@@ -327,6 +327,14 @@ db_begin(struct db_conn *c)
 }
 
 enum db_qs
+db_begin_snapshot(struct db_conn *c)
+{
+    enum db_qs qs = simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    c->in_tx = qs == DB_NO_ROWS;
+    return qs;
+}
+
+enum db_qs
 db_commit(struct db_conn *c)
 {
     enum db_qs qs = simple(c, "COMMIT");

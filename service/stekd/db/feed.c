@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/feedmodel.h"
 #include "stek/rrule.h"
 
 #include <stdlib.h>
@@ -130,6 +131,7 @@ db_feed_clear(struct db_feed *out)
 {
     if (out->result != NULL)
         PQclear(out->result);
+    feed_model_release(out->model);
     json_decref(out->json);
     free(out->rows);
     memset(out, 0, sizeof(*out));

@@ -175,9 +175,8 @@ expand_row(const struct feed_row *row, size_t ri, const struct feed_query *q, tz
     return true;
 }
 
-/* A site object of the feed in lang, in the feed's shape (no language keys). */
-static void
-localize_site(json_t *site, const char *lang)
+void
+feed_localize_site(json_t *site, const char *lang)
 {
     if (!json_is_object(site))
         return;
@@ -220,11 +219,12 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
         r->audience = i18n_text(r->translations, use, main, "audience", r->audience);
         r->price_note = i18n_text(r->translations, use, main, "price_note", r->price_note);
         r->language = all ? "all" : use;
-        localize_site(r->site, lang);
+        if (!r->site_shown)
+            feed_localize_site(r->site, lang);
         json_array_foreach(r->exceptions, k, e)
         {
             localize_note(e, use);
-            localize_site(json_object_get(e, "site"), lang);
+            feed_localize_site(json_object_get(e, "site"), lang);
         }
         json_array_foreach(r->closures, k, e) localize_note(e, use);
     }

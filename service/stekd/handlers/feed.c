@@ -13,6 +13,7 @@
 #include "stek/clock.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/feedmodel.h"
 #include "stek/ical.h"
 #include "stek/handlers.h"
 #include "stek/listen.h"
@@ -149,7 +150,11 @@ serve(struct request *r, bool ics)
         return;
     fr = r->parsed;
     metric_inc(M_FEED_CACHE_MISS);
-    if (db_feed_rows(r->db, &fr->f, &rows) < 0) {
+    /* From memory when the model is current and can answer exactly, else from the database. */
+    struct feed_model *m = feed_model_acquire(gen);
+    if (m != NULL && feed_model_query(m, &fr->f, fr->q.from, fr->q.to, fr->lang, &rows)) {
+        metric_inc(M_FEED_MODEL_ANSWER);
+    } else if (feed_model_release(m), db_feed_rows(r->db, &fr->f, &rows) < 0) {
         if (!cache_reply(r, fr->key, gen, true))
             reply_db_error(r);
         return;
