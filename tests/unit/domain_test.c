@@ -207,7 +207,7 @@ test_feed_render(void)
         json_pack("{s:s, s:s}", "id", "00000000-0000-4000-8000-0000000000a1", "name", "Kantine");
     json_t *fns = json_pack("[s]", "meeting"), *cats = json_array();
     json_t *excs = json_pack("[{s:i, s:s, s:s}]", "day", (int)days_from_civil(2026, 12, 10),
-                             "status", "cancelled", "note", "Kerst");
+                             "status", "cancelled", "note", "Kerst \"thuis\"\\\n\t\x01\x1f/é");
     json_t *none = json_array();
     struct feed_row row = {.offer_id = "00000000-0000-4000-8000-000000000001",
                            .title = "Soep, babbel",
@@ -240,6 +240,16 @@ test_feed_render(void)
     CHECK(json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") != NULL);
     if (json != NULL && strstr(json, "\"start\":\"2026-12-03T14:00:00+01:00\"") == NULL)
         printf("%.300s\n", json);
+    /* Written directly, byte for byte what jansson writes of the same value. */
+    json_t *parsed = json ? json_loads(json, 0, NULL) : NULL;
+    char *again = parsed ? json_dumps(parsed, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    CHECK(again != NULL && strcmp(again, json) == 0);
+    CHECK(json != NULL &&
+          strstr(json, "\"note\":\"Kerst \\\"thuis\\\"\\\\\\n\\t\\u0001\\u001F/é\"") != NULL);
+    if (again != NULL && strcmp(again, json) != 0)
+        printf("%s\n%s\n", json, again);
+    free(again);
+    json_decref(parsed);
     char *ics = feed_render_ics(&res, "stek: Kalmthout", NULL, &len);
     CHECK(ics != NULL && strncmp(ics, "BEGIN:VCALENDAR\r\n", 17) == 0);
     CHECK(ics != NULL && strstr(ics, "DTSTART:20261203T130000Z") != NULL);

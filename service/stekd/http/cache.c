@@ -10,7 +10,7 @@
 
 #define CACHE_SLOTS 512
 #define CACHE_MAX_BODY (4u << 20)
-#define CACHE_BUDGET (48u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
+#define CACHE_BUDGET (32u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 
 /* A response body shared by the cache and the responses being sent. */
 struct shared {
@@ -128,6 +128,24 @@ cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_
     pthread_mutex_lock(&cache_mu);
     hit =
         e->key != NULL && strcmp(e->key, key) == 0 && (e->generation == generation || allow_stale);
+    if (hit && e->gz == NULL && req_accepts_gzip(r)) {
+        /* The first reader that takes gzip compresses, outside the lock; the entry keeps it. */
+        struct shared *body = e->body, *gz;
+        size_t gzlen = 0;
+        atomic_fetch_add(&body->refs, 1);
+        pthread_mutex_unlock(&cache_mu);
+        char *packed = gzip_compress(body->data, body->len, &gzlen);
+        gz = shared_steal(packed, gzlen);
+        pthread_mutex_lock(&cache_mu);
+        hit = e->body == body; /* still the same answer (never replaced while we compressed) */
+        if (hit && e->gz == NULL && gz != NULL) {
+            e->gz = gz;
+            cache_bytes += gz->len;
+            gz = NULL;
+        }
+        shared_release(gz);
+        shared_release(body);
+    }
     if (hit)
         reply_entry(r, e);
     pthread_mutex_unlock(&cache_mu);
@@ -150,7 +168,8 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     http_date(e.last_modified, e.last_modified_http);
     stek_sha256_hex(text, len, hex);
     snprintf(e.etag, sizeof(e.etag), "%.32s", hex);
-    char *gz = gzip_compress(text, len, &gzlen);
+    /* gzip only for a reader that takes it; the cache compresses for the next one on demand. */
+    char *gz = req_accepts_gzip(r) ? gzip_compress(text, len, &gzlen) : NULL;
     e.body = shared_steal(text, len);
     e.gz = shared_steal(gz, gzlen);
     if (e.body == NULL)
