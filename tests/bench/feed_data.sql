@@ -2,6 +2,11 @@
 -- 30,000 offers with weekly, fortnightly, monthly-ordinal and one-off
 -- schedules, exceptions on some. Generated in SQL because loading it through
 -- the API would take minutes; the demo data, in contrast, goes through the API.
+-- psql -v scale=10 makes it ten times larger (3,000 municipalities, 300,000 offers).
+\if :{?scale}
+\else
+\set scale 1
+\endif
 BEGIN;
 INSERT INTO partners (name, kind)
 SELECT 'Bench partner ' || g, (ARRAY['welfare', 'municipality', 'education', 'volunteers'])[1 + g % 4]
@@ -10,17 +15,17 @@ FROM generate_series(1, 200) g;
 INSERT INTO sites (name, kind, street, postal_code, municipality, lat, lon)
 SELECT 'Bench site ' || g, 'community centre', 'Dorpsstraat ' || g, (1000 + g / 10)::text,
        'M' || (1 + (g - 1) / 10), 50.5 + (g % 97) * 0.01, 3.5 + (g % 89) * 0.02
-FROM generate_series(1, 3000) g;
+FROM generate_series(1, 3000 * :scale) g;
 
 WITH p AS (SELECT array_agg(id ORDER BY name) a FROM partners WHERE name LIKE 'Bench partner %'),
      s AS (SELECT array_agg(id ORDER BY name) a FROM sites WHERE name LIKE 'Bench site %')
 INSERT INTO offers (title, description, site_id, partner_id, functions, categories, free)
 SELECT 'Bench activity ' || g, 'Een activiteit met koffie, vragen en formulieren nummer ' || g,
-       s.a[1 + (g - 1) % 3000], p.a[1 + g % 200],
+       s.a[1 + (g - 1) % (3000 * :scale)], p.a[1 + g % 200],
        CASE g % 4 WHEN 0 THEN ARRAY['meeting'] WHEN 1 THEN ARRAY['learning']
                   WHEN 2 THEN ARRAY['referral', 'learning'] ELSE ARRAY['meeting', 'advocacy'] END,
        ARRAY[(ARRAY['digital', 'food', 'forms_and_bills', 'leisure'])[1 + g % 4]], g % 5 <> 0
-FROM generate_series(1, 30000) g, p, s;
+FROM generate_series(1, 30000 * :scale) g, p, s;
 
 -- Dates start on a Monday (2024-01-01) so that every BYDAY below matches dtstart.
 INSERT INTO schedules (offer_id, position, dtstart, rrule, start_time, end_time)

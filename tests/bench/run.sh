@@ -18,7 +18,9 @@ chmod 755 "$work"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port); pgport=$(free_port); nginx_port=$(free_port)
 daemon_pid=""
+big_pid=""
 cleanup() {
+    [[ -n "$big_pid" ]] && kill "$big_pid" 2>/dev/null && wait "$big_pid" 2>/dev/null
     [[ -n "$daemon_pid" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
     [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
     STEK_PGDATA=$work/pg service/tools/localdb.sh stop >/dev/null 2>&1 || true
@@ -40,6 +42,7 @@ popular="/v1/feed?municipality=M1&from=2026-12-01&to=2026-12-29"
 curl -sf "http://127.0.0.1:$port$popular" -o "$work/feed.json"
 mkdir -p "$work/www"
 cp "$work/feed.json" "$work/www/feed.json"
+curl -sf "http://127.0.0.1:$port${popular/feed/feed.ics}" -o "$work/www/feed.ics"
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx.pid;
@@ -48,7 +51,7 @@ events { worker_connections 1024; }
 http {
     access_log off;
     keepalive_requests 1000000;
-    types { application/json json; }
+    types { application/json json; text/calendar ics; }
     server {
         listen 127.0.0.1:$nginx_port;
         root $work/www;
@@ -81,7 +84,12 @@ run_pgbench() { # conns; planned with its values each time, as the daemon does (
 printf '\n%s; feed body %s bytes (%s gzipped)\n' "$counts" "$(wc -c <"$work/feed.json")" \
     "$(curl -s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port$popular" | wc -c)"
 printf '%-44s %6s %12s %10s %10s %8s\n' "measurement" "conns" "requests/s" "p50" "p99" "non-2xx"
-declare -A rps
+declare -A rps p99s hitshare
+metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+# The share of a run's answers that came from the cache (the many-query rows should compute).
+cache_share() { # hits0 misses0
+    python3 -c "h=$(metric stek_feed_cache_hits_total)-$1; m=$(metric stek_feed_cache_misses_total)-$2; print(f'{h/max(h+m,1):.1%}')"
+}
 for conns in 8 64; do
     read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$nginx_port/feed.json")
     rps[nginx$conns]=$r
@@ -91,16 +99,31 @@ for conns in 8 64; do
     printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, one popular query" "$conns" "$r" "$p50" "$p99" "$e"
     read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$port${popular/feed/feed.ics}")
     printf '%-44s %6s %12s %10s %10s %8s\n' "feed ICS, one popular query" "$conns" "$r" "$p50" "$p99" "$e"
+    h0=$(metric stek_feed_cache_hits_total); m0=$(metric stek_feed_cache_misses_total)
     read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$port" tests/bench/many.lua)
-    rps[many$conns]=$r
+    rps[many$conns]=$r; p99s[many$conns]=$p99; hitshare[many$conns]=$(cache_share "$h0" "$m0")
     printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, many different queries" "$conns" "$r" "$p50" "$p99" "$e"
+    read -r r p50 p99 e < <(run_wrk "$conns" "http://127.0.0.1:$nginx_port/feed.ics")
+    rps[nginxics$conns]=$r
+    printf '%-44s %6s %12s %10s %10s %8s\n' "nginx, the popular ICS bytes as a static file" "$conns" "$r" "$p50" "$p99" "$e"
+    h0=$(metric stek_feed_cache_hits_total); m0=$(metric stek_feed_cache_misses_total)
+    read -r r p50 p99 e < <(STEK_BENCH_ICS=1 run_wrk "$conns" "http://127.0.0.1:$port" tests/bench/many.lua)
+    rps[manyics$conns]=$r; p99s[manyics$conns]=$p99; hitshare[manyics$conns]=$(cache_share "$h0" "$m0")
+    printf '%-44s %6s %12s %10s %10s %8s\n' "feed ICS, many different queries" "$conns" "$r" "$p50" "$p99" "$e"
     t=$(run_pgbench "$conns")
     rps[pg$conns]=$t
     printf '%-44s %6s %12s\n' "pgbench, the feed's SQL, the same queries" "$conns" "$t"
 done
 
+# The time of one cache-missing feed query by the window's length (one connection).
+declare -A wp50
+for days in 7 28 366; do
+    read -r r p50 p99 e < <(STEK_BENCH_DAYS=$days run_wrk 1 "http://127.0.0.1:$port" tests/bench/many.lua)
+    wp50[$days]=$p50
+    printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, many queries, ${days}-day window" 1 "$r" "$p50" "$p99" "$e"
+done
+
 # The same popular query in four languages: each language is cached on its own.
-metric() { curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 h0=$(metric stek_feed_cache_hits_total); m0=$(metric stek_feed_cache_misses_total)
 read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$port$popular" tests/bench/languages.lua)
 h1=$(metric stek_feed_cache_hits_total); m1=$(metric stek_feed_cache_misses_total)
@@ -163,14 +186,52 @@ for kind in offers sites partners signals stats; do
 done
 
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
+model_load=$(metric stek_feed_model_load_seconds)
+
+# Memory with ten times the data (300,000 offers): a second database and daemon, under the
+# many-query load, then the daemon's peak RSS.
+big_url=${DATABASE_URL%/*}/stek_bench_big
+psql "${DATABASE_URL%/*}/postgres" -X -q -c "CREATE DATABASE stek_bench_big" >/dev/null
+DATABASE_URL=$big_url build/stek-migrate up >/dev/null
+psql "$big_url" -X -q -v ON_ERROR_STOP=1 -v scale=10 -f tests/bench/feed_data.sql
+big_port=$(free_port)
+DATABASE_URL=$big_url STEK_PORT=$big_port STEK_HTTP_THREADS=2 build/stekd 2>/dev/null &
+big_pid=$!
+big_load=""
+for _ in $(seq 600); do
+    big_load=$(curl -s "http://127.0.0.1:$big_port/metrics" | awk '$1 == "stek_feed_model_loads_total" && $2 > 0 {print "yes"}')
+    [[ -n "$big_load" ]] && break
+    sleep 0.2
+done
+read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$big_port" tests/bench/many.lua)
+printf '%-44s %6s %12s %10s %10s %8s\n' "feed JSON, many queries, 300,000 offers" 64 "$r" "$p50" "$p99" "$e"
+big_rss=$(awk '/VmHWM/ {print $2}' "/proc/$big_pid/status")
+big_model_load=$(curl -s "http://127.0.0.1:$big_port/metrics" | awk '$1 == "stek_feed_model_load_seconds" {print $2}')
+kill "$big_pid"; wait "$big_pid" 2>/dev/null || true
 echo
 python3 - "${rps[json8]}" "${rps[nginx8]}" "${rps[json64]}" "${rps[nginx64]}" \
-    "${rps[many8]}" "${rps[pg8]}" "${rps[many64]}" "${rps[pg64]}" "$rss" <<'PY'
+    "${rps[many8]}" "${rps[pg8]}" "${rps[many64]}" "${rps[pg64]}" "$rss" \
+    "${rps[manyics64]}" "${rps[nginxics64]}" "${p99s[many64]}" "${p99s[manyics64]}" \
+    "${hitshare[many64]}" "${hitshare[manyics64]}" "$big_rss" "$model_load" "${big_model_load:-0}" \
+    "${wp50[7]}" "${wp50[28]}" "${wp50[366]}" <<'PY'
 import sys
-v = [float(x) for x in sys.argv[1:9]]
-print(f"repeated-query feed / nginx:       {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 64 (target >= 70%)")
-print(f"many-query feed / pgbench ceiling: {v[4]/v[5]:6.1%} at 8, {v[6]/v[7]:6.1%} at 64 (target >= 50%)")
-print(f"peak RSS of stekd: {int(sys.argv[9]) / 1024:.1f} MiB (target < 100 MiB)")
+a = sys.argv[1:]
+v = [float(x) for x in a[0:9]]
+def ms(t):  # wrk's latency: 812.00us, 4.05ms, 1.20s
+    for unit, f in (("us", 0.001), ("ms", 1), ("s", 1000)):
+        if t.endswith(unit):
+            return float(t[:-len(unit)]) * f
+    return float("nan")
+print(f"repeated-query feed / nginx:        {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1%} at 64 (target >= 70%)")
+print(f"many-query feed JSON / nginx:       {v[6]/v[3]:6.1%} at 64, p99 {a[11]} (targets >= 10%, p99 < 50 ms);"
+      f" {a[13]} of its answers from the cache")
+print(f"many-query feed ICS / nginx (ICS):  {float(a[9])/float(a[10]):6.1%} at 64, p99 {a[12]} (targets >= 10%, p99 < 50 ms);"
+      f" {a[14]} from the cache")
+print(f"many-query feed / pgbench on the feed's SQL: {v[4]/v[5]:6.1%} at 8, {v[6]/v[7]:6.1%} at 64 (was the ceiling before the model)")
+print(f"peak RSS of stekd: {int(a[8]) / 1024:.1f} MiB with 30,000 offers (target < 100 MiB),"
+      f" {int(a[15]) / 1024:.1f} MiB with 300,000; model load {float(a[16]):.2f} s and {float(a[17]):.2f} s")
+print(f"cache-missing feed query by window (p50, one connection): 7 days {a[18]}, 28 days {a[19]},"
+      f" 366 days {a[20]} ({ms(a[20]) / ms(a[18]):.1f}x the 7-day time for 52x the days)")
 PY
 python3 - "${srps[api8]}" "${srps[pg8]}" "${srps[api32]}" "${srps[pg32]}" "${srps[api64]}" "${srps[pg64]}" <<'PY'
 import sys
