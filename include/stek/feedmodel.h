@@ -92,8 +92,9 @@ struct feed_model {
     struct fm_exception *exceptions;
     struct fm_closure *closures;
     size_t nsites, npartners, noffers, nschedules, nexceptions, nclosures;
-    uint32_t *by_site; /* schedule indexes grouped by site */
-    uint32_t *moved;   /* exceptions that move an occurrence to a site */
+    uint32_t *by_site;        /* schedule indexes grouped by site */
+    struct fm_site **by_fold; /* the sites in order of their folded municipality */
+    uint32_t *moved;          /* exceptions that move an occurrence to a site */
     size_t nmoved;
     json_t *owned;        /* every JSON value the records point to */
     json_t *empty;        /* [] for rows without exceptions or closures */

@@ -25,6 +25,9 @@ const char *sb_str(const struct strbuf *b);
 /* Hands the text to the caller (malloc'd, never NULL) and empties b. */
 char *sb_steal(struct strbuf *b, size_t *len);
 
+/* Empties b, keeping its memory for the next text. */
+void sb_reset(struct strbuf *b);
+
 void sb_free(struct strbuf *b);
 
 /* The number of characters (code points) of UTF-8 text s; NULL counts 0. */

@@ -72,7 +72,7 @@ printf '\\set m random(1, 300)\n\\set d random(1, 28)\n%s;\n' "$(tr '\n' ' ' <<<
 # wrk: requests/s, p50, p99 of one run.
 run_wrk() { # conns url [lua]
     local out
-    out=$(wrk -t2 -c"$1" -d"${duration}s" --latency ${3:+-s "$3"} "$2")
+    out=$(wrk -t"$(($1 < 2 ? 1 : 2))" -c"$1" -d"${duration}s" --latency ${3:+-s "$3"} "$2")
     awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {e=$NF}
          END {printf "%s %s %s %s\n", r, p50, p99, e ? e : 0}' <<<"$out"
 }

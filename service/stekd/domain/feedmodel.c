@@ -39,6 +39,7 @@ model_free(struct feed_model *m)
     free(m->exceptions);
     free(m->closures);
     free(m->by_site);
+    free(m->by_fold);
     free(m->moved);
     json_decref(m->owned);
     json_decref(m->empty);
@@ -53,6 +54,14 @@ feed_model_release(struct feed_model *m)
 {
     if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1)
         model_free(m);
+}
+
+static int
+by_fold(const void *a, const void *b)
+{
+    const struct fm_site *x = *(struct fm_site *const *)a, *y = *(struct fm_site *const *)b;
+    int c = strcmp(x->fold, y->fold);
+    return c != 0 ? c : (x > y) - (x < y);
 }
 
 bool
@@ -111,6 +120,12 @@ feed_model_index(struct feed_model *m)
     for (size_t i = 0; i < m->noffers; i++)
         if (m->offers[i].site >= m->nsites || m->offers[i].partner >= m->npartners)
             return false;
+    m->by_fold = malloc((m->nsites + 1) * sizeof(*m->by_fold));
+    if (m->by_fold == NULL)
+        abort();
+    for (size_t i = 0; i < m->nsites; i++)
+        m->by_fold[i] = &m->sites[i];
+    qsort(m->by_fold, m->nsites, sizeof(*m->by_fold), by_fold);
     return true;
 }
 
@@ -324,12 +339,24 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
 
     /* The candidates: schedules at a matching site, and every schedule of an offer with an
      * occurrence moved to a matching site in the window (the statement's cand). */
-    bool *ok = malloc(m->nsites + 1);
+    bool *ok = calloc(m->nsites + 1, 1);
     uint32_t *cand = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, lo = 0, hi = m->nsites;
     if (ok == NULL)
         abort();
-    for (size_t s = 0; s < m->nsites; s++) {
+    if (f->municipality != NULL) { /* only the municipality's sites: their run in by_fold */
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(m->by_fold[mid]->fold, sf.fold) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (hi = lo; hi < m->nsites && strcmp(m->by_fold[hi]->fold, sf.fold) == 0; hi++)
+            ;
+    }
+    for (size_t k = lo; k < hi; k++) {
+        size_t s = f->municipality != NULL ? (size_t)(m->by_fold[k] - m->sites) : k;
         ok[s] = site_matches(&m->sites[s], &sf);
         if (ok[s])
             cap += m->sites[s].schedules;
@@ -348,22 +375,22 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         if (e->day < from || e->day > to || !ok[e->site])
             continue;
         /* the offer's schedules: a binary search for its first, then its run */
-        size_t lo = 0, hi = m->nschedules;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
+        size_t first = 0, last = m->nschedules;
+        while (first < last) {
+            size_t mid = (first + last) / 2;
             if (m->schedules[mid].offer < e->offer)
-                lo = mid + 1;
+                first = mid + 1;
             else
-                hi = mid;
+                last = mid;
         }
-        for (; lo < m->nschedules && m->schedules[lo].offer == e->offer; lo++) {
+        for (; first < m->nschedules && m->schedules[first].offer == e->offer; first++) {
             if (n == cap) {
                 cap = cap * 2 + 16;
                 cand = realloc(cand, cap * sizeof(*cand));
                 if (cand == NULL)
                     abort();
             }
-            cand[n++] = (uint32_t)lo;
+            cand[n++] = (uint32_t)first;
         }
     }
     qsort(cand, n, sizeof(*cand), by_index); /* ORDER BY o.id, sc.position */

@@ -73,6 +73,14 @@ sb_steal(struct strbuf *b, size_t *len)
 }
 
 void
+sb_reset(struct strbuf *b)
+{
+    b->len = 0;
+    if (b->p != NULL)
+        b->p[0] = '\0';
+}
+
+void
 sb_free(struct strbuf *b)
 {
     free(b->p);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,10 @@ struct tz {
     bool has_footer, footer_dst;
     int32_t std_off, dst_off;
     struct posix_rule start, end;
+    uint64_t serial; /* unique per loaded zone, for tz_offset_at's memo */
 };
+
+static atomic_uint_fast64_t tz_serials;
 
 static uint32_t
 be32(const unsigned char *p)
@@ -168,6 +172,8 @@ tz_parse(const unsigned char *d, size_t len)
     if (off > len)
         return NULL;
     z = calloc(1, sizeof(*z));
+    if (z != NULL)
+        z->serial = atomic_fetch_add(&tz_serials, 1) + 1;
     if (z == NULL)
         return NULL;
     z->ntrans = timecnt;
@@ -272,8 +278,20 @@ tz_offset_at(const struct tz *z, int64_t utc)
         unsigned m, d;
         int64_t days = utc / 86400 - (utc % 86400 < 0);
         civil_from_days((int32_t)days, &y, &m, &d);
-        int64_t start = rule_instant(&z->start, y, z->std_off);
-        int64_t end = rule_instant(&z->end, y, z->dst_off);
+        /* The feed asks for many instants of one zone and year in a row: each thread keeps the
+         * last year's change instants (a zone is never changed once loaded). */
+        static _Thread_local struct {
+            uint64_t serial;
+            int year;
+            int64_t start, end;
+        } last;
+        if (last.serial != z->serial || last.year != y) {
+            last.serial = z->serial;
+            last.year = y;
+            last.start = rule_instant(&z->start, y, z->std_off);
+            last.end = rule_instant(&z->end, y, z->dst_off);
+        }
+        int64_t start = last.start, end = last.end;
         bool dst = start < end ? (utc >= start && utc < end) : (utc >= start || utc < end);
         return dst ? z->dst_off : z->std_off;
     }

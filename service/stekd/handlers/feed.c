@@ -119,46 +119,31 @@ parse(struct request *r, bool ics)
     return fr;
 }
 
-/* The fast path: parse once, answer a hit; a miss leaves the parsed query for the worker. */
-static bool
-serve_cached(struct request *r, bool ics)
-{
-    struct feed_req *fr = parse(r, ics);
-
-    if (fr == NULL)
-        return true; /* replied 400 */
-    /* While the listener is away the database may be too: a stale answer beats none. */
-    if (cache_reply(r, fr->key, feed_generation(), !feed_listener_connected())) {
-        metric_inc(M_FEED_CACHE_HIT);
-        free(fr);
-        return true;
-    }
-    r->parsed = fr;
-    r->parsed_free = free;
-    return false;
-}
-
+/*
+ * Computes and sends the answer (on a worker: a large calendar takes milliseconds, which must
+ * not hold an I/O thread): from the in-memory model when it is current and can answer exactly,
+ * else from the database.
+ */
 static void
-serve(struct request *r, bool ics)
+answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
 {
-    struct feed_req *fr = r->parsed;
     struct db_feed rows;
     struct feed_result res;
-    uint64_t gen = feed_generation();
-
-    if (fr == NULL && serve_cached(r, ics)) /* a handler called without its fast path */
-        return;
-    fr = r->parsed;
-    metric_inc(M_FEED_CACHE_MISS);
-    /* From memory when the model is current and can answer exactly, else from the database. */
+    bool ics = fr->ics;
     struct feed_model *m = feed_model_acquire(gen);
+
     if (m != NULL && feed_model_query(m, &fr->f, fr->q.from, fr->q.to, fr->lang, &rows)) {
         metric_inc(M_FEED_MODEL_ANSWER);
-    } else if (feed_model_release(m), db_feed_rows(r->db, &fr->f, &rows) < 0) {
-        if (!cache_reply(r, fr->key, gen, true))
-            reply_db_error(r);
-        return;
+    } else {
+        feed_model_release(m);
+        if (db_feed_rows(db, &fr->f, &rows) < 0) {
+            metric_inc(M_FEED_CACHE_MISS);
+            if (!cache_reply(r, fr->key, gen, true))
+                reply_db_error(r);
+            return;
+        }
     }
+    metric_inc(M_FEED_CACHE_MISS);
     feed_localize(rows.rows, rows.n, fr->lang);
     if (!feed_build(rows.rows, rows.n, &fr->q, tz_cached, &res)) {
         db_feed_clear(&rows);
@@ -193,6 +178,35 @@ serve(struct request *r, bool ics)
         return;
     }
     cache_store_reply(r, fr->key, gen, text, len, &a);
+}
+
+/* The fast path, on the I/O thread: parse once, answer a hit; a miss goes to a worker with the
+ * parsed query. */
+static bool
+serve_cached(struct request *r, bool ics)
+{
+    struct feed_req *fr = parse(r, ics);
+    uint64_t gen = feed_generation();
+
+    if (fr == NULL)
+        return true; /* replied 400 */
+    /* While the listener is away the database may be too: a stale answer beats none. */
+    if (cache_reply(r, fr->key, gen, !feed_listener_connected())) {
+        metric_inc(M_FEED_CACHE_HIT);
+        free(fr);
+        return true;
+    }
+    r->parsed = fr;
+    r->parsed_free = free;
+    return false;
+}
+
+static void
+serve(struct request *r, bool ics)
+{
+    if (r->parsed == NULL && serve_cached(r, ics)) /* a handler called without its fast path */
+        return;
+    answer(r, r->parsed, feed_generation(), r->db);
 }
 
 bool
