@@ -15,6 +15,11 @@
 int32_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
 
+/* Writes each of the n values (0-99) as two digits, each followed by seps[i] unless it is
+ * '\0', and a final NUL; returns the NUL's position. By hand: the feed formats two instants
+ * per item, where snprintf took a tenth of its time. */
+char *date_fields(char *out, const unsigned *v, size_t n, const char *seps);
+
 /* 0 = Monday ... 6 = Sunday */
 unsigned weekday_of(int32_t day);
 

@@ -99,3 +99,16 @@ date_months_before(int32_t day, unsigned months)
     int32_t next = days_from_civil((total + 1) / 12, (unsigned)((total + 1) % 12) + 1, 1);
     return first + ((int32_t)d - 1 < next - first ? (int32_t)d - 1 : next - first - 1);
 }
+
+char *
+date_fields(char *out, const unsigned *v, size_t n, const char *seps)
+{
+    for (size_t i = 0; i < n; i++) {
+        *out++ = (char)('0' + v[i] / 10 % 10);
+        *out++ = (char)('0' + v[i] % 10);
+        if (seps[i] != '\0')
+            *out++ = seps[i];
+    }
+    *out = '\0';
+    return out;
+}

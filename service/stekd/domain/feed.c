@@ -31,37 +31,8 @@ format_local(int64_t utc, int32_t offset, char out[32])
                     secs % 60,
                     off / 3600 % 100u,
                     off / 60 % 60};
-    char *o = out;
-    for (int i = 0; i < 9; i++) {
-        *o++ = (char)('0' + v[i] / 10);
-        *o++ = (char)('0' + v[i] % 10);
-        switch (i) {
-        case 1:
-            *o++ = '-';
-            break;
-        case 2:
-            *o++ = '-';
-            break;
-        case 3:
-            *o++ = 'T';
-            break;
-        case 4:
-            *o++ = ':';
-            break;
-        case 5:
-            *o++ = ':';
-            break;
-        case 6:
-            *o++ = offset < 0 ? '-' : '+';
-            break;
-        case 7:
-            *o++ = ':';
-            break;
-        default:
-            break;
-        }
-    }
-    *o = '\0';
+    const char seps[] = {0, '-', '-', 'T', ':', ':', offset < 0 ? '-' : '+', ':', 0};
+    date_fields(out, v, 9, seps);
 }
 
 /*

@@ -103,15 +103,8 @@ utc_stamp(int64_t t, char out[17])
                     s / 3600 % 100u,
                     s / 60 % 60,
                     s % 60};
-    char *o = out;
-    for (int i = 0; i < 7; i++) {
-        *o++ = (char)('0' + v[i] / 10);
-        *o++ = (char)('0' + v[i] % 10);
-        if (i == 3)
-            *o++ = 'T';
-    }
-    *o++ = 'Z';
-    *o = '\0';
+    static const char seps[] = {0, 0, 0, 'T', 0, 0, 'Z'};
+    date_fields(out, v, 7, seps);
 }
 
 /* name + value as one content line (both short and fixed-width: ids, times, numbers). */
