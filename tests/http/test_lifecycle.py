@@ -198,7 +198,8 @@ def test_killed_backends_heal_without_leaking_connections(fresh_db, tmp_path):
         assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200
         conns = int(psql(admin_url, "SELECT count(*) FROM pg_stat_activity WHERE datname = :'p1'"
                                     " AND application_name LIKE 'stekd%'", dbname))
-        assert conns <= 3 + 2, conns  # workers, the listener and the maintenance job
+        # workers, the listener, the maintenance job and the feed model's loader
+        assert conns <= 3 + 3, conns
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
