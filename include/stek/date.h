@@ -8,6 +8,7 @@
 #define STEK_DATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DAY_NONE INT32_MAX
