@@ -26,7 +26,8 @@
 #define FEED_MODEL_DAYS_BEFORE 62
 #define FEED_MODEL_DAYS_AFTER 430
 
-/* The languages a site is shown in: each offer's own (and "all"), nl, fr, en, de. */
+/* The forms a site is shown in: its own language (also for "all"), then each of
+ * i18n_languages (nl, fr, en, de). */
 #define FM_LANGS 5
 
 struct fm_site {

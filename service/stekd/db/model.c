@@ -89,18 +89,17 @@ keep(struct storage *st, const char *s)
     return out;
 }
 
-static struct storage *ST; /* the storage of the model being built (the loader thread's) */
-
+/* A text column, copied into the model's storage; NULL for SQL NULL. */
 static const char *
-opt(PGresult *res, int row, int col)
+opt(struct feed_model *m, PGresult *res, int row, int col)
 {
-    return PQgetisnull(res, row, col) ? NULL : keep(ST, PQgetvalue(res, row, col));
+    return PQgetisnull(res, row, col) ? NULL : keep(m->storage, PQgetvalue(res, row, col));
 }
 
 static const char *
-text(PGresult *res, int row, int col)
+text(struct feed_model *m, PGresult *res, int row, int col)
 {
-    return keep(ST, PQgetvalue(res, row, col));
+    return keep(m->storage, PQgetvalue(res, row, col));
 }
 
 static long long
@@ -125,9 +124,10 @@ json_col(struct feed_model *m, PGresult *res, int row, int col)
     if (strcmp(t, "{}") == 0)
         return m->empty_object;
     if (t[0] == '[') { /* a list of names: shared */
-        v = json_object_get(ST->names, t);
+        struct storage *st = m->storage;
+        v = json_object_get(st->names, t);
         if (v == NULL && (v = json_loads(t, 0, NULL)) != NULL)
-            json_object_set_new(ST->names, t, v);
+            json_object_set_new(st->names, t, v);
         return v;
     }
     v = json_loads(t, 0, NULL);
@@ -177,17 +177,17 @@ build(struct feed_model *m, int table, PGresult *r)
         m->sites = alloc(m->nsites, sizeof(*m->sites));
         for (int i = 0; i < n; i++) {
             struct fm_site *s = &m->sites[i];
-            s->id = text(r, i, 0);
+            s->id = text(m, r, i, 0);
             s->doc = json_col(m, r, i, 1);
             s->active = flag(r, i, 2);
-            s->fold = text(r, i, 3);
-            s->postal_code = text(r, i, 4);
+            s->fold = text(m, r, i, 3);
+            s->postal_code = text(m, r, i, 4);
             s->has_location = !PQgetisnull(r, i, 5);
             s->lat = s->has_location ? strtod(PQgetvalue(r, i, 5), NULL) : 0;
             s->lon = s->has_location ? strtod(PQgetvalue(r, i, 6), NULL) : 0;
-            s->timezone = text(r, i, 7);
-            s->email = opt(r, i, 8);
-            s->phone = opt(r, i, 9);
+            s->timezone = text(m, r, i, 7);
+            s->email = opt(m, r, i, 8);
+            s->phone = opt(m, r, i, 9);
             s->updated = num(r, i, 10);
             if (s->doc == NULL)
                 return false;
@@ -197,10 +197,10 @@ build(struct feed_model *m, int table, PGresult *r)
         m->npartners = (size_t)(n = PQntuples(r));
         m->partners = alloc(m->npartners, sizeof(*m->partners));
         for (int i = 0; i < n; i++)
-            m->partners[i] = (struct fm_partner){.id = text(r, i, 0),
-                                                 .name = text(r, i, 1),
-                                                 .email = opt(r, i, 2),
-                                                 .phone = opt(r, i, 3),
+            m->partners[i] = (struct fm_partner){.id = text(m, r, i, 0),
+                                                 .name = text(m, r, i, 1),
+                                                 .email = opt(m, r, i, 2),
+                                                 .phone = opt(m, r, i, 3),
                                                  .updated = num(r, i, 4)};
         return true;
     case R_OFFERS:
@@ -210,24 +210,24 @@ build(struct feed_model *m, int table, PGresult *r)
             struct fm_offer *o = &m->offers[i];
             long partner = FIND(m, partners, PQgetvalue(r, i, 9));
             long site = FIND(m, sites, PQgetvalue(r, i, 10));
-            *o = (struct fm_offer){.id = text(r, i, 0),
-                                   .title = text(r, i, 1),
-                                   .description = opt(r, i, 2),
+            *o = (struct fm_offer){.id = text(m, r, i, 0),
+                                   .title = text(m, r, i, 1),
+                                   .description = opt(m, r, i, 2),
                                    .functions = json_col(m, r, i, 3),
                                    .categories = json_col(m, r, i, 4),
                                    .free = flag(r, i, 5),
-                                   .price_note = opt(r, i, 6),
+                                   .price_note = opt(m, r, i, 6),
                                    .version = (long)num(r, i, 7),
                                    .updated = num(r, i, 8),
                                    .partner = (uint32_t)partner,
                                    .site = (uint32_t)site,
-                                   .registration = text(r, i, 11),
-                                   .audience = opt(r, i, 12),
-                                   .email = opt(r, i, 13),
-                                   .phone = opt(r, i, 14),
-                                   .main_language = text(r, i, 15),
+                                   .registration = text(m, r, i, 11),
+                                   .audience = opt(m, r, i, 12),
+                                   .email = opt(m, r, i, 13),
+                                   .phone = opt(m, r, i, 14),
+                                   .main_language = text(m, r, i, 15),
                                    .translations = json_col(m, r, i, 16),
-                                   .fold = text(r, i, 17)};
+                                   .fold = text(m, r, i, 17)};
             if (partner < 0 || site < 0 || !o->functions || !o->categories || !o->translations)
                 return false;
         }
@@ -245,7 +245,7 @@ build(struct feed_model *m, int table, PGresult *r)
                 .site = (uint32_t)site,
                 .dtstart = (int32_t)num(r, i, 2),
                 .until = PQgetisnull(r, i, 3) ? DAY_NONE : (int32_t)num(r, i, 3),
-                .rrule = opt(r, i, 4),
+                .rrule = opt(m, r, i, 4),
                 .start_min = (int)num(r, i, 5),
                 .end_min = (int)num(r, i, 6)};
         }
@@ -259,10 +259,10 @@ build(struct feed_model *m, int table, PGresult *r)
             struct fm_exception *e = &m->exceptions[i];
             *e = (struct fm_exception){.offer = (uint32_t)offer,
                                        .day = (int32_t)num(r, i, 1),
-                                       .status = text(r, i, 2),
+                                       .status = text(m, r, i, 2),
                                        .has_times = !PQgetisnull(r, i, 3),
-                                       .note = opt(r, i, 5),
-                                       .main_language = text(r, i, 6),
+                                       .note = opt(m, r, i, 5),
+                                       .main_language = text(m, r, i, 6),
                                        .translations = json_col(m, r, i, 7),
                                        .changed = num(r, i, 8),
                                        .site = (int32_t)site};
@@ -283,8 +283,8 @@ build(struct feed_model *m, int table, PGresult *r)
             *c = (struct fm_closure){.site = (uint32_t)site,
                                      .from = (int32_t)num(r, i, 1),
                                      .to = (int32_t)num(r, i, 2),
-                                     .note = opt(r, i, 3),
-                                     .main_language = text(r, i, 4),
+                                     .note = opt(m, r, i, 3),
+                                     .main_language = text(m, r, i, 4),
                                      .translations = json_col(m, r, i, 5),
                                      .changed = num(r, i, 6)};
             if (site < 0 || c->translations == NULL)
@@ -310,11 +310,11 @@ load(struct db_conn *db, uint64_t gen)
     if (db_begin_snapshot(db) != DB_NO_ROWS)
         return NULL;
     m = feed_model_new();
-    ST = calloc(1, sizeof(*ST));
-    if (ST == NULL)
+    struct storage *st = calloc(1, sizeof(*st));
+    if (st == NULL)
         abort();
-    ST->names = json_object();
-    m->storage = ST;
+    st->names = json_object();
+    m->storage = st;
     m->free_storage = free_storage;
     m->generation = gen;
     m->first_day = today - FEED_MODEL_DAYS_BEFORE;
@@ -339,7 +339,6 @@ load(struct db_conn *db, uint64_t gen)
         PQclear(r);
     }
     db_rollback(db); /* read only */
-    ST = NULL;
     if (!ok) {
         feed_model_release(m);
         return NULL;

@@ -6,6 +6,7 @@
 #include "stek/feedmodel.h"
 #include "stek/date.h"
 #include "stek/feed.h"
+#include "stek/i18n.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -221,16 +222,16 @@ offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct
            (qfold == NULL || strstr(o->fold, qfold) != NULL);
 }
 
+/* The slot of a reader's language among a site's shown forms: 0 for each record's own (and
+ * "all"), then i18n_languages in order; -1 for none of them. */
 static int
 lang_slot(const char *lang)
 {
-    static const char *const langs[FM_LANGS] = {NULL, "nl", "fr", "en", "de"};
-
     if (lang == NULL || strcmp(lang, "all") == 0)
         return 0;
-    for (int i = 1; i < FM_LANGS; i++)
-        if (strcmp(lang, langs[i]) == 0)
-            return i;
+    for (int i = 0; i + 1 < FM_LANGS && i18n_languages[i] != NULL; i++)
+        if (strcmp(lang, i18n_languages[i]) == 0)
+            return i + 1;
     return -1;
 }
 

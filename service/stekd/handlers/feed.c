@@ -132,18 +132,17 @@ answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
     bool ics = fr->ics;
     struct feed_model *m = feed_model_acquire(gen);
 
+    metric_inc(M_FEED_CACHE_MISS);
     if (m != NULL && feed_model_query(m, &fr->f, fr->q.from, fr->q.to, fr->lang, &rows)) {
         metric_inc(M_FEED_MODEL_ANSWER);
     } else {
         feed_model_release(m);
         if (db_feed_rows(db, &fr->f, &rows) < 0) {
-            metric_inc(M_FEED_CACHE_MISS);
             if (!cache_reply(r, fr->key, gen, true))
                 reply_db_error(r);
             return;
         }
     }
-    metric_inc(M_FEED_CACHE_MISS);
     feed_localize(rows.rows, rows.n, fr->lang);
     if (!feed_build(rows.rows, rows.n, &fr->q, tz_cached, &res)) {
         db_feed_clear(&rows);
