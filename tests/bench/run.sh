@@ -199,7 +199,9 @@ DATABASE_URL=$big_url STEK_PORT=$big_port STEK_HTTP_THREADS=2 build/stekd 2>/dev
 big_pid=$!
 big_load=""
 for _ in $(seq 600); do
-    big_load=$(curl -s "http://127.0.0.1:$big_port/metrics" | awk '$1 == "stek_feed_model_loads_total" && $2 > 0 {print "yes"}')
+    # (curl fails until the daemon listens: not an error here)
+    big_load=$({ curl -s "http://127.0.0.1:$big_port/metrics" || true; } |
+        awk '$1 == "stek_feed_model_loads_total" && $2 > 0 {print "yes"}')
     [[ -n "$big_load" ]] && break
     sleep 0.2
 done
