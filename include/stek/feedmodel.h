@@ -32,11 +32,12 @@
 
 struct fm_site {
     const char *id, *fold, *postal_code, *timezone, *email, *phone;
-    json_t *doc; /* the feed's site object, before localization */
+    const char *doc; /* the feed's site object as JSON text, before localization (parsed only
+                      * when used: a parsed object costs several times its text) */
     bool active, has_location;
     double lat, lon;
     int64_t updated;
-    _Atomic(json_t *) shown[FM_LANGS];  /* doc localized, made on first use */
+    _Atomic(json_t *) shown[FM_LANGS];  /* doc parsed and localized, on first use */
     uint32_t first_schedule, schedules; /* in feed_model.by_site */
     uint32_t first_closure, closures;   /* in feed_model.closures */
 };
@@ -136,8 +137,12 @@ bool feed_fold(const char *s, char *out, size_t outsz);
 void feed_model_start(const char *url);
 void feed_model_stop(void);
 
-/* The current model with a reference, when it was read at generation gen; NULL otherwise. */
-struct feed_model *feed_model_acquire(uint64_t gen);
+/*
+ * The current model with a reference, when it holds every write up to generation gen (it was
+ * read at gen or later). When the model is behind (a reload follows every change), waits up
+ * to wait_ms for the reload. NULL otherwise: ask the database.
+ */
+struct feed_model *feed_model_acquire(uint64_t gen, int wait_ms);
 
 /* For /metrics: rows held, and the duration of the last load. */
 void feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads);

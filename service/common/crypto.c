@@ -7,8 +7,8 @@
 #include <string.h>
 #include <openssl/rand.h>
 
-/* SHA-256 fetched from the provider once: EVP_sha256() makes EVP_Digest fetch it on every call
- * (a third of the cost of hashing a short text; the feed hashes one per occurrence). */
+/* SHA-256 fetched from the provider once: with EVP_sha256(), EVP_Digest looks the
+ * implementation up again on every call, and the feed hashes a short text per occurrence. */
 static EVP_MD *sha256_fetched;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 

@@ -211,7 +211,8 @@ def test_a_write_is_seen_at_once_and_the_model_follows(api, daemon, world):
                     headers={"If-Match": admin.get(f"/v1/offers/{o4['id']}").headers["ETag"]})
     assert r.status_code == 200, r.text
     params = {"municipality": world["town"], "from": day(1), "to": day(40), "limit": 500}
-    # The very next read: the model is behind, the database answers.
+    # The very next read sees it (from the reloaded model, which it waits for, or from the
+    # database when the reload takes longer than a second).
     items = fetch(daemon, "/v1/feed", params).json()["items"]
     assert [i["title"] for i in items if i["offer_id"] == o4["id"]] == [title]
     # Once the model has loaded the change, it answers with it.

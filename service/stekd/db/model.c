@@ -13,6 +13,7 @@
 #include "stek/listen.h"
 #include "stek/log.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,18 +21,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MODEL_CHUNK 5000 /* offers or schedules per statement while loading */
+
 enum { R_SITES, R_PARTNERS, R_OFFERS, R_SCHEDULES, R_EXCEPTIONS, R_CLOSURES, R_COUNT };
 
 static struct {
     pthread_t thread;
     pthread_mutex_t lock;
+    pthread_cond_t published;   /* a new model is current */
     struct feed_model *current; /* under lock */
     char *url;
     atomic_bool stop;
     bool started;
     atomic_size_t offers, schedules;
     atomic_uint_fast64_t loads, load_us;
-} M = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} M = {.lock = PTHREAD_MUTEX_INITIALIZER, .published = PTHREAD_COND_INITIALIZER};
 
 /*
  * The model's strings, copied out of the results into large blocks (a result
@@ -156,6 +160,16 @@ find_id(const void *table, size_t n, size_t size, const char *id)
 }
 #define FIND(m, table, id) find_id((m)->table, (m)->n##table, sizeof(*(m)->table), (id))
 
+/* The array p with room for n records (a chunk's worth more each time). */
+static void *
+grow(void *p, size_t n, size_t size)
+{
+    p = realloc(p, (n + 1) * size);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
 static void *
 alloc(size_t n, size_t size)
 {
@@ -178,7 +192,7 @@ build(struct feed_model *m, int table, PGresult *r)
         for (int i = 0; i < n; i++) {
             struct fm_site *s = &m->sites[i];
             s->id = text(m, r, i, 0);
-            s->doc = json_col(m, r, i, 1);
+            s->doc = text(m, r, i, 1);
             s->active = flag(r, i, 2);
             s->fold = text(m, r, i, 3);
             s->postal_code = text(m, r, i, 4);
@@ -189,8 +203,6 @@ build(struct feed_model *m, int table, PGresult *r)
             s->email = opt(m, r, i, 8);
             s->phone = opt(m, r, i, 9);
             s->updated = num(r, i, 10);
-            if (s->doc == NULL)
-                return false;
         }
         return true;
     case R_PARTNERS:
@@ -203,11 +215,11 @@ build(struct feed_model *m, int table, PGresult *r)
                                                  .phone = opt(m, r, i, 3),
                                                  .updated = num(r, i, 4)};
         return true;
-    case R_OFFERS:
-        m->noffers = (size_t)(n = PQntuples(r));
-        m->offers = alloc(m->noffers, sizeof(*m->offers));
+    case R_OFFERS: /* in chunks: each appends */
+        n = PQntuples(r);
+        m->offers = grow(m->offers, m->noffers + (size_t)n, sizeof(*m->offers));
         for (int i = 0; i < n; i++) {
-            struct fm_offer *o = &m->offers[i];
+            struct fm_offer *o = &m->offers[m->noffers++];
             long partner = FIND(m, partners, PQgetvalue(r, i, 9));
             long site = FIND(m, sites, PQgetvalue(r, i, 10));
             *o = (struct fm_offer){.id = text(m, r, i, 0),
@@ -232,15 +244,15 @@ build(struct feed_model *m, int table, PGresult *r)
                 return false;
         }
         return true;
-    case R_SCHEDULES:
-        m->nschedules = (size_t)(n = PQntuples(r));
-        m->schedules = alloc(m->nschedules, sizeof(*m->schedules));
+    case R_SCHEDULES: /* in chunks: each appends */
+        n = PQntuples(r);
+        m->schedules = grow(m->schedules, m->nschedules + (size_t)n, sizeof(*m->schedules));
         for (int i = 0; i < n; i++) {
             long offer = FIND(m, offers, PQgetvalue(r, i, 0));
             long site = FIND(m, sites, PQgetvalue(r, i, 1));
             if (offer < 0 || site < 0)
                 return false;
-            m->schedules[i] = (struct fm_schedule){
+            m->schedules[m->nschedules++] = (struct fm_schedule){
                 .offer = (uint32_t)offer,
                 .site = (uint32_t)site,
                 .dtstart = (int32_t)num(r, i, 2),
@@ -319,24 +331,41 @@ load(struct db_conn *db, uint64_t gen)
     m->generation = gen;
     m->first_day = today - FEED_MODEL_DAYS_BEFORE;
     m->last_day = today + FEED_MODEL_DAYS_AFTER;
-    /* One table at a time, each result freed once copied: the peak is the model and one table. */
-    for (int t = 0; t < R_COUNT && ok; t++) {
+    /* One table at a time, the large ones in chunks, each result freed once copied: the peak is
+     * the model and one chunk. */
+    char after[40] = "", position[16] = "", chunk[16];
+    snprintf(chunk, sizeof(chunk), "%d", MODEL_CHUNK);
+    for (int t = 0; t < R_COUNT && ok;) {
         enum db_qs qs;
-        PGresult *r = t == R_SITES        ? db_exec(db, STMT0(model_sites), none, &qs)
-                      : t == R_PARTNERS   ? db_exec(db, STMT0(model_partners), none, &qs)
-                      : t == R_OFFERS     ? db_exec(db, STMT0(model_offers), none, &qs)
-                      : t == R_SCHEDULES  ? db_exec(db, STMT0(model_schedules), none, &qs)
+        const char *offers[] = {after[0] ? after : NULL, chunk};
+        const char *schedules[] = {after[0] ? after : NULL, position[0] ? position : NULL, chunk};
+        PGresult *r = t == R_SITES      ? db_exec(db, STMT0(model_sites), none, &qs)
+                      : t == R_PARTNERS ? db_exec(db, STMT0(model_partners), none, &qs)
+                      : t == R_OFFERS   ? db_exec(db, STMT(model_offers, offers), offers, &qs)
+                      : t == R_SCHEDULES
+                          ? db_exec(db, STMT(model_schedules, schedules), schedules, &qs)
                       : t == R_EXCEPTIONS ? db_exec(db, STMT(model_exceptions, days), days, &qs)
                                           : db_exec(db, STMT(model_closures, days), days, &qs);
         if (r == NULL) {
             ok = false;
             break;
         }
+        int n = PQntuples(r);
+        bool more = (t == R_OFFERS || t == R_SCHEDULES) && n == MODEL_CHUNK;
+        if (more) { /* where the next chunk starts */
+            snprintf(after, sizeof(after), "%s", PQgetvalue(r, n - 1, 0));
+            snprintf(position, sizeof(position), "%s",
+                     t == R_SCHEDULES ? PQgetvalue(r, n - 1, 7) : "");
+        } else {
+            after[0] = position[0] = '\0';
+        }
         if (!build(m, t, r)) {
             log_event("error", "the feed model's tables did not fit together", NULL);
             ok = false;
         }
         PQclear(r);
+        if (!more)
+            t++;
     }
     db_rollback(db); /* read only */
     if (!ok) {
@@ -354,8 +383,10 @@ publish(struct feed_model *m)
     pthread_mutex_lock(&M.lock);
     old = M.current;
     M.current = m;
+    pthread_cond_broadcast(&M.published);
     pthread_mutex_unlock(&M.lock);
     feed_model_release(old);
+    malloc_trim(0); /* the load's results and, once its readers are done, the old model */
 }
 
 static void *
@@ -420,14 +451,29 @@ feed_model_stop(void)
 }
 
 struct feed_model *
-feed_model_acquire(uint64_t gen)
+feed_model_acquire(uint64_t gen, int wait_ms)
 {
     struct feed_model *m = NULL;
+    struct timespec until;
 
     if (!feed_listener_connected())
         return NULL; /* other daemons' writes would go unseen */
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&M.lock);
-    if (M.current != NULL && M.current->generation == gen) {
+    /* A model read at gen or later holds every write gen stands for (a generation moves on only
+     * after its write committed, and a model's generation is taken before its read begins). A
+     * loaded model that is behind is being reloaded: wait for it rather than join every other
+     * request on the database, which would slow that very reload down. */
+    while (M.current != NULL && M.current->generation < gen && wait_ms > 0 &&
+           feed_listener_connected() && pthread_cond_timedwait(&M.published, &M.lock, &until) == 0)
+        ;
+    if (M.current != NULL && M.current->generation >= gen) {
         m = M.current;
         atomic_fetch_add(&m->refs, 1);
     }

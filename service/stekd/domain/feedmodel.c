@@ -235,6 +235,14 @@ lang_slot(const char *lang)
     return -1;
 }
 
+/* A site's feed object, parsed (a new value). */
+static json_t *
+site_doc(const struct fm_site *s)
+{
+    json_t *v = json_loads(s->doc, 0, NULL);
+    return v != NULL ? v : json_null(); /* cannot happen: PostgreSQL wrote the text */
+}
+
 /* The site's object in a language: made once per model and language, then shared. */
 static json_t *
 site_shown(struct fm_site *s, int slot, const char *lang)
@@ -244,7 +252,7 @@ site_shown(struct fm_site *s, int slot, const char *lang)
 
     if (v != NULL)
         return v;
-    v = json_deep_copy(s->doc);
+    v = site_doc(s);
     feed_localize_site(v, slot == 0 ? NULL : lang);
     if (!atomic_compare_exchange_strong(&s->shown[slot], &expected, v)) {
         json_decref(v); /* another thread made it first */
@@ -276,8 +284,8 @@ exceptions_json(const struct feed_model *m, const struct fm_offer *o, int32_t fr
             "status", e->status, "start", e->has_times ? json_integer(e->start_min) : json_null(),
             "end", e->has_times ? json_integer(e->end_min) : json_null(), "note",
             opt_string(e->note), "main_language", e->main_language, "translations", e->translations,
-            "changed", (json_int_t)e->changed, "site", es ? json_deep_copy(es->doc) : json_null(),
-            "timezone", es ? json_string(es->timezone) : json_null(), "ok",
+            "changed", (json_int_t)e->changed, "site", es ? site_doc(es) : json_null(), "timezone",
+            es ? json_string(es->timezone) : json_null(), "ok",
             es ? json_boolean(site_matches(es, sf)) : json_null());
         json_array_append_new(a, x);
     }

@@ -29,6 +29,8 @@
 #include <time.h>
 
 #define DEFAULT_DAYS 28
+/* How long a miss waits for the model's reload after a change before it asks the database. */
+#define MODEL_WAIT_MS 1000
 
 /* A parsed feed query, carried from the fast path to the worker. */
 struct feed_req {
@@ -130,7 +132,7 @@ answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
     struct db_feed rows;
     struct feed_result res;
     bool ics = fr->ics;
-    struct feed_model *m = feed_model_acquire(gen);
+    struct feed_model *m = feed_model_acquire(gen, MODEL_WAIT_MS);
 
     metric_inc(M_FEED_CACHE_MISS);
     if (m != NULL && feed_model_query(m, &fr->f, fr->q.from, fr->q.to, fr->lang, &rows)) {

@@ -10,7 +10,7 @@
 
 #define CACHE_SLOTS 512
 #define CACHE_MAX_BODY (4u << 20)
-#define CACHE_BUDGET (32u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
+#define CACHE_BUDGET (16u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 
 /* A response body shared by the cache and the responses being sent. */
 struct shared {
