@@ -352,6 +352,26 @@ enum db_qs db_outbox_stats(struct db_conn *c, long *depth, long *oldest_s);
 /* Records whether the subscription's last attempt succeeded; pauses it after 3 failing days. */
 enum db_qs db_webhook_health(struct db_conn *c, const char *webhook, bool ok);
 
+/* ---- Open Referral HSDS 3.0 (hsds.c) ---- */
+
+/* The reads of /hsds/; the parameters of each are described in statements.def. */
+enum hsds_query {
+    HSDS_SERVICES,
+    HSDS_SERVICE,
+    HSDS_SERVICE_AT_LOCATIONS,
+    HSDS_SERVICE_AT_LOCATION,
+    HSDS_ORGANIZATIONS,
+    HSDS_ORGANIZATION,
+    HSDS_TAXONOMIES,
+    HSDS_TAXONOMY,
+    HSDS_TAXONOMY_TERMS,
+    HSDS_TAXONOMY_TERM,
+};
+
+/* Runs one and reads its single document: 1, DB_NO_ROWS or an error. */
+enum db_qs db_hsds(struct db_conn *c, enum hsds_query q, const char *const *params, size_t nparams,
+                   struct db_doc *out);
+
 /* ---- stored texts (texts.c) ---- */
 
 /* One stored text: entity ("offer"), its id, the field, the text (all borrowed for the call). */

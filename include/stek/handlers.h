@@ -69,6 +69,19 @@ void h_themes_create(struct request *r);
 void h_handoffs_get(struct request *r);
 void h_handoffs_arrive(struct request *r);
 
+/* hsds.c: Open Referral HSDS 3.0 */
+void h_hsds_root(struct request *r);
+void h_hsds_services(struct request *r);
+void h_hsds_service(struct request *r);
+void h_hsds_service_at_locations(struct request *r);
+void h_hsds_service_at_location(struct request *r);
+void h_hsds_organizations(struct request *r);
+void h_hsds_organization(struct request *r);
+void h_hsds_taxonomies(struct request *r);
+void h_hsds_taxonomy(struct request *r);
+void h_hsds_taxonomy_terms(struct request *r);
+void h_hsds_taxonomy_term(struct request *r);
+
 /* stats.c */
 void h_stats_signals(struct request *r);
 void h_stats_answers(struct request *r);

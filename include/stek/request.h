@@ -49,4 +49,8 @@ const char *req_first_language(struct request *r);
  */
 void make_etag(char *out, size_t len, const char *id, long version, const char *lang);
 
+/* This service's public address without a trailing slash (STEK_PUBLIC_URL, else http:// and a
+ * sane Host, else http://localhost), for links in pages and documents. */
+void req_public_base(const struct request *r, char *out, size_t len);
+
 #endif

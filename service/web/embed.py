@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
-         ".html": "text/html; charset=utf-8"}
+         ".html": "text/html; charset=utf-8", ".json": "application/json"}
 # name -> the stable path it is also served at (None: only the versioned one)
 ASSETS = [("widget.js", "/widget.js"), ("page.js", None), ("page.css", None),
-          ("stats.js", None), ("index.html", "/"), ("stats.html", "/stats")]
+          ("stats.js", None), ("index.html", "/"), ("stats.html", "/stats"),
+          ("hsds-profile.json", "/hsds/profile")]
 
 
 def c_bytes(data):

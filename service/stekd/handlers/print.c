@@ -42,27 +42,6 @@ url_encode(struct strbuf *b, const char *s)
     }
 }
 
-/* The public address of this service: STEK_PUBLIC_URL, else http:// and a sane Host. */
-static void
-public_base(const struct request *r, char *out, size_t len)
-{
-    const char *cfg = stek_config()->public_url;
-    const char *host = r->h_host;
-    if (cfg != NULL && *cfg != '\0') {
-        snprintf(out, len, "%s", cfg);
-    } else if (host != NULL && *host != '\0' && strlen(host) < 200 &&
-               strspn(host,
-                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
-                   strlen(host)) {
-        snprintf(out, len, "http://%s", host);
-    } else {
-        snprintf(out, len, "http://localhost");
-    }
-    size_t n = strlen(out);
-    while (n > 0 && out[n - 1] == '/')
-        out[--n] = '\0';
-}
-
 void
 h_print_month(struct request *r)
 {
@@ -99,7 +78,7 @@ h_print_month(struct request *r)
     if (lang == NULL)
         lang = req_first_language(r);
     page.lang = lang ? lang : "nl";
-    public_base(r, base, sizeof(base));
+    req_public_base(r, base, sizeof(base));
     if (site != NULL) {
         enum db_qs qs = db_get_site(r->db, site, false, &doc);
         if (qs <= 0) {

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE /* strptime, timegm */
+#include "stek/config.h"
 #include "stek/http.h"
 #include "stek/i18n.h"
 
@@ -178,4 +179,25 @@ req_not_modified_since(const struct request *r, int64_t last_modified)
     const char *ims = r->h_if_modified_since;
     const char *end = ims ? strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
     return end != NULL && *end == '\0' && (int64_t)timegm(&tm) >= last_modified;
+}
+
+/* The public address of this service: STEK_PUBLIC_URL, else http:// and a sane Host. */
+void
+req_public_base(const struct request *r, char *out, size_t len)
+{
+    const char *cfg = stek_config()->public_url;
+    const char *host = r->h_host;
+    if (cfg != NULL && *cfg != '\0') {
+        snprintf(out, len, "%s", cfg);
+    } else if (host != NULL && *host != '\0' && strlen(host) < 200 &&
+               strspn(host,
+                      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+                   strlen(host)) {
+        snprintf(out, len, "http://%s", host);
+    } else {
+        snprintf(out, len, "http://localhost");
+    }
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '/')
+        out[--n] = '\0';
 }
