@@ -132,6 +132,7 @@ struct site_fields {
     const char *name, *kind, *model, *description, *street, *postal_code, *municipality, *country;
     const char *lat, *lon; /* decimal text, both NULL or both set */
     const char *timezone, *email, *phone, *accessibility, *coordinator_partner_id;
+    const char *uitdatabank_place_id; /* the site's place in UiTdatabank, or NULL */
     bool active;
     struct db_languages lang;
 };
@@ -155,6 +156,7 @@ struct offer_fields {
     const char *title, *description, *site_id, *partner_id;
     const json_t *functions, *categories; /* arrays of validated names; categories NULL: none */
     const char *audience, *price_note, *registration, *email, *phone;
+    const char *kind; /* activity | opening_hours */
     bool free, active;
     struct db_languages lang;
 };

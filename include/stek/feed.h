@@ -46,12 +46,21 @@ struct feed_row {
     bool site_ok;       /* the schedule's site matches the query's site filters */
     json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
     json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
-    const char *registration, *audience;       /* audience: NULL when none */
+    const char *registration, *audience; /* audience: NULL when none */
+    const char *kind;                    /* activity | opening_hours (feed_kind's static strings) */
     const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
     const char *main_language;                 /* the offer's */
     json_t *translations;                      /* the offer's other languages (i18n.h) */
     const char *language; /* the language its texts are shown in (set by feed_localize) */
 };
+
+/* An offer's kind as a static string: "opening_hours" (a service open at set hours: not an
+ * event) or "activity" (each occurrence an event). */
+static inline const char *
+feed_kind(const char *value)
+{
+    return value != NULL && value[0] == 'o' ? "opening_hours" : "activity";
+}
 
 /*
  * Puts rows into the reader's language (lang NULL: each offer's main language):

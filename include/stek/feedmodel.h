@@ -51,6 +51,7 @@ struct fm_offer {
     const char *id, *title, *description, *price_note, *registration, *audience, *email, *phone,
         *main_language, *fold;
     json_t *functions, *categories, *translations;
+    const char *kind; /* feed_kind's */
     bool free;
     long version;
     int64_t updated;

@@ -69,6 +69,9 @@ void h_themes_create(struct request *r);
 void h_handoffs_get(struct request *r);
 void h_handoffs_arrive(struct request *r);
 
+/* activity.c: an occurrence's public page with schema.org JSON-LD */
+void h_activity(struct request *r);
+
 /* hsds.c: Open Referral HSDS 3.0 */
 void h_hsds_root(struct request *r);
 void h_hsds_services(struct request *r);

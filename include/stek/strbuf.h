@@ -17,6 +17,8 @@ struct strbuf {
 
 void sb_put(struct strbuf *b, const char *s, size_t n);
 void sb_puts(struct strbuf *b, const char *s); /* NULL adds nothing */
+/* Appends text for HTML, & < > " ' escaped (NULL adds nothing). */
+void sb_html(struct strbuf *b, const char *s);
 void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The text so far ("" when empty); borrowed from b. */

@@ -92,6 +92,7 @@ OFFERS = [
     # Kantine Bezemheide, Kalmthout
     {"title": {"nl": "Sociale kruidenier 't Kruideniertje",
                "fr": "Épicerie sociale 't Kruideniertje"}, "site": "Kantine Bezemheide",
+     "kind": "opening_hours",  # a shop open at set hours, not an event
      "partner": "Sociaal Winkelpunt vzw", "functions": ["referral"], "categories": ["food"],
      "free": False,
      "price_note": {"nl": "Verminderde prijzen, met een kaart van de sociale dienst (OCMW)",

@@ -42,6 +42,7 @@ enum feed_col {
     COL_CONTACT_PHONE,
     COL_MAIN_LANGUAGE,
     COL_TRANSLATIONS,
+    COL_KIND,
     FEED_COLS
 };
 
@@ -121,6 +122,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->contact_phone = opt(res, r, COL_CONTACT_PHONE);
         row->main_language = PQgetvalue(res, r, COL_MAIN_LANGUAGE);
         row->translations = json_col(out, res, r, COL_TRANSLATIONS);
+        row->kind = feed_kind(PQgetvalue(res, r, COL_KIND));
         row->language = row->main_language;
     }
     return (enum db_qs)out->n;

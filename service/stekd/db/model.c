@@ -9,6 +9,7 @@
 #include "stek/clock.h"
 #include "stek/config.h"
 #include "stek/date.h"
+#include "stek/feed.h"
 #include "stek/feedmodel.h"
 #include "stek/listen.h"
 #include "stek/log.h"
@@ -239,7 +240,8 @@ build(struct feed_model *m, int table, PGresult *r)
                                    .phone = opt(m, r, i, 14),
                                    .main_language = text(m, r, i, 15),
                                    .translations = json_col(m, r, i, 16),
-                                   .fold = text(m, r, i, 17)};
+                                   .fold = text(m, r, i, 17),
+                                   .kind = feed_kind(PQgetvalue(r, i, 18))};
             if (partner < 0 || site < 0 || !o->functions || !o->categories || !o->translations)
                 return false;
         }

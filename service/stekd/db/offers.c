@@ -37,7 +37,7 @@ returning_id(struct db_conn *c, enum db_stmt s, const char *const *params, char 
 }
 
 /* An offer's fields as the 15 parameters insert_offer and update_offer take (after the id). */
-#define OFFER_NPARAMS 15
+#define OFFER_NPARAMS 16
 struct offer_arrays {
     char functions[256], categories[2048];
     char *translations; /* malloc'd */
@@ -62,7 +62,8 @@ offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **
         f->phone,
         f->active ? "t" : "f",
         lang[0],
-        lang[1]};
+        lang[1],
+        f->kind};
     memcpy(p, v, sizeof(v));
 }
 

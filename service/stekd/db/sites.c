@@ -26,7 +26,7 @@ db_get_site(struct db_conn *c, const char *id, bool for_update, struct db_doc *o
 }
 
 /* The 18 parameters of a site's fields, in the order insert_site and update_site take them. */
-#define SITE_NPARAMS 18
+#define SITE_NPARAMS 19
 static void
 site_params(const struct site_fields *f, const char **p, char **buf)
 {
@@ -49,7 +49,8 @@ site_params(const struct site_fields *f, const char **p, char **buf)
                                    f->coordinator_partner_id,
                                    f->active ? "t" : "f",
                                    lang[0],
-                                   lang[1]};
+                                   lang[1],
+                                   f->uitdatabank_place_id};
     memcpy(p, v, sizeof(v));
 }
 

@@ -412,6 +412,8 @@ feed_render_json(const struct feed_result *res, size_t *len)
         put_string(&b, it->occurrence_id);
         sb_puts(&b, ",\"offer_id\":");
         put_string(&b, row->offer_id);
+        sb_puts(&b, ",\"kind\":");
+        put_string(&b, row->kind ? row->kind : "activity");
         sb_puts(&b, ",\"title\":");
         put_text(&b, row, all, "title", row->title);
         sb_puts(&b, ",\"language\":");

@@ -450,6 +450,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
             .exceptions = m->empty,
             .closures = m->empty,
             .registration = o->registration,
+            .kind = o->kind,
             .audience = o->audience,
             .contact_email = first_of(o->email, p->email, s->email),
             .contact_phone = first_of(o->phone, p->phone, s->phone),

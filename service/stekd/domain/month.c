@@ -7,33 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Text into HTML: & < > " ' escaped. */
-static void
-esc(struct strbuf *o, const char *s)
-{
-    for (; s != NULL && *s; s++) {
-        switch (*s) {
-        case '&':
-            sb_puts(o, "&amp;");
-            break;
-        case '<':
-            sb_puts(o, "&lt;");
-            break;
-        case '>':
-            sb_puts(o, "&gt;");
-            break;
-        case '"':
-            sb_puts(o, "&quot;");
-            break;
-        case '\'':
-            sb_puts(o, "&#39;");
-            break;
-        default:
-            sb_put(o, s, 1);
-        }
-    }
-}
-
 struct words {
     const char *days[7], *short_days[7], *months[12], *free, *cancelled, *moved, *all, *contact,
         *title;
@@ -185,8 +158,8 @@ month_render_html(const struct month_page *p, size_t *len)
     sb_puts(&o, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                 "content=\"width=device-width, initial-scale=1\"><title>");
     snprintf(buf, sizeof(buf), "%s %s %d - ", w->title, w->months[p->month - 1], p->year);
-    esc(&o, buf);
-    esc(&o, p->heading);
+    sb_html(&o, buf);
+    sb_html(&o, p->heading);
     sb_puts(&o,
             "</title><style>"
             "@page{size:A4 landscape;margin:8mm}"
@@ -217,13 +190,13 @@ month_render_html(const struct month_page *p, size_t *len)
             "footer{font-size:11pt;margin-top:2mm}"
             "</style></head><body><header><div class=\"who\"><p class=\"month\">");
     snprintf(buf, sizeof(buf), "%s %d", w->months[p->month - 1], p->year);
-    esc(&o, buf);
+    sb_html(&o, buf);
     sb_puts(&o, "</p><h1>");
-    esc(&o, p->heading);
+    sb_html(&o, p->heading);
     sb_puts(&o, "</h1>");
     if (p->address != NULL) {
         sb_puts(&o, "<p class=\"addr\">");
-        esc(&o, p->address);
+        sb_html(&o, p->address);
         sb_puts(&o, "</p>");
     }
     sb_puts(&o, "</div>");
@@ -231,9 +204,9 @@ month_render_html(const struct month_page *p, size_t *len)
         sb_puts(&o, "<figure>");
         sb_puts(&o, p->qr_svg);
         sb_puts(&o, "<figcaption>");
-        esc(&o, w->all);
+        sb_html(&o, w->all);
         sb_puts(&o, ": ");
-        esc(&o, p->url);
+        sb_html(&o, p->url);
         sb_puts(&o, "</figcaption></figure>");
     }
     sb_puts(&o, "</header><table><colgroup>");
@@ -247,12 +220,12 @@ month_render_html(const struct month_page *p, size_t *len)
         if (width[d] < 32) {
             /* A narrow column (no activities this month) gets the short name, spelled out. */
             sb_puts(&o, "<abbr title=\"");
-            esc(&o, w->days[d]);
+            sb_html(&o, w->days[d]);
             sb_puts(&o, "\">");
-            esc(&o, w->short_days[d]);
+            sb_html(&o, w->short_days[d]);
             sb_puts(&o, "</abbr>");
         } else {
-            esc(&o, w->days[d]);
+            sb_html(&o, w->days[d]);
         }
         sb_puts(&o, "</th>");
     }
@@ -288,26 +261,26 @@ month_render_html(const struct month_page *p, size_t *len)
                              "</span> ",
                              start + 11, end + 11);
                     sb_puts(&o, buf);
-                    esc(&o, it->row->title);
+                    sb_html(&o, it->row->title);
                     if (p->show_site || it->status == OCC_MOVED) {
                         sb_puts(&o, " (");
-                        esc(&o, json_string_value(json_object_get(it->site, "name")));
+                        sb_html(&o, json_string_value(json_object_get(it->site, "name")));
                         sb_puts(&o, ")");
                     }
                     sb_puts(&o, "</span>");
                     if (it->row->free) {
                         sb_puts(&o, "<span class=\"badge\">");
-                        esc(&o, w->free);
+                        sb_html(&o, w->free);
                         sb_puts(&o, "</span>");
                     }
                     if (it->status != OCC_SCHEDULED) {
                         sb_puts(&o, "<span class=\"badge\">");
-                        esc(&o, it->status == OCC_CANCELLED ? w->cancelled : w->moved);
+                        sb_html(&o, it->status == OCC_CANCELLED ? w->cancelled : w->moved);
                         sb_puts(&o, "</span>");
                     }
                     if (it->note != NULL) {
                         sb_puts(&o, "<span class=\"note\">");
-                        esc(&o, it->note);
+                        sb_html(&o, it->note);
                         sb_puts(&o, "</span>");
                     }
                     sb_puts(&o, "</li>");
@@ -320,7 +293,7 @@ month_render_html(const struct month_page *p, size_t *len)
         sb_puts(&o, "</tr>");
     }
     sb_puts(&o, "</tbody></table><footer><strong>");
-    esc(&o, w->contact);
+    sb_html(&o, w->contact);
     sb_puts(&o, ":</strong> ");
     /* Each contact once, after the partners it is for: "SAAMO, Ligo: 03 000 00 00 a@b.be". */
     bool any = false;
@@ -346,17 +319,17 @@ month_render_html(const struct month_page *p, size_t *len)
             if (!first_name)
                 sb_puts(&o, ", ");
             first_name = false;
-            esc(&o, other->partner_name);
+            sb_html(&o, other->partner_name);
         }
         if (row->contact_phone != NULL || row->contact_email != NULL)
             sb_puts(&o, ":");
         if (row->contact_phone != NULL) {
             sb_puts(&o, " ");
-            esc(&o, row->contact_phone);
+            sb_html(&o, row->contact_phone);
         }
         if (row->contact_email != NULL) {
             sb_puts(&o, " ");
-            esc(&o, row->contact_email);
+            sb_html(&o, row->contact_email);
         }
     }
     sb_puts(&o, "</footer></body></html>\n");

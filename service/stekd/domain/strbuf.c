@@ -131,3 +131,30 @@ utf8_valid(const unsigned char *s, size_t n)
     }
     return true;
 }
+
+/* Text into HTML: & < > " ' escaped. */
+void
+sb_html(struct strbuf *o, const char *s)
+{
+    for (; s != NULL && *s; s++) {
+        switch (*s) {
+        case '&':
+            sb_puts(o, "&amp;");
+            break;
+        case '<':
+            sb_puts(o, "&lt;");
+            break;
+        case '>':
+            sb_puts(o, "&gt;");
+            break;
+        case '"':
+            sb_puts(o, "&quot;");
+            break;
+        case '\'':
+            sb_puts(o, "&#39;");
+            break;
+        default:
+            sb_put(o, s, 1);
+        }
+    }
+}

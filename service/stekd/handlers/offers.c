@@ -21,6 +21,7 @@
 #define MAX_SCHEDULES 20
 
 static const char *const registrations[] = {"none", "required", NULL};
+static const char *const kinds[] = {"activity", "opening_hours", NULL};
 static const char *const statuses[] = {"cancelled", "moved", NULL};
 static const struct constraint_reply constraints[] = {
     {"offers_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
@@ -62,6 +63,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     struct offer_fields *f = &o->f;
     struct jspec spec[] = {
         JS_STR("title", &f->title, JF_REQUIRED | JF_GUARD, 1, 200),
+        JS_ENUMF("kind", &f->kind, 0, kinds),
         JS_TXT("description", &f->description, JF_NULLABLE, 4000),
         JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
         JS_UUIDF("partner_id", &f->partner_id, JF_REQUIRED),
@@ -90,6 +92,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     f->free = true;
     f->active = true;
     f->registration = "none";
+    f->kind = "activity";
     o->plain = jspec_check_i18n(doc, spec, translatable, "nl", &f->lang.main_language,
                                 &o->translations, errs);
     f->lang.translations = o->translations;

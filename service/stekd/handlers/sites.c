@@ -25,7 +25,7 @@ static const struct constraint_reply constraints[] = {
 /* A site as a request describes it; strings borrow from the request's JSON. */
 struct site_in {
     const char *name, *kind, *model, *description, *timezone, *email, *phone, *accessibility;
-    const char *coordinator, *street, *postal_code, *municipality, *country;
+    const char *coordinator, *uitdatabank_place, *street, *postal_code, *municipality, *country;
     const json_t *address, *location;
     double lat, lon;
     bool active;
@@ -83,6 +83,7 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
         JS_PHONEF("phone", &s.phone, JF_NULLABLE),
         JS_TXT("accessibility", &s.accessibility, JF_NULLABLE, 2000),
         JS_UUIDF("coordinator_partner_id", &s.coordinator, JF_NULLABLE),
+        JS_UUIDF("uitdatabank_place_id", &s.uitdatabank_place, JF_NULLABLE),
         JS_BOOLEAN("active", &s.active, 0),
         JS_ENUMF("main_language", NULL, 0, i18n_languages),
         JS_IGNORE("language"),
@@ -125,6 +126,7 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
         .phone = s.phone,
         .accessibility = s.accessibility,
         .coordinator_partner_id = s.coordinator,
+        .uitdatabank_place_id = s.uitdatabank_place,
         .active = s.active,
     };
     if (s.location != NULL) {
