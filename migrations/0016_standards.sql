@@ -6,9 +6,22 @@
 ALTER TABLE offers
     ADD COLUMN kind text NOT NULL DEFAULT 'activity' CHECK (kind IN ('activity', 'opening_hours'));
 
--- 2. The place a site is known as in UiTdatabank (publiq), for the export of its offers.
+-- 2. The place a site and the organizer a partner are known as in UiTdatabank (publiq), for the
+--    export of offers as UiTdatabank events (ids UiTdatabank issued).
 ALTER TABLE sites
     ADD COLUMN uitdatabank_place_id uuid;
+ALTER TABLE partners
+    ADD COLUMN uitdatabank_organizer_id uuid;
+
+CREATE OR REPLACE FUNCTION partner_doc(p partners) RETURNS json
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT json_build_object(
+        'id', p.id, 'name', p.name, 'kind', p.kind, 'description', p.description,
+        'website', p.website, 'email', p.email, 'phone', p.phone,
+        'uitdatabank_organizer_id', p.uitdatabank_organizer_id, 'active', p.active,
+        'main_language', p.main_language, 'translations', p.translations,
+        'translatable', json_build_array('description'),
+        'created_at', stek_ts(p.created_at), 'updated_at', stek_ts(p.updated_at)) $$;
 
 CREATE OR REPLACE FUNCTION site_doc(s sites) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE

@@ -19,6 +19,9 @@ struct stek_config {
     const char *webhook_allow;
     /* STEK_TIMEZONE: the service's own timezone (IANA name): its "today", new sites' default */
     const char *timezone;
+    /* STEK_UITDATABANK_URL: UiTdatabank's Entry API the export's ids point into (default
+     * https://io.uitdatabank.be; https://io-test.uitdatabank.be to try things out) */
+    const char *uitdatabank_url;
     unsigned port;                 /* STEK_PORT, default 8080 */
     unsigned http_threads;         /* STEK_HTTP_THREADS: libmicrohttpd's I/O threads */
     unsigned db_workers;           /* STEK_DB_CONNECTIONS: workers, one connection each */

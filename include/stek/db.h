@@ -113,6 +113,7 @@ struct db_languages {
 
 struct partner_fields {
     const char *name, *kind, *description, *website, *email, *phone;
+    const char *uitdatabank_organizer_id; /* the partner as an organizer in UiTdatabank, or NULL */
     bool active;
     struct db_languages lang;
 };

@@ -49,6 +49,8 @@ void h_webhooks_rotate(struct request *r);
 void h_webhook_deliveries(struct request *r);
 void h_webhook_redeliver(struct request *r);
 void h_exceptions_delete(struct request *r);
+/* uitdatabank.c: the UiTdatabank export of an offer */
+void h_offers_uitdatabank(struct request *r);
 
 /* feed.c: the fast paths answer from the cache; the handlers on a worker after a miss */
 bool h_feed_json_cached(struct request *r);

@@ -232,6 +232,7 @@ config_defaults(struct stek_config *cfg)
     cfg->webhook_allow = "";
     cfg->metrics_allow = "127.0.0.0/8,::1";
     cfg->timezone = "Europe/Brussels";
+    cfg->uitdatabank_url = "https://io.uitdatabank.be";
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         set_number(cfg, i, numbers[i].dflt);
 }
@@ -269,6 +270,13 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
          strncmp(cfg->public_url, "http://", 7) != 0)) {
         snprintf(err, errlen, "STEK_PUBLIC_URL must start with https:// or http://, not '%s'",
                  cfg->public_url);
+        return false;
+    }
+    cfg->uitdatabank_url = env_or("STEK_UITDATABANK_URL", cfg->uitdatabank_url, false);
+    if (strncmp(cfg->uitdatabank_url, "https://", 8) != 0 ||
+        strcspn(cfg->uitdatabank_url, " \"\\<>") != strlen(cfg->uitdatabank_url)) {
+        snprintf(err, errlen, "STEK_UITDATABANK_URL must be an https:// address, not '%s'",
+                 cfg->uitdatabank_url);
         return false;
     }
     cfg->webhook_allow = env_or("STEK_WEBHOOK_ALLOW", cfg->webhook_allow, true);

@@ -23,9 +23,16 @@ db_insert_partner(struct db_conn *c, const struct partner_fields *f, struct db_d
     char *buf;
     const char *lang[2];
     db_languages_params(&f->lang, lang, &buf);
-    const char *params[] = {f->name,  f->kind,  f->description,        f->website,
-                            f->email, f->phone, f->active ? "t" : "f", lang[0],
-                            lang[1]};
+    const char *params[] = {f->name,
+                            f->kind,
+                            f->description,
+                            f->website,
+                            f->email,
+                            f->phone,
+                            f->active ? "t" : "f",
+                            lang[0],
+                            lang[1],
+                            f->uitdatabank_organizer_id};
     enum db_qs qs = db_query_doc(c, STMT(insert_partner, params), params, out);
     db_languages_free(buf);
     return qs;
@@ -38,9 +45,17 @@ db_update_partner(struct db_conn *c, const char *id, const struct partner_fields
     char *buf;
     const char *lang[2];
     db_languages_params(&f->lang, lang, &buf);
-    const char *params[] = {id,         f->name,  f->kind,  f->description,
-                            f->website, f->email, f->phone, f->active ? "t" : "f",
-                            lang[0],    lang[1]};
+    const char *params[] = {id,
+                            f->name,
+                            f->kind,
+                            f->description,
+                            f->website,
+                            f->email,
+                            f->phone,
+                            f->active ? "t" : "f",
+                            lang[0],
+                            lang[1],
+                            f->uitdatabank_organizer_id};
     enum db_qs qs = db_query_doc(c, STMT(update_partner, params), params, out);
     db_languages_free(buf);
     return qs;

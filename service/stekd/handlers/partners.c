@@ -20,6 +20,7 @@
             JS_URLF("website", &(f)->website, JF_NULLABLE),                                        \
             JS_EMAILF("email", &(f)->email, JF_NULLABLE),                                          \
             JS_PHONEF("phone", &(f)->phone, JF_NULLABLE), JS_BOOLEAN("active", &(f)->active, 0),   \
+            JS_UUIDF("uitdatabank_organizer_id", &(f)->uitdatabank_organizer_id, JF_NULLABLE),     \
             JS_ENUMF("main_language", NULL, 0, i18n_languages), JS_IGNORE("language"),             \
             JS_RO("id"), JS_RO("created_at"), JS_RO("updated_at"), JS_SPEC_END                     \
     }

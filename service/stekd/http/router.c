@@ -47,6 +47,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/offers/{id}",      h_offers_get,       ROLE_NONE,  ROUTE_DB, NULL},
     {M_PATCH,  "/v1/offers/{id}",      h_offers_patch,     ROLE_PARTNER, ROUTE_DB, NULL},
     {M_DELETE, "/v1/offers/{id}",      h_offers_delete,    ROLE_PARTNER, ROUTE_DB, NULL},
+    {M_GET,    "/v1/offers/{id}/uitdatabank", h_offers_uitdatabank, ROLE_NONE, ROUTE_DB, NULL},
     {M_GET,    "/v1/offers/{id}/exceptions", h_exceptions_list, ROLE_NONE, ROUTE_DB, NULL},
     {M_POST,   "/v1/offers/{id}/exceptions", h_exceptions_create, ROLE_PARTNER, ROUTE_DB, NULL},
     {M_GET,    "/v1/offers/{id}/exceptions/{date}", h_exceptions_get, ROLE_NONE, ROUTE_DB, NULL},
