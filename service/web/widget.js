@@ -73,7 +73,7 @@
     "h2:first-letter{text-transform:uppercase}" +
     "ul{list-style:none;margin:0;padding:0}" +
     "li{margin:0 0 .8em;padding:.6em .8em;border:1px solid #8a8a8a;border-radius:6px}" +
-    "h3{font-size:1.1em;margin:0;color:#1a1a1a}" +
+    "h3{font-size:1.1em;margin:0;color:#1a1a1a}h3 a{color:inherit}" +
     "p{margin:.15em 0}" +
     ".time{font-weight:700;font-size:1.05em}" +
     ".badge{display:inline-block;margin-left:.5em;padding:0 .45em;border-radius:4px;font-size:.85em;font-weight:700;vertical-align:middle}" +
@@ -159,7 +159,56 @@
       .filter(Boolean).join(", ");
   }
 
-  function renderItems(box, items, t, lang) {
+  /* The occurrence's own page (schema.org JSON-LD for search engines). */
+  function pageUrl(api, it) {
+    return api + "/activity/" + encodeURIComponent(it.occurrence_id);
+  }
+
+  /*
+   * schema.org Events for the occurrences shown, as on their pages (a moved occurrence is shown
+   * at its new time; its page also says when it was). Opening hours are no events: left out.
+   */
+  function jsonLd(api, items) {
+    var events = [];
+    for (var i = 0; i < items.length; i++) {
+      var it = items[i], a = it.site.address || {}, url = pageUrl(api, it);
+      if (it.kind === "opening_hours") continue;
+      var place = { "@type": "Place", name: it.site.name, address: { "@type": "PostalAddress",
+        streetAddress: a.street, postalCode: a.postal_code, addressLocality: a.municipality,
+        addressCountry: a.country } };
+      if (it.site.location) place.geo = { "@type": "GeoCoordinates",
+        latitude: it.site.location.lat, longitude: it.site.location.lon };
+      var e = { "@context": "https://schema.org", "@type": "Event", "@id": url, url: url,
+        name: it.title, startDate: it.start, endDate: it.end,
+        eventStatus: "https://schema.org/" + (it.status === "cancelled" ? "EventCancelled" : "EventScheduled"),
+        eventAttendanceMode: "https://schema.org/OfflineEventAttendanceMode", location: place,
+        organizer: { "@type": "Organization", name: it.partner.name },
+        isAccessibleForFree: !!it.free };
+      if (typeof it.description === "string") e.description = it.description;
+      if (it.free) e.offers = { "@type": "Offer", price: 0, priceCurrency: "EUR",
+        availability: "https://schema.org/InStock", url: url };
+      events.push(e);
+    }
+    return events;
+  }
+
+  /* Puts the JSON-LD next to the widget, in the page's own DOM where crawlers read it. */
+  function putJsonLd(el, api, items) {
+    var old = el.querySelector("script[data-stek-jsonld]");
+    var events = jsonLd(api, items);
+    if (!events.length) {
+      if (old) el.removeChild(old);
+      return;
+    }
+    var s = old || document.createElement("script");
+    s.type = "application/ld+json";
+    s.setAttribute("data-stek-jsonld", "");
+    /* No "</script>" can end the element early. */
+    s.textContent = JSON.stringify(events).replace(/</g, "\\u003c");
+    if (!old) el.appendChild(s);
+  }
+
+  function renderItems(box, items, t, lang, api) {
     if (!items.length) {
       box.appendChild(node("p", "msg", t.none));
       return;
@@ -178,7 +227,9 @@
       var time = li.appendChild(node("p", "time"));
       var tm = time.appendChild(node("time", null, start.time + "–" + end.time));
       tm.setAttribute("datetime", it.start);
-      var h = li.appendChild(node("h3", "title", it.title));
+      var h = li.appendChild(node("h3", "title"));
+      var link = h.appendChild(node("a", null, it.title));
+      link.href = pageUrl(api, it);
       if (it.free) h.appendChild(node("span", "badge free", t.free));
       if (it.status === "cancelled") h.appendChild(node("span", "badge cancelled-badge", t.cancelled));
       if (it.status === "moved") h.appendChild(node("span", "badge moved-badge", t.moved));
@@ -251,7 +302,9 @@
         .then(function (page) {
           clearTimeout(timer);
           if (last) last.set(el, page.items);
-          show(el, function (box, t, lang) { renderItems(box, page.items, t, lang); });
+          var api = attr(el, "api") || defaultApi;
+          show(el, function (box, t, lang) { renderItems(box, page.items, t, lang, api); });
+          putJsonLd(el, api, page.items);
           el.setAttribute("data-stek-state", "ready");
         })
         .catch(function () {
@@ -259,7 +312,7 @@
           var items = last ? last.get(el) : null;
           show(el, function (box, t, lang) {
             box.appendChild(node("p", "msg", t.down + (items ? " " + t.stale : "")));
-            if (items) renderItems(box, items, t, lang);
+            if (items) renderItems(box, items, t, lang, attr(el, "api") || defaultApi);
           });
           el.setAttribute("data-stek-state", "unavailable");
         });

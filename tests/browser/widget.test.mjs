@@ -112,6 +112,28 @@ try {
     assert((await mail.getAttribute("href")) === "mailto:bezemheide@example.org", "no mailto link");
   });
 
+  await check("the widget adds schema.org Events next to it and links each item to its page", async () => {
+    const ld = await host.evaluate(() => {
+      const s = document.querySelector("#kalmthout > script[data-stek-jsonld]");
+      return s ? s.textContent : null;
+    });
+    assert(ld, "no JSON-LD script in the host page's DOM");
+    const events = JSON.parse(ld);
+    assert(Array.isArray(events) && events.length > 0, "no events: " + ld.slice(0, 200));
+    for (const e of events) {
+      assert(e["@type"] === "Event" && e["@context"] === "https://schema.org", "not an Event");
+      assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/.test(e.startDate), "startDate " + e.startDate);
+      assert(e.url.startsWith(API + "/activity/"), "url " + e.url);
+      assert(e.location && e.location.address && e.location.address["@type"] === "PostalAddress", "address");
+    }
+    assert(!events.some((e) => /Kruideniertje/.test(e.name)), "opening hours (the social grocery) published as an event");
+    const href = await host.locator("#kalmthout >> css=li.item h3 a").first().getAttribute("href");
+    assert(href && href.startsWith(API + "/activity/"), "item link " + href);
+    const r = await fetch(href);
+    const html = await r.text();
+    assert(r.status === 200 && html.includes("application/ld+json"), "the item's page: " + r.status);
+  });
+
   await check("on a French part of the host page the widget speaks French, activities too", async () => {
     await host.evaluate(() => {
       const part = document.createElement("section");

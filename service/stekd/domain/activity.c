@@ -250,8 +250,7 @@ activity_render_html(const struct activity_page *p, size_t *len)
     struct strbuf b = {0};
     char start[32], end[32];
     json_t *ld = activity_jsonld(p);
-    /* JSON_ESCAPE_SLASH: no "</script>" can close the element early. */
-    char *ldtext = json_dumps(ld, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_ENSURE_ASCII);
+    char *ldtext = json_dumps(ld, JSON_COMPACT | JSON_ENSURE_ASCII);
 
     json_decref(ld);
     format_local(it->start, it->start_off, start);
@@ -277,7 +276,13 @@ activity_render_html(const struct activity_page *p, size_t *len)
     sb_puts(&b, "\">\n<link rel=\"stylesheet\" href=\"");
     sb_html(&b, p->css);
     sb_puts(&b, "\">\n<script type=\"application/ld+json\">");
-    sb_puts(&b, ldtext);
+    /* < > & as JSON escapes: no text can end the element early or open a comment in it. */
+    for (const char *c = ldtext; *c; c++) {
+        if (*c == '<' || *c == '>' || *c == '&')
+            sb_printf(&b, "\\u%04x", (unsigned)*c);
+        else
+            sb_put(&b, c, 1);
+    }
     sb_puts(&b, "</script>\n</head>\n<body>\n<main class=\"activity\">\n<h1>");
     free(ldtext);
     sb_html(&b, row->title);
