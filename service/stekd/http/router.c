@@ -69,7 +69,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB, NULL},
     {M_GET,    "/v1/stats/answers",    h_stats_answers,    ROLE_NONE,  ROUTE_DB, NULL},
 
-    {M_GET,    "/activity/{id}",       h_activity,         ROLE_NONE,  ROUTE_DB, NULL},
+    {M_GET,    "/activity/{occurrence_id}", h_activity,        ROLE_NONE,  ROUTE_DB, NULL},
     {M_GET,    "/hsds",                h_hsds_root,        ROLE_NONE,  0, NULL},
     {M_GET,    "/hsds/",               h_hsds_root,        ROLE_NONE,  0, NULL},
     {M_GET,    "/hsds/profile",        h_static,           ROLE_NONE,  0, NULL},
