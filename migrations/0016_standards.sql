@@ -141,6 +141,13 @@ CREATE FUNCTION hsds_organization(p partners) RETURNS jsonb
         'x_stek_kind', p.kind, 'x_stek_active', p.active,
         'x_stek_main_language', p.main_language, 'x_stek_translations', p.translations)) $$;
 
+-- A site's closures that have not ended (profile): [{from, to, note}].
+CREATE FUNCTION hsds_closures(site uuid) RETURNS jsonb
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+            'from', c.from_date, 'to', c.to_date, 'note', c.note)) ORDER BY c.from_date), '[]')
+        FROM site_closures c WHERE c.site_id = site AND c.to_date >= current_date - 1 $$;
+
 -- A site as an HSDS location, with its address and its closures to come (profile).
 CREATE FUNCTION hsds_location(s sites) RETURNS jsonb
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -160,10 +167,7 @@ CREATE FUNCTION hsds_location(s sites) RETURNS jsonb
         'phones', hsds_phone('location', s.id, s.phone),
         'x_stek_timezone', s.timezone, 'x_stek_model', s.model, 'x_stek_active', s.active,
         'x_stek_main_language', s.main_language, 'x_stek_translations', s.translations,
-        'x_stek_closures', coalesce((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                'from', c.from_date, 'to', c.to_date, 'note', c.note)) ORDER BY c.from_date)
-              FROM site_closures c
-             WHERE c.site_id = s.id AND c.to_date >= current_date - 1), '[]'::jsonb))) $$;
+        'x_stek_closures', hsds_closures(s.id))) $$;
 
 -- One part of an RFC 5545 rule (FREQ, INTERVAL, BYDAY, ...), or NULL.
 CREATE FUNCTION hsds_rule_part(rrule text, part text) RETURNS text
@@ -220,9 +224,7 @@ CREATE FUNCTION hsds_schedule(sc schedules, o offers) RETURNS jsonb
                 'end_time', to_char(e.end_time, 'HH24:MI'),
                 'location_id', e.site_id, 'note', e.note)) ORDER BY e.date)
               FROM offer_exceptions e WHERE e.offer_id = o.id), '[]'::jsonb),
-        'x_stek_closures', coalesce((SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
-                'from', c.from_date, 'to', c.to_date, 'note', c.note)) ORDER BY c.from_date)
-              FROM site_closures c WHERE c.site_id = site.id), '[]'::jsonb)))
+        'x_stek_closures', hsds_closures(site.id)))
       FROM m, site $$;
 
 -- The sites an offer takes place at: its own and its schedules'.
