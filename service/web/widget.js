@@ -168,6 +168,8 @@
    * schema.org Events for the occurrences shown, as on their pages (a moved occurrence is shown
    * at its new time; its page also says when it was). Opening hours are no events: left out.
    */
+  var VOCAB = "https://schema.org"; /* the JSON-LD's vocabulary: a name, never fetched */
+
   function jsonLd(api, items) {
     var events = [];
     for (var i = 0; i < items.length; i++) {
@@ -178,15 +180,15 @@
         addressCountry: a.country } };
       if (it.site.location) place.geo = { "@type": "GeoCoordinates",
         latitude: it.site.location.lat, longitude: it.site.location.lon };
-      var e = { "@context": "https://schema.org", "@type": "Event", "@id": url, url: url,
+      var e = { "@context": VOCAB, "@type": "Event", "@id": url, url: url,
         name: it.title, startDate: it.start, endDate: it.end,
-        eventStatus: "https://schema.org/" + (it.status === "cancelled" ? "EventCancelled" : "EventScheduled"),
-        eventAttendanceMode: "https://schema.org/OfflineEventAttendanceMode", location: place,
+        eventStatus: VOCAB + "/" + (it.status === "cancelled" ? "EventCancelled" : "EventScheduled"),
+        eventAttendanceMode: VOCAB + "/OfflineEventAttendanceMode", location: place,
         organizer: { "@type": "Organization", name: it.partner.name },
         isAccessibleForFree: !!it.free };
       if (typeof it.description === "string") e.description = it.description;
       if (it.free) e.offers = { "@type": "Offer", price: 0, priceCurrency: "EUR",
-        availability: "https://schema.org/InStock", url: url };
+        availability: VOCAB + "/InStock", url: url };
       events.push(e);
     }
     return events;

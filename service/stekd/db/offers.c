@@ -63,7 +63,7 @@ offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **
         f->active ? "t" : "f",
         lang[0],
         lang[1],
-        f->kind};
+        f->kind != NULL ? f->kind : "activity"};
     memcpy(p, v, sizeof(v));
 }
 
