@@ -76,13 +76,17 @@ void db_rollback(struct db_conn *c);
 
 /* A page of a list: the item documents and the sort key of the last one. */
 struct db_page {
-    json_t *items; /* owned: array of objects */
+    void *result; /* owned: the PGresult whose first column holds the documents' JSON text */
+    int n;        /* documents on the page */
     char last_a[32];
     char last_b[48];
     bool more; /* another page follows */
 };
 
-/* Frees page->items. */
+/* The JSON text of document i (0 <= i < page->n), as the database made it; borrowed. */
+const char *db_page_doc(const struct db_page *page, int i);
+
+/* Frees what the page holds. */
 void db_page_clear(struct db_page *page);
 
 /* One entity read back as its JSON document and version (for the ETag). */

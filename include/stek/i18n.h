@@ -16,6 +16,8 @@
 #ifndef STEK_I18N_H
 #define STEK_I18N_H
 
+#include "stek/strbuf.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,5 +83,14 @@ json_t *i18n_flatten(const json_t *body, const char *const *fields, const char *
  * translatable and language; takes doc.
  */
 json_t *i18n_expand_steal(json_t *doc);
+
+/*
+ * A record's JSON text (as the database made it) as a reader asking for want gets it, without
+ * parsing it: compacted, "translations" and "translatable" left out and "language" added, when
+ * the reader's language cannot matter (no preference, or a record without other languages; not
+ * for "all"). main gets the language shown ("" for a record without translatable texts). False
+ * (out unchanged) when the record must be localized the full way (i18n_localize).
+ */
+bool i18n_plain_json(const char *doc, const char *want, struct strbuf *out, char main[8]);
 
 #endif

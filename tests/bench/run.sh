@@ -19,7 +19,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port); pgport=$(free_port); nginx_port=$(free_port)
 daemon_pid=""
 big_pid=""
+peer_pid=""
 cleanup() {
+    [[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
     [[ -n "$big_pid" ]] && kill "$big_pid" 2>/dev/null && wait "$big_pid" 2>/dev/null
     [[ -n "$daemon_pid" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
     [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null
@@ -182,8 +184,34 @@ for kind in offers sites partners signals stats; do
     read -r r p50 p99 e < <(STEK_BENCH_LIST=$kind STEK_BENCH_TOKEN=$ptoken \
         run_wrk 64 "http://127.0.0.1:$port" tests/bench/lists.lua)
     lp99[$kind]=$p99
+    [[ $kind == offers ]] && lrps=$r
     printf '%-44s %6s %12s %10s %10s %8s\n' "GET /v1/$kind (filtered list)" 64 "$r" "$p50" "$p99" "$e"
 done
+
+# The generic peer on the same database: PostGraphile 4 (npm, into the git-ignored
+# tests/bench/peer/node_modules), asked for the same offers of one municipality with their
+# schedules (issue 14's goal: stek at least 5x). The answers are checked to hold the same offers.
+peer=""
+if (cd tests/bench/peer && npm ci --no-audit --no-fund --loglevel=error) >"$work/peer-npm.log" 2>&1; then
+    peer_port=$(free_port)
+    tests/bench/peer/node_modules/.bin/postgraphile -c "$DATABASE_URL" --host 127.0.0.1 \
+        --port "$peer_port" --disable-graphiql --disable-query-log >"$work/peer.log" 2>&1 &
+    peer_pid=$!
+    for _ in $(seq 300); do
+        curl -sf -o /dev/null -X POST -H 'Content-Type: application/json' \
+            -d '{"query":"{ __typename }"}' "http://127.0.0.1:$peer_port/graphql" && break
+        sleep 0.1
+    done
+    python3 tests/bench/peer_check.py "http://127.0.0.1:$port" "http://127.0.0.1:$peer_port" \
+        tests/bench/peer.lua M1 M77 M300
+    read -r pr pp50 pp99 pe < <(run_wrk 64 "http://127.0.0.1:$peer_port" tests/bench/peer.lua)
+    printf '%-44s %6s %12s %10s %10s %8s\n' "PostGraphile 4, the same offers (GraphQL)" 64 "$pr" "$pp50" "$pp99" "$pe"
+    peer=$(python3 -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.1f}x')" "$lrps" "$pr")
+    kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null || true
+    peer_pid=""
+else
+    echo "PostGraphile 4 could not be installed from npm (see $work/peer-npm.log)" >&2
+fi
 
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$daemon_pid/status")
 model_load=$(metric stek_feed_model_load_seconds)
@@ -242,6 +270,7 @@ print(f"signals / pgbench INSERT:          {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1
 PY
 echo "feed in 4 languages: ${lang_hits:-no metrics}"
 echo "lists, p99 at 64 connections (target < 20 ms): offers ${lp99[offers]}, sites ${lp99[sites]}, partners ${lp99[partners]}, signals ${lp99[signals]}, stats ${lp99[stats]}"
+echo "a municipality's offers with schedules / PostGraphile 4: ${peer:-not measured} (target >= 5x)"
 echo
 # EXPLAIN (ANALYZE, BUFFERS) of the statements on this dataset (issue 14), also kept in
 # build/bench/explain.txt.

@@ -309,6 +309,62 @@ test_dates_and_config(void)
     unsetenv("DATABASE_URL");
 }
 
+/* The list pages' fast path gives exactly what parsing and localizing gives, or declines. */
+static void
+test_i18n_plain_json(void)
+{
+    static const char *const docs[] = {
+        /* as PostgreSQL's json_build_object writes them: spaces, nested values, escapes */
+        "{\"id\" : \"a\", \"title\" : \"Soep {met} [brood] \\\"vers\\\"\", \"n\" : 3, "
+        "\"lat\" : 51.3869, \"ok\" : true, \"none\" : null, \"list\" : [\"x\", {\"y\" : [1, 2]}], "
+        "\"main_language\" : \"fr\", \"translations\" : {}, \"translatable\" : [\"title\"], "
+        "\"created_at\" : \"2026-11-30T12:00:00Z\"}",
+        "{\"id\" : \"b\", \"theme\" : \"energy\"}",
+        "{\"title\" : \"x\", \"main_language\" : \"xx\", \"translations\" : { }, "
+        "\"translatable\" : [\"title\"]}",
+        "{\"title\" : \"Soep\", \"main_language\" : \"nl\", \"translatable\" : [\"title\"], "
+        "\"translations\" : {\"fr\" : {\"title\" : \"Soupe\"}}}",
+        "{}",
+    };
+    static const char *const wants[] = {NULL, "fr", "fr,nl", "all"};
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        for (size_t w = 0; w < sizeof(wants) / sizeof(wants[0]); w++) {
+            struct strbuf b = {0};
+            char main[8];
+            sb_puts(&b, "[");
+            bool fast = i18n_plain_json(docs[i], wants[w], &b, main);
+            json_t *slow = json_loads(docs[i], 0, NULL);
+            CHECK(slow != NULL);
+            const char *used = i18n_localize(slow, wants[w]);
+            if (!fast) {
+                CHECK(strcmp(sb_str(&b), "[") == 0); /* untouched */
+                /* declined only where the reader's language can change the record */
+                CHECK(wants[w] != NULL && used != NULL);
+            } else {
+                json_t *got = json_loads(sb_str(&b) + 1, 0, NULL);
+                CHECK(got != NULL && json_equal(got, slow));
+                CHECK(strcmp(main, used != NULL ? used : "") == 0);
+                CHECK(strchr(sb_str(&b), ' ') == NULL || i == 0); /* compact (but in strings) */
+                json_decref(got);
+            }
+            json_decref(slow);
+            sb_free(&b);
+        }
+    }
+    struct strbuf b = {0};
+    char main[8];
+    static const char *const bad[] = {"",
+                                      "[1]",
+                                      "{\"a\" : }",
+                                      "{\"a\" : \"x}",
+                                      "{\"a\" 1}",
+                                      "{\"a\" : 1 \"b\" : 2}",
+                                      "{\"a\" : [1}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK(!i18n_plain_json(bad[i], NULL, &b, main) && b.len == 0);
+    sb_free(&b);
+}
+
 static void
 test_i18n(void)
 {
@@ -397,6 +453,7 @@ test_domain(void)
 {
     test_feed_fold();
     test_i18n();
+    test_i18n_plain_json();
     test_qspec();
     test_signal_rules();
     test_offer_rules();

@@ -252,6 +252,11 @@ planned_each_time(enum db_stmt s)
     case STMT_list_signals:
     case STMT_list_exceptions:
     case STMT_feed_rows:
+    case STMT_hsds_services:
+    case STMT_hsds_service_at_locations:
+    case STMT_hsds_organizations:
+    case STMT_hsds_taxonomies:
+    case STMT_hsds_taxonomy_terms:
     case STMT_signal_cells:
         return true;
     default:
@@ -355,8 +360,15 @@ db_rollback(struct db_conn *c)
 void
 db_page_clear(struct db_page *page)
 {
-    json_decref(page->items);
-    page->items = NULL;
+    PQclear(page->result);
+    page->result = NULL;
+    page->n = 0;
+}
+
+const char *
+db_page_doc(const struct db_page *page, int i)
+{
+    return PQgetvalue(page->result, i, 0);
 }
 
 void
@@ -372,19 +384,14 @@ db_page_from(PGresult *res, int limit, struct db_page *page)
     int rows = PQntuples(res);
 
     memset(page, 0, sizeof(*page));
-    page->items = json_array();
+    page->result = res;
     page->more = rows > limit;
-    for (int i = 0; i < rows && i < limit; i++) {
-        json_t *doc = json_loads(PQgetvalue(res, i, 0), 0, NULL);
-        if (doc == NULL) {
-            db_page_clear(page);
-            return DB_HARD_ERROR;
-        }
-        json_array_append_new(page->items, doc);
-        snprintf(page->last_a, sizeof(page->last_a), "%s", PQgetvalue(res, i, 1));
-        snprintf(page->last_b, sizeof(page->last_b), "%s", PQgetvalue(res, i, 2));
+    page->n = rows < limit ? rows : limit;
+    if (page->n > 0) {
+        snprintf(page->last_a, sizeof(page->last_a), "%s", PQgetvalue(res, page->n - 1, 1));
+        snprintf(page->last_b, sizeof(page->last_b), "%s", PQgetvalue(res, page->n - 1, 2));
     }
-    return (enum db_qs)json_array_size(page->items);
+    return (enum db_qs)page->n;
 }
 
 enum db_qs
@@ -429,9 +436,7 @@ db_query_page(struct db_conn *c, enum db_stmt s, const char **params, int limit_
     res = db_exec(c, s, params, &qs);
     if (res == NULL)
         return qs;
-    qs = db_page_from(res, limit, page);
-    PQclear(res);
-    return qs;
+    return db_page_from(res, limit, page); /* the page keeps res */
 }
 
 const char *

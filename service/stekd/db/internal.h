@@ -56,7 +56,7 @@ enum db_qs db_exec_command(struct db_conn *c, enum db_stmt s, const char *const 
 
 /*
  * Reads a page from a result whose columns are (doc, sort key a, sort key b),
- * fetched with limit + 1 rows to learn whether more follow.
+ * fetched with limit + 1 rows to learn whether more follow; the page keeps res.
  */
 enum db_qs db_page_from(PGresult *res, int limit, struct db_page *page);
 

@@ -298,3 +298,119 @@ i18n_flatten(const json_t *body, const char *const *fields, const char *dflt, co
     *translations = tr;
     return plain;
 }
+
+/* ---- a record's text as the reader gets it, without parsing it (lists) ---- */
+
+static const char *
+skip_space(const char *p)
+{
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* Copies one JSON value at p into out without its insignificant spaces (out NULL: skips it);
+ * the end of the value, or NULL when the text is not well-formed. */
+static const char *
+copy_value(const char *p, struct strbuf *out)
+{
+    int depth = 0;
+
+    p = skip_space(p);
+    for (;;) {
+        const char *s = p;
+        if (*p == '"') {
+            for (p++; *p != '"'; p++) {
+                if (*p == '\0' || (*p == '\\' && *++p == '\0'))
+                    return NULL;
+            }
+            p++;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+            p++;
+        } else if (*p == '}' || *p == ']') {
+            if (--depth < 0)
+                return NULL;
+            p++;
+        } else if (*p == ',' || *p == ':') {
+            if (depth == 0)
+                return NULL;
+            p++;
+        } else if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+            p++;
+            continue;
+        } else if (*p == '\0') {
+            return NULL;
+        } else { /* a number, true, false or null */
+            while (*p != '\0' && strchr(",:{}[]\" \n\t\r", *p) == NULL)
+                p++;
+        }
+        if (out != NULL)
+            sb_put(out, s, (size_t)(p - s));
+        if (depth == 0)
+            return p;
+    }
+}
+
+bool
+i18n_plain_json(const char *doc, const char *want, struct strbuf *out, char main[8])
+{
+    size_t mark = out->len;
+    const char *p = skip_space(doc);
+    bool translatable = false, untranslated = true, first = true;
+    char lang[8] = "";
+
+    main[0] = '\0';
+    if (*p != '{')
+        return false;
+    p = skip_space(p + 1);
+    sb_puts(out, "{");
+    while (*p != '}') {
+        const char *key = p, *value;
+        if (*p != '"' || (p = copy_value(p, NULL)) == NULL)
+            goto fallback;
+        size_t klen = (size_t)(p - key);
+        p = skip_space(p);
+        if (*p != ':')
+            goto fallback;
+        value = p = skip_space(p + 1);
+        if (klen == 14 && strncmp(key, "\"translations\"", 14) == 0) {
+            untranslated = *value == '{' && *skip_space(value + 1) == '}';
+            p = copy_value(p, NULL);
+        } else if (klen == 14 && strncmp(key, "\"translatable\"", 14) == 0) {
+            translatable = *value == '[';
+            p = copy_value(p, NULL);
+        } else {
+            if (!first)
+                sb_puts(out, ",");
+            first = false;
+            sb_put(out, key, klen);
+            sb_puts(out, ":");
+            p = copy_value(p, out);
+            if (p != NULL && klen == 15 && strncmp(key, "\"main_language\"", 15) == 0 &&
+                *value == '"' && p - value < (ptrdiff_t)sizeof(lang) + 1)
+                snprintf(lang, sizeof(lang), "%.*s", (int)(p - value - 2), value + 1);
+        }
+        if (p == NULL)
+            goto fallback;
+        p = skip_space(p);
+        if (*p == ',')
+            p = skip_space(p + 1);
+        else if (*p != '}')
+            goto fallback;
+    }
+    if (translatable) {
+        /* The reader's language matters only when the record has other languages (or all). */
+        if (lang[0] == '\0' || (want != NULL && (strcmp(want, "all") == 0 || !untranslated)))
+            goto fallback;
+        snprintf(main, 8, "%s", i18n_supported(lang) ? lang : "nl");
+        sb_printf(out, "%s\"language\":\"%s\"", first ? "" : ",", main);
+    }
+    sb_puts(out, "}");
+    return true;
+fallback:
+    out->len = mark;
+    if (out->p != NULL)
+        out->p[mark] = '\0';
+    return false;
+}

@@ -234,21 +234,58 @@ reply_db_error(struct request *r)
                       r->request_id);
 }
 
+/*
+ * A page is written from the documents' text: a record the reader's language cannot change is
+ * copied as it is (i18n_plain_json); only one with other languages the reader may want is
+ * parsed and localized.
+ */
 void
 reply_page(struct request *r, struct db_page *page)
 {
-    json_t *body = json_object();
+    const char *want = req_language(r);
+    char set[64] = "", main[8];
+    struct strbuf b = {0};
 
-    json_object_set_new(body, "items", page->items);
-    page->items = NULL;
+    sb_puts(&b, "{\"items\":[");
+    for (int i = 0; i < page->n; i++) {
+        const char *text = db_page_doc(page, i);
+        if (i > 0)
+            sb_puts(&b, ",");
+        if (i18n_plain_json(text, want, &b, main)) {
+            if (main[0] != '\0')
+                note_language(set, sizeof(set), main);
+            continue;
+        }
+        json_t *doc = json_loads(text, 0, NULL);
+        if (doc == NULL) {
+            sb_free(&b);
+            db_page_clear(page);
+            reply_problem(r, ERR_INTERNAL, NULL, "a record could not be read");
+            return;
+        }
+        if (json_object_get(doc, "translatable") != NULL)
+            localize_one(doc, want, set, sizeof(set));
+        char *one = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(doc);
+        if (one == NULL)
+            abort();
+        sb_puts(&b, one);
+        free(one);
+    }
+    sb_puts(&b, "],\"next_cursor\":");
     if (page->more) {
         char cursor[CURSOR_MAX];
         cursor_encode(cursor, page->last_a, page->last_b);
-        json_object_set_new(body, "next_cursor", json_string(cursor));
+        sb_printf(&b, "\"%s\"", cursor);
     } else {
-        json_object_set_new(body, "next_cursor", json_null());
+        sb_puts(&b, "null");
     }
-    reply_json_steal(r, 200, body);
+    sb_puts(&b, "}");
+    db_page_clear(page);
+    language_headers(r, set);
+    size_t len;
+    char *body = sb_steal(&b, &len);
+    reply_raw_steal(r, 200, body, len, "application/json");
 }
 
 bool
