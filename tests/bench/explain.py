@@ -64,7 +64,7 @@ STATEMENTS = {
     "list_public_answers": ([None, None, "2025-12-01", "2026-11-30", None, None, 51], False),
     "partner_runs_offer_at": ([site, partner], False),
     "update_offer": ([offer, "Titel", None, site, partner, "{meeting}", "{}", None, "t", None,
-                      "none", None, None, "t", "nl", "{}"], True),
+                      "none", None, None, "t", "nl", "{}", "activity"], True),
     "upsert_exception": ([offer, "2026-12-03", "cancelled", None, None, None, "Gesloten",
                           "nl", "{}"], True),
 }
