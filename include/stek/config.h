@@ -48,6 +48,10 @@ struct stek_config {
     unsigned webhook_retry_ms;
     /* STEK_FEED_MODEL: 1 to answer the feed from the in-memory model (feedmodel.h) */
     unsigned feed_model;
+    /* STEK_READ_URLS: read replicas (postgresql:// URIs separated by spaces); NULL: none */
+    const char *read_urls;
+    /* STEK_MAX_REPLICA_LAG: seconds a replica may lag before it leaves the rotation */
+    unsigned max_replica_lag_s;
 };
 
 /*

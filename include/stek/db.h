@@ -86,6 +86,9 @@ struct db_page {
 /* The JSON text of document i (0 <= i < page->n), as the database made it; borrowed. */
 const char *db_page_doc(const struct db_page *page, int i);
 
+/* The primary's WAL position now ("16/B374D848"): 1, or an error. */
+enum db_qs db_current_lsn(struct db_conn *c, char out[32]);
+
 /* Frees what the page holds. */
 void db_page_clear(struct db_page *page);
 

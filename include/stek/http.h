@@ -90,6 +90,7 @@ struct request {
     bool lang_known;
     const char *lang;
     bool watchdog_probe; /* X-Stek-Watchdog: the daemon's own health probe (not logged) */
+    uint64_t read_after; /* Stek-Read-After: the WAL position a read must see (0: none) */
 
     /* Query arguments, decoded; borrowed. A key given twice is flagged. */
     struct {

@@ -21,6 +21,14 @@ uint64_t feed_generation(void);
  * follow through NOTIFY stek_feed within a second.
  */
 void feed_changed_here(void);
+
+/*
+ * With read replicas: the primary's WAL position when the feed's generation last moved on (a
+ * replica must have replayed it before it answers for the feed), and a write of this daemon
+ * that reached lsn (raises it, then moves the generation on). 0 without replicas.
+ */
+uint64_t feed_generation_lsn(void);
+void feed_changed_at(uint64_t lsn);
 /* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
 uint64_t keys_generation(void);
 /* Moves the keys generation on at once, for a change made by this daemon. */

@@ -19,6 +19,10 @@ typedef bool (*fast_fn)(struct request *r);
 enum route_flags {
     ROUTE_DB = 1,          /* the handler uses the database: runs on a worker (else on I/O) */
     ROUTE_SECRET_PATH = 2, /* a path parameter is a secret (a handoff code): never logged */
+    /* a public read a replica may answer once it has replayed the reader's Stek-Read-After */
+    ROUTE_READ = 4,
+    /* ... and every change the feed's generation stands for (what the feed caches) */
+    ROUTE_READ_FEED = 8,
 };
 
 struct route {

@@ -59,6 +59,8 @@ static const struct {
      " database's notifications; 0: ask the database for each"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
+    {"STEK_MAX_REPLICA_LAG", 5, 1, 3600, offsetof(struct stek_config, max_replica_lag_s), false,
+     "seconds a read replica may lag behind the primary before it leaves the rotation"},
 };
 
 static const struct stek_config *current;
@@ -209,6 +211,8 @@ config_usage(void)
            "                               (default 127.0.0.0/8,::1)\n"
            "  STEK_TIMEZONE                the service's timezone: its today, new sites' default\n"
            "  STEK_UITDATABANK_URL         UiTdatabank's Entry API the export's ids point into\n"
+           "  STEK_READ_URLS               read replicas for public reads (postgresql:// URIs\n"
+           "                               separated by spaces; default none)\n"
            "                               (default Europe/Brussels)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
@@ -273,6 +277,7 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  cfg->public_url);
         return false;
     }
+    cfg->read_urls = env_or("STEK_READ_URLS", NULL, false);
     cfg->uitdatabank_url = env_or("STEK_UITDATABANK_URL", cfg->uitdatabank_url, false);
     if (strncmp(cfg->uitdatabank_url, "https://", 8) != 0 ||
         strcspn(cfg->uitdatabank_url, " \"\\<>") != strlen(cfg->uitdatabank_url)) {

@@ -5,6 +5,7 @@
  */
 #include "stek/cache.h"
 #include "stek/config.h"
+#include "stek/replicas.h"
 #include "stek/tz.h"
 #include "stek/token.h"
 #include "stek/date.h"
@@ -294,6 +295,7 @@ main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    replicas_start(&cfg); /* before the listener and the workers, which consult it */
     feed_listener_start(cfg.database_url);
     if (cfg.feed_model)
         feed_model_start(cfg.database_url);
@@ -306,6 +308,7 @@ main(int argc, char **argv)
         pthread_join(maintenance, NULL);
         feed_model_stop();
         feed_listener_stop();
+        replicas_stop();
         return 1;
     }
     char port[16], workers[16];
@@ -330,6 +333,7 @@ main(int argc, char **argv)
     pthread_join(maintenance, NULL);
     feed_model_stop();
     feed_listener_stop();
+    replicas_stop();
     cache_free();
     tz_cache_free();
     log_event("info", "stopped", NULL);

@@ -485,3 +485,16 @@ db_languages_free(char *buf)
 {
     free(buf);
 }
+
+enum db_qs
+db_current_lsn(struct db_conn *c, char out[32])
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT0(current_lsn), NULL, &qs);
+    if (res == NULL)
+        return qs;
+    if (qs > 0)
+        snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return qs;
+}

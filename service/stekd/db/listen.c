@@ -2,6 +2,7 @@
 #include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/log.h"
+#include "stek/replicas.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -18,8 +19,39 @@ static struct {
     atomic_bool connected;
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t keys_generation;
+    atomic_uint_fast64_t generation_lsn;
     bool started;
 } L;
+
+uint64_t
+feed_generation_lsn(void)
+{
+    return atomic_load(&L.generation_lsn);
+}
+
+void
+feed_changed_at(uint64_t lsn)
+{
+    uint64_t was = atomic_load(&L.generation_lsn);
+    while (was < lsn && !atomic_compare_exchange_weak(&L.generation_lsn, &was, lsn))
+        ;
+    atomic_fetch_add(&L.generation, 1);
+}
+
+/* With replicas: the primary's position now, which a change just notified has reached (before
+ * the generation moves on); unknown: every feed read goes to the primary until it is known. */
+static void
+note_position(PGconn *pg)
+{
+    if (replicas_count() == 0)
+        return;
+    PGresult *res = PQexec(pg, "SELECT pg_current_wal_lsn()::text");
+    uint64_t lsn = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+                       ? lsn_parse(PQgetvalue(res, 0, 0))
+                       : 0;
+    PQclear(res);
+    atomic_store(&L.generation_lsn, lsn != 0 ? lsn : UINT64_MAX);
+}
 
 uint64_t
 feed_generation(void)
@@ -89,8 +121,10 @@ take_notifications(PGconn *pg)
             changed = true;
         PQfreemem(n);
     }
-    if (changed)
+    if (changed) {
+        note_position(pg);
         atomic_fetch_add(&L.generation, 1);
+    }
 }
 
 /* Forgets the connection: whatever happens until the next one is unknown. */
@@ -126,6 +160,7 @@ listener_main(void *arg)
                 continue;
             }
             /* Whatever happened while we could not listen is unknown: start afresh. */
+            note_position(pg);
             atomic_fetch_add(&L.generation, 1);
             atomic_fetch_add(&L.keys_generation, 1);
             atomic_store(&L.connected, true);

@@ -3,6 +3,7 @@
 #include "stek/handlers.h"
 #include "stek/config.h"
 #include "stek/metrics.h"
+#include "stek/replicas.h"
 
 #include <string.h>
 
@@ -30,7 +31,14 @@ h_readyz(struct request *r)
                       "the database schema is behind; missing migrations: %s", missing);
         return;
     }
-    reply_static(r, 200, ready_body, sizeof(ready_body) - 1, "application/json");
+    if (replicas_count() == 0) {
+        reply_static(r, 200, ready_body, sizeof(ready_body) - 1, "application/json");
+        return;
+    }
+    /* With replicas: reads go on while the primary is away; the status says so. */
+    json_t *body = replicas_status();
+    json_object_set_new(body, "status", json_string(primary_available() ? "ready" : "read_only"));
+    reply_json_steal(r, 200, body);
 }
 
 void

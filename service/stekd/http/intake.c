@@ -12,12 +12,15 @@
 #include <microhttpd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "stek/replicas.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 static const char cors_allow_headers[] =
-    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id";
+    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id, "
+    "Stek-Read-After";
 
 /*
  * A client's X-Request-Id is echoed and logged: only a short opaque token is
@@ -203,6 +206,8 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
     r->h_host = header(r, "Host");
     r->h_accept_language = header(r, "Accept-Language");
     r->watchdog_probe = header(r, "X-Stek-Watchdog") != NULL;
+    /* A write's Stek-LSN sent back: reads wait for a replica that has it (replicas.h). */
+    r->read_after = lsn_parse(header(r, "Stek-Read-After"));
 
     if (r->uri_len > cfg->url_limit) {
         reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",

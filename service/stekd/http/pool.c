@@ -3,6 +3,8 @@
 #include "stek/db.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
+#include "stek/replicas.h"
+#include "stek/reply.h"
 #include "stek/router.h"
 
 #include <pthread.h>
@@ -14,7 +16,9 @@
 struct worker {
     struct pool *pool;
     pthread_t thread;
-    struct db_conn *db;         /* owned by this worker's thread alone */
+    struct db_conn *db;   /* owned by this worker's thread alone */
+    struct db_conn *read; /* its replica's connection (NULL without replicas) */
+    unsigned replica;
     _Atomic int64_t busy_since; /* monotonic ms when its current job began; 0: idle */
 };
 
@@ -35,31 +39,82 @@ is_write(const struct request *r)
     return r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE;
 }
 
+/*
+ * The connection a request runs on: a public read goes to the worker's replica when it has
+ * replayed what the reader must see (replicas.h), else to the primary; NULL when neither can
+ * answer.
+ */
+static struct db_conn *
+connection_for(struct worker *w, struct request *r, bool *replica)
+{
+    *replica = false;
+    if (w->read != NULL && (r->route->flags & ROUTE_READ)) {
+        uint64_t need = r->read_after;
+        if ((r->route->flags & ROUTE_READ_FEED) && feed_generation_lsn() > need)
+            need = feed_generation_lsn();
+        if (replica_usable(w->replica, need)) {
+            if (db_conn_ensure(w->read)) {
+                *replica = true;
+                return w->read;
+            }
+            replica_failed(w->replica);
+        }
+    }
+    return db_conn_ensure(w->db) ? w->db : NULL;
+}
+
+/* After a write: its position (the reader's Stek-Read-After), and the feed's generation. */
+static void
+after_write(struct worker *w, struct request *r)
+{
+    char lsn[32];
+    if (w->read == NULL || db_current_lsn(w->db, lsn) <= 0) {
+        feed_changed_here();
+        return;
+    }
+    feed_changed_at(lsn_parse(lsn));
+    reply_header(r, "Stek-LSN", lsn);
+}
+
 static void
 run_job(struct worker *w, struct request *r)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        if (!db_conn_ensure(w->db)) {
+        bool replica;
+        struct db_conn *db = connection_for(w, r, &replica);
+        if (db == NULL) {
             reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
-                          "the database cannot be reached; retry later");
+                          w->read != NULL && !primary_available()
+                              ? "the primary database cannot be reached and no replica has"
+                                " what this request needs; retry later"
+                              : "the database cannot be reached; retry later");
+            if (w->read != NULL && !primary_available())
+                reply_header(r, "Stek-Primary", "unavailable");
             return;
         }
-        r->db = w->db;
+        r->db = db;
         db_conn_begin_request(w->db);
         /* Authenticated on the I/O thread unless the in-memory keys could not decide. */
         if (r->route->role == ROLE_NONE ||
             ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
             r->route->handler(r);
         if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
-            feed_changed_here(); /* before the answer: a client reads its own write */
-        db_rollback(w->db);      /* a no-op unless a handler left a transaction open */
+            after_write(w, r); /* before the answer: a client reads its own write */
+        db_rollback(db);       /* a no-op unless a handler left a transaction open */
         r->db = NULL;
+        if (replica)
+            reply_header(r, "Stek-Served-By", "replica");
+        if (w->read != NULL && !primary_available())
+            reply_header(r, "Stek-Primary", "unavailable");
         /*
          * A pooled connection the server closed while it was idle fails the first
          * statement: nothing of this request ran, so it runs once more on a new one.
          */
-        if (!db_conn_lost_at_start(w->db) || attempt == 1)
+        if (!db_conn_lost_at_start(db) || attempt == 1) {
+            if (replica && db_conn_lost(db))
+                replica_failed(w->replica);
             return;
+        }
         reply_clear(&r->reply);
         json_decref(r->json);
         r->json = NULL;
@@ -138,6 +193,11 @@ pool_start(const struct stek_config *cfg, void (*done)(struct request *r))
     for (unsigned i = 0; i < p->nworkers; i++) {
         p->workers[i].pool = p;
         p->workers[i].db = db_conn_new(cfg->database_url, "stekd", (int)cfg->statement_timeout_ms);
+        if (replicas_count() > 0) { /* the workers spread over the replicas */
+            p->workers[i].replica = i % replicas_count();
+            p->workers[i].read = db_conn_new(replica_url(p->workers[i].replica), "stekd-read",
+                                             (int)cfg->statement_timeout_ms);
+        }
         pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]);
     }
     return p;
@@ -175,6 +235,7 @@ pool_stop(struct pool *p)
     for (unsigned i = 0; i < p->nworkers; i++) {
         pthread_join(p->workers[i].thread, NULL);
         db_conn_free(p->workers[i].db);
+        db_conn_free(p->workers[i].read);
     }
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);

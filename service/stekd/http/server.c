@@ -41,7 +41,8 @@ struct server {
     atomic_bool refusing;   /* the limit was hit and logged; cleared well below it */
 };
 
-static const char cors_expose[] = "ETag, Location, Retry-After, X-Request-Id, WWW-Authenticate";
+static const char cors_expose[] = "ETag, Location, Retry-After, X-Request-Id, WWW-Authenticate, "
+                                  "Stek-LSN, Stek-Served-By, Stek-Primary";
 
 /* ---- per-request setup ---- */
 

@@ -1,0 +1,252 @@
+"""Read replicas (issue 18): a primary and a streaming replica made with pg_basebackup -R, both
+private clusters on Unix sockets in a folder of this test, the replica held 1.5 s behind with
+recovery_min_apply_delay (loopback is too fast to show staleness), and two daemons reading from
+it. Read-your-writes through Stek-LSN / Stek-Read-After, the feed never older than what it
+showed, a replica that dies or comes back, and the primary's loss and a promotion."""
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+
+import pytest
+import requests
+
+from conftest import BUILD, Daemon, assert_clean_exit, free_port
+
+BIN = sorted(p for p in (f"/usr/lib/postgresql/{v}/bin" for v in
+                         os.listdir("/usr/lib/postgresql")) if os.path.isdir(p))[-1]
+DELAY_MS = 1500
+
+
+def as_postgres(*cmd, **kw):
+    run = ["runuser", "-u", "postgres", "--", *cmd] if os.getuid() == 0 else list(cmd)
+    return subprocess.run(run, capture_output=True, text=True, timeout=60, **kw)
+
+
+class Cluster:
+    def __init__(self, folder, name):
+        self.data = os.path.join(folder, name)
+        self.sock = folder
+        self.port = free_port()
+        self.log = os.path.join(folder, name + ".log")
+
+    def uri(self, db="stek"):
+        return f"postgresql://postgres@/{db}?host={self.sock}&port={self.port}"
+
+    def start(self):
+        out = as_postgres(f"{BIN}/pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t",
+                          "30", "-o", f"-p {self.port} -k {self.sock} -c listen_addresses=''")
+        assert out.returncode == 0, out.stderr + open(self.log).read()[-2000:]
+
+    def stop(self, mode="fast"):
+        as_postgres(f"{BIN}/pg_ctl", "stop", "-D", self.data, "-m", mode, "-w")
+
+    def psql(self, sql, db="stek"):
+        out = subprocess.run(["psql", self.uri(db), "-X", "-qtA", "-c", sql], capture_output=True,
+                             text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pair():
+    folder = tempfile.mkdtemp(prefix="stek-repl-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    if os.getuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    primary, replica = Cluster(folder, "primary"), Cluster(folder, "replica")
+    try:
+        out = as_postgres(f"{BIN}/initdb", "-D", primary.data, "-U", "postgres", "--auth=trust",
+                          "-E", "UTF8", "--locale=C.UTF-8")
+        assert out.returncode == 0, out.stderr
+        primary.start()
+        primary.psql("CREATE DATABASE stek", db="postgres")
+        mig = subprocess.run([str(BUILD / "stek-migrate"), "up"], capture_output=True, text=True,
+                             env=dict(os.environ, DATABASE_URL=primary.uri()), timeout=60)
+        assert mig.returncode == 0, mig.stderr
+        out = as_postgres(f"{BIN}/pg_basebackup", "-D", replica.data, "-R", "-X", "stream", "-c", "fast",
+                          "-h", folder, "-p", str(primary.port), "-U", "postgres")
+        assert out.returncode == 0, out.stderr
+        with open(os.path.join(replica.data, "postgresql.auto.conf"), "a") as f:
+            f.write(f"recovery_min_apply_delay = '{DELAY_MS}ms'\n")
+        replica.start()
+        yield primary, replica, folder
+    finally:
+        replica.stop("immediate")
+        primary.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def daemons(pair):
+    primary, replica, folder = pair
+    # The primary by both hosts, the first writable one wins: after a promotion the daemons
+    # find the new primary without a restart.
+    url = (f"postgresql://postgres@/stek?host={folder},{folder}"
+           f"&port={primary.port},{replica.port}&target_session_attrs=read-write")
+    token = subprocess.run([str(BUILD / "stekd"), "create-admin-key", "replicas"],
+                           capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, DATABASE_URL=url)).stdout.strip()
+    env = dict(STEK_READ_URLS=replica.uri(), STEK_MAX_REPLICA_LAG=5, STEK_WRITES_PER_MINUTE=0,
+               STEK_DB_CONNECTIONS=4)
+    a, b = Daemon(url, folder, **env), Daemon(url, folder, **env)
+    try:
+        wait_for(lambda: state(a) == "in_rotation" and state(b) == "in_rotation", 15,
+                 "the replica never joined the rotation")
+        yield a, b, token
+    finally:
+        for d in (a, b):
+            assert_clean_exit(*d.stop())
+
+
+def state(d):
+    try:
+        r = requests.get(d.base + "/readyz", timeout=5)
+        return r.json()["replicas"][0]["state"]
+    except (requests.RequestException, KeyError, ValueError):
+        return None
+
+
+def wait_for(cond, seconds, why):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return time.time()
+        time.sleep(0.1)
+    raise AssertionError(why)
+
+
+def post_partner(d, token, name):
+    r = requests.post(d.base + "/v1/partners", json={"name": name, "kind": "welfare"},
+                      headers={"Authorization": "Bearer " + token}, timeout=10)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], r.headers["Stek-LSN"]
+
+
+def test_public_reads_use_the_replica_and_writes_say_their_position(daemons):
+    a, b, token = daemons
+    r = requests.get(a.base + "/v1/partners", timeout=5)
+    assert r.status_code == 200 and r.headers.get("Stek-Served-By") == "replica"
+    ready = requests.get(a.base + "/readyz", timeout=5).json()
+    assert ready["status"] == "ready" and ready["primary"] == "up"
+    _, lsn = post_partner(a, token, f"Replica {uuid.uuid4().hex[:8]}")
+    assert "/" in lsn
+
+
+def test_every_write_is_read_back_through_the_other_daemon(daemons):
+    a, b, token = daemons
+    stale_without_token = 0
+    for i in range(1000):
+        w, rd = (a, b) if i % 2 == 0 else (b, a)
+        pid, lsn = post_partner(w, token, f"RYW {i} {uuid.uuid4().hex[:8]}")
+        if i < 20:  # the replica is 1.5 s behind: without the position it does not have it yet
+            plain = requests.get(f"{rd.base}/v1/partners/{pid}", timeout=5)
+            stale_without_token += plain.status_code == 404
+        r = requests.get(f"{rd.base}/v1/partners/{pid}", headers={"Stek-Read-After": lsn},
+                         timeout=5)
+        assert r.status_code == 200, (i, r.status_code, r.text)
+    # The replica was used, and was behind: the position is what makes the read right.
+    assert stale_without_token > 0
+
+
+def test_the_feed_never_goes_back_to_older_data(daemons):
+    a, b, token = daemons
+    h = {"Authorization": "Bearer " + token}
+    town = f"Replicadorp {uuid.uuid4().hex[:6]}"
+    site = requests.post(a.base + "/v1/sites", headers=h, timeout=10, json={
+        "name": town, "address": {"street": "Straat 1", "postal_code": "2990",
+                                  "municipality": town}}).json()
+    partner, _ = post_partner(a, token, f"Feed {uuid.uuid4().hex[:8]}")
+    day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400 * 2))
+    feed = f"{b.base}/v1/feed?municipality={town}&from={day}&to={day}"
+    assert requests.get(feed, timeout=5).json()["items"] == []  # cached at this generation
+    o = requests.post(a.base + "/v1/offers", headers=h, timeout=10, json={
+        "title": "Nieuw", "site_id": site["id"], "partner_id": partner, "functions": ["meeting"],
+        "schedules": [{"dtstart": day, "start_time": "10:00", "end_time": "11:00"}]})
+    assert o.status_code == 201, o.text
+    t0, seen = time.time(), None
+    while time.time() - t0 < 3:  # the replica needs 1.5 s; the feed must not wait for it
+        items = requests.get(feed, timeout=5).json()["items"]
+        if items:
+            seen = seen or time.time() - t0
+        else:
+            assert seen is None, "the feed showed the new offer, then older data again"
+        time.sleep(0.05)
+    assert seen is not None and seen < 1.0, f"visible after {seen} s"
+
+
+def test_a_dead_replica_leaves_the_rotation_and_comes_back(pair, daemons):
+    primary, replica, folder = pair
+    a, b, token = daemons
+    errors, ok, stop = [], [0], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                r = requests.get(a.base + "/v1/partners?limit=5", timeout=5)
+                if r.status_code == 200:
+                    ok[0] += 1
+                else:
+                    errors.append(r.status_code)
+            except requests.RequestException as e:
+                errors.append(str(e))
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(0.5)
+    killed = time.time()
+    replica.stop("immediate")
+    out = wait_for(lambda: state(a) == "unreachable", 10, "the dead replica stayed in rotation")
+    time.sleep(1)
+    stop.set()
+    t.join()
+    print(f"replica killed: out of rotation after {out - killed:.2f} s; reads {ok[0]} ok,"
+          f" {len(errors)} failed")
+    assert ok[0] > 0 and len(errors) <= 4, errors  # at most the reads in flight on it
+    r = requests.get(a.base + "/v1/partners", timeout=5)
+    assert r.status_code == 200 and "Stek-Served-By" not in r.headers
+    replica.start()
+    restarted = time.time()
+    wait_for(lambda: state(a) == "in_rotation", 20, "the replica never came back")
+    # each worker reconnects to it on its next read (after its connection's back-off)
+    back = wait_for(lambda: requests.get(a.base + "/v1/partners", timeout=5).headers.get(
+        "Stek-Served-By") == "replica", 20, "reads never went back to the replica")
+    print(f"replica restarted: serving reads again after {back - restarted:.2f} s")
+
+
+def test_primary_loss_keeps_reads_and_a_promotion_resumes_writes(pair, daemons):
+    primary, replica, folder = pair
+    a, b, token = daemons
+    h = {"Authorization": "Bearer " + token}
+    acked = []
+    for i in range(20):
+        pid, _ = post_partner(a, token, f"Before {i} {uuid.uuid4().hex[:8]}")
+        acked.append(pid)
+    wait_for(lambda: requests.get(f"{b.base}/v1/partners/{acked[-1]}", timeout=5,
+                                  ).status_code == 200 and
+             requests.get(f"{b.base}/v1/partners/{acked[-1]}", timeout=5).headers.get(
+                 "Stek-Served-By") == "replica", 10, "the replica never caught up")
+    primary.stop("immediate")
+    wait_for(lambda: requests.get(a.base + "/readyz", timeout=5).json().get("status") ==
+             "read_only", 10, "readyz never said read_only")
+    r = requests.get(a.base + "/v1/partners?limit=5", timeout=5)
+    assert r.status_code == 200 and r.headers.get("Stek-Primary") == "unavailable"
+    w = requests.post(a.base + "/v1/partners", json={"name": "During", "kind": "welfare"},
+                      headers=h, timeout=10)
+    assert w.status_code == 503 and w.headers.get("Retry-After")
+    promoted = time.time()
+    out = as_postgres(f"{BIN}/pg_ctl", "promote", "-D", replica.data, "-w")
+    assert out.returncode == 0, out.stderr
+
+    def writes():
+        r = requests.post(a.base + "/v1/partners", headers=h, timeout=10,
+                          json={"name": f"After {uuid.uuid4().hex[:8]}", "kind": "welfare"})
+        return r.status_code == 201
+
+    back = wait_for(writes, 30, "writes never resumed after the promotion")
+    print(f"writes resumed {back - promoted:.2f} s after pg_ctl promote")
+    for pid in acked:  # acknowledged before the loss, on the new primary
+        assert requests.get(f"{b.base}/v1/partners/{pid}", timeout=5).status_code == 200
