@@ -86,6 +86,22 @@ struct db_page {
 /* The JSON text of document i (0 <= i < page->n), as the database made it; borrowed. */
 const char *db_page_doc(const struct db_page *page, int i);
 
+/* ---- rate limits shared across daemons (ratecounts.c) ---- */
+
+struct db_rate_count {
+    int kind;
+    const char *key;
+    unsigned count;
+};
+typedef void (*db_rate_fn)(int kind, const char *key, unsigned count, void *arg);
+
+/*
+ * Writes this daemon's (daemon: its UUID) counts of minute (since 1970, in minutes), calls
+ * others for each (kind, key) the other daemons counted in it, and forgets older minutes.
+ */
+enum db_qs db_rate_sync(struct db_conn *c, const char *daemon, long long minute,
+                        const struct db_rate_count *mine, size_t n, db_rate_fn others, void *arg);
+
 /* The primary's WAL position now ("16/B374D848"): 1, or an error. */
 enum db_qs db_current_lsn(struct db_conn *c, char out[32]);
 

@@ -5,7 +5,9 @@
  */
 #include "stek/cache.h"
 #include "stek/config.h"
+#include "stek/ratelimit.h"
 #include "stek/replicas.h"
+#include "stek/ids.h"
 #include "stek/tz.h"
 #include "stek/token.h"
 #include "stek/date.h"
@@ -205,7 +207,8 @@ scan_texts(const struct stek_config *cfg)
     return qs < 0 ? 1 : found > 0 ? 3 : 0;
 }
 
-/* The hourly retention run, on its own connection. */
+/* The hourly retention run and, each second, the rate limits shared with the other daemons,
+ * on its own connection. */
 static atomic_bool maintenance_stop;
 
 static void *
@@ -214,7 +217,19 @@ maintenance_main(void *arg)
     const struct stek_config *cfg = arg;
     struct db_conn *db =
         db_conn_new(cfg->database_url, "stekd-maintenance", (int)cfg->statement_timeout_ms * 10);
+    char daemon[37];
+    if (!uuid_new(daemon))
+        abort();
+    struct db_rate_count *counts = calloc(RATELIMIT_SLOTS, sizeof(*counts));
+    char(*rate_keys)[48] = calloc(RATELIMIT_SLOTS, sizeof(*rate_keys));
+    if (counts == NULL || rate_keys == NULL)
+        abort();
     for (unsigned tick = 0; !atomic_load(&maintenance_stop); tick++) {
+        /* Each second: this daemon's rate-limit counts out, the other daemons' in. */
+        long long minute = ratelimit_minute();
+        size_t mine = ratelimit_counts(minute, counts, rate_keys, RATELIMIT_SLOTS);
+        if (db_conn_ensure(db))
+            db_rate_sync(db, daemon, minute, counts, mine, ratelimit_others, &minute);
         if (tick % 3600 == 5 && db_conn_ensure(db)) {
             long notes, keys;
             if (retention(db, (int64_t)time(NULL), cfg->note_retention_months, &notes, &keys) ==
@@ -228,6 +243,8 @@ maintenance_main(void *arg)
         sleep(1);
     }
     db_conn_free(db);
+    free(counts);
+    free(rate_keys);
     return NULL;
 }
 

@@ -80,8 +80,9 @@ def test_archiving_a_partner_stops_its_keys_everywhere_and_reactivating_restores
         assert_clean_exit(*other.stop())
 
 
-def test_a_valid_key_is_never_refused_for_others_failures(admin, admin_token, db_url, tmp_path):
-    d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=3)
+def test_a_valid_key_is_never_refused_for_others_failures(own_db, tmp_path):
+    admin_token = own_db.token
+    d = Daemon(own_db.url, tmp_path, STEK_AUTH_FAILURES=3)
     try:
         # Limits count per clock minute: start well inside one.
         while time.time() % 60 > 45:

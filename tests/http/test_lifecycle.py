@@ -82,7 +82,8 @@ def test_database_loss_gives_503_and_recovers_without_restart(fresh_db, spec, tm
     assert_clean_exit(code, log)
 
 
-def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, tmp_path):
+def test_rate_limits_for_failed_authentication_and_writes(own_db, tmp_path):
+    db_url, admin_token = own_db.url, own_db.token
     d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=3, STEK_WRITES_PER_MINUTE=2)
     try:
         bad = {"Authorization": "Bearer stek_" + "0" * 48}
@@ -103,6 +104,8 @@ def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, t
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
+    # (a key of its own: the first daemon's counts of this minute are shared with this one)
+    admin_token = cli(db_url, "create-admin-key", "writes").stdout.strip()
     d = Daemon(db_url, tmp_path, STEK_WRITES_PER_MINUTE=2)
     try:
         auth = {"Authorization": "Bearer " + admin_token}
@@ -117,7 +120,8 @@ def test_rate_limits_for_failed_authentication_and_writes(db_url, admin_token, t
     assert_clean_exit(code, log)
 
 
-def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(db_url, admin_token, tmp_path):
+def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(own_db, tmp_path):
+    db_url, admin_token = own_db.url, own_db.token
     bad = {"Authorization": "Bearer stek_" + "0" * 48}
     good = {"Authorization": "Bearer " + admin_token}
 
@@ -138,7 +142,8 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(db_url, admin_to
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
-    # Without STEK_TRUSTED_PROXIES the header is ignored: the peer address counts.
+    # Without STEK_TRUSTED_PROXIES the header is ignored: the peer address counts (the first
+    # daemon counted the forwarded addresses, never the peer's).
     d = Daemon(db_url, tmp_path, STEK_AUTH_FAILURES=2)
     try:
         while time.time() % 60 > 50:
@@ -198,8 +203,34 @@ def test_killed_backends_heal_without_leaking_connections(fresh_db, tmp_path):
         assert requests.get(d.base + "/v1/partners", timeout=5).status_code == 200
         conns = int(psql(admin_url, "SELECT count(*) FROM pg_stat_activity WHERE datname = :'p1'"
                                     " AND application_name LIKE 'stekd%'", dbname))
-        # workers, the listener, the maintenance job and the feed model's loader
-        assert conns <= 3 + 3, conns
+        # workers, the listener, the maintenance job, the feed model's loader, the webhooks
+        assert conns <= 3 + 4, conns
     finally:
         code, log = d.stop()
     assert_clean_exit(code, log)
+
+
+def test_limits_hold_across_daemons_on_one_database(own_db, tmp_path):
+    """Two daemons on one database give a client one budget, not two (issue 18): each shares
+    its counts of the minute about once a second, no round trip per request."""
+    a = Daemon(own_db.url, tmp_path, STEK_AUTH_FAILURES=6, STEK_WRITES_PER_MINUTE=4)
+    b = Daemon(own_db.url, tmp_path, STEK_AUTH_FAILURES=6, STEK_WRITES_PER_MINUTE=4)
+    try:
+        while time.time() % 60 > 40:  # one clock minute for the whole test
+            time.sleep(1)
+        bad = {"Authorization": "Bearer stek_" + "0" * 48}
+        auth = {"Authorization": "Bearer " + own_db.token}
+        assert [requests.get(a.base + "/v1/keys", headers=bad, timeout=5).status_code
+                for _ in range(4)] == [401] * 4
+        time.sleep(2.5)  # a's counts reach b
+        assert [requests.get(b.base + "/v1/keys", headers=bad, timeout=5).status_code
+                for _ in range(3)] == [401, 401, 429]
+        writes = [requests.post(a.base + "/v1/partners", json={"kind": "k"}, headers=auth,
+                                timeout=5).status_code for _ in range(3)]
+        assert writes == [422] * 3
+        time.sleep(2.5)
+        assert [requests.post(b.base + "/v1/partners", json={"kind": "k"}, headers=auth,
+                              timeout=5).status_code for _ in range(2)] == [422, 429]
+    finally:
+        for d in (a, b):
+            assert_clean_exit(*d.stop())
