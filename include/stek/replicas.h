@@ -32,6 +32,9 @@ const char *replica_url(unsigned i);
 /* True when replica i is in rotation and has replayed at least need. */
 bool replica_usable(unsigned i, uint64_t need);
 
+/* True when replica i answered the monitor lately and no read found it dead since (it may lag). */
+bool replica_reachable(unsigned i);
+
 /* Marks replica i out of rotation until the monitor sees it again (a read could not use it). */
 void replica_failed(unsigned i);
 

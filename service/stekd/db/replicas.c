@@ -227,6 +227,12 @@ replica_usable(unsigned i, uint64_t need)
            atomic_load(&R.r[i].replayed) >= need;
 }
 
+bool
+replica_reachable(unsigned i)
+{
+    return i < R.n && atomic_load(&R.r[i].reachable) && !atomic_load(&R.r[i].failed);
+}
+
 void
 replica_failed(unsigned i)
 {

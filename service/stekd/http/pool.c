@@ -52,7 +52,10 @@ connection_for(struct worker *w, struct request *r, bool *replica)
         uint64_t need = r->read_after;
         if ((r->route->flags & ROUTE_READ_FEED) && feed_generation_lsn() > need)
             need = feed_generation_lsn();
-        if (replica_usable(w->replica, need)) {
+        /* While the primary is away, a read that needs nothing in particular takes what the
+         * replica has, even behind: an older answer beats none. */
+        if (replica_usable(w->replica, need) ||
+            (need == 0 && !primary_available() && replica_reachable(w->replica))) {
             if (db_conn_ensure(w->read)) {
                 *replica = true;
                 return w->read;
@@ -82,6 +85,14 @@ run_job(struct worker *w, struct request *r)
     for (int attempt = 0; attempt < 2; attempt++) {
         bool replica;
         struct db_conn *db = connection_for(w, r, &replica);
+        /* A public read rides through a failover (a promoted replica takes connections a
+         * moment later): it tries again for up to two seconds before it gives up. */
+        for (int wait = 0;
+             db == NULL && w->read != NULL && (r->route->flags & ROUTE_READ) && wait < 20; wait++) {
+            struct timespec pause = {0, 100000000};
+            nanosleep(&pause, NULL);
+            db = connection_for(w, r, &replica);
+        }
         if (db == NULL) {
             reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
                           w->read != NULL && !primary_available()
