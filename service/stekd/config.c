@@ -278,10 +278,21 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
         return false;
     }
     cfg->read_urls = env_or("STEK_READ_URLS", NULL, false);
+    for (const char *u = cfg->read_urls; u != NULL && *u != '\0';) {
+        size_t len = strcspn(u, " \t\n");
+        if (len > 0 && strncmp(u, "postgresql://", 13) != 0 && strncmp(u, "postgres://", 11) != 0) {
+            snprintf(err, errlen,
+                     "STEK_READ_URLS must be postgresql:// URIs separated by spaces, not '%.*s'",
+                     (int)len, u);
+            return false;
+        }
+        u += len + (u[len] != '\0');
+    }
     cfg->uitdatabank_url = env_or("STEK_UITDATABANK_URL", cfg->uitdatabank_url, false);
-    if (strncmp(cfg->uitdatabank_url, "https://", 8) != 0 ||
+    if (strncmp(cfg->uitdatabank_url, "https://", 8) != 0 || strlen(cfg->uitdatabank_url) > 200 ||
         strcspn(cfg->uitdatabank_url, " \"\\<>") != strlen(cfg->uitdatabank_url)) {
-        snprintf(err, errlen, "STEK_UITDATABANK_URL must be an https:// address, not '%s'",
+        snprintf(err, errlen,
+                 "STEK_UITDATABANK_URL must be an https:// address of at most 200 bytes, not '%s'",
                  cfg->uitdatabank_url);
         return false;
     }

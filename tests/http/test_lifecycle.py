@@ -234,3 +234,16 @@ def test_limits_hold_across_daemons_on_one_database(own_db, tmp_path):
     finally:
         for d in (a, b):
             assert_clean_exit(*d.stop())
+
+
+def test_replica_settings_and_positions_are_checked(db_url, api):
+    """A Stek-Read-After that is no write's position is refused, not ignored (a reader would
+    miss its own write without knowing); replica and UiTdatabank addresses are checked at start."""
+    r = api.get("/v1/partners", headers={"Stek-Read-After": "yesterday"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "Stek-Read-After"
+    assert api.get("/v1/partners", headers={"Stek-Read-After": "0/3A1C2B8"}).status_code == 200
+    for name, value in (("STEK_READ_URLS", "host=replica dbname=stek"),
+                        ("STEK_UITDATABANK_URL", "https://" + "x" * 300)):
+        out = subprocess.run([str(BUILD / "stekd")], capture_output=True, text=True, timeout=30,
+                             env=dict(os.environ, DATABASE_URL=db_url, **{name: value}))
+        assert out.returncode == 2 and name in out.stderr, out.stderr

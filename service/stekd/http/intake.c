@@ -207,7 +207,16 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
     r->h_accept_language = header(r, "Accept-Language");
     r->watchdog_probe = header(r, "X-Stek-Watchdog") != NULL;
     /* A write's Stek-LSN sent back: reads wait for a replica that has it (replicas.h). */
-    r->read_after = lsn_parse(header(r, "Stek-Read-After"));
+    const char *read_after = header(r, "Stek-Read-After");
+    r->read_after = lsn_parse(read_after);
+    if (read_after != NULL && r->read_after == 0) {
+        /* ignored, it could let a reader miss its own write without knowing */
+        reply_problem(r, ERR_BAD_REQUEST,
+                      json_pack("[{s:s, s:s}]", "field", "Stek-Read-After", "message",
+                                "must be a Stek-LSN as a write answered it, e.g. 0/3A1C2B8"),
+                      "the Stek-Read-After header is not a write's position");
+        return true;
+    }
 
     if (r->uri_len > cfg->url_limit) {
         reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",
