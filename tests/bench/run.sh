@@ -20,7 +20,10 @@ port=$(free_port); pgport=$(free_port); nginx_port=$(free_port)
 daemon_pid=""
 big_pid=""
 peer_pid=""
+replica_pid=""
 cleanup() {
+    [[ -n "$replica_pid" ]] && kill "$replica_pid" 2>/dev/null && wait "$replica_pid" 2>/dev/null
+    STEK_PGDATA=$work/replica service/tools/localdb.sh stop >/dev/null 2>&1 || true
     [[ -n "$peer_pid" ]] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
     [[ -n "$big_pid" ]] && kill "$big_pid" 2>/dev/null && wait "$big_pid" 2>/dev/null
     [[ -n "$daemon_pid" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
@@ -188,6 +191,63 @@ for kind in offers sites partners signals stats; do
     printf '%-44s %6s %12s %10s %10s %8s\n' "GET /v1/$kind (filtered list)" 64 "$r" "$p50" "$p99" "$e"
 done
 
+# Read replicas (issue 18): a streaming replica of the bench database (pg_basebackup -R), a
+# second daemon reading public data from it, and the same reads through the daemon on the
+# primary alone, one after the other in this run. The CPU time each run cost the daemon, the
+# primary and the replica (/proc, the postmaster and its backends) gives the per-request costs
+# the README's model for N machines uses.
+repl_port=$(free_port); repl_http=$(free_port)
+mkdir -p "$work/replica/socket"
+chown -R postgres: "$work/replica" 2>/dev/null || true
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_pg "$pgbin/pg_basebackup" -D "$work/replica/data" -R -X stream -c fast \
+    -h "$work/pg/socket" -p "$pgport" -U postgres
+as_pg "$pgbin/pg_ctl" start -D "$work/replica/data" -l "$work/replica/postgresql.log" -w -t 60 \
+    -o "-p $repl_port -k $work/replica/socket -c listen_addresses=''" >/dev/null
+replica_url="postgresql://postgres@/stek?host=$work/replica/socket&port=$repl_port"
+STEK_PORT=$repl_http STEK_HTTP_THREADS=2 STEK_WRITES_PER_MINUTE=0 STEK_READ_URLS=$replica_url \
+    build/stekd 2>/dev/null &
+replica_pid=$!
+for _ in $(seq 300); do
+    curl -s "http://127.0.0.1:$repl_http/readyz" | grep -q in_rotation && break
+    sleep 0.1
+done
+# CPU seconds used so far by a process and its children (a postmaster's backends).
+cpu_of() { # pid...
+    local p t=0
+    for p in "$@"; do
+        for q in "$p" $(pgrep -P "$p"); do
+            t=$((t + $(awk '{print $14 + $15}' "/proc/$q/stat" 2>/dev/null || echo 0)))
+        done
+    done
+    echo "$t"
+}
+primary_pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+replica_pm=$(head -n 1 "$work/replica/data/postmaster.pid")
+declare -A rr
+printf '%-44s %6s %12s %10s %10s %8s %s\n' "with a replica (daemon/primary/replica CPU ms per request)" "" "" "" "" "" ""
+for what in offers sites stats many; do
+    for setup in alone replica; do
+        [[ $setup == alone ]] && p=$port d=$daemon_pid || p=$repl_http d=$replica_pid
+        c0="$(cpu_of "$d") $(cpu_of "$primary_pm") $(cpu_of "$replica_pm")"
+        if [[ $what == many ]]; then
+            read -r r p50 p99 e < <(run_wrk 64 "http://127.0.0.1:$p" tests/bench/many.lua)
+        else
+            read -r r p50 p99 e < <(STEK_BENCH_LIST=$what run_wrk 64 "http://127.0.0.1:$p" tests/bench/lists.lua)
+        fi
+        c1="$(cpu_of "$d") $(cpu_of "$primary_pm") $(cpu_of "$replica_pm")"
+        costs=$(python3 -c "import sys; a=list(map(int,sys.argv[1:4])); b=list(map(int,sys.argv[4:7])); n=float(sys.argv[7])*float(sys.argv[8]); tick=1000/float(sys.argv[9]); print(' '.join(f'{(y-x)*tick/max(n,1):.3f}' for x,y in zip(a,b)))" \
+            $c0 $c1 "$r" "$duration" "$(getconf CLK_TCK)")
+        rr[$what$setup]="$r $p99 $costs"
+        label="GET /v1/$what (filtered list)"; [[ $what == many ]] && label="feed JSON, many different queries"
+        printf '%-44s %6s %12s %10s %10s %8s %s\n' "$label, ${setup/alone/primary alone}" 64 "$r" "$p50" "$p99" "$e" "$costs"
+    done
+done
+kill "$replica_pid" 2>/dev/null && wait "$replica_pid" 2>/dev/null || true
+replica_pid=""
+STEK_PGDATA=$work/replica service/tools/localdb.sh stop >/dev/null 2>&1 || true
+
 # The generic peer on the same database: PostGraphile 4 (npm, into the git-ignored
 # tests/bench/peer/node_modules), asked for the same offers of one municipality with their
 # schedules (issue 14's goal: stek at least 5x). The answers are checked to hold the same offers.
@@ -271,6 +331,27 @@ PY
 echo "feed in 4 languages: ${lang_hits:-no metrics}"
 echo "lists, p99 at 64 connections (target < 20 ms): offers ${lp99[offers]}, sites ${lp99[sites]}, partners ${lp99[partners]}, signals ${lp99[signals]}, stats ${lp99[stats]}"
 echo "a municipality's offers with schedules / PostGraphile 4: ${peer:-not measured} (target >= 5x)"
+python3 - "$(nproc)" "${rr[offersalone]}" "${rr[offersreplica]}" "${rr[sitesalone]}" "${rr[sitesreplica]}" \
+    "${rr[statsalone]}" "${rr[statsreplica]}" "${rr[manyalone]}" "${rr[manyreplica]}" <<'PY'
+import sys
+cores = int(sys.argv[1])
+rows = [a.split() for a in sys.argv[2:]]
+print("with one replica / primary alone (same machine, 64 connections):", ", ".join(
+    f"{w} {float(rows[2*i+1][0]) / float(rows[2*i][0]):.2f}x" for i, w in enumerate(("offers", "sites", "stats", "many-query feed"))))
+# The model: each request costs d ms of daemon CPU and q ms of database CPU (on the replica
+# when one serves it). With N daemon machines and R replica machines of C cores each, reads
+# top out at min(N*C/d, R*C/q) per second; one machine holding all of it: C/(d+q).
+print(f"per-request CPU with a replica (daemon / primary / replica ms) and the model for machines of {cores} cores:")
+for i, w in enumerate(("offers", "sites", "stats", "many-query feed")):
+    r = rows[2*i+1]
+    d, prim, rep = (float(x) for x in r[2:5])
+    q = rep + prim
+    one = 1000 * cores / (d + q)
+    def cap(n, m):
+        return min(1000 * cores * n / d if d else float("inf"), 1000 * cores * m / q if q else float("inf"))
+    print(f"  {w:16s} {d:.3f} / {prim:.3f} / {rep:.3f}: one machine ~{one:,.0f}/s; 2 daemons + 2 replicas ~{cap(2, 2):,.0f}/s;"
+          f" 4 + 4 ~{cap(4, 4):,.0f}/s ({'daemon' if d > q else 'database'}-bound)")
+PY
 echo
 # EXPLAIN (ANALYZE, BUFFERS) of the statements on this dataset (issue 14), also kept in
 # build/bench/explain.txt.
