@@ -34,7 +34,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "loading the dataset..." >&2
-eval "export $(STEK_PGDATA=$work/pg STEK_PGPORT=$pgport STEK_PG_OPTIONS='-c shared_buffers=256MB -c max_connections=200' service/tools/localdb.sh start)"
+pg_options='-c shared_buffers=256MB -c max_connections=200'
+eval "export $(STEK_PGDATA=$work/pg STEK_PGPORT=$pgport STEK_PG_OPTIONS=$pg_options service/tools/localdb.sh start)"
 build/stek-migrate up >/dev/null
 psql "$DATABASE_URL" -X -q -v ON_ERROR_STOP=1 -f tests/bench/feed_data.sql
 counts=$(psql "$DATABASE_URL" -X -tA -c "SELECT (SELECT count(DISTINCT municipality) FROM sites) || ' municipalities, ' || (SELECT count(*) FROM sites) || ' sites, ' || (SELECT count(*) FROM offers) || ' offers, ' || (SELECT count(*) FROM schedules) || ' schedules, ' || (SELECT count(*) FROM offer_exceptions) || ' exceptions'")
@@ -204,7 +205,8 @@ as_pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; 
 as_pg "$pgbin/pg_basebackup" -D "$work/replica/data" -R -X stream -c fast \
     -h "$work/pg/socket" -p "$pgport" -U postgres
 as_pg "$pgbin/pg_ctl" start -D "$work/replica/data" -l "$work/replica/postgresql.log" -w -t 60 \
-    -o "-p $repl_port -k $work/replica/socket -c listen_addresses=''" >/dev/null
+    -o "-p $repl_port -k $work/replica/socket -c listen_addresses='' $pg_options" >/dev/null ||
+    { tail -n 20 "$work/replica/postgresql.log" >&2; exit 1; }
 replica_url="postgresql://postgres@/stek?host=$work/replica/socket&port=$repl_port"
 STEK_PORT=$repl_http STEK_HTTP_THREADS=2 STEK_WRITES_PER_MINUTE=0 STEK_READ_URLS=$replica_url \
     build/stekd 2>/dev/null &
