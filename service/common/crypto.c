@@ -4,18 +4,30 @@
 #include <pthread.h>
 #include <openssl/hmac.h>
 
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/rand.h>
 
 /* SHA-256 fetched from the provider once: with EVP_sha256(), EVP_Digest looks the
- * implementation up again on every call, and the feed hashes a short text per occurrence. */
+ * implementation up again on every call, and the feed hashes a short text per occurrence.
+ * Each thread also keeps its digest context (EVP_Digest makes and frees one per call, with
+ * the provider's state): freed when the thread ends. */
 static EVP_MD *sha256_fetched;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static pthread_key_t sha256_ctx_key;
+
+static void
+ctx_free(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
 
 static void
 sha256_fetch(void)
 {
     sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (pthread_key_create(&sha256_ctx_key, ctx_free) != 0)
+        abort();
 }
 
 static const EVP_MD *
@@ -31,8 +43,17 @@ stek_sha256_hex(const void *data, size_t len, char out[STEK_SHA256_HEX_LEN + 1])
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
+    const EVP_MD *type = sha256_md();
+    EVP_MD_CTX *ctx = pthread_getspecific(sha256_ctx_key);
 
-    EVP_Digest(data, len, md, &mdlen, sha256_md(), NULL);
+    if (ctx == NULL && (ctx = EVP_MD_CTX_new()) != NULL &&
+        pthread_setspecific(sha256_ctx_key, ctx) != 0) {
+        EVP_MD_CTX_free(ctx);
+        ctx = NULL;
+    }
+    if (ctx == NULL || EVP_DigestInit_ex2(ctx, type, NULL) != 1 ||
+        EVP_DigestUpdate(ctx, data, len) != 1 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+        EVP_Digest(data, len, md, &mdlen, type, NULL);
     for (unsigned int i = 0; i < mdlen && i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];

@@ -1,5 +1,6 @@
 """The activity feed: JSON and iCalendar, exceptions, timezones, paging, caching, freshness."""
 import gzip
+import hashlib
 import time
 
 import icalendar
@@ -103,6 +104,18 @@ def test_occurrence_ids_are_stable(demo, admin, api):
         time.sleep(0.05)
     assert {(i["offer_id"], i["start"]): i["occurrence_id"] for i in after} == before
     admin.delete(f"/v1/offers/{leersalon['id']}/exceptions/2027-01-07")
+
+
+def test_occurrence_ids_are_derived_as_documented(demo, api):
+    """An occurrence id is SHA-256 of "<offer>/<local date>/<HH:MM>" in the shape of a version-8
+    UUID: links to /activity/{id} and calendar UIDs made before a release stay valid after it."""
+    items = feed(api, municipality="Kalmthout", **{"from": "2026-12-14", "to": "2026-12-20"})["items"]
+    assert items
+    for i in items:
+        digest = hashlib.sha256(f"{i['offer_id']}/{i['start'][:10]}/{i['start'][11:16]}".encode()).hexdigest()
+        digest = digest[:12] + "8" + digest[13:16] + "89ab"[ord(digest[16]) % 4] + digest[17:]
+        expected = "-".join((digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32]))
+        assert i["occurrence_id"] == expected, i
 
 
 def test_filters(demo, api):

@@ -43,14 +43,33 @@ format_local(int64_t utc, int32_t offset, char out[32])
 static void
 occurrence_id(const char *offer_id, int32_t day, int start_min, char out[37])
 {
-    char key[96], date[11], hex[STEK_SHA256_HEX_LEN + 1];
+    char key[96], hex[STEK_SHA256_HEX_LEN + 1];
+    size_t n = strnlen(offer_id, 64);
 
-    date_format(day, date);
-    snprintf(key, sizeof(key), "%s/%s/%02d:%02d", offer_id, date, start_min / 60, start_min % 60);
-    stek_sha256_hex(key, strlen(key), hex);
+    /* "<offer>/<YYYY-MM-DD>/<HH:MM>", written without printf (a page makes fifty) */
+    memcpy(key, offer_id, n);
+    key[n++] = '/';
+    date_format(day, key + n);
+    n += 10;
+    key[n++] = '/';
+    key[n++] = (char)('0' + start_min / 600 % 10);
+    key[n++] = (char)('0' + start_min / 60 % 10);
+    key[n++] = ':';
+    key[n++] = (char)('0' + start_min % 60 / 10);
+    key[n++] = (char)('0' + start_min % 10);
+    stek_sha256_hex(key, n, hex);
     hex[12] = '8';
     hex[16] = "89ab"[hex[16] % 4];
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+    /* 8-4-4-4-12 */
+    static const unsigned char from[] = {0, 8, 12, 16, 20, 32};
+    size_t o = 0;
+    for (int g = 0; g < 5; g++) {
+        if (g > 0)
+            out[o++] = '-';
+        memcpy(out + o, hex + from[g], (size_t)(from[g + 1] - from[g]));
+        o += (size_t)(from[g + 1] - from[g]);
+    }
+    out[o] = '\0';
 }
 
 static int
@@ -106,6 +125,34 @@ closure_on(const json_t *closures, int32_t day)
     return NULL;
 }
 
+/* A rule parsed before on this thread, by its text (a region's schedules share a few dozen
+ * rules: FREQ=WEEKLY;BYDAY=TU and the like), else parsed and kept. */
+static bool
+rrule_parse_cached(const char *text, struct rrule *out, char *err, size_t errlen)
+{
+    static _Thread_local struct {
+        char text[120];
+        struct rrule rule;
+    } memo[32];
+    uint32_t h = 2166136261u;
+    size_t n = 0;
+
+    for (; text[n] != '\0' && n < sizeof(memo[0].text); n++)
+        h = (h ^ (unsigned char)text[n]) * 16777619u;
+    if (n >= sizeof(memo[0].text))
+        return rrule_parse(text, out, err, errlen);
+    h %= 32;
+    if (strcmp(memo[h].text, text) == 0) {
+        *out = memo[h].rule;
+        return true;
+    }
+    if (!rrule_parse(text, out, err, errlen))
+        return false;
+    memcpy(memo[h].text, text, n + 1);
+    memo[h].rule = *out;
+    return true;
+}
+
 /* Adds the occurrences of one schedule row. */
 static bool
 expand_row(const struct feed_row *row, size_t ri, const struct feed_query *q, tz_lookup_fn tzf,
@@ -120,7 +167,7 @@ expand_row(const struct feed_row *row, size_t ri, const struct feed_query *q, tz
     const json_t *closures = row->closures;
     const struct tz *row_tz = row->timezone ? tzf(row->timezone) : NULL; /* once per row */
 
-    if (row->rrule != NULL && !rrule_parse(row->rrule, &rule, err, sizeof(err)))
+    if (row->rrule != NULL && !rrule_parse_cached(row->rrule, &rule, err, sizeof(err)))
         return true; /* cannot happen for data written through the API */
     do {
         int n = rrule_expand(row->rrule ? &rule : NULL, row->dtstart, row->until, from, q->to, days,
@@ -357,6 +404,23 @@ static void
 put_json(struct strbuf *b, const json_t *v, struct dumped *memo, size_t nmemo)
 {
     size_t i;
+    const json_t *e;
+
+    /* A list of names (functions, categories) is written as it is, as json_dumps would. */
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, e) if (!json_is_string(e)) break;
+        if (i == json_array_size(v)) {
+            sb_put(b, "[", 1);
+            json_array_foreach(v, i, e)
+            {
+                if (i > 0)
+                    sb_put(b, ",", 1);
+                put_string(b, json_string_value(e));
+            }
+            sb_put(b, "]", 1);
+            return;
+        }
+    }
 
     for (i = 0; i < nmemo && memo[i].v != NULL; i++)
         if (memo[i].v == v) {
