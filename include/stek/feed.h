@@ -41,11 +41,12 @@ struct feed_row {
     const char *rrule;      /* NULL: a single date */
     int start_min, end_min;
     const char *timezone;
-    json_t *site;       /* {"id","name","address","location"} */
-    bool site_shown;    /* site is shared and already localized: feed_localize leaves it */
-    bool site_ok;       /* the schedule's site matches the query's site filters */
-    json_t *exceptions; /* the offer's exceptions in the window: [{date, status, ...}] */
-    json_t *closures;   /* the site's closures in the window: [{from, to, note}] */
+    json_t *site;          /* {"id","name","address","location"} */
+    const char *site_text; /* site as JSON text (the model's, made once), or NULL */
+    bool site_shown;       /* site is shared and already localized: feed_localize leaves it */
+    bool site_ok;          /* the schedule's site matches the query's site filters */
+    json_t *exceptions;    /* the offer's exceptions in the window: [{date, status, ...}] */
+    json_t *closures;      /* the site's closures in the window: [{from, to, note}] */
     const char *registration, *audience; /* audience: NULL when none */
     const char *kind;                    /* activity | opening_hours (feed_kind's static strings) */
     const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
@@ -53,6 +54,9 @@ struct feed_row {
     json_t *translations;                      /* the offer's other languages (i18n.h) */
     const char *language; /* the language its texts are shown in (set by feed_localize) */
 };
+
+/* How the feed writes a JSON value it has as a json_t. */
+#define FEED_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
 /* An offer's kind as a static string: "opening_hours" (a service open at set hours: not an
  * event) or "activity" (each occurrence an event). */

@@ -37,9 +37,10 @@ struct fm_site {
     bool active, has_location;
     double lat, lon;
     int64_t updated;
-    _Atomic(json_t *) shown[FM_LANGS];  /* doc parsed and localized, on first use */
-    uint32_t first_schedule, schedules; /* in feed_model.by_site */
-    uint32_t first_closure, closures;   /* in feed_model.closures */
+    _Atomic(json_t *) shown[FM_LANGS];    /* doc parsed and localized, on first use */
+    _Atomic(char *) shown_text[FM_LANGS]; /* and that as the feed writes it (FEED_DUMP_FLAGS) */
+    uint32_t first_schedule, schedules;   /* in feed_model.by_site */
+    uint32_t first_closure, closures;     /* in feed_model.closures */
 };
 
 struct fm_partner {

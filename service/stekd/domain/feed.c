@@ -392,8 +392,6 @@ put_opt_string(struct strbuf *b, const char *s)
         sb_put(b, "null", 4);
 }
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
 /* JSON values shared by many items (a site, a list of names), each written once per page. */
 struct dumped {
     const json_t *v;
@@ -427,7 +425,7 @@ put_json(struct strbuf *b, const json_t *v, struct dumped *memo, size_t nmemo)
             sb_puts(b, memo[i].text);
             return;
         }
-    char *text = json_dumps(v, DUMP_FLAGS | JSON_ENCODE_ANY);
+    char *text = json_dumps(v, FEED_DUMP_FLAGS | JSON_ENCODE_ANY);
     if (text == NULL)
         abort();
     sb_puts(b, text);
@@ -447,7 +445,7 @@ put_text(struct strbuf *b, const struct feed_row *row, bool all, const char *fie
     if (all) {
         json_t *v = i18n_all_texts(row->translations,
                                    row->main_language ? row->main_language : "nl", field, value);
-        char *text = json_dumps(v, DUMP_FLAGS | JSON_ENCODE_ANY);
+        char *text = json_dumps(v, FEED_DUMP_FLAGS | JSON_ENCODE_ANY);
         sb_puts(b, text);
         free(text);
         json_decref(v);
@@ -508,7 +506,10 @@ feed_render_json(const struct feed_result *res, size_t *len)
         sb_puts(&b, ",\"phone\":");
         put_opt_string(&b, row->contact_phone);
         sb_puts(&b, "},\"site\":");
-        put_json(&b, it->site, memo, 64);
+        if (it->site == row->site && row->site_text != NULL)
+            sb_puts(&b, row->site_text);
+        else
+            put_json(&b, it->site, memo, 64);
         sb_puts(&b, ",\"partner\":{\"id\":");
         put_string(&b, row->partner_id);
         sb_puts(&b, ",\"name\":");

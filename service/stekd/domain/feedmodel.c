@@ -31,8 +31,10 @@ static void
 model_free(struct feed_model *m)
 {
     for (size_t i = 0; i < m->nsites; i++)
-        for (int l = 0; l < FM_LANGS; l++)
+        for (int l = 0; l < FM_LANGS; l++) {
             json_decref(atomic_load(&m->sites[i].shown[l]));
+            free(atomic_load(&m->sites[i].shown_text[l]));
+        }
     free(m->sites);
     free(m->partners);
     free(m->offers);
@@ -261,6 +263,24 @@ site_shown(struct fm_site *s, int slot, const char *lang)
     return v;
 }
 
+/* That object as the feed writes it: dumped once per model and language, not once per page. */
+static const char *
+site_shown_text(struct fm_site *s, int slot, const json_t *shown)
+{
+    char *t = atomic_load(&s->shown_text[slot]);
+    char *expected = NULL;
+
+    if (t != NULL)
+        return t;
+    if ((t = json_dumps(shown, FEED_DUMP_FLAGS)) == NULL)
+        return NULL;
+    if (!atomic_compare_exchange_strong(&s->shown_text[slot], &expected, t)) {
+        free(t); /* another thread made it first */
+        t = expected;
+    }
+    return t;
+}
+
 static json_t *
 opt_string(const char *s)
 {
@@ -421,6 +441,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         if (!offer_matches(o, m, f, f->q ? qfold : NULL))
             continue;
         struct feed_row *row = &out->rows[out->n++];
+        json_t *shown = site_shown(s, slot, lang);
         int64_t changed = o->updated;
         if (s->updated > changed)
             changed = s->updated;
@@ -444,7 +465,8 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
             .start_min = sc->start_min,
             .end_min = sc->end_min,
             .timezone = s->timezone,
-            .site = site_shown(s, slot, lang),
+            .site = shown,
+            .site_text = site_shown_text(s, slot, shown),
             .site_shown = true,
             .site_ok = ok[sc->site],
             .exceptions = m->empty,
