@@ -92,6 +92,7 @@ struct feed_item {
     const char *note;   /* borrowed from the parsed exceptions */
     const json_t *site; /* the occurrence's site (a moved one's new site); borrowed */
     size_t row_index;
+    uint32_t offer_rank; /* the offer's place in the rows' order by offer id (feed_build) */
     int64_t changed;
     char occurrence_id[37];
 };

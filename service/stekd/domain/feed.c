@@ -72,8 +72,19 @@ occurrence_id(const char *offer_id, int32_t day, int start_min, char out[37])
     out[o] = '\0';
 }
 
+/* By start, then offer id: the rows come ordered by offer id, so each item carries its
+ * offer's rank in that order and ties cost no string comparison. */
 static int
 cmp_items(const void *a, const void *b)
+{
+    const struct feed_item *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    return x->offer_rank < y->offer_rank ? -1 : x->offer_rank > y->offer_rank;
+}
+
+static int
+cmp_items_by_id(const void *a, const void *b)
 {
     const struct feed_item *x = a, *y = b;
     if (x->start != y->start)
@@ -292,16 +303,33 @@ feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q
            struct feed_result *res)
 {
     size_t cap = 0, kept = 0, first = 0;
+    uint32_t *rank = calloc(nrows + 1, sizeof(*rank));
+    bool ordered = true;
+    int (*cmp)(const void *, const void *) = cmp_items;
 
+    if (rank == NULL)
+        abort();
     memset(res, 0, sizeof(*res));
+    for (size_t i = 1; i < nrows && ordered; i++) {
+        int c = strcmp(rows[i - 1].offer_id, rows[i].offer_id);
+        ordered = c <= 0;
+        rank[i] = rank[i - 1] + (c != 0);
+    }
+    if (!ordered) /* rows not by offer id (never from the model or the statement) */
+        cmp = cmp_items_by_id;
     for (size_t i = 0; i < nrows && !res->truncated; i++)
-        if (!expand_row(&rows[i], i, q, tz, res, &cap))
+        if (!expand_row(&rows[i], i, q, tz, res, &cap)) {
+            free(rank);
             return false;
+        }
+    for (size_t i = 0; i < res->n; i++)
+        res->items[i].offer_rank = rank[res->items[i].row_index];
+    free(rank);
     if (res->n > 1)
-        qsort(res->items, res->n, sizeof(*res->items), cmp_items);
+        qsort(res->items, res->n, sizeof(*res->items), cmp);
     /* Two schedules of one offer starting at the same instant are one occurrence. */
     for (size_t i = 0; i < res->n; i++) {
-        if (kept > 0 && cmp_items(&res->items[kept - 1], &res->items[i]) == 0)
+        if (kept > 0 && cmp(&res->items[kept - 1], &res->items[i]) == 0)
             continue;
         res->items[kept++] = res->items[i];
     }
