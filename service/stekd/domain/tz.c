@@ -312,6 +312,10 @@ tz_local_to_utc(const struct tz *z, int32_t day, int minutes, int32_t *offset)
     int64_t local = (int64_t)day * 86400 + (int64_t)minutes * 60;
     int32_t before = tz_offset_at(z, local - 86400 - 14 * 3600);
     int32_t after = tz_offset_at(z, local + 86400 + 14 * 3600);
+    if (before == after) { /* no change of offset near that day: the common case, done */
+        *offset = before;
+        return local - before;
+    }
     int64_t u1 = local - before, u2 = local - after;
     bool ok1 = tz_offset_at(z, u1) == before, ok2 = tz_offset_at(z, u2) == after;
     int64_t u;
