@@ -83,6 +83,42 @@ cmp_items(const void *a, const void *b)
     return x->offer_rank < y->offer_rank ? -1 : x->offer_rank > y->offer_rank;
 }
 
+/* The sort's key of an item: 16 bytes moved around instead of the item's 130. */
+struct sort_key {
+    int64_t start;
+    uint32_t rank, index;
+};
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+    const struct sort_key *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index; /* stable, as qsort's merge sort */
+}
+
+/* The items in cmp_items' order (ties in their order of making). */
+static void
+sort_items(struct feed_result *res)
+{
+    struct sort_key *k = malloc(res->n * sizeof(*k));
+    struct feed_item *sorted = malloc(res->n * sizeof(*sorted));
+
+    if (k == NULL || sorted == NULL)
+        abort();
+    for (size_t i = 0; i < res->n; i++)
+        k[i] = (struct sort_key){res->items[i].start, res->items[i].offer_rank, (uint32_t)i};
+    qsort(k, res->n, sizeof(*k), cmp_keys);
+    for (size_t i = 0; i < res->n; i++)
+        sorted[i] = res->items[k[i].index];
+    free(k);
+    free(res->items);
+    res->items = sorted;
+}
+
 static int
 cmp_items_by_id(const void *a, const void *b)
 {
@@ -282,10 +318,12 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
         size_t k;
         json_t *e;
 
-        r->title = i18n_text(r->translations, use, main, "title", r->title);
-        r->description = i18n_text(r->translations, use, main, "description", r->description);
-        r->audience = i18n_text(r->translations, use, main, "audience", r->audience);
-        r->price_note = i18n_text(r->translations, use, main, "price_note", r->price_note);
+        if (strcmp(use, main) != 0) { /* else the texts are the main language's already */
+            r->title = i18n_text(r->translations, use, main, "title", r->title);
+            r->description = i18n_text(r->translations, use, main, "description", r->description);
+            r->audience = i18n_text(r->translations, use, main, "audience", r->audience);
+            r->price_note = i18n_text(r->translations, use, main, "price_note", r->price_note);
+        }
         r->language = all ? "all" : use;
         if (!r->site_shown)
             feed_localize_site(r->site, lang);
@@ -325,7 +363,9 @@ feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q
     for (size_t i = 0; i < res->n; i++)
         res->items[i].offer_rank = rank[res->items[i].row_index];
     free(rank);
-    if (res->n > 1)
+    if (res->n > 1 && ordered)
+        sort_items(res);
+    else if (res->n > 1)
         qsort(res->items, res->n, sizeof(*res->items), cmp);
     /* Two schedules of one offer starting at the same instant are one occurrence. */
     for (size_t i = 0; i < res->n; i++) {
