@@ -23,6 +23,10 @@ enum route_flags {
     ROUTE_READ = 4,
     /* ... and every change the feed's generation stands for (what the feed caches) */
     ROUTE_READ_FEED = 8,
+    /* a write that changes what the feed shows (partners, sites, closures, offers, exceptions):
+     * it moves the feed's generation on at once; other writes (signals, keys) leave the feed's
+     * caches and in-memory model alone */
+    ROUTE_FEED_WRITE = 16,
 };
 
 struct route {

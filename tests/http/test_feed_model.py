@@ -222,3 +222,30 @@ def test_a_write_is_seen_at_once_and_the_model_follows(api, daemon, world):
     items = fetch(daemon, "/v1/feed", params).json()["items"]
     assert metric(daemon, "stek_feed_model_answers_total") == before + 1
     assert [i["title"] for i in items if i["offer_id"] == o4["id"]] == [title]
+
+
+def test_signals_and_keys_leave_the_feed_and_its_model_alone(api, daemon, world):
+    """Only writes to feed data move the feed on: a signal (the busiest write) or a key must not
+    drop the cached answers or make every daemon reload its model."""
+    admin = world["admin"]
+    p = admin.post("/v1/partners", json={"name": unique("Signalerende partner"),
+                                         "kind": "welfare"}).json()
+    k = admin.post("/v1/keys", json={"name": "app", "role": "partner", "partner_id": p["id"]})
+    partner = admin.as_key(k.json()["token"])
+    site = world["b"]["id"]
+    model_current(api, daemon)
+    params = {"municipality": world["town"], "from": day(1), "to": day(30)}
+    first = fetch(daemon, "/v1/feed", params)
+    loads = metric(daemon, "stek_feed_model_loads_total")
+    hits = metric(daemon, "stek_feed_cache_hits_total")
+    for _ in range(10):
+        r = partner.post("/v1/signals", json={"kind": "barrier", "theme": "mobility",
+                                               "site_id": site, "occurred_on": day(0)},
+                         headers={"Idempotency-Key": uuid.uuid4().hex})
+        assert r.status_code == 201, r.text
+    assert admin.post("/v1/keys", json={"name": "nog een", "role": "admin"}).status_code == 201
+    time.sleep(1.2)  # what a notification from the database would take
+    again = fetch(daemon, "/v1/feed", params)
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert metric(daemon, "stek_feed_cache_hits_total") == hits + 1  # still the cached answer
+    assert metric(daemon, "stek_feed_model_loads_total") == loads

@@ -66,16 +66,21 @@ connection_for(struct worker *w, struct request *r, bool *replica)
     return db_conn_ensure(w->db) ? w->db : NULL;
 }
 
-/* After a write: its position (the reader's Stek-Read-After), and the feed's generation. */
+/* After a write: its position (the reader's Stek-Read-After), and for a write to feed data the
+ * feed's generation (a signal or a key leaves the feed's caches and model as they are). */
 static void
 after_write(struct worker *w, struct request *r)
 {
     char lsn[32];
+    bool feed = (r->route->flags & ROUTE_FEED_WRITE) != 0;
+
     if (w->read == NULL || db_current_lsn(w->db, lsn) <= 0) {
-        feed_changed_here();
+        if (feed)
+            feed_changed_here();
         return;
     }
-    feed_changed_at(lsn_parse(lsn));
+    if (feed)
+        feed_changed_at(lsn_parse(lsn));
     reply_header(r, "Stek-LSN", lsn);
 }
 
