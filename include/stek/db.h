@@ -105,6 +105,9 @@ enum db_qs db_rate_sync(struct db_conn *c, const char *daemon, long long minute,
 /* The primary's WAL position now ("16/B374D848"): 1, or an error. */
 enum db_qs db_current_lsn(struct db_conn *c, char out[32]);
 
+/* What a replica has replayed (a primary: its position now): 1, or an error. */
+enum db_qs db_replayed_lsn(struct db_conn *c, char out[32]);
+
 /* Frees what the page holds. */
 void db_page_clear(struct db_page *page);
 

@@ -146,7 +146,8 @@ void feed_model_stop(void);
  */
 struct feed_model *feed_model_acquire(uint64_t gen, int wait_ms);
 
-/* For /metrics: rows held, and the duration of the last load. */
-void feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads);
+/* For /metrics: rows held, the duration of the last load, loads (and those from a replica). */
+void feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads,
+                      uint64_t *replica_loads);
 
 #endif

@@ -201,8 +201,8 @@ metrics_render(size_t *len)
         atomic_load(&outbox_depth), atomic_load(&outbox_oldest));
     size_t offers, schedules;
     double load_s;
-    uint64_t loads;
-    feed_model_stats(&offers, &schedules, &load_s, &loads);
+    uint64_t loads, replica_loads;
+    feed_model_stats(&offers, &schedules, &load_s, &loads, &replica_loads);
     add(&o,
         "# HELP stek_feed_model_offers Active offers in the feed's in-memory model.\n"
         "# TYPE stek_feed_model_offers gauge\nstek_feed_model_offers %zu\n"
@@ -211,8 +211,11 @@ metrics_render(size_t *len)
         "# HELP stek_feed_model_load_seconds Duration of the model's last load.\n"
         "# TYPE stek_feed_model_load_seconds gauge\nstek_feed_model_load_seconds %.6f\n"
         "# HELP stek_feed_model_loads_total Loads of the model (one after each change).\n"
-        "# TYPE stek_feed_model_loads_total counter\nstek_feed_model_loads_total %llu\n",
-        offers, schedules, load_s, (unsigned long long)loads);
+        "# TYPE stek_feed_model_loads_total counter\nstek_feed_model_loads_total %llu\n"
+        "# HELP stek_feed_model_replica_loads_total Loads read from a read replica.\n"
+        "# TYPE stek_feed_model_replica_loads_total counter\n"
+        "stek_feed_model_replica_loads_total %llu\n",
+        offers, schedules, load_s, (unsigned long long)loads, (unsigned long long)replica_loads);
     *len = o.len;
     return o.p;
 }

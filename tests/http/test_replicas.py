@@ -186,6 +186,51 @@ def test_the_feed_never_goes_back_to_older_data(daemons):
     assert seen is not None and seen < 1.0, f"visible after {seen} s"
 
 
+def set_delay(replica, ms):
+    conf = os.path.join(replica.data, "postgresql.auto.conf")
+    lines = [l for l in open(conf) if not l.startswith("recovery_min_apply_delay")]
+    with open(conf, "w") as f:
+        f.writelines(lines + [f"recovery_min_apply_delay = '{ms}ms'\n"])
+    out = as_postgres(f"{BIN}/pg_ctl", "reload", "-D", replica.data)
+    assert out.returncode == 0, out.stderr
+
+
+def metric(d, name):
+    for line in requests.get(d.base + "/metrics", timeout=5).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_the_feed_model_loads_from_a_replica_that_has_the_change(pair, daemons):
+    """N daemons following a change must not all read the primary: the model's loader reads a
+    replica once it has replayed the change (asked there), else the primary (the 1.5 s delay)."""
+    primary, replica, folder = pair
+    a, b, token = daemons
+    h = {"Authorization": "Bearer " + token}
+    set_delay(replica, 0)
+    try:
+        time.sleep(DELAY_MS / 1000 + 0.5)  # what was held back is replayed
+        before = metric(a, "stek_feed_model_replica_loads_total")
+        town = f"Replicastad {tag()}"
+        site = requests.post(a.base + "/v1/sites", headers=h, timeout=10, json={
+            "name": town, "address": {"street": "Straat 2", "postal_code": "2990",
+                                      "municipality": town}}).json()
+        partner, _ = post_partner(a, token, f"Model {tag()}")
+        day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400 * 3))
+        o = requests.post(a.base + "/v1/offers", headers=h, timeout=10, json={
+            "title": "Van de replica", "site_id": site["id"], "partner_id": partner,
+            "functions": ["meeting"],
+            "schedules": [{"dtstart": day, "start_time": "10:00", "end_time": "11:00"}]})
+        assert o.status_code == 201, o.text
+        wait_for(lambda: metric(a, "stek_feed_model_replica_loads_total") > before, 10,
+                 "the model never loaded from the replica")
+        feed = f"{a.base}/v1/feed?municipality={town}&from={day}&to={day}"
+        assert [i["title"] for i in requests.get(feed, timeout=5).json()["items"]] == ["Van de replica"]
+    finally:
+        set_delay(replica, DELAY_MS)
+
+
 def test_a_dead_replica_leaves_the_rotation_and_comes_back(pair, daemons):
     primary, replica, folder = pair
     a, b, token = daemons

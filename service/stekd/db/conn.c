@@ -486,15 +486,27 @@ db_languages_free(char *buf)
     free(buf);
 }
 
-enum db_qs
-db_current_lsn(struct db_conn *c, char out[32])
+static enum db_qs
+lsn_of(struct db_conn *c, enum db_stmt stmt, char out[32])
 {
     enum db_qs qs;
-    PGresult *res = db_exec(c, STMT0(current_lsn), NULL, &qs);
+    PGresult *res = db_exec(c, stmt, NULL, &qs);
     if (res == NULL)
         return qs;
     if (qs > 0)
         snprintf(out, 32, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return qs;
+}
+
+enum db_qs
+db_current_lsn(struct db_conn *c, char out[32])
+{
+    return lsn_of(c, STMT0(current_lsn), out);
+}
+
+enum db_qs
+db_replayed_lsn(struct db_conn *c, char out[32])
+{
+    return lsn_of(c, STMT0(replayed_lsn), out);
 }

@@ -3,7 +3,9 @@
  * the feed generation moves on (or the day changes), reads every table the
  * feed needs in one REPEATABLE READ transaction on its own connection and
  * swaps the new model in. Readers hold a reference, so a model is freed only
- * when its last query is done.
+ * when its last query is done. With read replicas it loads from one that has
+ * replayed the position the generation stands for (listen.h), else from the
+ * primary: N daemons following a change do not all read the primary.
  */
 #include "internal.h"
 #include "stek/clock.h"
@@ -13,6 +15,7 @@
 #include "stek/feedmodel.h"
 #include "stek/listen.h"
 #include "stek/log.h"
+#include "stek/replicas.h"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -35,7 +38,7 @@ static struct {
     atomic_bool stop;
     bool started;
     atomic_size_t offers, schedules;
-    atomic_uint_fast64_t loads, load_us;
+    atomic_uint_fast64_t loads, load_us, replica_loads;
 } M = {.lock = PTHREAD_MUTEX_INITIALIZER, .published = PTHREAD_COND_INITIALIZER};
 
 /*
@@ -391,23 +394,67 @@ publish(struct feed_model *m)
     malloc_trim(0); /* the load's results and, once its readers are done, the old model */
 }
 
+/* How long a load waits for a replica to replay the change before it reads the primary. */
+#define REPLICA_WAIT_MS 500
+
+/*
+ * A replica in rotation that has replayed need (asked on its own connection, not the monitor's
+ * last sample), rotating over them; waits up to REPLICA_WAIT_MS for one. NULL: the primary.
+ */
+static struct db_conn *
+replica_for(struct db_conn **conns, unsigned n, uint64_t need, unsigned *next, unsigned *which)
+{
+    if (n == 0 || need == UINT64_MAX || need == 0) /* no replica, or the position unknown */
+        return NULL;
+    for (int waited = 0; waited <= REPLICA_WAIT_MS && !atomic_load(&M.stop); waited += 25) {
+        for (unsigned k = 0; k < n; k++) {
+            unsigned i = (*next + k) % n;
+            char lsn[32];
+            if (conns[i] != NULL && replica_usable(i, 0) && db_conn_ensure(conns[i]) &&
+                db_replayed_lsn(conns[i], lsn) > 0 && lsn_parse(lsn) >= need) {
+                *next = i + 1;
+                *which = i;
+                return conns[i];
+            }
+        }
+        usleep(25000);
+    }
+    return NULL;
+}
+
 static void *
 model_main(void *arg)
 {
     const struct stek_config *cfg = stek_config();
-    struct db_conn *db = db_conn_new(M.url, "stekd-model", (int)cfg->statement_timeout_ms * 20);
+    int timeout = (int)cfg->statement_timeout_ms * 20;
+    struct db_conn *db = db_conn_new(M.url, "stekd-model", timeout);
+    struct db_conn *reads[8] = {NULL};
+    unsigned nreads = replicas_count() < 8 ? replicas_count() : 8, next = 0;
     uint64_t have = 0;
     int32_t have_day = 0;
     (void)arg;
 
+    for (unsigned i = 0; i < nreads; i++)
+        reads[i] = db_conn_new(replica_url(i), "stekd-model", timeout);
     while (!atomic_load(&M.stop)) {
         uint64_t gen = feed_generation();
+        /* read after the generation: the position noted before it moved on (listen.c) */
+        uint64_t need = feed_generation_lsn();
+        unsigned which = 0;
+        struct db_conn *from = (gen != have || have_day != service_today())
+                                   ? replica_for(reads, nreads, need, &next, &which)
+                                   : NULL;
         if ((gen != have || have_day != service_today()) && feed_listener_connected() &&
-            db_conn_ensure(db)) {
+            (from != NULL || db_conn_ensure(db))) {
             struct timespec t0, t1;
             clock_gettime(CLOCK_MONOTONIC, &t0);
             int32_t day = service_today();
-            struct feed_model *m = load(db, gen);
+            struct feed_model *m = load(from != NULL ? from : db, gen);
+            if (m == NULL && from != NULL) { /* the replica failed under it: the primary */
+                replica_failed(which);
+                m = db_conn_ensure(db) ? load(db, gen) : NULL;
+                from = NULL;
+            }
             clock_gettime(CLOCK_MONOTONIC, &t1);
             if (m != NULL) {
                 atomic_store(&M.offers, m->noffers);
@@ -415,6 +462,8 @@ model_main(void *arg)
                 atomic_store(&M.load_us, (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
                                                     (t1.tv_nsec - t0.tv_nsec) / 1000));
                 atomic_fetch_add(&M.loads, 1);
+                if (from != NULL)
+                    atomic_fetch_add(&M.replica_loads, 1);
                 publish(m);
                 have = gen;
                 have_day = day;
@@ -427,6 +476,8 @@ model_main(void *arg)
     }
     publish(NULL);
     db_conn_free(db);
+    for (unsigned i = 0; i < nreads; i++)
+        db_conn_free(reads[i]);
     return NULL;
 }
 
@@ -484,8 +535,10 @@ feed_model_acquire(uint64_t gen, int wait_ms)
 }
 
 void
-feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads)
+feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads,
+                 uint64_t *replica_loads)
 {
+    *replica_loads = atomic_load(&M.replica_loads);
     *offers = atomic_load(&M.offers);
     *schedules = atomic_load(&M.schedules);
     *load_seconds = (double)atomic_load(&M.load_us) / 1e6;
