@@ -27,6 +27,9 @@ enum route_flags {
      * it moves the feed's generation on at once; other writes (signals, keys) leave the feed's
      * caches and in-memory model alone */
     ROUTE_FEED_WRITE = 16,
+    /* the handler's own statement confirms the partner's key (auth_confirm_write's check, in
+     * the same round trip): the worker does not ask before */
+    ROUTE_KEY_IN_STATEMENT = 32,
 };
 
 struct route {

@@ -153,12 +153,14 @@ wait "$locker" "$writer" 2>/dev/null || true
 # on the same table (synchronous_commit stays on).
 site=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM sites ORDER BY name LIMIT 1")
 partner=$(psql "$DATABASE_URL" -X -tA -c "SELECT id FROM partners ORDER BY name LIMIT 1")
-ptoken=$(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+read -r ptoken pkey < <(curl -s -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d "{\"name\": \"bench partner key\", \"role\": \"partner\", \"partner_id\": \"$partner\"}" \
-    "http://127.0.0.1:$port/v1/keys" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-# The daemon's own statement (claim the key, insert, audit), with a fresh key and id each time.
+    "http://127.0.0.1:$port/v1/keys" | python3 -c 'import json,sys; k = json.load(sys.stdin); print(k["token"], k["id"])')
+# The daemon's own statement (the API key still valid, claim the idempotency key, insert,
+# audit), with a fresh idempotency key and id each time.
 isql=$(build/bench/print_sql create_signal)
-for i in 13 12 11 9; do isql=${isql//\$$i/NULL}; done
+isql=${isql//\$13/\'$pkey\'::uuid}
+for i in 12 11 9; do isql=${isql//\$$i/NULL}; done
 isql=${isql//\$10/\'Loket enkel met de auto bereikbaar.\'}
 isql=${isql//\$8/current_date}
 isql=${isql//\$7/\'$site\'}

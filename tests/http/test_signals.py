@@ -53,6 +53,23 @@ def test_post_referral_and_barrier(admin, db_url):
     assert row == f"referral|energy|{pid}"
 
 
+def test_a_key_revoked_behind_the_daemons_back_posts_nothing(admin, db_url):
+    """The signal's own statement confirms the key (no extra round trip): revoked without a
+    notification (triggers off), the daemon's copy still says valid, and still nothing is
+    written, not even a replay of an earlier answer."""
+    p = admin.post("/v1/partners", json={"name": unique("Stille intrekking"),
+                                         "kind": "welfare"}).json()
+    k = admin.post("/v1/keys", json={"name": "app", "role": "partner", "partner_id": p["id"]}).json()
+    caw = admin.as_key(k["token"])
+    site = new_site(admin)
+    assert post(caw, referral(site), key="zelfde-sleutel").status_code == 201
+    psql(db_url, "SET session_replication_role = replica;"
+                 " UPDATE api_keys SET revoked_at = now() WHERE id = :'p1'", k["id"])
+    assert post(caw, referral(site)).status_code == 401
+    assert post(caw, referral(site), key="zelfde-sleutel").status_code == 401
+    assert psql(db_url, "SELECT count(*) FROM signals WHERE partner_id = :'p1'", p["id"]) == "1"
+
+
 def test_only_partner_keys_post_and_a_key_is_required(admin, api):
     site = new_site(admin)
     assert post(admin, referral(site)).status_code == 403

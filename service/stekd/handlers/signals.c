@@ -9,6 +9,7 @@
 #include "stek/tx.h"
 #include "stek/entity.h"
 #include "stek/qspec.h"
+#include "stek/auth.h"
 #include "stek/clock.h"
 #include "stek/date.h"
 #include "stek/crypto.h"
@@ -136,6 +137,10 @@ create_one(struct request *r, struct signal_in *in, const char *key, const char 
         metric_inc(M_SIGNALS_ACCEPTED);
         return TX_COMMIT;
     }
+    /* Nothing written: the key revoked or its partner archived meanwhile (401/403), else the
+     * key was used before (a replay). */
+    if (!auth_confirm_write(r))
+        return TX_REPLIED;
     if ((qs = db_replay_signal(r->db, r->who.partner_id, key, hash, doc)) <= 0)
         return TX_DB_ERROR;
     if (strcmp(hash, in->hash) != 0) {

@@ -112,7 +112,8 @@ run_job(struct worker *w, struct request *r)
         db_conn_begin_request(w->db);
         /* Authenticated on the I/O thread unless the in-memory keys could not decide. */
         if (r->route->role == ROLE_NONE ||
-            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) && auth_confirm_write(r)))
+            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
+             ((r->route->flags & ROUTE_KEY_IN_STATEMENT) || auth_confirm_write(r))))
             r->route->handler(r);
         if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
             after_write(w, r); /* before the answer: a client reads its own write */

@@ -60,7 +60,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/themes",           h_themes_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
     {M_POST,   "/v1/themes",           h_themes_create,    ROLE_ADMIN, ROUTE_DB, NULL},
     {M_GET,    "/v1/signals",          h_signals_list,     ROLE_PARTNER, ROUTE_DB, NULL},
-    {M_POST,   "/v1/signals",          h_signals_create,   ROLE_PARTNER, ROUTE_DB, NULL},
+    {M_POST,   "/v1/signals",          h_signals_create,   ROLE_PARTNER, ROUTE_DB | ROUTE_KEY_IN_STATEMENT, NULL},
     {M_POST,   "/v1/signals/batch",    h_signals_batch,    ROLE_PARTNER, ROUTE_DB, NULL},
     {M_GET,    "/v1/signals/{id}",     h_signals_get,      ROLE_PARTNER, ROUTE_DB, NULL},
     {M_PATCH,  "/v1/signals/{id}",     h_signals_patch,    ROLE_ADMIN, ROUTE_DB, NULL},
