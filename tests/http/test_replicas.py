@@ -160,21 +160,29 @@ def test_every_write_is_read_back_through_the_other_daemon(daemons):
     assert stale_without_token > 0
 
 
+def post_offer(d, token, town, title, day):
+    """An offer on one day at a new site in town, by a new partner, made through daemon d."""
+    site = requests.post(d.base + "/v1/sites", headers={"Authorization": "Bearer " + token},
+                         timeout=10, json={"name": town, "address": {
+                             "street": "Straat 1", "postal_code": "2990", "municipality": town}})
+    assert site.status_code == 201, site.text
+    partner, _ = post_partner(d, token, f"Partner {tag()}")
+    o = requests.post(d.base + "/v1/offers", headers={"Authorization": "Bearer " + token},
+                      timeout=10, json={
+                          "title": title, "site_id": site.json()["id"], "partner_id": partner,
+                          "functions": ["meeting"],
+                          "schedules": [{"dtstart": day, "start_time": "10:00",
+                                         "end_time": "11:00"}]})
+    assert o.status_code == 201, o.text
+
+
 def test_the_feed_never_goes_back_to_older_data(daemons):
     a, b, token = daemons
-    h = {"Authorization": "Bearer " + token}
     town = f"Replicadorp {tag()}"
-    site = requests.post(a.base + "/v1/sites", headers=h, timeout=10, json={
-        "name": town, "address": {"street": "Straat 1", "postal_code": "2990",
-                                  "municipality": town}}).json()
-    partner, _ = post_partner(a, token, f"Feed {tag()}")
     day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400 * 2))
     feed = f"{b.base}/v1/feed?municipality={town}&from={day}&to={day}"
     assert requests.get(feed, timeout=5).json()["items"] == []  # cached at this generation
-    o = requests.post(a.base + "/v1/offers", headers=h, timeout=10, json={
-        "title": "Nieuw", "site_id": site["id"], "partner_id": partner, "functions": ["meeting"],
-        "schedules": [{"dtstart": day, "start_time": "10:00", "end_time": "11:00"}]})
-    assert o.status_code == 201, o.text
+    post_offer(a, token, town, "Nieuw", day)
     t0, seen = time.time(), None
     while time.time() - t0 < 3:  # the replica needs 1.5 s; the feed must not wait for it
         items = requests.get(feed, timeout=5).json()["items"]
@@ -207,22 +215,13 @@ def test_the_feed_model_loads_from_a_replica_that_has_the_change(pair, daemons):
     replica once it has replayed the change (asked there), else the primary (the 1.5 s delay)."""
     primary, replica, folder = pair
     a, b, token = daemons
-    h = {"Authorization": "Bearer " + token}
     set_delay(replica, 0)
     try:
         time.sleep(DELAY_MS / 1000 + 0.5)  # what was held back is replayed
         before = metric(a, "stek_feed_model_replica_loads_total")
         town = f"Replicastad {tag()}"
-        site = requests.post(a.base + "/v1/sites", headers=h, timeout=10, json={
-            "name": town, "address": {"street": "Straat 2", "postal_code": "2990",
-                                      "municipality": town}}).json()
-        partner, _ = post_partner(a, token, f"Model {tag()}")
         day = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400 * 3))
-        o = requests.post(a.base + "/v1/offers", headers=h, timeout=10, json={
-            "title": "Van de replica", "site_id": site["id"], "partner_id": partner,
-            "functions": ["meeting"],
-            "schedules": [{"dtstart": day, "start_time": "10:00", "end_time": "11:00"}]})
-        assert o.status_code == 201, o.text
+        post_offer(a, token, town, "Van de replica", day)
         wait_for(lambda: metric(a, "stek_feed_model_replica_loads_total") > before, 10,
                  "the model never loaded from the replica")
         feed = f"{a.base}/v1/feed?municipality={town}&from={day}&to={day}"
