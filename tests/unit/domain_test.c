@@ -257,6 +257,17 @@ test_feed_render(void)
     if (ics != NULL && strstr(ics, "STATUS:CANCELLED") == NULL)
         printf("%.900s\n", ics);
     CHECK(ics != NULL && strstr(ics, "SUMMARY:Soep\\, babbel") != NULL); /* escaped comma */
+    /* Every event has its lines (shared by a row's occurrences), the note only the cancelled. */
+    size_t descriptions = 0, notes = 0, locations = 0;
+    for (const char *p = ics; p != NULL && (p = strstr(p, "DESCRIPTION:")) != NULL; p++)
+        descriptions++;
+    for (const char *p = ics; p != NULL && (p = strstr(p, "Kerst")) != NULL; p++)
+        notes++;
+    for (const char *p = ics; p != NULL && (p = strstr(p, "\r\nLOCATION:")) != NULL; p++)
+        locations++;
+    CHECK(descriptions == 5 && notes == 1 && locations == 5);
+    const char *third = ics ? strstr(ics, "DTSTART:20261217T130000Z") : NULL;
+    CHECK(third != NULL && strstr(third, "Kerst") == NULL);
 
     /* gzip: what the cache sends decompresses to the same bytes. */
     size_t gzlen = 0;

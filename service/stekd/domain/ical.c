@@ -145,12 +145,29 @@ geo_of(const json_t *loc, struct geo_memo *memo, size_t n)
     return memo[i].text;
 }
 
+/* An occurrence's lines that follow from its row, site and note alone (SUMMARY to GEO), as
+ * written for the row's last occurrence: a weekly activity's fifty-two share them. */
+struct row_lines {
+    const json_t *site;
+    const char *note;
+    size_t off, len; /* in the render's blocks */
+    bool set;
+};
+
 char *
 feed_render_ics(const struct feed_result *res, const char *calname, const char *lang, size_t *len)
 {
-    struct strbuf b = {0}, scratch = {0}, part = {0};
+    struct strbuf b = {0}, scratch = {0}, part = {0}, blocks = {0};
     char stamp[17], num[24];
     struct geo_memo geo[32] = {{0}};
+    size_t nrows = 0;
+
+    for (size_t i = 0; i < res->n; i++)
+        if (res->items[i].row_index + 1 > nrows)
+            nrows = res->items[i].row_index + 1;
+    struct row_lines *memo = calloc(nrows + 1, sizeof(*memo));
+    if (memo == NULL)
+        abort();
 
     line(&b, "BEGIN:VCALENDAR");
     line(&b, "VERSION:2.0");
@@ -190,6 +207,15 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         pair_line(&b, "DTSTART:", stamp);
         utc_stamp(it->end, stamp);
         pair_line(&b, "DTEND:", stamp);
+        struct row_lines *m = &memo[it->row_index];
+        if (m->set && m->site == it->site && m->note == it->note) {
+            sb_put(&b, blocks.p + m->off, m->len);
+            line(&b, it->status == OCC_CANCELLED ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
+            line(&b, "TRANSP:OPAQUE");
+            line(&b, "END:VEVENT");
+            continue;
+        }
+        size_t from = b.len;
         text_line(&b, &scratch, "SUMMARY", row->language, row->title);
         {
             /* Whole texts, however long: a growing buffer, never a fixed one that would cut
@@ -268,6 +294,12 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         }
         if (json_is_object(loc))
             line(&b, geo_of(loc, geo, sizeof(geo) / sizeof(geo[0])));
+        *m = (struct row_lines){.site = it->site,
+                                .note = it->note,
+                                .off = blocks.len,
+                                .len = b.len - from,
+                                .set = true};
+        sb_put(&blocks, b.p + from, b.len - from);
         line(&b, it->status == OCC_CANCELLED ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
         line(&b, "TRANSP:OPAQUE");
         line(&b, "END:VEVENT");
@@ -275,5 +307,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
     line(&b, "END:VCALENDAR");
     sb_free(&scratch);
     sb_free(&part);
+    sb_free(&blocks);
+    free(memo);
     return sb_steal(&b, len);
 }
