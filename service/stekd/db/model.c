@@ -394,8 +394,9 @@ publish(struct feed_model *m)
     malloc_trim(0); /* the load's results and, once its readers are done, the old model */
 }
 
-/* How long a load waits for a replica to replay the change before it reads the primary. */
-#define REPLICA_WAIT_MS 500
+/* How long a load waits for a replica to replay the change before it reads the primary: a
+ * healthy replica replays in milliseconds, and every feed reader waits for this load. */
+#define REPLICA_WAIT_MS 100
 
 /*
  * A replica in rotation that has replayed need (asked on its own connection, not the monitor's
@@ -406,7 +407,7 @@ replica_for(struct db_conn **conns, unsigned n, uint64_t need, unsigned *next, u
 {
     if (n == 0 || need == UINT64_MAX || need == 0) /* no replica, or the position unknown */
         return NULL;
-    for (int waited = 0; waited <= REPLICA_WAIT_MS && !atomic_load(&M.stop); waited += 25) {
+    for (int waited = 0; waited <= REPLICA_WAIT_MS && !atomic_load(&M.stop); waited += 10) {
         for (unsigned k = 0; k < n; k++) {
             unsigned i = (*next + k) % n;
             char lsn[32];
@@ -417,7 +418,7 @@ replica_for(struct db_conn **conns, unsigned n, uint64_t need, unsigned *next, u
                 return conns[i];
             }
         }
-        usleep(25000);
+        usleep(10000);
     }
     return NULL;
 }

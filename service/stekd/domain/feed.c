@@ -186,7 +186,7 @@ rrule_parse_cached(const char *text, struct rrule *out, char *err, size_t errlen
 
     for (; text[n] != '\0' && n < sizeof(memo[0].text); n++)
         h = (h ^ (unsigned char)text[n]) * 16777619u;
-    if (n >= sizeof(memo[0].text))
+    if (n == 0 || n >= sizeof(memo[0].text)) /* "" would match an empty slot */
         return rrule_parse(text, out, err, errlen);
     h %= 32;
     if (strcmp(memo[h].text, text) == 0) {
