@@ -45,7 +45,7 @@ note_position(PGconn *pg)
 {
     if (replicas_count() == 0)
         return;
-    PGresult *res = PQexec(pg, "SELECT pg_current_wal_lsn()::text");
+    PGresult *res = PQexecParams(pg, db_stmt_sql(STMT0(current_lsn)), 0, NULL, NULL, NULL, NULL, 0);
     uint64_t lsn = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
                        ? lsn_parse(PQgetvalue(res, 0, 0))
                        : 0;

@@ -81,13 +81,13 @@ connect_to(const char *url)
     return pg;
 }
 
-/* One WAL position from the first row of sql; 0 when the connection or the query failed. */
+/* The WAL position statement s gives; 0 when the connection or the query failed. */
 static uint64_t
-position(PGconn **pg, const char *url, const char *sql)
+position(PGconn **pg, const char *url, enum db_stmt s)
 {
     if (*pg == NULL && (*pg = connect_to(url)) == NULL)
         return 0;
-    PGresult *res = PQexec(*pg, sql);
+    PGresult *res = PQexecParams(*pg, db_stmt_sql(s), 0, NULL, NULL, NULL, NULL, 0);
     uint64_t lsn = 0;
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
         lsn = lsn_parse(PQgetvalue(res, 0, 0));
@@ -122,7 +122,7 @@ monitor_main(void *arg)
     while (!atomic_load(&R.stop)) {
         int64_t now = now_ms();
         /* A standby answers this with an error: only a primary has a current position. */
-        uint64_t p = position(&R.primary, R.primary_url, "SELECT pg_current_wal_lsn()::text");
+        uint64_t p = position(&R.primary, R.primary_url, STMT0(current_lsn));
         if (p != 0) {
             R.samples[R.next].t = now;
             R.samples[R.next].lsn = p;
@@ -137,10 +137,7 @@ monitor_main(void *arg)
         for (unsigned i = 0; i < R.n; i++) {
             struct replica *r = &R.r[i];
             /* A promoted replica is a primary: all it has is current. */
-            uint64_t at = position(&r->pg, r->url,
-                                   "SELECT (CASE WHEN pg_is_in_recovery()"
-                                   " THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn()"
-                                   " END)::text");
+            uint64_t at = position(&r->pg, r->url, STMT0(replayed_lsn));
             int64_t lag = at != 0 ? lag_of(at, now) : INT64_MAX;
             bool healthy = at != 0 && lag <= R.max_lag_ms;
             if (healthy != atomic_load(&r->healthy)) {

@@ -181,14 +181,11 @@ rrule_parse_cached(const char *text, struct rrule *out, char *err, size_t errlen
         char text[120];
         struct rrule rule;
     } memo[32];
-    uint32_t h = 2166136261u;
-    size_t n = 0;
+    size_t n = strnlen(text, sizeof(memo[0].text));
 
-    for (; text[n] != '\0' && n < sizeof(memo[0].text); n++)
-        h = (h ^ (unsigned char)text[n]) * 16777619u;
     if (n == 0 || n >= sizeof(memo[0].text)) /* "" would match an empty slot */
         return rrule_parse(text, out, err, errlen);
-    h %= 32;
+    uint32_t h = stek_fnv1a(STEK_FNV_BASIS, text) % 32;
     if (strcmp(memo[h].text, text) == 0) {
         *out = memo[h].rule;
         return true;

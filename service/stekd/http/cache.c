@@ -85,10 +85,7 @@ cache_free(void)
 static unsigned
 slot_of(const char *key)
 {
-    unsigned h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h % CACHE_SLOTS;
+    return stek_fnv1a(STEK_FNV_BASIS, key) % CACHE_SLOTS;
 }
 
 /* Replies from an entry (the caller holds cache_mu or owns e); the body is shared, not copied. */

@@ -1,5 +1,6 @@
 #include "stek/ratelimit.h"
 #include "stek/metrics.h"
+#include "stek/crypto.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -26,10 +27,7 @@ static struct {
 static unsigned
 hash(enum rl_kind kind, const char *key)
 {
-    unsigned h = 2166136261u ^ (unsigned)kind;
-    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
+    return stek_fnv1a(STEK_FNV_BASIS ^ (unsigned)kind, key);
 }
 
 /* The slot of (kind, key) in window, taken if free; -1 when the table is full there. Under mu. */
