@@ -49,5 +49,36 @@ FROM schedules sc JOIN offers o ON o.id = sc.offer_id,
 WHERE o.title LIKE 'Bench activity %' AND sc.rrule LIKE 'FREQ=WEEKLY;BYDAY=%'
   AND hashtext(o.id::text) % 20 = 0
   AND extract(isodow FROM d) = 1 + position(substr(sc.rrule, 19, 2) IN 'MOTUWETHFR') / 2;
+
+-- Signals of a service that has run for a year and a half: 120,000 over the last 540 days,
+-- spread over the sites, partners and themes; a fifth referrals (a third of them arrived),
+-- the barriers in every status, some answered in public. A table that starts empty would
+-- also be analysed as empty, and a connection's first foreign-key check of a signal would
+-- keep a plan for an empty table (see README, Performance).
+WITH p AS (SELECT array_agg(id ORDER BY name) a FROM partners WHERE name LIKE 'Bench partner %'),
+     s AS (SELECT array_agg(id ORDER BY name) a FROM sites WHERE name LIKE 'Bench site %'),
+     t AS (SELECT array_agg(code ORDER BY code) a FROM themes),
+     g AS (SELECT g, current_date - (g % 540) AS day, g % 5 = 0 AS referral,
+                  (ARRAY['new', 'in_review', 'raised', 'raised', 'answered', 'answered', 'closed',
+                         'new'])[1 + (g / 5) % 8] AS status
+           FROM generate_series(1, 120000) g)
+INSERT INTO signals (kind, theme, site_id, occurred_on, partner_id, referred_to_partner_id,
+                     note, handoff_code, handoff_expires_on, arrived_at, status, raised_with,
+                     answer, answer_public, created_at, updated_at)
+SELECT CASE WHEN referral THEN 'referral' ELSE 'barrier' END,
+       t.a[1 + g % array_length(t.a, 1)], s.a[1 + (g * 7) % (3000 * :scale)], day,
+       p.a[1 + g % 200], CASE WHEN referral THEN p.a[1 + (g * 3) % 200] END,
+       CASE WHEN g % 4 = 1 THEN 'Loket enkel met de auto bereikbaar.' END,
+       CASE WHEN referral THEN (SELECT string_agg(substr('23456789ABCDEFGHJKLMNPQRSTUVWXYZ',
+                                                         1 + ((g >> (5 * i)) & 31), 1), '' ORDER BY i)
+                                FROM generate_series(0, 7) i) END,
+       CASE WHEN referral THEN day + 14 END,
+       CASE WHEN referral AND g % 3 = 0 THEN day + time '15:00' END,
+       CASE WHEN NOT referral THEN status END,
+       CASE WHEN NOT referral AND status IN ('raised', 'answered', 'closed') THEN 'De gemeente' END,
+       CASE WHEN NOT referral AND status = 'answered' THEN 'Vanaf maart rijdt er een belbus.' END,
+       NOT referral AND status = 'answered' AND g % 3 = 0,
+       day + time '10:00', day + time '10:00'
+FROM g, p, s, t;
 COMMIT;
 ANALYZE;
