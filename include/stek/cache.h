@@ -27,6 +27,7 @@ struct cache_answer {
     int64_t last_modified; /* seconds since 1970 */
     const char *cache_control;
     const char *content_language; /* NULL: none; copied */
+    const char *vary;             /* static string; NULL: Accept-Encoding, Accept-Language */
 };
 
 /*
@@ -35,6 +36,20 @@ struct cache_answer {
  */
 void cache_store_reply(struct request *r, const char *key, uint64_t generation, char *body,
                        size_t len, const struct cache_answer *a);
+
+/*
+ * Public reads (routes with ROUTE_CACHE): an anonymous GET without Stek-Read-After is
+ * answered from the cache when it holds the answer of the same path, query, language and
+ * Accept for the current generation (true: replied). Else, for such a request, the key is
+ * left in r->cache_key and cache_public_keep keeps the handler's 200 answer under it.
+ * Authenticated requests, Stek-Read-After and errors never touch the cache; nor does a daemon
+ * with replicas (STEK_READ_URLS): its public reads scale on them and say which answered.
+ */
+bool cache_public_lookup(struct request *r);
+void cache_public_keep(struct request *r);
+
+/* A signal (or a theme) was written here: ROUTE_CACHE_SIGNALS answers are computed again. */
+void cache_signals_changed(void);
 
 /* Drops every answer (at shutdown). */
 void cache_free(void);

@@ -286,8 +286,9 @@ enum db_qs db_update_signal_status(struct db_conn *c, const char *id, const char
 enum db_qs db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id,
                                     const char *from, const char *to, const char *raised_with,
                                     const char *answer);
-enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool arrive,
-                          struct db_doc *out);
+/* A handoff valid on today (the service's day, YYYY-MM-DD: expiry days are days there). */
+enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id,
+                          const char *today, bool arrive, struct db_doc *out);
 
 struct stat_cell {
     /* municipality: up to 100 characters of up to 4 bytes each */
@@ -316,6 +317,7 @@ enum db_qs db_update_signal_public(struct db_conn *c, const char *id, bool publi
 
 struct answer_filter {
     const char *municipality, *site, *from, *to, *theme; /* NULL: any */
+    const char *timezone; /* the service's: the month an answer was given is a month there */
 };
 
 /* Distinct public answers by theme, the most recent first; after: a position from a cursor. */

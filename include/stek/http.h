@@ -122,6 +122,11 @@ struct request {
     void *parsed;
     void (*parsed_free)(void *parsed);
 
+    /* A public read the response cache did not hold: the key and generation its answer is kept
+     * under once computed (cache_public_keep); owned. */
+    char *cache_key;
+    uint64_t cache_gen;
+
     struct principal who;
     bool authorized;    /* who was decided on the I/O thread, before any worker */
     bool keys_synced;   /* an unknown key was looked up again after keys_sync */

@@ -61,7 +61,7 @@ STATEMENTS = {
     "list_themes": ([None, 51], False),
     "list_signals": ([None, None, "barrier", None, None, None, None, None, 51], False),
     "signal_cells": (["2025-12-01", "2026-11-30", "M1", None, None], False),
-    "list_public_answers": ([None, None, "2025-12-01", "2026-11-30", None, None, 51], False),
+    "list_public_answers": ([None, None, "2025-12-01", "2026-11-30", None, None, 51, "Europe/Brussels"], False),
     "partner_runs_offer_at": ([site, partner], False),
     "update_offer": ([offer, "Titel", None, site, partner, "{meeting}", "{}", None, "t", None,
                       "none", None, None, "t", "nl", "{}", "activity"], True),

@@ -99,10 +99,10 @@ db_insert_signal_history(struct db_conn *c, const char *id, const char *key_id, 
 }
 
 enum db_qs
-db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, bool arrive,
-               struct db_doc *out)
+db_get_handoff(struct db_conn *c, const char *code, const char *partner_id, const char *today,
+               bool arrive, struct db_doc *out)
 {
-    const char *params[] = {code, partner_id};
+    const char *params[] = {code, partner_id, today};
     return db_query_doc(c, arrive ? STMT(mark_arrived, params) : STMT(get_handoff, params), params,
                         out);
 }
@@ -178,6 +178,7 @@ enum db_qs
 db_list_public_answers(struct db_conn *c, const struct answer_filter *f, const char *after,
                        int limit, struct db_page *page)
 {
-    const char *params[] = {f->municipality, f->site, f->from, f->to, f->theme, after, NULL};
+    const char *params[] = {f->municipality, f->site, f->from, f->to,
+                            f->theme,        after,   NULL,    f->timezone};
     return db_query_page(c, STMT(list_public_answers, params), params, 6, limit, page);
 }

@@ -4,7 +4,9 @@
  * does not exist. Failed lookups are rate-limited per key, so that codes
  * cannot be guessed.
  */
+#include "stek/clock.h"
 #include "stek/config.h"
+#include "stek/date.h"
 #include "stek/handlers.h"
 #include "stek/ratelimit.h"
 
@@ -37,10 +39,12 @@ handoff(struct request *r, bool arrive)
         if (*p != '-' && *p != ' ')
             code[n++] = (char)toupper((unsigned char)*p);
     code[n] = '\0';
-    qs = n == 8 ? db_get_handoff(r->db, code, r->who.partner_id, arrive, &d) : DB_NO_ROWS;
+    char today[11];
+    date_format(service_today(), today);
+    qs = n == 8 ? db_get_handoff(r->db, code, r->who.partner_id, today, arrive, &d) : DB_NO_ROWS;
     if (qs == DB_NO_ROWS && arrive && n == 8) {
         /* Valid and referred to this partner, yet not marked: a referral it made to itself. */
-        if ((qs = db_get_handoff(r->db, code, r->who.partner_id, false, &d)) > 0) {
+        if ((qs = db_get_handoff(r->db, code, r->who.partner_id, today, false, &d)) > 0) {
             db_doc_clear(&d);
             reply_problem(r, ERR_FORBIDDEN, NULL,
                           "a partner cannot mark arrivals on referrals it made to itself");

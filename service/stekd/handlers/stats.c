@@ -116,6 +116,7 @@ h_stats_answers(struct request *r)
     date_format(to, to_iso);
     f.from = from_iso;
     f.to = to_iso;
+    f.timezone = stek_config()->timezone;
     if (db_list_public_answers(r->db, &f, qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);
         return;

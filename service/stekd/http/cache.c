@@ -1,6 +1,13 @@
 #include "stek/cache.h"
 #include "stek/crypto.h"
+#include "stek/clock.h"
 #include "stek/gzip.h"
+#include "stek/listen.h"
+#include "stek/metrics.h"
+#include "stek/replicas.h"
+#include "stek/reply.h"
+#include "stek/router.h"
+#include "stek/strbuf.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,9 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 512
+#define CACHE_SLOTS 4096
+#define CACHE_WAYS 4 /* a key may sit in any of the 4 slots of its bucket */
 #define CACHE_MAX_BODY (4u << 20)
-#define CACHE_BUDGET (16u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
+#define CACHE_BUDGET (24u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
+#define CACHE_KEY_MAX 2048       /* a public read with a longer key is not kept */
+#define SIGNALS_MAX_AGE_S 60     /* how long a ROUTE_CACHE_SIGNALS answer may be kept */
 
 /* A response body shared by the cache and the responses being sent. */
 struct shared {
@@ -26,13 +36,15 @@ struct entry {
     char etag[48];
     char last_modified_http[40];
     int64_t last_modified;
-    const char *ctype, *cache_control; /* static strings */
+    const char *ctype, *cache_control, *vary; /* static strings */
     char content_language[32];
+    uint64_t used; /* use_clock when last stored or answered: the bucket's least recent goes */
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[CACHE_SLOTS];
 static size_t cache_bytes; /* bodies held by cache[], under cache_mu */
+static uint64_t use_clock; /* under cache_mu */
 
 static void
 shared_release(void *cls)
@@ -82,10 +94,43 @@ cache_free(void)
     pthread_mutex_unlock(&cache_mu);
 }
 
-static unsigned
-slot_of(const char *key)
+/* The first slot of key's bucket. */
+static struct entry *
+bucket_of(const char *key)
 {
-    return stek_fnv1a(STEK_FNV_BASIS, key) % CACHE_SLOTS;
+    return &cache[stek_fnv1a(STEK_FNV_BASIS, key) % (CACHE_SLOTS / CACHE_WAYS) * CACHE_WAYS];
+}
+
+/* The entry holding key, or NULL (under cache_mu). */
+static struct entry *
+find(const char *key)
+{
+    struct entry *b = bucket_of(key);
+    for (int i = 0; i < CACHE_WAYS; i++)
+        if (b[i].key != NULL && strcmp(b[i].key, key) == 0)
+            return &b[i];
+    return NULL;
+}
+
+/* Where a new answer for key goes (under cache_mu): the slot that holds key, else a free one,
+ * else one of an older generation, else the least recently used. */
+static struct entry *
+slot_for(const char *key, uint64_t generation)
+{
+    struct entry *b = bucket_of(key), *e = find(key);
+    for (int i = 0; e == NULL && i < CACHE_WAYS; i++)
+        if (b[i].key == NULL)
+            e = &b[i];
+    for (int i = 0; e == NULL && i < CACHE_WAYS; i++)
+        if (b[i].generation != generation)
+            e = &b[i];
+    if (e == NULL) {
+        e = &b[0];
+        for (int i = 1; i < CACHE_WAYS; i++)
+            if (b[i].used < e->used)
+                e = &b[i];
+    }
+    return e;
 }
 
 /* Replies from an entry (the caller holds cache_mu or owns e); the body is shared, not copied. */
@@ -111,7 +156,7 @@ reply_entry(struct request *r, const struct entry *e)
     reply_header(r, "Last-Modified", e->last_modified_http);
     reply_header(r, "Cache-Control", e->cache_control);
     /* The language comes from ?lang= or Accept-Language: a shared cache keys on both. */
-    reply_header(r, "Vary", "Accept-Encoding, Accept-Language");
+    reply_header(r, "Vary", e->vary ? e->vary : "Accept-Encoding, Accept-Language");
     if (e->content_language[0] != '\0')
         reply_header(r, "Content-Language", e->content_language);
 }
@@ -119,12 +164,12 @@ reply_entry(struct request *r, const struct entry *e)
 bool
 cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_stale)
 {
-    struct entry *e = &cache[slot_of(key)];
+    struct entry *e;
     bool hit;
 
     pthread_mutex_lock(&cache_mu);
-    hit =
-        e->key != NULL && strcmp(e->key, key) == 0 && (e->generation == generation || allow_stale);
+    e = find(key);
+    hit = e != NULL && (e->generation == generation || allow_stale);
     if (hit && e->gz == NULL && req_accepts_gzip(r)) {
         /* The first reader that takes gzip compresses, outside the lock; the entry keeps it. */
         struct shared *body = e->body, *gz;
@@ -143,8 +188,10 @@ cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_
         shared_release(gz);
         shared_release(body);
     }
-    if (hit)
+    if (hit) {
+        e->used = ++use_clock;
         reply_entry(r, e);
+    }
     pthread_mutex_unlock(&cache_mu);
     return hit;
 }
@@ -156,7 +203,8 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     struct entry e = {.generation = generation,
                       .last_modified = a->last_modified,
                       .ctype = a->ctype,
-                      .cache_control = a->cache_control};
+                      .cache_control = a->cache_control,
+                      .vary = a->vary};
     char hex[STEK_SHA256_HEX_LEN + 1];
     size_t gzlen = 0;
 
@@ -176,8 +224,8 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
         entry_clear(&e);
         return;
     }
-    struct entry *slot = &cache[slot_of(key)];
     pthread_mutex_lock(&cache_mu);
+    struct entry *slot = slot_for(key, generation);
     cache_bytes -= entry_bytes(slot);
     entry_clear(slot);
     /* Over budget: drop answers of older generations first, then anything. */
@@ -188,6 +236,93 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
                 entry_clear(&cache[i]);
             }
     cache_bytes += entry_bytes(&e);
+    e.used = ++use_clock;
     *slot = e;
     pthread_mutex_unlock(&cache_mu);
+}
+
+static atomic_uint_fast64_t signals_generation;
+
+void
+cache_signals_changed(void)
+{
+    atomic_fetch_add(&signals_generation, 1);
+}
+
+/* Appends "<length>:<text>" (so that no text can pass for two). */
+static void
+key_part(struct strbuf *b, const char *text)
+{
+    text = text ? text : "";
+    sb_printf(b, "%zu:%s", strlen(text), text);
+}
+
+bool
+cache_public_lookup(struct request *r)
+{
+    if (!(r->route->flags & ROUTE_CACHE) || r->method != M_GET || r->h_authorization != NULL ||
+        r->read_after != 0 || r->query_problem != NULL || replicas_count() > 0)
+        return false;
+    /* Everything an answer depends on besides the data: path, query (in order, decoded),
+     * language, Accept (the statistics' CSV), and the day (windows that default to today). */
+    struct strbuf b = {0};
+    sb_puts(&b, "public|");
+    key_part(&b, r->path);
+    for (int i = 0; i < r->nquery; i++) {
+        key_part(&b, r->query[i].key);
+        sb_puts(&b, r->query[i].value ? "=" : "!");
+        key_part(&b, r->query[i].value);
+    }
+    key_part(&b, req_language(r));
+    key_part(&b, r->h_accept);
+    sb_printf(&b, "|%ld", (long)service_today());
+    if (r->route->flags & ROUTE_CACHE_SIGNALS) {
+        /* Signals written at another daemon show within SIGNALS_MAX_AGE_S: the key holds the
+         * period, each key's periods shifted by its hash so that they do not all end at once. */
+        sb_printf(&b, "|%llu", (unsigned long long)atomic_load(&signals_generation));
+        int64_t shift = (int64_t)(stek_fnv1a(STEK_FNV_BASIS, b.p) % SIGNALS_MAX_AGE_S);
+        sb_printf(&b, "|%lld", (long long)(((int64_t)time(NULL) + shift) / SIGNALS_MAX_AGE_S));
+    }
+    size_t len;
+    char *key = sb_steal(&b, &len);
+    if (key == NULL || len > CACHE_KEY_MAX) {
+        free(key);
+        return false;
+    }
+    uint64_t gen = feed_generation();
+    if (cache_reply(r, key, gen, false)) {
+        metric_inc(M_PUBLIC_CACHE_HIT);
+        free(key);
+        return true;
+    }
+    metric_inc(M_PUBLIC_CACHE_MISS);
+    r->cache_key = key;
+    r->cache_gen = gen;
+    return false;
+}
+
+void
+cache_public_keep(struct request *r)
+{
+    struct reply *rep = &r->reply;
+    char lang[32] = "";
+
+    if (r->cache_key == NULL || rep->status != 200 || rep->body_static || rep->body == NULL)
+        return;
+    for (int i = 0; i < rep->nheaders; i++)
+        if (strcmp(rep->headers[i].name, "Content-Language") == 0)
+            snprintf(lang, sizeof(lang), "%s", rep->headers[i].value);
+    struct cache_answer a = {
+        .ctype = rep->ctype,
+        .last_modified = (int64_t)time(NULL),
+        /* Kept by anyone, asked again each time: a 304 is cheap, and a write shows at once. */
+        .cache_control = "public, no-cache",
+        .content_language = lang[0] ? lang : NULL,
+        .vary = "Accept, Accept-Encoding, Accept-Language",
+    };
+    char *body = rep->body;
+    size_t len = rep->len;
+    rep->body = NULL;
+    reply_clear(rep); /* the handler's headers (Vary, Content-Language) are the entry's now */
+    cache_store_reply(r, r->cache_key, r->cache_gen, body, len, &a);
 }

@@ -1,5 +1,6 @@
 #include "stek/pool.h"
 #include "stek/auth.h"
+#include "stek/cache.h"
 #include "stek/db.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
@@ -74,6 +75,9 @@ after_write(struct worker *w, struct request *r)
     char lsn[32];
     bool feed = (r->route->flags & ROUTE_FEED_WRITE) != 0;
 
+    if (r->route->flags & ROUTE_SIGNALS_WRITE)
+        cache_signals_changed();
+
     if (w->read == NULL || db_current_lsn(w->db, lsn) <= 0) {
         if (feed)
             feed_changed_here();
@@ -115,6 +119,7 @@ run_job(struct worker *w, struct request *r)
             ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
              ((r->route->flags & ROUTE_KEY_IN_STATEMENT) || auth_confirm_write(r))))
             r->route->handler(r);
+        cache_public_keep(r); /* a public read's answer, for the next reader */
         if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
             after_write(w, r); /* before the answer: a client reads its own write */
         db_rollback(db);       /* a no-op unless a handler left a transaction open */

@@ -18,7 +18,7 @@ const struct route stek_routes[] = {
     /* The monthly calendar for the wall (A4 landscape HTML with a QR code). */
     {M_GET,    "/print/month",         h_print_month,      ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_READ_FEED, NULL},
 
-    {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
+    {M_GET,    "/v1/partners",         h_partners_list,    ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE, NULL},
     {M_POST,   "/v1/partners",         h_partners_create,  ROLE_ADMIN, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/partners/{id}",    h_partners_get,     ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
     {M_PATCH,  "/v1/partners/{id}",    h_partners_patch,   ROLE_ADMIN, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
@@ -32,7 +32,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/partners/{id}/webhooks/{wid}/deliveries", h_webhook_deliveries, ROLE_PARTNER, ROUTE_DB, NULL},
     {M_POST,   "/v1/partners/{id}/webhooks/{wid}/deliveries/{did}/redeliver", h_webhook_redeliver, ROLE_PARTNER, ROUTE_DB, NULL},
 
-    {M_GET,    "/v1/sites",            h_sites_list,       ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
+    {M_GET,    "/v1/sites",            h_sites_list,       ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE, NULL},
     {M_POST,   "/v1/sites",            h_sites_create,     ROLE_ADMIN, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/sites/{id}",       h_sites_get,        ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
     {M_PATCH,  "/v1/sites/{id}",       h_sites_patch,      ROLE_ADMIN, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
@@ -42,7 +42,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/sites/{id}/closures/{cid}", h_closures_get, ROLE_NONE, ROUTE_DB | ROUTE_READ, NULL},
     {M_DELETE, "/v1/sites/{id}/closures/{cid}", h_closures_delete, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
 
-    {M_GET,    "/v1/offers",           h_offers_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
+    {M_GET,    "/v1/offers",           h_offers_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE, NULL},
     {M_POST,   "/v1/offers",           h_offers_create,    ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/offers/{id}",      h_offers_get,       ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
     {M_PATCH,  "/v1/offers/{id}",      h_offers_patch,     ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
@@ -57,17 +57,17 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/feed",             h_feed_json,        ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_READ_FEED, h_feed_json_cached},
     {M_GET,    "/v1/feed.ics",         h_feed_ics,         ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_READ_FEED, h_feed_ics_cached},
 
-    {M_GET,    "/v1/themes",           h_themes_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
-    {M_POST,   "/v1/themes",           h_themes_create,    ROLE_ADMIN, ROUTE_DB, NULL},
+    {M_GET,    "/v1/themes",           h_themes_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE | ROUTE_CACHE_SIGNALS, NULL},
+    {M_POST,   "/v1/themes",           h_themes_create,    ROLE_ADMIN, ROUTE_DB | ROUTE_SIGNALS_WRITE, NULL},
     {M_GET,    "/v1/signals",          h_signals_list,     ROLE_PARTNER, ROUTE_DB, NULL},
-    {M_POST,   "/v1/signals",          h_signals_create,   ROLE_PARTNER, ROUTE_DB | ROUTE_KEY_IN_STATEMENT, NULL},
-    {M_POST,   "/v1/signals/batch",    h_signals_batch,    ROLE_PARTNER, ROUTE_DB, NULL},
+    {M_POST,   "/v1/signals",          h_signals_create,   ROLE_PARTNER, ROUTE_DB | ROUTE_KEY_IN_STATEMENT | ROUTE_SIGNALS_WRITE, NULL},
+    {M_POST,   "/v1/signals/batch",    h_signals_batch,    ROLE_PARTNER, ROUTE_DB | ROUTE_SIGNALS_WRITE, NULL},
     {M_GET,    "/v1/signals/{id}",     h_signals_get,      ROLE_PARTNER, ROUTE_DB, NULL},
-    {M_PATCH,  "/v1/signals/{id}",     h_signals_patch,    ROLE_ADMIN, ROUTE_DB, NULL},
+    {M_PATCH,  "/v1/signals/{id}",     h_signals_patch,    ROLE_ADMIN, ROUTE_DB | ROUTE_SIGNALS_WRITE, NULL},
     {M_GET,    "/v1/handoffs/{code}",  h_handoffs_get,     ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH, NULL},
-    {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH, NULL},
-    {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
-    {M_GET,    "/v1/stats/answers",    h_stats_answers,    ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
+    {M_POST,   "/v1/handoffs/{code}",  h_handoffs_arrive,  ROLE_PARTNER, ROUTE_DB | ROUTE_SECRET_PATH | ROUTE_SIGNALS_WRITE, NULL},
+    {M_GET,    "/v1/stats/signals",    h_stats_signals,    ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE | ROUTE_CACHE_SIGNALS, NULL},
+    {M_GET,    "/v1/stats/answers",    h_stats_answers,    ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE | ROUTE_CACHE_SIGNALS, NULL},
 
     {M_GET,    "/activity/{occurrence_id}", h_activity,        ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_READ_FEED, NULL},
     {M_GET,    "/hsds",                h_hsds_root,        ROLE_NONE,  0, NULL},

@@ -1,5 +1,6 @@
 #include "stek/server.h"
 #include "stek/auth.h"
+#include "stek/cache.h"
 #include "stek/listen.h"
 #include "stek/keystore.h"
 #include "stek/crypto.h"
@@ -166,6 +167,8 @@ dispatch(struct server *s, struct request *r)
     }
     if (r->route->fast != NULL && r->reply.status == 0 && r->parsed == NULL && r->route->fast(r))
         return;
+    if (r->cache_key == NULL && cache_public_lookup(r))
+        return;
     if (!(r->route->flags & ROUTE_DB)) {
         r->route->handler(r);
         return;
@@ -269,6 +272,7 @@ completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
     json_decref(r->json);
     if (r->parsed_free != NULL)
         r->parsed_free(r->parsed);
+    free(r->cache_key);
     free(r->body);
     free(r->path);
     free(r->path_copy);
