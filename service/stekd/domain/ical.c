@@ -107,20 +107,17 @@ utc_stamp(int64_t t, char out[17])
     date_fields(out, v, 7, seps);
 }
 
-/* name + value as one content line (both short and fixed-width: ids, times, numbers). */
-static void
-pair_line(struct strbuf *b, const char *name, const char *value)
+/* Appends name, value and CRLF at *at: a content line far shorter than 75 octets (ids, times,
+ * numbers), so never folded. */
+static char *
+put_short(char *at, const char *name, size_t n, const char *value, size_t v)
 {
-    char tmp[160];
-    size_t n = strlen(name), v = strlen(value);
-
-    if (n + v >= sizeof(tmp))
-        v = sizeof(tmp) - n - 1; /* cannot happen: the callers' values are at most 64 bytes */
-    memcpy(tmp, name, n);
-    memcpy(tmp + n, value, v);
-    tmp[n + v] = '\0';
-    line(b, tmp);
+    memcpy(at, name, n);
+    memcpy(at + n, value, v);
+    memcpy(at + n + v, "\r\n", 2);
+    return at + n + v + 2;
 }
+#define PUT_SHORT(at, name, value, v) put_short(at, name, sizeof(name) - 1, value, v)
 
 /* The GEO line of a site's location, formatted once per render and site. */
 struct geo_memo {
@@ -186,15 +183,16 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         const json_t *addr = json_object_get(it->site, "address");
         const json_t *loc = json_object_get(it->site, "location");
 
-        line(&b, "BEGIN:VEVENT");
-        char uid[48];
-        memcpy(uid, it->occurrence_id, 36);
-        memcpy(uid + 36, "@stek", 6);
-        pair_line(&b, "UID:", uid);
+        /* The event's short lines, written into one block (every occurrence has them). */
+        char head[256], *at = head;
+        at = PUT_SHORT(at, "BEGIN:VEVENT", "", 0);
+        at = PUT_SHORT(at, "UID:", it->occurrence_id, 36);
+        memcpy(at - 2, "@stek\r\n", 7);
+        at += 5;
         /* DTSTAMP is the last change, not the time of rendering: equal data, equal bytes. */
         utc_stamp(it->changed, stamp);
-        pair_line(&b, "DTSTAMP:", stamp);
-        pair_line(&b, "LAST-MODIFIED:", stamp);
+        at = PUT_SHORT(at, "DTSTAMP:", stamp, 16);
+        at = PUT_SHORT(at, "LAST-MODIFIED:", stamp, 16);
         /* Minutes since 2025 of the last change: it grows with every change, as SEQUENCE must. */
         long long seq = (it->changed - 1735689600) / 60 > 0 ? (it->changed - 1735689600) / 60 : 0;
         char *digits = num + sizeof(num) - 1;
@@ -202,17 +200,21 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         do
             *--digits = (char)('0' + seq % 10);
         while ((seq /= 10) > 0);
-        pair_line(&b, "SEQUENCE:", digits);
+        at = PUT_SHORT(at, "SEQUENCE:", digits, (size_t)(num + sizeof(num) - 1 - digits));
         utc_stamp(it->start, stamp);
-        pair_line(&b, "DTSTART:", stamp);
+        at = PUT_SHORT(at, "DTSTART:", stamp, 16);
         utc_stamp(it->end, stamp);
-        pair_line(&b, "DTEND:", stamp);
+        at = PUT_SHORT(at, "DTEND:", stamp, 16);
+        sb_put(&b, head, (size_t)(at - head));
+        static const char tail_cancelled[] = "STATUS:CANCELLED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
+        static const char tail_confirmed[] = "STATUS:CONFIRMED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
         struct row_lines *m = &memo[it->row_index];
         if (m->set && m->site == it->site && m->note == it->note) {
             sb_put(&b, blocks.p + m->off, m->len);
-            line(&b, it->status == OCC_CANCELLED ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
-            line(&b, "TRANSP:OPAQUE");
-            line(&b, "END:VEVENT");
+            if (it->status == OCC_CANCELLED)
+                sb_put(&b, tail_cancelled, sizeof(tail_cancelled) - 1);
+            else
+                sb_put(&b, tail_confirmed, sizeof(tail_confirmed) - 1);
             continue;
         }
         size_t from = b.len;
@@ -300,9 +302,10 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
                                 .len = b.len - from,
                                 .set = true};
         sb_put(&blocks, b.p + from, b.len - from);
-        line(&b, it->status == OCC_CANCELLED ? "STATUS:CANCELLED" : "STATUS:CONFIRMED");
-        line(&b, "TRANSP:OPAQUE");
-        line(&b, "END:VEVENT");
+        if (it->status == OCC_CANCELLED)
+            sb_put(&b, tail_cancelled, sizeof(tail_cancelled) - 1);
+        else
+            sb_put(&b, tail_confirmed, sizeof(tail_confirmed) - 1);
     }
     line(&b, "END:VCALENDAR");
     sb_free(&scratch);
