@@ -45,6 +45,11 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry cache[CACHE_SLOTS];
 static size_t cache_bytes; /* bodies held by cache[], under cache_mu */
 static uint64_t use_clock; /* under cache_mu */
+/* Room is made from the hand on (a clock, not a scan from the first slot for every answer);
+ * answers of generations older than the newest kept go first while there may be any. */
+static unsigned evict_hand;
+static uint64_t newest_generation;
+static bool older_may_remain;
 
 static void
 shared_release(void *cls)
@@ -228,13 +233,24 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     struct entry *slot = slot_for(key, generation);
     cache_bytes -= entry_bytes(slot);
     entry_clear(slot);
+    if (generation > newest_generation) {
+        newest_generation = generation;
+        older_may_remain = true;
+    }
     /* Over budget: drop answers of older generations first, then anything. */
-    for (int pass = 0; pass < 2 && cache_bytes + entry_bytes(&e) > CACHE_BUDGET; pass++)
-        for (int i = 0; i < CACHE_SLOTS && cache_bytes + entry_bytes(&e) > CACHE_BUDGET; i++)
-            if (cache[i].key != NULL && (pass == 1 || cache[i].generation != generation)) {
-                cache_bytes -= entry_bytes(&cache[i]);
-                entry_clear(&cache[i]);
+    for (int pass = older_may_remain ? 0 : 1; pass < 2; pass++) {
+        int seen = 0;
+        for (; seen < CACHE_SLOTS && cache_bytes + entry_bytes(&e) > CACHE_BUDGET; seen++) {
+            struct entry *c = &cache[evict_hand];
+            evict_hand = (evict_hand + 1) % CACHE_SLOTS;
+            if (c->key != NULL && (pass == 1 || c->generation != newest_generation)) {
+                cache_bytes -= entry_bytes(c);
+                entry_clear(c);
             }
+        }
+        if (pass == 0 && seen == CACHE_SLOTS)
+            older_may_remain = false; /* a whole round found too few: none are left */
+    }
     cache_bytes += entry_bytes(&e);
     e.used = ++use_clock;
     *slot = e;
