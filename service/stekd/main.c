@@ -294,6 +294,12 @@ main(int argc, char **argv)
      * the threads' heaps then keep the largest answer ever made each (issue 14: the peak RSS
      * under many different feed queries went from 125 to 100 MiB). */
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    /* Four malloc arenas for a dozen threads (glibc's default is eight per core): cached
+     * answers, the model and pages are made on one thread and freed on another, and every
+     * arena kept its own free memory (measured: peak RSS 95 -> 84 MiB in the feed's bench
+     * rows, the same requests/s). MALLOC_ARENA_MAX in the environment still decides. */
+    if (getenv("MALLOC_ARENA_MAX") == NULL)
+        mallopt(M_ARENA_MAX, 4);
     if (is_purge)
         return purge(&cfg, argc, argv);
     if (is_scan)

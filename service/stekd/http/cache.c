@@ -18,7 +18,7 @@
 #define CACHE_SLOTS 4096
 #define CACHE_WAYS 4 /* a key may sit in any of the 4 slots of its bucket */
 #define CACHE_MAX_BODY (4u << 20)
-#define CACHE_BUDGET (24u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
+#define CACHE_BUDGET (32u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 #define CACHE_KEY_MAX 2048       /* a public read with a longer key is not kept */
 #define SIGNALS_MAX_AGE_S 60     /* how long a ROUTE_CACHE_SIGNALS answer may be kept */
 
