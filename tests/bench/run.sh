@@ -189,16 +189,31 @@ done
 # the same requests first (every municipality's list computed once, as the feed's popular
 # query is fetched once above), then the measured run; each is also measured computed every
 # time (Stek-Read-After), what a first reader or a partner app waits.
-declare -A lp99 lcp99
+declare -A lp99 lcp99 ltcp
+# The machine's TCP retransmissions and retransmission timeouts (RTO: 200 ms and more, even on
+# loopback): a run whose p99 is a timeout shows it here, not in the daemon.
+tcp_counters() {
+    python3 -c '
+import sys
+def table(path, prefix):
+    rows = [l.split() for l in open(path) if l.startswith(prefix)]
+    return dict(zip(rows[0][1:], rows[1][1:]))
+t = table("/proc/net/snmp", "Tcp:"); x = table("/proc/net/netstat", "TcpExt:")
+print(t["RetransSegs"], x["TCPTimeouts"])'
+}
 for kind in offers sites partners stats; do
     STEK_BENCH_LIST=$kind wrk -t2 -c64 -d1s -s tests/bench/lists.lua "http://127.0.0.1:$port" >/dev/null 2>&1
 done
 h0=$(metric stek_public_cache_hits_total); m0=$(metric stek_public_cache_misses_total)
 for kind in offers sites partners signals stats; do
+    read -r rs0 to0 < <(tcp_counters)
     read -r r p50 p99 e < <(STEK_BENCH_LIST=$kind STEK_BENCH_TOKEN=$ptoken \
         run_wrk 64 "http://127.0.0.1:$port" tests/bench/lists.lua)
+    read -r rs1 to1 < <(tcp_counters)
     lp99[$kind]=$p99
-    printf '%-44s %6s %12s %10s %10s %8s\n' "GET /v1/$kind (filtered list)" 64 "$r" "$p50" "$p99" "$e"
+    ltcp[$kind]="$((rs1 - rs0))/$((to1 - to0))"
+    printf '%-44s %6s %12s %10s %10s %8s %s\n' "GET /v1/$kind (filtered list)" 64 "$r" "$p50" "$p99" "$e" \
+        "tcp retransmissions/timeouts ${ltcp[$kind]}"
     [[ $kind == signals ]] && { lcp99[$kind]=$p99; continue; } # a partner's own: never cached
     read -r r p50 p99 e < <(STEK_BENCH_LIST=$kind STEK_BENCH_COMPUTE=1 \
         run_wrk 64 "http://127.0.0.1:$port" tests/bench/lists.lua)
@@ -348,6 +363,7 @@ print(f"signals / pgbench INSERT:          {v[0]/v[1]:6.1%} at 8, {v[2]/v[3]:6.1
 PY
 echo "feed in 4 languages: ${lang_hits:-no metrics}"
 echo "lists, p99 at 64 connections (target < 20 ms): offers ${lp99[offers]}, sites ${lp99[sites]}, partners ${lp99[partners]}, signals ${lp99[signals]}, stats ${lp99[stats]} ($list_hits)"
+echo "  the machine's TCP retransmissions/timeouts during each: offers ${ltcp[offers]}, sites ${ltcp[sites]}, partners ${ltcp[partners]}, signals ${ltcp[signals]}, stats ${ltcp[stats]}"
 echo "lists computed every time, p99 at 64 connections: offers ${lcp99[offers]}, sites ${lcp99[sites]}, partners ${lcp99[partners]}, signals ${lcp99[signals]} (a partner's own list is never cached), stats ${lcp99[stats]}"
 echo "a municipality's offers with schedules / PostGraphile 4: ${peer:-not measured} (target >= 5x)"
 python3 - "$(nproc)" "${rr[offersalone]}" "${rr[offersreplica]}" "${rr[sitesalone]}" "${rr[sitesreplica]}" \
