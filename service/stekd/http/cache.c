@@ -21,6 +21,7 @@
 #define CACHE_BUDGET (32u << 20) /* bytes of cached bodies: keeps the daemon's memory bounded */
 #define CACHE_KEY_MAX 2048       /* a public read with a longer key is not kept */
 #define SIGNALS_MAX_AGE_S 60     /* how long a ROUTE_CACHE_SIGNALS answer may be kept */
+#define REFRESH_CLAIM_S 5        /* how long the reader computing an old answer again has */
 
 /* A response body shared by the cache and the responses being sent. */
 struct shared {
@@ -39,6 +40,8 @@ struct entry {
     const char *ctype, *cache_control, *vary; /* static strings */
     char content_language[32];
     uint64_t used; /* use_clock when last stored or answered: the bucket's least recent goes */
+    int64_t born;  /* time() when stored */
+    int64_t refresh_claimed; /* time() when a reader went to compute it again (max_age) */
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -166,8 +169,15 @@ reply_entry(struct request *r, const struct entry *e)
         reply_header(r, "Content-Language", e->content_language);
 }
 
-bool
-cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_stale)
+/*
+ * cache_reply, and for max_age_s > 0: an answer older than that is computed again by the first
+ * reader who finds it so (a miss for that reader alone), while the others still get it until
+ * the new one is kept (or for REFRESH_CLAIM_S, should that reader fail): one computation per
+ * expiry, not one per reader in the meantime.
+ */
+static bool
+reply_cached(struct request *r, const char *key, uint64_t generation, bool allow_stale,
+             int64_t max_age_s)
 {
     struct entry *e;
     bool hit;
@@ -175,6 +185,13 @@ cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_
     pthread_mutex_lock(&cache_mu);
     e = find(key);
     hit = e != NULL && (e->generation == generation || allow_stale);
+    if (hit && max_age_s > 0) {
+        int64_t now = (int64_t)time(NULL);
+        if (now - e->born >= max_age_s && now - e->refresh_claimed >= REFRESH_CLAIM_S) {
+            e->refresh_claimed = now;
+            hit = false;
+        }
+    }
     if (hit && e->gz == NULL && req_accepts_gzip(r)) {
         /* The first reader that takes gzip compresses, outside the lock; the entry keeps it. */
         struct shared *body = e->body, *gz;
@@ -199,6 +216,12 @@ cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_
     }
     pthread_mutex_unlock(&cache_mu);
     return hit;
+}
+
+bool
+cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_stale)
+{
+    return reply_cached(r, key, generation, allow_stale, 0);
 }
 
 void
@@ -253,6 +276,7 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     }
     cache_bytes += entry_bytes(&e);
     e.used = ++use_clock;
+    e.born = (int64_t)time(NULL);
     *slot = e;
     pthread_mutex_unlock(&cache_mu);
 }
@@ -292,13 +316,11 @@ cache_public_lookup(struct request *r)
     key_part(&b, req_language(r));
     key_part(&b, r->h_accept);
     sb_printf(&b, "|%ld", (long)service_today());
-    if (r->route->flags & ROUTE_CACHE_SIGNALS) {
-        /* Signals written at another daemon show within SIGNALS_MAX_AGE_S: the key holds the
-         * period, each key's periods shifted by its hash so that they do not all end at once. */
+    /* Signals written here show at once (the key holds this daemon's signals generation);
+     * signals written at another daemon within SIGNALS_MAX_AGE_S (reply_cached). */
+    bool signals = (r->route->flags & ROUTE_CACHE_SIGNALS) != 0;
+    if (signals)
         sb_printf(&b, "|%llu", (unsigned long long)atomic_load(&signals_generation));
-        int64_t shift = (int64_t)(stek_fnv1a(STEK_FNV_BASIS, b.p) % SIGNALS_MAX_AGE_S);
-        sb_printf(&b, "|%lld", (long long)(((int64_t)time(NULL) + shift) / SIGNALS_MAX_AGE_S));
-    }
     size_t len;
     char *key = sb_steal(&b, &len);
     if (key == NULL || len > CACHE_KEY_MAX) {
@@ -306,7 +328,7 @@ cache_public_lookup(struct request *r)
         return false;
     }
     uint64_t gen = feed_generation();
-    if (cache_reply(r, key, gen, false)) {
+    if (reply_cached(r, key, gen, false, signals ? SIGNALS_MAX_AGE_S : 0)) {
         metric_inc(M_PUBLIC_CACHE_HIT);
         free(key);
         return true;
