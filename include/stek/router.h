@@ -33,8 +33,9 @@ enum route_flags {
     /* a public read whose anonymous answers the response cache keeps for the feed's generation
      * (cache.h: cache_public_lookup), on a daemon without replicas */
     ROUTE_CACHE = 64,
-    /* ... whose answer also follows the signals: kept for this daemon's signals generation and
-     * at most two seconds (another daemon's signals move nothing here) */
+    /* ... whose answer also follows the signals: kept for this daemon's signals generation, and
+     * computed again by one reader once a minute old (another daemon's signals move nothing
+     * here) */
     ROUTE_CACHE_SIGNALS = 128,
     /* a write to signals or their themes: moves this daemon's signals generation on */
     ROUTE_SIGNALS_WRITE = 256,
