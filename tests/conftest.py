@@ -168,6 +168,27 @@ def worker_stuck_on_lock(daemon, db_url, partner_id, token, seconds, kind="later
         stuck.locker.wait(10)
 
 
+def wait_until(condition, timeout, why):
+    """Polls condition until it holds (returns its value) or timeout seconds pass (fails
+    naming why). For waiting on something a test needs, never a fixed sleep."""
+    deadline = time.time() + timeout * SLOW
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting until {why}")
+        time.sleep(0.01)
+
+
+def metric(daemon, name):
+    """A value of the daemon's /metrics (the first line of that name, without labels)."""
+    for line in requests.get(daemon.base + "/metrics", timeout=5 * SLOW).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def assert_clean_exit(code, text):
     for marker in SANITIZER_MARKERS:
         assert marker not in text, "sanitizer report:\n" + text[-4000:]

@@ -46,7 +46,8 @@ struct stek_config {
     unsigned watchdog_stall_s;
     /* STEK_WEBHOOK_RETRY_MS: the first retry of a webhook delivery; each next one doubles */
     unsigned webhook_retry_ms;
-    /* STEK_FEED_MODEL: 1 to answer the feed from the in-memory model (feedmodel.h) */
+    /* STEK_FEED_MODEL: 1 to answer the feed from the in-memory model (feedmodel.h), following
+     * changes; 2 the same, loading it whole after each change; 0 from the database */
     unsigned feed_model;
     /* STEK_READ_URLS: read replicas (postgresql:// URIs separated by spaces); NULL: none */
     const char *read_urls;

@@ -1,15 +1,26 @@
 /*
- * The feed's data in memory (issue 14): every active offer with its schedules,
- * sites, partners, and the exceptions and closures of a window around today,
- * loaded in one consistent read by a background thread (db/model.c) and
- * answered from here without the database (domain/feedmodel.c).
+ * The feed's data in memory (issues 14 and 29): every active offer with its
+ * schedules and the exceptions of a window around today, every site with its
+ * closures in that window, every partner; answered from here without the
+ * database (domain/feedmodel.c), kept current by db/model.c.
  *
- * The database stays the single source of truth. A model is used only while
- * its generation is the feed generation (db/listen.c: any write, on any daemon,
- * moves it on within a fraction of a second); until the reload that follows a
- * write has finished, and for anything the model cannot answer exactly (a
- * window outside its days, a text it cannot fold as PostgreSQL does), the feed
- * asks the database as before. Both paths give the same bytes (tested).
+ * The model is a chain of versions. A version is a set of tables of pointers
+ * (by slot) to records that never change once published: a change makes a new
+ * version that copies the tables of pointers, puts new records in the slots
+ * that changed and shares every other record with the version before it. A
+ * reader keeps the version it acquired for the whole query.
+ *
+ * Who frees what: a version holds a reference to the version made from it
+ * (next), so a version outlives every older one. The records a new version
+ * replaced are listed in the old version (retired) and freed with it: by then
+ * every version that could see them is gone. The newest version of a chain
+ * frees every record it holds. A full load starts a new chain.
+ *
+ * The database stays the single source of truth. A version is used only while
+ * its generation is the feed generation (db/listen.c); for anything the model
+ * cannot answer exactly (a window outside its days, a text it cannot fold as
+ * PostgreSQL does) the feed asks the database. Both paths give the same bytes
+ * (tested, also after long random sequences of changes).
  */
 #ifndef STEK_FEEDMODEL_H
 #define STEK_FEEDMODEL_H
@@ -30,6 +41,17 @@
  * i18n_languages (nl, fr, en, de). */
 #define FM_LANGS 5
 
+/* "No slot": a moved exception's site when it is not moved, an absent record. */
+#define FM_NONE UINT32_MAX
+
+struct fm_closure {
+    int32_t from, to;
+    const char *note, *main_language;
+    json_t *translations;
+    int64_t changed;
+};
+
+/* A site and its closures in the window. Strings live in the record's own allocation. */
 struct fm_site {
     const char *id, *fold, *postal_code, *timezone, *email, *phone;
     const char *doc; /* the feed's site object as JSON text, before localization (parsed only
@@ -39,8 +61,8 @@ struct fm_site {
     int64_t updated;
     _Atomic(json_t *) shown[FM_LANGS];    /* doc parsed and localized, on first use */
     _Atomic(char *) shown_text[FM_LANGS]; /* and that as the feed writes it (FEED_DUMP_FLAGS) */
-    uint32_t first_schedule, schedules;   /* in feed_model.by_site */
-    uint32_t first_closure, closures;     /* in feed_model.closures */
+    struct fm_closure *closures;          /* in the window, by start */
+    uint32_t nclosures;
 };
 
 struct fm_partner {
@@ -48,6 +70,25 @@ struct fm_partner {
     int64_t updated;
 };
 
+struct fm_schedule {
+    uint32_t site; /* slot: the schedule's own site, else its offer's */
+    int32_t dtstart, until;
+    const char *rrule;
+    int start_min, end_min;
+};
+
+struct fm_exception {
+    int32_t day;
+    uint32_t site; /* slot of the site it moves to; FM_NONE when not moved elsewhere */
+    const char *status, *note, *main_language;
+    bool has_times;
+    int start_min, end_min;
+    json_t *translations;
+    int64_t changed;
+};
+
+/* An active offer with its schedules (in position order) and its exceptions in the window (by
+ * date): the unit a change replaces. */
 struct fm_offer {
     const char *id, *title, *description, *price_note, *registration, *audience, *email, *phone,
         *main_language, *fold;
@@ -56,65 +97,91 @@ struct fm_offer {
     bool free;
     long version;
     int64_t updated;
-    uint32_t partner, site;
-    uint32_t first_exception, exceptions;
+    uint32_t partner, site; /* slots */
+    struct fm_schedule *schedules;
+    struct fm_exception *exceptions;
+    uint32_t nschedules, nexceptions;
+    bool moves; /* an exception moves an occurrence to a site */
 };
 
-struct fm_schedule {
-    uint32_t offer, site; /* site: the schedule's own, else its offer's */
-    int32_t dtstart, until;
-    const char *rrule;
-    int start_min, end_min;
+/* A sorted list of slots, shared between versions until it changes. */
+struct fm_list {
+    uint32_t n;
+    uint32_t slot[];
 };
 
-struct fm_exception {
-    uint32_t offer;
-    int32_t day, site; /* site: -1 for none (not moved elsewhere) */
-    const char *status, *note, *main_language;
-    bool has_times;
-    int start_min, end_min;
-    json_t *translations;
-    int64_t changed;
-};
-
-struct fm_closure {
-    uint32_t site;
-    int32_t from, to;
-    const char *note, *main_language;
-    json_t *translations;
-    int64_t changed;
+/* What a version no longer holds of the version before it. */
+struct fm_retired {
+    void **items;
+    unsigned char *kinds;
+    size_t n, cap;
 };
 
 struct feed_model {
     atomic_int refs;
-    uint64_t generation; /* the feed generation it was read at */
+    uint64_t generation; /* the feed generation it holds every write of */
+    uint64_t change_seq; /* the last change log entry it holds (db/model.c) */
     int32_t first_day, last_day;
-    struct fm_site *sites;
-    struct fm_partner *partners;
-    struct fm_offer *offers;
-    struct fm_schedule *schedules; /* in offer id order, then position (as the feed's SQL) */
-    struct fm_exception *exceptions;
-    struct fm_closure *closures;
-    size_t nsites, npartners, noffers, nschedules, nexceptions, nclosures;
-    uint32_t *by_site;        /* schedule indexes grouped by site */
-    struct fm_site **by_fold; /* the sites in order of their folded municipality */
-    uint32_t *moved;          /* exceptions that move an occurrence to a site */
-    size_t nmoved;
-    json_t *owned;        /* every JSON value the records point to */
-    json_t *empty;        /* [] for rows without exceptions or closures */
-    json_t *empty_object; /* {} for records without translations */
-    void *storage;        /* what the strings live in (db/model.c) */
-    void (*free_storage)(void *storage);
+    struct fm_site **sites;            /* by slot; NULL: an empty slot */
+    struct fm_partner **partners;      /* by slot */
+    struct fm_offer **offers;          /* by slot; NULL: an empty slot */
+    size_t nsites, npartners, noffers; /* slots */
+    struct fm_list **by_site; /* per site slot: the offers with a schedule there (NULL: none) */
+    struct fm_list *moved;    /* the offers with an occurrence moved to a site */
+    struct fm_list *by_fold;  /* the site slots in order of their folded municipality */
+    size_t cap_sites, cap_partners, cap_offers;
+    bool indexed; /* by_site, moved and by_fold are built (puts keep them current) */
+    size_t active_offers, active_schedules;
+    json_t *empty;           /* [] for rows without exceptions or closures */
+    struct feed_model *next; /* the version made from this one (a reference), or NULL */
+    /* While this version is built: the records and lists it replaced of the version it was
+     * derived from. feed_model_link hands them to that version, which frees them when it goes. */
+    struct fm_retired retired;
 };
 
-/* A new, empty model (refs 1). */
-struct feed_model *feed_model_new(void);
+/* ---- building versions (pure: domain/feedmodel.c) ---- */
 
-/* Builds the indexes once the arrays are filled; false on an inconsistent model. */
+/* A new, empty version: the first of a chain (refs 1). */
+struct feed_model *feed_model_new(int32_t first_day, int32_t last_day);
+
+/* A new version that shares every record of old (refs 1); old is left as it is. Publish it
+ * with feed_model_link, or drop it with feed_model_discard. */
+struct feed_model *feed_model_derive(const struct feed_model *old);
+
+/*
+ * Puts a record into a slot of a version being built (slot == n: a new slot at the end), or
+ * clears it (NULL). The version takes the record; the record it replaces is freed at once
+ * when it was made for this version, else retired into from (the version it was derived
+ * from; NULL for the first of a chain). Indexes are kept current for offers; call
+ * feed_model_sites_changed after site changes.
+ */
+void feed_model_put_site(struct feed_model *m, struct feed_model *from, uint32_t slot,
+                         struct fm_site *s);
+void feed_model_put_partner(struct feed_model *m, struct feed_model *from, uint32_t slot,
+                            struct fm_partner *p);
+void feed_model_put_offer(struct feed_model *m, struct feed_model *from, uint32_t slot,
+                          struct fm_offer *o);
+void feed_model_sites_changed(struct feed_model *m, struct feed_model *from);
+
+/* Builds the indexes of a first version after its records were put; false when they do not
+ * fit together (a slot out of range). */
 bool feed_model_index(struct feed_model *m);
 
-/* Drops a reference; the last frees the model. NULL is a no-op. */
+/* Makes m, derived from old, its successor: old now keeps m alive and frees what m replaced
+ * when it goes. */
+void feed_model_link(struct feed_model *old, struct feed_model *m);
+
+/* Frees a version derived from `from` that was never linked, with the records made for it
+ * (what it replaced stays with from). */
+void feed_model_discard(struct feed_model *m, const struct feed_model *from);
+
+/* Drops a reference; the last frees the version (see above). NULL is a no-op. */
 void feed_model_release(struct feed_model *m);
+
+/* Frees one record made for the model (and not put into a version). NULL is a no-op. */
+void fm_site_free(struct fm_site *s);
+void fm_partner_free(struct fm_partner *p);
+void fm_offer_free(struct fm_offer *o);
 
 /*
  * Fills out with the rows of a feed query, as db_feed_rows would from the
@@ -133,6 +200,29 @@ bool feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t
  */
 bool feed_fold(const char *s, char *out, size_t outsz);
 
+/* ---- ids to slots (the loader's, not shared with readers) ---- */
+
+struct fm_ids {
+    struct fm_id_entry {
+        const char *id; /* borrowed from the record in the slot */
+        uint32_t slot;
+    } * table;
+    size_t size, n;
+    uint32_t *free_slots; /* slots emptied, to be used again */
+    size_t nfree, free_cap;
+    uint32_t next_slot; /* slots ever given out */
+};
+
+/* The slot of id; FM_NONE when absent. */
+uint32_t fm_ids_get(const struct fm_ids *ids, const char *id);
+/* Records that id (a record's own string) is in slot, or points the entry at a new string. */
+void fm_ids_put(struct fm_ids *ids, const char *id, uint32_t slot);
+/* Forgets id and gives its slot back. */
+void fm_ids_remove(struct fm_ids *ids, const char *id);
+/* A slot for a new id: an emptied one, else the next. */
+uint32_t fm_ids_new_slot(struct fm_ids *ids);
+void fm_ids_clear(struct fm_ids *ids);
+
 /* ---- the loader (db/model.c) ---- */
 
 /* Starts the thread that keeps a model current for the feed generation. */
@@ -140,14 +230,24 @@ void feed_model_start(const char *url);
 void feed_model_stop(void);
 
 /*
- * The current model with a reference, when it holds every write up to generation gen (it was
- * read at gen or later). When the model is behind (a reload follows every change), waits up
- * to wait_ms for the reload. NULL otherwise: ask the database.
+ * The current version with a reference, when it holds every write up to generation gen. When
+ * the model is behind (a change is being applied), waits up to wait_ms for it. NULL
+ * otherwise: ask the database.
  */
 struct feed_model *feed_model_acquire(uint64_t gen, int wait_ms);
 
-/* For /metrics: rows held, the duration of the last load, loads (and those from a replica). */
-void feed_model_stats(size_t *offers, size_t *schedules, double *load_seconds, uint64_t *loads,
-                      uint64_t *replica_loads);
+/* For /metrics. */
+struct feed_model_stats {
+    size_t offers, schedules;
+    double load_seconds;       /* the last full load */
+    uint64_t loads;            /* full loads */
+    uint64_t replica_loads;    /* full loads and change sets read from a replica */
+    uint64_t changes_applied;  /* change sets applied (new versions without a full load) */
+    uint64_t entities_applied; /* records read again for them */
+    double apply_seconds_sum;  /* their time, from noticing the change to publishing */
+    double apply_seconds_max;
+    uint64_t change_seq; /* the last change log entry the current version holds */
+};
+void feed_model_stats(struct feed_model_stats *out);
 
 #endif

@@ -33,6 +33,13 @@ void feed_changed_at(uint64_t lsn);
 uint64_t keys_generation(void);
 /* Moves the keys generation on at once, for a change made by this daemon. */
 void keys_changed_here(void);
+/*
+ * Waits until the feed generation is no longer seen, at most timeout_ms, or until
+ * feed_generation_wake; returns the generation then. For the model's loader, which applies
+ * each change as it comes.
+ */
+uint64_t feed_generation_wait(uint64_t seen, int timeout_ms);
+void feed_generation_wake(void);
 /* True while the listener's connection is up (the database is reachable). */
 bool feed_listener_connected(void);
 

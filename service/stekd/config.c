@@ -54,9 +54,11 @@ static const struct {
      " stops pinging (keep it below the statement timeout)"},
     {"STEK_WEBHOOK_RETRY_MS", 10000, 50, 3600000, offsetof(struct stek_config, webhook_retry_ms),
      false, "first retry of a failed webhook delivery in ms (doubles each time, at most 1 h)"},
-    {"STEK_FEED_MODEL", 1, 0, 1, offsetof(struct stek_config, feed_model), false,
-     "1: answer feed queries from the feed's data held in memory, kept current by the"
-     " database's notifications; 0: ask the database for each"},
+    {"STEK_FEED_MODEL", 1, 0, 2, offsetof(struct stek_config, feed_model), false,
+     "1: answer feed queries from the feed's data held in memory, following each change as it"
+     " comes (only the records it names are read again); 2: the same, but reading everything"
+     " again after each change (slow while data changes: for comparison); 0: ask the database"
+     " for each"},
     {"STEK_HANDOFF_GUESSES", 10, 1, 1000, offsetof(struct stek_config, handoff_guesses), false,
      "failed handoff-code lookups one key may make per minute (more: 429)"},
     {"STEK_MAX_REPLICA_LAG", 5, 1, 3600, offsetof(struct stek_config, max_replica_lag_s), false,

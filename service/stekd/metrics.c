@@ -1,4 +1,5 @@
 #include "stek/metrics.h"
+#include "stek/listen.h"
 #include "stek/feedmodel.h"
 #include "stek/router.h"
 
@@ -203,23 +204,45 @@ metrics_render(size_t *len)
         "# HELP stek_webhook_outbox_oldest_seconds Age of the oldest waiting webhook event.\n"
         "# TYPE stek_webhook_outbox_oldest_seconds gauge\nstek_webhook_outbox_oldest_seconds %ld\n",
         atomic_load(&outbox_depth), atomic_load(&outbox_oldest));
-    size_t offers, schedules;
-    double load_s;
-    uint64_t loads, replica_loads;
-    feed_model_stats(&offers, &schedules, &load_s, &loads, &replica_loads);
+    struct feed_model_stats fm;
+    feed_model_stats(&fm);
     add(&o,
         "# HELP stek_feed_model_offers Active offers in the feed's in-memory model.\n"
         "# TYPE stek_feed_model_offers gauge\nstek_feed_model_offers %zu\n"
         "# HELP stek_feed_model_schedules Schedules in the feed's in-memory model.\n"
         "# TYPE stek_feed_model_schedules gauge\nstek_feed_model_schedules %zu\n"
-        "# HELP stek_feed_model_load_seconds Duration of the model's last load.\n"
+        "# HELP stek_feed_model_load_seconds Duration of the model's last full load.\n"
         "# TYPE stek_feed_model_load_seconds gauge\nstek_feed_model_load_seconds %.6f\n"
-        "# HELP stek_feed_model_loads_total Loads of the model (one after each change).\n"
+        "# HELP stek_feed_model_loads_total Full loads of the model (at start, after a gap the"
+        " change log cannot bridge, once a day).\n"
         "# TYPE stek_feed_model_loads_total counter\nstek_feed_model_loads_total %llu\n"
-        "# HELP stek_feed_model_replica_loads_total Loads read from a read replica.\n"
+        "# HELP stek_feed_model_replica_loads_total Full loads and change sets read from a read"
+        " replica.\n"
         "# TYPE stek_feed_model_replica_loads_total counter\n"
         "stek_feed_model_replica_loads_total %llu\n",
-        offers, schedules, load_s, (unsigned long long)loads, (unsigned long long)replica_loads);
+        fm.offers, fm.schedules, fm.load_seconds, (unsigned long long)fm.loads,
+        (unsigned long long)fm.replica_loads);
+    add(&o,
+        "# HELP stek_feed_model_changes_total Change sets applied to the model without a full"
+        " load.\n"
+        "# TYPE stek_feed_model_changes_total counter\nstek_feed_model_changes_total %llu\n"
+        "# HELP stek_feed_model_changed_records_total Records read again for them.\n"
+        "# TYPE stek_feed_model_changed_records_total counter\n"
+        "stek_feed_model_changed_records_total %llu\n"
+        "# HELP stek_feed_model_apply_seconds Time from noticing a change to publishing the"
+        " version that holds it.\n"
+        "# TYPE stek_feed_model_apply_seconds summary\n"
+        "stek_feed_model_apply_seconds_sum %.6f\nstek_feed_model_apply_seconds_count %llu\n"
+        "# HELP stek_feed_model_apply_seconds_max The longest of them since start.\n"
+        "# TYPE stek_feed_model_apply_seconds_max gauge\nstek_feed_model_apply_seconds_max %.6f\n"
+        "# HELP stek_feed_generation Changes to feed data this daemon has heard of (its own"
+        " writes, notifications, reconnects).\n"
+        "# TYPE stek_feed_generation counter\nstek_feed_generation %llu\n"
+        "# HELP stek_feed_model_change_seq The last change log entry the model holds.\n"
+        "# TYPE stek_feed_model_change_seq gauge\nstek_feed_model_change_seq %llu\n",
+        (unsigned long long)fm.changes_applied, (unsigned long long)fm.entities_applied,
+        fm.apply_seconds_sum, (unsigned long long)fm.changes_applied, fm.apply_seconds_max,
+        (unsigned long long)feed_generation(), (unsigned long long)fm.change_seq);
     *len = o.len;
     return o.p;
 }

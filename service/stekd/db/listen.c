@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct {
@@ -21,7 +22,48 @@ static struct {
     atomic_uint_fast64_t keys_generation;
     atomic_uint_fast64_t generation_lsn;
     bool started;
-} L;
+    pthread_mutex_t lock;   /* for changed */
+    pthread_cond_t changed; /* the feed generation moved on */
+} L = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+
+/* Moves the feed generation on and wakes whoever waits for that (the model's loader). */
+static void
+feed_generation_next(void)
+{
+    pthread_mutex_lock(&L.lock);
+    atomic_fetch_add(&L.generation, 1);
+    pthread_cond_broadcast(&L.changed);
+    pthread_mutex_unlock(&L.lock);
+}
+
+void
+feed_generation_wake(void)
+{
+    pthread_mutex_lock(&L.lock);
+    pthread_cond_broadcast(&L.changed);
+    pthread_mutex_unlock(&L.lock);
+}
+
+uint64_t
+feed_generation_wait(uint64_t seen, int timeout_ms)
+{
+    struct timespec until;
+    uint64_t now;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&L.lock);
+    if ((now = atomic_load(&L.generation)) == seen)
+        pthread_cond_timedwait(&L.changed, &L.lock, &until);
+    now = atomic_load(&L.generation);
+    pthread_mutex_unlock(&L.lock);
+    return now;
+}
 
 uint64_t
 feed_generation_lsn(void)
@@ -35,7 +77,7 @@ feed_changed_at(uint64_t lsn)
     uint64_t was = atomic_load(&L.generation_lsn);
     while (was < lsn && !atomic_compare_exchange_weak(&L.generation_lsn, &was, lsn))
         ;
-    atomic_fetch_add(&L.generation, 1);
+    feed_generation_next();
 }
 
 /* With replicas: the primary's position now, which a change just notified has reached (before
@@ -68,7 +110,7 @@ keys_generation(void)
 void
 feed_changed_here(void)
 {
-    atomic_fetch_add(&L.generation, 1);
+    feed_generation_next();
 }
 
 void
@@ -123,7 +165,7 @@ take_notifications(PGconn *pg)
     }
     if (changed) {
         note_position(pg);
-        atomic_fetch_add(&L.generation, 1);
+        feed_generation_next();
     }
 }
 
@@ -135,7 +177,7 @@ lost(PGconn *pg, const char *why)
         log_event("warn", why, NULL);
     PQfinish(pg);
     atomic_store(&L.connected, false);
-    atomic_fetch_add(&L.generation, 1);
+    feed_generation_next();
     atomic_fetch_add(&L.keys_generation, 1);
     keystore_take_waiting();
     keystore_answer_waiting(); /* they find the copy untrusted and use a worker */
@@ -161,9 +203,9 @@ listener_main(void *arg)
             }
             /* Whatever happened while we could not listen is unknown: start afresh. */
             note_position(pg);
-            atomic_fetch_add(&L.generation, 1);
-            atomic_fetch_add(&L.keys_generation, 1);
             atomic_store(&L.connected, true);
+            feed_generation_next(); /* the model reads the change log from where it stood */
+            atomic_fetch_add(&L.keys_generation, 1);
         }
         /* A round trip delivers every notification committed before it. */
         if (keystore_take_waiting()) {

@@ -4,132 +4,572 @@
  * Each filter below names the SQL it stands for.
  */
 #include "stek/feedmodel.h"
+#include "stek/crypto.h"
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/i18n.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-struct feed_model *
-feed_model_new(void)
-{
-    struct feed_model *m = calloc(1, sizeof(*m));
+enum { K_SITE, K_PARTNER, K_OFFER, K_LIST };
 
-    if (m == NULL)
+static void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n == 0 ? 1 : n, size);
+    if (p == NULL)
         abort();
+    return p;
+}
+
+/* ---- records ---- */
+
+void
+fm_site_free(struct fm_site *s)
+{
+    if (s == NULL)
+        return;
+    for (int l = 0; l < FM_LANGS; l++) {
+        json_decref(atomic_load(&s->shown[l]));
+        free(atomic_load(&s->shown_text[l]));
+    }
+    for (uint32_t i = 0; i < s->nclosures; i++)
+        json_decref(s->closures[i].translations);
+    free(s); /* its strings and closures live in the same allocation */
+}
+
+void
+fm_partner_free(struct fm_partner *p)
+{
+    free(p);
+}
+
+void
+fm_offer_free(struct fm_offer *o)
+{
+    if (o == NULL)
+        return;
+    json_decref(o->functions);
+    json_decref(o->categories);
+    json_decref(o->translations);
+    for (uint32_t i = 0; i < o->nexceptions; i++)
+        json_decref(o->exceptions[i].translations);
+    free(o); /* its strings, schedules and exceptions live in the same allocation */
+}
+
+static void
+free_item(void *p, int kind)
+{
+    switch (kind) {
+    case K_SITE:
+        fm_site_free(p);
+        break;
+    case K_PARTNER:
+        fm_partner_free(p);
+        break;
+    case K_OFFER:
+        fm_offer_free(p);
+        break;
+    default:
+        free(p);
+    }
+}
+
+/* ---- versions ---- */
+
+struct feed_model *
+feed_model_new(int32_t first_day, int32_t last_day)
+{
+    struct feed_model *m = xcalloc(1, sizeof(*m));
+
     atomic_init(&m->refs, 1);
-    m->owned = json_array();
+    m->first_day = first_day;
+    m->last_day = last_day;
     m->empty = json_array();
-    m->empty_object = json_object();
+    return m;
+}
+
+static void *
+copy_array(const void *p, size_t n, size_t cap, size_t size)
+{
+    void *c = xcalloc(cap, size);
+    if (n > 0)
+        memcpy(c, p, n * size);
+    return c;
+}
+
+struct feed_model *
+feed_model_derive(const struct feed_model *old)
+{
+    struct feed_model *m = feed_model_new(old->first_day, old->last_day);
+
+    m->generation = old->generation;
+    m->change_seq = old->change_seq;
+    m->nsites = old->nsites;
+    m->npartners = old->npartners;
+    m->noffers = old->noffers;
+    m->cap_sites = old->nsites + 8;
+    m->cap_partners = old->npartners + 8;
+    m->cap_offers = old->noffers + 64;
+    m->sites = copy_array(old->sites, old->nsites, m->cap_sites, sizeof(*m->sites));
+    m->by_site = copy_array(old->by_site, old->nsites, m->cap_sites, sizeof(*m->by_site));
+    m->partners = copy_array(old->partners, old->npartners, m->cap_partners, sizeof(*m->partners));
+    m->offers = copy_array(old->offers, old->noffers, m->cap_offers, sizeof(*m->offers));
+    m->moved = old->moved;
+    m->by_fold = old->by_fold;
+    m->indexed = old->indexed;
+    m->active_offers = old->active_offers;
+    m->active_schedules = old->active_schedules;
     return m;
 }
 
 static void
-model_free(struct feed_model *m)
+retire(struct feed_model *m, void *item, int kind)
 {
-    for (size_t i = 0; i < m->nsites; i++)
-        for (int l = 0; l < FM_LANGS; l++) {
-            json_decref(atomic_load(&m->sites[i].shown[l]));
-            free(atomic_load(&m->sites[i].shown_text[l]));
-        }
-    free(m->sites);
-    free(m->partners);
-    free(m->offers);
-    free(m->schedules);
-    free(m->exceptions);
-    free(m->closures);
-    free(m->by_site);
-    free(m->by_fold);
-    free(m->moved);
-    json_decref(m->owned);
-    json_decref(m->empty);
-    json_decref(m->empty_object);
-    if (m->free_storage != NULL)
-        m->free_storage(m->storage);
-    free(m);
+    struct fm_retired *r = &m->retired;
+
+    if (item == NULL)
+        return;
+    if (r->n == r->cap) {
+        r->cap = r->cap * 2 + 16;
+        r->items = realloc(r->items, r->cap * sizeof(*r->items));
+        r->kinds = realloc(r->kinds, r->cap);
+        if (r->items == NULL || r->kinds == NULL)
+            abort();
+    }
+    r->items[r->n] = item;
+    r->kinds[r->n++] = (unsigned char)kind;
+}
+
+/* Replaces what a version holds at *at (was) by now: was is freed at once when this version
+ * made it, else retired (the version it came from still shows it). */
+static void
+replace(struct feed_model *m, void *was, bool shared, int kind)
+{
+    if (was == NULL)
+        return;
+    if (shared)
+        retire(m, was, kind);
+    else
+        free_item(was, kind);
+}
+
+/* Room for slot in an array of n entries with room for cap. */
+static void *
+room(void *p, size_t *n, size_t *cap, uint32_t slot, size_t size)
+{
+    if (slot < *n)
+        return p;
+    if (slot >= *cap) {
+        size_t was = *cap;
+        *cap = (slot + 1) * 2;
+        p = realloc(p, *cap * size);
+        if (p == NULL)
+            abort();
+        memset((char *)p + was * size, 0, (*cap - was) * size);
+    }
+    *n = slot + 1;
+    return p;
+}
+
+/* ---- the lists of slots ---- */
+
+/* A copy of the sorted list l (NULL: empty) with slot added, or without it. */
+static struct fm_list *
+list_with(const struct fm_list *l, uint32_t slot, bool add)
+{
+    uint32_t n = l != NULL ? l->n : 0, k = 0, i = 0;
+    struct fm_list *c = malloc(sizeof(*c) + (n + 1) * sizeof(uint32_t));
+
+    if (c == NULL)
+        abort();
+    for (; i < n && l->slot[i] < slot; i++)
+        c->slot[k++] = l->slot[i];
+    if (add)
+        c->slot[k++] = slot;
+    if (i < n && l->slot[i] == slot)
+        i++;
+    for (; i < n; i++)
+        c->slot[k++] = l->slot[i];
+    c->n = k;
+    return c;
+}
+
+/* Adds or removes an offer slot in a list of m (by_site's of a site, or moved). */
+static void
+list_change(struct feed_model *m, struct fm_list **at, struct fm_list *const *at_from,
+            uint32_t slot, bool add)
+{
+    struct fm_list *was = *at;
+    struct fm_list *now = list_with(was, slot, add);
+
+    if (now->n == 0) {
+        free(now);
+        now = NULL;
+    }
+    replace(m, was, at_from != NULL && *at_from == was, K_LIST);
+    *at = now;
+}
+
+static bool
+offer_at_site(const struct fm_offer *o, uint32_t site)
+{
+    if (o == NULL)
+        return false;
+    for (uint32_t i = 0; i < o->nschedules; i++)
+        if (o->schedules[i].site == site)
+            return true;
+    return false;
+}
+
+/* The by_site entry of site slot s in from, or NULL when from has none. */
+static struct fm_list *const *
+from_site_list(const struct feed_model *from, uint32_t s)
+{
+    return from != NULL && s < from->nsites ? &from->by_site[s] : NULL;
 }
 
 void
-feed_model_release(struct feed_model *m)
+feed_model_put_offer(struct feed_model *m, struct feed_model *from, uint32_t slot,
+                     struct fm_offer *o)
 {
-    if (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1)
-        model_free(m);
+    m->offers = room(m->offers, &m->noffers, &m->cap_offers, slot, sizeof(*m->offers));
+    struct fm_offer *was = m->offers[slot];
+    bool shared = from != NULL && slot < from->noffers && from->offers[slot] == was;
+
+    if (m->indexed) {
+        /* The sites it left and joined, and whether it moves an occurrence elsewhere. */
+        for (uint32_t i = 0; was != NULL && i < was->nschedules; i++) {
+            uint32_t s = was->schedules[i].site;
+            bool first =
+                !offer_at_site(&(struct fm_offer){.schedules = was->schedules, .nschedules = i}, s);
+            if (first && !offer_at_site(o, s))
+                list_change(m, &m->by_site[s], from_site_list(from, s), slot, false);
+        }
+        for (uint32_t i = 0; o != NULL && i < o->nschedules; i++) {
+            uint32_t s = o->schedules[i].site;
+            bool first =
+                !offer_at_site(&(struct fm_offer){.schedules = o->schedules, .nschedules = i}, s);
+            if (first && !offer_at_site(was, s))
+                list_change(m, &m->by_site[s], from_site_list(from, s), slot, true);
+        }
+        bool moved_was = was != NULL && was->moves, moved_now = o != NULL && o->moves;
+        if (moved_was != moved_now)
+            list_change(m, &m->moved, from != NULL ? &from->moved : NULL, slot, moved_now);
+    }
+    if (was != NULL) {
+        m->active_offers--;
+        m->active_schedules -= was->nschedules;
+    }
+    if (o != NULL) {
+        m->active_offers++;
+        m->active_schedules += o->nschedules;
+    }
+    replace(m, was, shared, K_OFFER);
+    m->offers[slot] = o;
 }
+
+void
+feed_model_put_site(struct feed_model *m, struct feed_model *from, uint32_t slot, struct fm_site *s)
+{
+    size_t n = m->nsites, cap = m->cap_sites; /* the two arrays grow alike */
+    m->sites = room(m->sites, &n, &cap, slot, sizeof(*m->sites));
+    m->by_site = room(m->by_site, &m->nsites, &m->cap_sites, slot, sizeof(*m->by_site));
+    struct fm_site *was = m->sites[slot];
+    replace(m, was, from != NULL && slot < from->nsites && from->sites[slot] == was, K_SITE);
+    m->sites[slot] = s;
+}
+
+void
+feed_model_put_partner(struct feed_model *m, struct feed_model *from, uint32_t slot,
+                       struct fm_partner *p)
+{
+    m->partners = room(m->partners, &m->npartners, &m->cap_partners, slot, sizeof(*m->partners));
+    struct fm_partner *was = m->partners[slot];
+    replace(m, was, from != NULL && slot < from->npartners && from->partners[slot] == was,
+            K_PARTNER);
+    m->partners[slot] = p;
+}
+
+static const struct feed_model *fold_model; /* qsort has no context: set under fold_lock */
+static pthread_mutex_t fold_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
 by_fold(const void *a, const void *b)
 {
-    const struct fm_site *x = *(struct fm_site *const *)a, *y = *(struct fm_site *const *)b;
-    int c = strcmp(x->fold, y->fold);
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int c = strcmp(fold_model->sites[x]->fold, fold_model->sites[y]->fold);
     return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* The site slots in order of their folded municipality. */
+static struct fm_list *
+make_by_fold(const struct feed_model *m)
+{
+    struct fm_list *l = malloc(sizeof(*l) + (m->nsites + 1) * sizeof(uint32_t));
+
+    if (l == NULL)
+        abort();
+    l->n = 0;
+    for (size_t i = 0; i < m->nsites; i++)
+        if (m->sites[i] != NULL)
+            l->slot[l->n++] = (uint32_t)i;
+    pthread_mutex_lock(&fold_lock);
+    fold_model = m;
+    qsort(l->slot, l->n, sizeof(uint32_t), by_fold);
+    fold_model = NULL;
+    pthread_mutex_unlock(&fold_lock);
+    return l;
+}
+
+void
+feed_model_sites_changed(struct feed_model *m, struct feed_model *from)
+{
+    struct fm_list *was = m->by_fold;
+
+    m->by_fold = make_by_fold(m);
+    replace(m, was, from != NULL && from->by_fold == was, K_LIST);
 }
 
 bool
 feed_model_index(struct feed_model *m)
 {
-    uint32_t *count = calloc(m->nsites + 1, sizeof(*count));
+    uint32_t *count = xcalloc(m->nsites + 1, sizeof(*count));
+    size_t nmoved = 0;
 
-    m->by_site = malloc((m->nschedules + 1) * sizeof(*m->by_site));
-    m->moved = malloc((m->nexceptions + 1) * sizeof(*m->moved));
-    if (count == NULL || m->by_site == NULL || m->moved == NULL)
-        abort();
-    /* Schedules grouped by site (a counting sort keeps their order within a site). */
-    for (size_t i = 0; i < m->nschedules; i++) {
-        if (m->schedules[i].site >= m->nsites || m->schedules[i].offer >= m->noffers) {
+    /* Every slot a record points to must hold a record. */
+    for (size_t i = 0; i < m->noffers; i++) {
+        const struct fm_offer *o = m->offers[i];
+        if (o == NULL)
+            continue;
+        bool bad = o->site >= m->nsites || m->sites[o->site] == NULL ||
+                   o->partner >= m->npartners || m->partners[o->partner] == NULL;
+        for (uint32_t k = 0; k < o->nschedules && !bad; k++) {
+            uint32_t s = o->schedules[k].site;
+            bad = s >= m->nsites || m->sites[s] == NULL;
+            if (!bad &&
+                !offer_at_site(&(struct fm_offer){.schedules = o->schedules, .nschedules = k}, s))
+                count[s]++;
+        }
+        for (uint32_t k = 0; k < o->nexceptions && !bad; k++) {
+            uint32_t s = o->exceptions[k].site;
+            bad = s != FM_NONE && (s >= m->nsites || m->sites[s] == NULL);
+        }
+        if (bad) {
             free(count);
             return false;
         }
-        count[m->schedules[i].site]++;
+        nmoved += o->moves;
     }
-    uint32_t at = 0;
+    /* The offers of each site in slot order (a counting sort). */
     for (size_t s = 0; s < m->nsites; s++) {
-        m->sites[s].first_schedule = at;
-        m->sites[s].schedules = 0;
-        at += count[s];
+        if (count[s] == 0)
+            continue;
+        m->by_site[s] = malloc(sizeof(struct fm_list) + count[s] * sizeof(uint32_t));
+        if (m->by_site[s] == NULL)
+            abort();
+        m->by_site[s]->n = 0;
     }
-    for (size_t i = 0; i < m->nschedules; i++) {
-        struct fm_site *s = &m->sites[m->schedules[i].site];
-        m->by_site[s->first_schedule + s->schedules++] = (uint32_t)i;
+    m->moved = malloc(sizeof(struct fm_list) + (nmoved + 1) * sizeof(uint32_t));
+    if (m->moved == NULL)
+        abort();
+    m->moved->n = 0;
+    for (size_t i = 0; i < m->noffers; i++) {
+        const struct fm_offer *o = m->offers[i];
+        if (o == NULL)
+            continue;
+        for (uint32_t k = 0; k < o->nschedules; k++) {
+            uint32_t s = o->schedules[k].site;
+            struct fm_list *l = m->by_site[s];
+            if (l->n == 0 || l->slot[l->n - 1] != (uint32_t)i)
+                l->slot[l->n++] = (uint32_t)i;
+        }
+        if (o->moves)
+            m->moved->slot[m->moved->n++] = (uint32_t)i;
     }
     free(count);
-    /* Exceptions and closures arrive sorted by offer and by site: each record's run. */
-    for (size_t i = 0; i < m->nexceptions; i++) {
-        struct fm_exception *e = &m->exceptions[i];
-        if (e->offer >= m->noffers || (e->site >= 0 && (size_t)e->site >= m->nsites))
-            return false;
-        struct fm_offer *o = &m->offers[e->offer];
-        if (o->exceptions == 0)
-            o->first_exception = (uint32_t)i;
-        else if (o->first_exception + o->exceptions != i)
-            return false;
-        o->exceptions++;
-        if (e->site >= 0)
-            m->moved[m->nmoved++] = (uint32_t)i;
-    }
-    for (size_t i = 0; i < m->nclosures; i++) {
-        struct fm_closure *c = &m->closures[i];
-        if (c->site >= m->nsites)
-            return false;
-        struct fm_site *s = &m->sites[c->site];
-        if (s->closures == 0)
-            s->first_closure = (uint32_t)i;
-        else if (s->first_closure + s->closures != i)
-            return false;
-        s->closures++;
-    }
-    for (size_t i = 0; i < m->noffers; i++)
-        if (m->offers[i].site >= m->nsites || m->offers[i].partner >= m->npartners)
-            return false;
-    m->by_fold = malloc((m->nsites + 1) * sizeof(*m->by_fold));
-    if (m->by_fold == NULL)
-        abort();
-    for (size_t i = 0; i < m->nsites; i++)
-        m->by_fold[i] = &m->sites[i];
-    qsort(m->by_fold, m->nsites, sizeof(*m->by_fold), by_fold);
+    m->by_fold = make_by_fold(m);
+    m->indexed = true;
     return true;
+}
+
+void
+feed_model_link(struct feed_model *old, struct feed_model *m)
+{
+    atomic_fetch_add(&m->refs, 1);
+    old->next = m;
+    old->retired = m->retired;
+    m->retired = (struct fm_retired){0};
+}
+
+/* Frees what the last version of a chain holds: every record and list. */
+static void
+free_contents(struct feed_model *m)
+{
+    for (size_t i = 0; i < m->nsites; i++) {
+        fm_site_free(m->sites[i]);
+        free(m->by_site[i]);
+    }
+    for (size_t i = 0; i < m->npartners; i++)
+        fm_partner_free(m->partners[i]);
+    for (size_t i = 0; i < m->noffers; i++)
+        fm_offer_free(m->offers[i]);
+    free(m->moved);
+    free(m->by_fold);
+}
+
+static void
+free_arrays(struct feed_model *m)
+{
+    free(m->sites);
+    free(m->by_site);
+    free(m->partners);
+    free(m->offers);
+    free(m->retired.items);
+    free(m->retired.kinds);
+    json_decref(m->empty);
+    free(m);
+}
+
+void
+feed_model_discard(struct feed_model *m, const struct feed_model *from)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->nsites; i++) {
+        if (i >= from->nsites || from->sites[i] != m->sites[i])
+            fm_site_free(m->sites[i]);
+        if (i >= from->nsites || from->by_site[i] != m->by_site[i])
+            free(m->by_site[i]);
+    }
+    for (size_t i = 0; i < m->npartners; i++)
+        if (i >= from->npartners || from->partners[i] != m->partners[i])
+            fm_partner_free(m->partners[i]);
+    for (size_t i = 0; i < m->noffers; i++)
+        if (i >= from->noffers || from->offers[i] != m->offers[i])
+            fm_offer_free(m->offers[i]);
+    if (m->moved != from->moved)
+        free(m->moved);
+    if (m->by_fold != from->by_fold)
+        free(m->by_fold);
+    free_arrays(m); /* what it retired stays with from */
+}
+
+void
+feed_model_release(struct feed_model *m)
+{
+    /* A loop, not recursion: a reader that held an old version for long keeps a long chain. */
+    while (m != NULL && atomic_fetch_sub(&m->refs, 1) == 1) {
+        struct feed_model *next = m->next;
+        if (next != NULL) {
+            for (size_t i = 0; i < m->retired.n; i++)
+                free_item(m->retired.items[i], m->retired.kinds[i]);
+        } else {
+            free_contents(m);
+        }
+        free_arrays(m);
+        m = next;
+    }
+}
+
+/* ---- ids to slots ---- */
+
+static size_t
+id_hash(const char *id)
+{
+    return stek_fnv1a(STEK_FNV_BASIS, id);
+}
+
+uint32_t
+fm_ids_get(const struct fm_ids *ids, const char *id)
+{
+    if (ids->size == 0)
+        return FM_NONE;
+    for (size_t i = id_hash(id) & (ids->size - 1);; i = (i + 1) & (ids->size - 1)) {
+        if (ids->table[i].id == NULL)
+            return FM_NONE;
+        if (strcasecmp(ids->table[i].id, id) == 0)
+            return ids->table[i].slot;
+    }
+}
+
+static void
+ids_insert(struct fm_ids *ids, const char *id, uint32_t slot)
+{
+    size_t i = id_hash(id) & (ids->size - 1);
+    while (ids->table[i].id != NULL && strcasecmp(ids->table[i].id, id) != 0)
+        i = (i + 1) & (ids->size - 1);
+    if (ids->table[i].id == NULL)
+        ids->n++;
+    ids->table[i] = (struct fm_id_entry){id, slot};
+}
+
+void
+fm_ids_put(struct fm_ids *ids, const char *id, uint32_t slot)
+{
+    if ((ids->n + 1) * 2 > ids->size) { /* at most half full: short probes */
+        struct fm_id_entry *old = ids->table;
+        size_t n = ids->size;
+        ids->size = n == 0 ? 1024 : n * 2;
+        ids->table = xcalloc(ids->size, sizeof(*ids->table));
+        ids->n = 0;
+        for (size_t i = 0; i < n; i++)
+            if (old[i].id != NULL)
+                ids_insert(ids, old[i].id, old[i].slot);
+        free(old);
+    }
+    ids_insert(ids, id, slot);
+}
+
+void
+fm_ids_remove(struct fm_ids *ids, const char *id)
+{
+    size_t mask = ids->size - 1, i;
+
+    if (ids->size == 0)
+        return;
+    for (i = id_hash(id) & mask; ids->table[i].id != NULL; i = (i + 1) & mask)
+        if (strcasecmp(ids->table[i].id, id) == 0)
+            break;
+    if (ids->table[i].id == NULL)
+        return;
+    uint32_t slot = ids->table[i].slot;
+    /* Backward-shift deletion: later entries of the probe run move up into the hole. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; ids->table[j].id != NULL; j = (j + 1) & mask) {
+        size_t home = id_hash(ids->table[j].id) & mask;
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            ids->table[hole] = ids->table[j];
+            hole = j;
+        }
+    }
+    ids->table[hole] = (struct fm_id_entry){0};
+    ids->n--;
+    if (ids->nfree == ids->free_cap) {
+        ids->free_cap = ids->free_cap * 2 + 16;
+        ids->free_slots = realloc(ids->free_slots, ids->free_cap * sizeof(uint32_t));
+        if (ids->free_slots == NULL)
+            abort();
+    }
+    ids->free_slots[ids->nfree++] = slot;
+}
+
+uint32_t
+fm_ids_new_slot(struct fm_ids *ids)
+{
+    return ids->nfree > 0 ? ids->free_slots[--ids->nfree] : ids->next_slot++;
+}
+
+void
+fm_ids_clear(struct fm_ids *ids)
+{
+    free(ids->table);
+    free(ids->free_slots);
+    *ids = (struct fm_ids){0};
 }
 
 /* ---- stek_fold ---- */
@@ -217,7 +657,7 @@ static bool
 offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct feed_filter *f,
               const char *qfold)
 {
-    return (f->partner == NULL || strcasecmp(m->partners[o->partner].id, f->partner) == 0) &&
+    return (f->partner == NULL || strcasecmp(m->partners[o->partner]->id, f->partner) == 0) &&
            (f->function == NULL || has_name(o->functions, f->function)) &&
            (f->category == NULL || has_name(o->categories, f->category)) &&
            (f->free == NULL || o->free == (f->free[0] == 't')) &&
@@ -294,11 +734,11 @@ exceptions_json(const struct feed_model *m, const struct fm_offer *o, int32_t fr
 {
     json_t *a = json_array();
 
-    for (uint32_t k = 0; k < o->exceptions; k++) {
-        const struct fm_exception *e = &m->exceptions[o->first_exception + k];
+    for (uint32_t k = 0; k < o->nexceptions; k++) {
+        const struct fm_exception *e = &o->exceptions[k];
         if (e->day < from || e->day > to)
             continue;
-        const struct fm_site *es = e->site >= 0 ? &m->sites[e->site] : NULL;
+        const struct fm_site *es = e->site != FM_NONE ? m->sites[e->site] : NULL;
         json_t *x = json_pack(
             "{s:I, s:s, s:o, s:o, s:o, s:s, s:O, s:I, s:o, s:o, s:o}", "day", (json_int_t)e->day,
             "status", e->status, "start", e->has_times ? json_integer(e->start_min) : json_null(),
@@ -314,12 +754,12 @@ exceptions_json(const struct feed_model *m, const struct fm_offer *o, int32_t fr
 
 /* The closures of a site that overlap the window. */
 static json_t *
-closures_json(const struct feed_model *m, const struct fm_site *s, int32_t from, int32_t to)
+closures_json(const struct fm_site *s, int32_t from, int32_t to)
 {
     json_t *a = json_array();
 
-    for (uint32_t k = 0; k < s->closures; k++) {
-        const struct fm_closure *c = &m->closures[s->first_closure + k];
+    for (uint32_t k = 0; k < s->nclosures; k++) {
+        const struct fm_closure *c = &s->closures[k];
         if (c->from > to || c->to < from)
             continue;
         json_array_append_new(a, json_pack("{s:I, s:I, s:o, s:s, s:O, s:I}", "from",
@@ -331,17 +771,87 @@ closures_json(const struct feed_model *m, const struct fm_site *s, int32_t from,
     return a;
 }
 
+/* A candidate offer: its slot, and whether every schedule of it is a candidate (an occurrence
+ * moved to a matching site), not only those at a matching site. */
+struct cand {
+    const char *id;
+    uint32_t slot;
+    bool all;
+};
+
 static int
-by_index(const void *a, const void *b)
+by_offer_id(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+    const struct cand *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c != 0 ? c : (y->all > x->all) - (x->all > y->all); /* "all" first */
 }
 
 static const char *
 first_of(const char *a, const char *b, const char *c)
 {
     return a != NULL ? a : b != NULL ? b : c;
+}
+
+static void
+add_cand(struct cand **c, size_t *n, size_t *cap, const struct fm_offer *o, uint32_t slot, bool all)
+{
+    if (*n == *cap) {
+        *cap = *cap * 2 + 64;
+        *c = realloc(*c, *cap * sizeof(**c));
+        if (*c == NULL)
+            abort();
+    }
+    (*c)[(*n)++] = (struct cand){o->id, slot, all};
+}
+
+/* One row of the answer: a schedule of an offer, as db/feed.c decodes the statement's. */
+static void
+fill_row(struct feed_model *m, struct feed_row *row, const struct fm_offer *o,
+         const struct fm_schedule *sc, int slot, const char *lang, bool site_ok)
+{
+    struct fm_site *s = m->sites[sc->site];
+    const struct fm_partner *p = m->partners[o->partner];
+    json_t *shown = site_shown(s, slot, lang);
+    int64_t changed = o->updated;
+
+    if (s->updated > changed)
+        changed = s->updated;
+    if (p->updated > changed)
+        changed = p->updated;
+    *row = (struct feed_row){
+        .offer_id = o->id,
+        .title = o->title,
+        .description = o->description,
+        .price_note = o->price_note,
+        .functions = o->functions,
+        .categories = o->categories,
+        .free = o->free,
+        .version = o->version,
+        .changed = changed,
+        .partner_id = p->id,
+        .partner_name = p->name,
+        .dtstart = sc->dtstart,
+        .until = sc->until,
+        .rrule = sc->rrule,
+        .start_min = sc->start_min,
+        .end_min = sc->end_min,
+        .timezone = s->timezone,
+        .site = shown,
+        .site_text = site_shown_text(s, slot, shown),
+        .site_shown = true,
+        .site_ok = site_ok,
+        .exceptions = m->empty,
+        .closures = m->empty,
+        .registration = o->registration,
+        .kind = o->kind,
+        .audience = o->audience,
+        .contact_email = first_of(o->email, p->email, s->email),
+        .contact_phone = first_of(o->phone, p->phone, s->phone),
+        .main_language = o->main_language,
+        .translations = o->translations,
+    };
+    row->language = row->main_language;
 }
 
 bool
@@ -366,127 +876,77 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         sf.radius_km = strtod(f->radius_km, NULL);
     }
 
-    /* The candidates: schedules at a matching site, and every schedule of an offer with an
-     * occurrence moved to a matching site in the window (the statement's cand). */
+    /* The candidates: offers with a schedule at a matching site, and offers with an occurrence
+     * moved to a matching site in the window (all their schedules: the statement's cand). */
     bool *ok = calloc(m->nsites + 1, 1);
-    uint32_t *cand = NULL;
-    size_t n = 0, cap = 0, lo = 0, hi = m->nsites;
+    const struct fm_list *sites = m->by_fold;
+    size_t lo = 0, hi = sites->n;
     if (ok == NULL)
         abort();
     if (f->municipality != NULL) { /* only the municipality's sites: their run in by_fold */
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            if (strcmp(m->by_fold[mid]->fold, sf.fold) < 0)
+            if (strcmp(m->sites[sites->slot[mid]]->fold, sf.fold) < 0)
                 lo = mid + 1;
             else
                 hi = mid;
         }
-        for (hi = lo; hi < m->nsites && strcmp(m->by_fold[hi]->fold, sf.fold) == 0; hi++)
+        for (hi = lo; hi < sites->n && strcmp(m->sites[sites->slot[hi]]->fold, sf.fold) == 0; hi++)
             ;
     }
+    struct cand *cand = NULL;
+    size_t n = 0, cap = 0;
     for (size_t k = lo; k < hi; k++) {
-        size_t s = f->municipality != NULL ? (size_t)(m->by_fold[k] - m->sites) : k;
-        ok[s] = site_matches(&m->sites[s], &sf);
-        if (ok[s])
-            cap += m->sites[s].schedules;
+        uint32_t s = sites->slot[k];
+        ok[s] = site_matches(m->sites[s], &sf);
+        const struct fm_list *l = m->by_site[s];
+        for (uint32_t i = 0; ok[s] && l != NULL && i < l->n; i++)
+            add_cand(&cand, &n, &cap, m->offers[l->slot[i]], l->slot[i], false);
     }
-    cand = malloc((cap + 1) * sizeof(*cand));
-    if (cand == NULL)
-        abort();
-    for (size_t s = 0; s < m->nsites; s++)
-        if (ok[s]) {
-            memcpy(cand + n, m->by_site + m->sites[s].first_schedule,
-                   m->sites[s].schedules * sizeof(*cand));
-            n += m->sites[s].schedules;
-        }
-    for (size_t k = 0; k < m->nmoved; k++) {
-        const struct fm_exception *e = &m->exceptions[m->moved[k]];
-        if (e->day < from || e->day > to || !ok[e->site])
-            continue;
-        /* the offer's schedules: a binary search for its first, then its run */
-        size_t first = 0, last = m->nschedules;
-        while (first < last) {
-            size_t mid = (first + last) / 2;
-            if (m->schedules[mid].offer < e->offer)
-                first = mid + 1;
-            else
-                last = mid;
-        }
-        for (; first < m->nschedules && m->schedules[first].offer == e->offer; first++) {
-            if (n == cap) {
-                cap = cap * 2 + 16;
-                cand = realloc(cand, cap * sizeof(*cand));
-                if (cand == NULL)
-                    abort();
+    for (uint32_t k = 0; m->moved != NULL && k < m->moved->n; k++) {
+        const struct fm_offer *o = m->offers[m->moved->slot[k]];
+        for (uint32_t i = 0; i < o->nexceptions; i++) {
+            const struct fm_exception *e = &o->exceptions[i];
+            if (e->site != FM_NONE && e->day >= from && e->day <= to && ok[e->site]) {
+                add_cand(&cand, &n, &cap, o, m->moved->slot[k], true);
+                break;
             }
-            cand[n++] = (uint32_t)first;
         }
     }
-    qsort(cand, n, sizeof(*cand), by_index); /* ORDER BY o.id, sc.position */
+    if (n > 1)
+        qsort(cand, n, sizeof(*cand), by_offer_id); /* ORDER BY o.id, sc.position */
 
     memset(out, 0, sizeof(*out));
     out->json = json_array();
-    out->rows = calloc(n + 1, sizeof(*out->rows));
+    size_t rows = 0;
+    for (size_t i = 0; i < n; i++)
+        rows += m->offers[cand[i].slot]->nschedules;
+    out->rows = calloc(rows + 1, sizeof(*out->rows));
     if (out->rows == NULL)
         abort();
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && cand[i] == cand[i - 1])
-            continue; /* UNION */
-        const struct fm_schedule *sc = &m->schedules[cand[i]];
-        const struct fm_offer *o = &m->offers[sc->offer];
-        struct fm_site *s = &m->sites[sc->site];
-        const struct fm_partner *p = &m->partners[o->partner];
-        if (sc->dtstart > to || (sc->until != DAY_NONE && sc->until < from))
-            continue;
+        if (i > 0 && cand[i].slot == cand[i - 1].slot)
+            continue; /* UNION (the first of a run has "all" when any has) */
+        const struct fm_offer *o = m->offers[cand[i].slot];
         if (!offer_matches(o, m, f, f->q ? qfold : NULL))
             continue;
-        struct feed_row *row = &out->rows[out->n++];
-        json_t *shown = site_shown(s, slot, lang);
-        int64_t changed = o->updated;
-        if (s->updated > changed)
-            changed = s->updated;
-        if (p->updated > changed)
-            changed = p->updated;
-        *row = (struct feed_row){
-            .offer_id = o->id,
-            .title = o->title,
-            .description = o->description,
-            .price_note = o->price_note,
-            .functions = o->functions,
-            .categories = o->categories,
-            .free = o->free,
-            .version = o->version,
-            .changed = changed,
-            .partner_id = p->id,
-            .partner_name = p->name,
-            .dtstart = sc->dtstart,
-            .until = sc->until,
-            .rrule = sc->rrule,
-            .start_min = sc->start_min,
-            .end_min = sc->end_min,
-            .timezone = s->timezone,
-            .site = shown,
-            .site_text = site_shown_text(s, slot, shown),
-            .site_shown = true,
-            .site_ok = ok[sc->site],
-            .exceptions = m->empty,
-            .closures = m->empty,
-            .registration = o->registration,
-            .kind = o->kind,
-            .audience = o->audience,
-            .contact_email = first_of(o->email, p->email, s->email),
-            .contact_phone = first_of(o->phone, p->phone, s->phone),
-            .main_language = o->main_language,
-            .translations = o->translations,
-        };
-        row->language = row->main_language;
-        if (o->exceptions > 0) {
-            row->exceptions = exceptions_json(m, o, from, to, &sf);
-            json_array_append_new(out->json, row->exceptions);
-        }
-        if (s->closures > 0) {
-            row->closures = closures_json(m, s, from, to);
-            json_array_append_new(out->json, row->closures);
+        for (uint32_t k = 0; k < o->nschedules; k++) {
+            const struct fm_schedule *sc = &o->schedules[k];
+            if (!cand[i].all && !ok[sc->site])
+                continue;
+            if (sc->dtstart > to || (sc->until != DAY_NONE && sc->until < from))
+                continue;
+            struct feed_row *row = &out->rows[out->n++];
+            fill_row(m, row, o, sc, slot, lang, ok[sc->site]);
+            if (o->nexceptions > 0) {
+                row->exceptions = exceptions_json(m, o, from, to, &sf);
+                json_array_append_new(out->json, row->exceptions);
+            }
+            const struct fm_site *s = m->sites[sc->site];
+            if (s->nclosures > 0) {
+                row->closures = closures_json(s, from, to);
+                json_array_append_new(out->json, row->closures);
+            }
         }
     }
     free(cand);
