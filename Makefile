@@ -126,6 +126,10 @@ deb:
 bench: deps all
 	@bash tests/bench/run.sh
 	@bash tests/bench/webhooks.sh
+	@bash tests/bench/changes.sh
+
+bench-changes: deps all
+	@bash tests/bench/changes.sh
 
 FORMAT_FILES = $(shell find service include tests/unit tests/db tests/fuzz -name '*.c' -o -name '*.h')
 format:
@@ -145,8 +149,9 @@ help:
 	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
 	@echo "make deb        the Debian package build/stek_<version>_<arch>.deb (lintian-checked)"
 	@echo "make bench      benchmarks with wrk"
+	@echo "make bench-changes  the feed while its data changes (part of make bench)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run stop test memcheck deb bench fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps run stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE

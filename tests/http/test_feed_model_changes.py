@@ -42,9 +42,11 @@ class World:
         self.exceptions = {}  # offer id -> dates
         self.closures = {}  # site id -> closure ids
         self.kinds = {}  # what each kind of write did, for the report
+        self.writes = 0
 
     def did(self, kind):
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.writes += 1
 
     def ok(self, r, *codes):
         assert r.status_code in (codes or (200, 201, 204)), f"{r.request.method} " \
@@ -341,8 +343,10 @@ def test_random_changes_keep_the_model_equal_to_a_fresh_load_and_the_database(th
     loads = metric(daemons["following"], "stek_feed_model_loads_total")
     others = {k: v for k, v in daemons.items() if k != "following"}
     for i in range(STEPS):
-        before = generations(daemons)
+        before, writes = generations(daemons), world.writes
         world.step()
+        if world.writes == writes:
+            continue  # nothing was written (an overlapping closure, say)
         settle(db_url, daemons, before)
         diff = differences(world, daemons["following"], others)
         assert not diff, f"seed {SEED}, step {i} ({world.kinds}):\n" + "\n".join(diff[:10])
@@ -385,8 +389,10 @@ def test_the_comparison_finds_a_kind_of_change_left_out(fresh_db, spec, tmp_path
         assert not differences(world, broken, {"database": plain})
         found = []
         for i in range(12):
-            before = generations(daemons)
+            before, made = generations(daemons), world.writes
             getattr(world, writes[i % len(writes)])()
+            if world.writes == made:
+                continue
             settle(fresh_db, daemons, before)
             found = differences(world, broken, {"database": plain})
             if found:
