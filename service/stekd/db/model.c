@@ -32,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MODEL_CHUNK 5000  /* offers per chunk of a full load */
-#define MAX_CHANGES 2000  /* entries one change set applies; more: a full load is cheaper */
-#define TRIM_SECONDS 3600 /* how often a daemon trims the change log */
+#define SLICE_OFFERS 50000 /* offers per slice of a full load, at most */
+#define MAX_CHANGES 2000   /* entries one change set applies; more: a full load is cheaper */
+#define TRIM_SECONDS 3600  /* how often a daemon trims the change log */
 
 static struct {
     pthread_t thread;
@@ -57,6 +57,7 @@ static struct {
 struct loader {
     struct fm_ids sites, partners, offers;
     json_t *names;
+    json_t *empty_object; /* {}: shared by the records without translations */
     bool ignore_offers, ignore_sites, ignore_partners; /* STEK_TEST_MODEL_IGNORE (tests only) */
 };
 
@@ -121,21 +122,73 @@ flag(PGresult *res, int row, int col)
     return strcmp(PQgetvalue(res, row, col), "t") == 0;
 }
 
-/* A JSON column, parsed (a new reference); NULL when it does not parse (cannot happen). A list
- * of names is shared through the loader's table. */
+/*
+ * A text[] column in PostgreSQL's text form ({a,b,"c d"}) as a JSON array of strings (a new
+ * value); NULL when it is not such a text. Read by hand because to_json() on the server cost a
+ * third of a full load's SQL time.
+ */
+static json_t *
+pg_array(const char *t)
+{
+    json_t *a = json_array();
+    char *buf = malloc(strlen(t) + 1);
+
+    if (buf == NULL)
+        abort();
+    if (*t++ != '{')
+        goto bad;
+    while (*t != '}') {
+        size_t n = 0;
+        if (*t == '"') {
+            for (t++; *t != '"'; t++) {
+                if (*t == '\\')
+                    t++;
+                if (*t == '\0')
+                    goto bad;
+                buf[n++] = *t;
+            }
+            t++;
+        } else {
+            while (*t != ',' && *t != '}' && *t != '\0')
+                buf[n++] = *t++;
+            if (n == 4 && memcmp(buf, "NULL", 4) == 0)
+                goto bad; /* the columns are NOT NULL arrays of NOT NULL names */
+        }
+        buf[n] = '\0';
+        json_array_append_new(a, json_string(buf));
+        if (*t == ',')
+            t++;
+        else if (*t != '}')
+            goto bad;
+    }
+    free(buf);
+    return a;
+bad:
+    free(buf);
+    json_decref(a);
+    return NULL;
+}
+
+/* A list of names (a text[] column), parsed once per distinct text and shared between records
+ * (offers have few different lists); a new reference, or NULL when it does not parse. */
+static json_t *
+names_col(struct loader *ld, PGresult *res, int row, int col)
+{
+    const char *t = PQgetvalue(res, row, col);
+    json_t *v = json_object_get(ld->names, t);
+
+    if (v == NULL && (v = pg_array(t)) != NULL)
+        json_object_set_new(ld->names, t, v);
+    return json_incref(v);
+}
+
+/* A JSON column, parsed (a new reference); "{}", the common case, shared. NULL when it does
+ * not parse (cannot happen: PostgreSQL wrote it). */
 static json_t *
 json_col(struct loader *ld, PGresult *res, int row, int col)
 {
     const char *t = PQgetvalue(res, row, col);
-    json_t *v;
-
-    if (t[0] == '[') {
-        v = json_object_get(ld->names, t);
-        if (v == NULL && (v = json_loads(t, 0, NULL)) != NULL)
-            json_object_set_new(ld->names, t, v);
-        return json_incref(v);
-    }
-    return json_loads(t, 0, NULL);
+    return strcmp(t, "{}") == 0 ? json_incref(ld->empty_object) : json_loads(t, 0, NULL);
 }
 
 /* The run of rows of a result, from *at, whose column 0 is id (results come in id order). */
@@ -155,7 +208,7 @@ run_of(PGresult *r, int *at, const char *id)
 
 /* Site row i of rs (MODEL_SITES) with its closures from rc (MODEL_CLOSURES, from *ci). */
 static struct fm_site *
-decode_site(PGresult *rs, int i, PGresult *rc, int *ci)
+decode_site(struct loader *ld, PGresult *rs, int i, PGresult *rc, int *ci)
 {
     const char *id = PQgetvalue(rs, i, 0);
     int c0 = run_of(rc, ci, id), nc = *ci - c0;
@@ -184,7 +237,7 @@ decode_site(PGresult *rs, int i, PGresult *rc, int *ci)
                                  .to = (int32_t)num(rc, k, 2),
                                  .note = opt(&pk, rc, k, 3),
                                  .main_language = text(&pk, rc, k, 4),
-                                 .translations = json_loads(PQgetvalue(rc, k, 5), 0, NULL),
+                                 .translations = json_col(ld, rc, k, 5),
                                  .changed = num(rc, k, 6)};
         s->nclosures++;
         if (c->translations == NULL) {
@@ -237,8 +290,8 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
     o->id = text(&pk, ro, i, 0);
     o->title = text(&pk, ro, i, 1);
     o->description = opt(&pk, ro, i, 2);
-    o->functions = json_col(ld, ro, i, 3);
-    o->categories = json_col(ld, ro, i, 4);
+    o->functions = names_col(ld, ro, i, 3);
+    o->categories = names_col(ld, ro, i, 4);
     o->free = flag(ro, i, 5);
     o->price_note = opt(&pk, ro, i, 6);
     o->version = (long)num(ro, i, 7);
@@ -257,13 +310,13 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
          o->translations;
     for (int k = s0; k < *si; k++) {
         struct fm_schedule *sc = &o->schedules[o->nschedules++];
-        *sc =
-            (struct fm_schedule){.site = fm_ids_get(&ld->sites, PQgetvalue(rs, k, 1)),
-                                 .dtstart = (int32_t)num(rs, k, 2),
-                                 .until = PQgetisnull(rs, k, 3) ? DAY_NONE : (int32_t)num(rs, k, 3),
-                                 .rrule = opt(&pk, rs, k, 4),
-                                 .start_min = (int)num(rs, k, 5),
-                                 .end_min = (int)num(rs, k, 6)};
+        *sc = (struct fm_schedule){
+            .site = PQgetisnull(rs, k, 1) ? o->site : fm_ids_get(&ld->sites, PQgetvalue(rs, k, 1)),
+            .dtstart = (int32_t)num(rs, k, 2),
+            .until = PQgetisnull(rs, k, 3) ? DAY_NONE : (int32_t)num(rs, k, 3),
+            .rrule = opt(&pk, rs, k, 4),
+            .start_min = (int)num(rs, k, 5),
+            .end_min = (int)num(rs, k, 6)};
         ok = ok && sc->site != FM_NONE;
     }
     for (int k = e0; k < *ei; k++) {
@@ -274,7 +327,7 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
             .has_times = !PQgetisnull(re, k, 3),
             .note = opt(&pk, re, k, 5),
             .main_language = text(&pk, re, k, 6),
-            .translations = json_loads(PQgetvalue(re, k, 7), 0, NULL),
+            .translations = json_col(ld, re, k, 7),
             .changed = num(re, k, 8),
             .site = PQgetisnull(re, k, 9) ? FM_NONE : fm_ids_get(&ld->sites, PQgetvalue(re, k, 9))};
         if (e->has_times) {
@@ -306,17 +359,17 @@ static struct feed_model *
 load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
 {
     int32_t today = service_today();
-    char first[11], last[11], chunk[16], after[40] = "", upto[40];
+    char first[11], last[11];
     const char *days[] = {first, last}, *none[1] = {NULL};
     struct feed_model *m =
         feed_model_new(today - FEED_MODEL_DAYS_BEFORE, today + FEED_MODEL_DAYS_AFTER);
     PGresult *rs = NULL, *rc = NULL, *ro = NULL, *re = NULL, *head = NULL;
     bool ok = false;
 
-    *fresh = (struct loader){.names = json_incref(ld->names)};
+    *fresh = (struct loader){.names = json_incref(ld->names),
+                             .empty_object = json_incref(ld->empty_object)};
     date_format(m->first_day, first);
     date_format(m->last_day, last);
-    snprintf(chunk, sizeof(chunk), "%d", MODEL_CHUNK);
     m->generation = gen;
     if (db_begin_snapshot(db) != DB_NO_ROWS)
         goto out;
@@ -324,7 +377,7 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
         (rc = run(db, STMT(model_closures, days), days)) == NULL)
         goto out;
     for (int i = 0, ci = 0; i < PQntuples(rs); i++) {
-        struct fm_site *s = decode_site(rs, i, rc, &ci);
+        struct fm_site *s = decode_site(fresh, rs, i, rc, &ci);
         if (s == NULL)
             goto out;
         uint32_t slot = fm_ids_new_slot(&fresh->sites);
@@ -344,22 +397,26 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     }
     PQclear(rs);
     rs = NULL;
-    /* Offers in chunks of an id range, each with its schedules and exceptions, each result
-     * freed once decoded: the peak is the model and one chunk. */
-    for (;;) {
-        const char *offers[] = {after[0] ? after : NULL, chunk};
-        if ((ro = run(db, STMT(model_offers, offers), offers)) == NULL)
-            goto out;
-        int n = PQntuples(ro);
-        if (n == 0)
-            break;
-        snprintf(upto, sizeof(upto), "%s", PQgetvalue(ro, n - 1, 0));
-        const char *range[] = {after[0] ? after : NULL, upto};
-        const char *exc[] = {first, last, after[0] ? after : NULL, upto};
-        if ((rs = run(db, STMT(model_schedules, range), range)) == NULL ||
+    /* Offers in slices by the first digit of their id, each with its schedules and
+     * exceptions, each result freed once decoded: the peak is the model and one slice. */
+    if ((rs = run(db, STMT0(model_load_begin), none)) == NULL)
+        goto out;
+    long long count = num(rs, 0, 1);
+    PQclear(rs);
+    rs = NULL;
+    int slices = (int)(count / SLICE_OFFERS + 1);
+    if (slices > 16)
+        slices = 16;
+    for (int k = 0; k < slices; k++) {
+        static const char hex[] = "0123456789abcdef";
+        char lo[2] = {hex[16 * k / slices], '\0'}, hi[2] = {hex[16 * (k + 1) / slices], '\0'};
+        const char *slice[] = {k > 0 ? lo : NULL, k + 1 < slices ? hi : NULL};
+        const char *exc[] = {first, last, slice[0], slice[1]};
+        if ((ro = run(db, STMT(model_offers, slice), slice)) == NULL ||
+            (rs = run(db, STMT(model_schedules, slice), slice)) == NULL ||
             (re = run(db, STMT(model_exceptions, exc), exc)) == NULL)
             goto out;
-        for (int i = 0, si = 0, ei = 0; i < n; i++) {
+        for (int i = 0, si = 0, ei = 0; i < PQntuples(ro); i++) {
             struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
             if (o == NULL)
                 goto out;
@@ -371,9 +428,6 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
         PQclear(rs);
         PQclear(re);
         ro = rs = re = NULL;
-        snprintf(after, sizeof(after), "%s", upto);
-        if (n < MODEL_CHUNK)
-            break;
     }
     if ((head = run(db, STMT0(model_change_head), none)) == NULL || PQntuples(head) != 1)
         goto out;
@@ -391,6 +445,7 @@ out:
     if (!ok) {
         feed_model_release(m);
         json_decref(fresh->names);
+        json_decref(fresh->empty_object);
         fm_ids_clear(&fresh->sites);
         fm_ids_clear(&fresh->partners);
         fm_ids_clear(&fresh->offers);
@@ -445,7 +500,7 @@ apply_sites(struct loader *ld, struct feed_model *m, struct feed_model *from, st
 {
     int ci = 0;
     for (int i = 0; i < PQntuples(rs); i++) {
-        struct fm_site *s = decode_site(rs, i, rc, &ci);
+        struct fm_site *s = decode_site(ld, rs, i, rc, &ci);
         if (s == NULL)
             return false;
         uint32_t slot = fm_ids_get(&ld->sites, s->id);
@@ -734,6 +789,7 @@ full_load(struct loader *ld, struct conns *c, uint64_t gen)
     fm_ids_clear(&ld->partners);
     fm_ids_clear(&ld->offers);
     json_decref(fresh.names);
+    json_decref(fresh.empty_object);
     ld->sites = fresh.sites;
     ld->partners = fresh.partners;
     ld->offers = fresh.offers;
@@ -806,7 +862,7 @@ model_main(void *arg)
     const struct stek_config *cfg = stek_config();
     int timeout = (int)cfg->statement_timeout_ms * 20;
     struct conns c = {.db = db_conn_new(M.url, "stekd-model", timeout)};
-    struct loader ld = {.names = json_object()};
+    struct loader ld = {.names = json_object(), .empty_object = json_object()};
     uint64_t have = 0;
     int32_t have_day = 0;
     bool full = true;
@@ -865,6 +921,7 @@ model_main(void *arg)
     fm_ids_clear(&ld.partners);
     fm_ids_clear(&ld.offers);
     json_decref(ld.names);
+    json_decref(ld.empty_object);
     return NULL;
 }
 
