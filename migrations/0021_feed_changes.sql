@@ -59,27 +59,23 @@ CREATE FUNCTION stek_feed_log() RETURNS trigger
         RETURN NULL;
     END $$;
 
-CREATE TRIGGER partners_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON partners
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER partners_feed_log AFTER INSERT OR UPDATE OR DELETE ON partners
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('partner', 'id');
-CREATE TRIGGER sites_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON sites
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER sites_feed_log AFTER INSERT OR UPDATE OR DELETE ON sites
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('site', 'id');
-CREATE TRIGGER site_closures_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON site_closures
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER site_closures_feed_log AFTER INSERT OR UPDATE OR DELETE ON site_closures
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('site', 'site_id');
-CREATE TRIGGER offers_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON offers
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER offers_feed_log AFTER INSERT OR UPDATE OR DELETE ON offers
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('offer', 'id');
-CREATE TRIGGER schedules_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON schedules
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER schedules_feed_log AFTER INSERT OR UPDATE OR DELETE ON schedules
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('offer', 'offer_id');
-CREATE TRIGGER offer_exceptions_feed_lock BEFORE INSERT OR UPDATE OR DELETE ON offer_exceptions
-    FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock();
-CREATE TRIGGER offer_exceptions_feed_log AFTER INSERT OR UPDATE OR DELETE ON offer_exceptions
-    FOR EACH ROW EXECUTE FUNCTION stek_feed_log('offer', 'offer_id');
+-- On each table the feed shows: the lock before a statement, the log entry after each row.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES ('partners', 'partner', 'id'),
+                                   ('sites', 'site', 'id'),
+                                   ('site_closures', 'site', 'site_id'),
+                                   ('offers', 'offer', 'id'),
+                                   ('schedules', 'offer', 'offer_id'),
+                                   ('offer_exceptions', 'offer', 'offer_id')) v(tab, entity, col)
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %I'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION stek_feed_lock()',
+                       t.tab || '_feed_lock', t.tab);
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I'
+                       ' FOR EACH ROW EXECUTE FUNCTION stek_feed_log(%L, %L)',
+                       t.tab || '_feed_log', t.tab, t.entity, t.col);
+    END LOOP;
+END $$;

@@ -299,6 +299,87 @@ db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs
     return NULL;
 }
 
+/* Sends statement s in pipeline mode (planned with its values or prepared, as db_exec does). */
+static bool
+send_stmt(struct db_conn *c, enum db_stmt s, const char *const *params)
+{
+    if (planned_each_time(s))
+        return PQsendQueryParams(c->pg, statements[s].sql, statements[s].nparams, NULL, params,
+                                 NULL, NULL, 0) == 1;
+    return PQsendQueryPrepared(c->pg, statements[s].name, statements[s].nparams, params, NULL, NULL,
+                               0) == 1;
+}
+
+bool
+db_exec_snapshot(struct db_conn *c, size_t n, const enum db_stmt *s,
+                 const char *const *const *params, PGresult **out)
+{
+    bool ok;
+    PGresult *failed = NULL;
+
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    c->sqlstate[0] = '\0';
+    c->constraint[0] = '\0';
+    c->failure = DB_NO_ROWS;
+    c->executed += n;
+    if (c->pg == NULL || c->in_tx || PQenterPipelineMode(c->pg) != 1) {
+        c->lost = c->pg == NULL;
+        return false;
+    }
+    ok = PQsendQueryParams(c->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, NULL,
+                           NULL, NULL, 0) == 1;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = send_stmt(c, s[i], params[i]);
+    ok = ok && PQsendQueryParams(c->pg, "ROLLBACK", 0, NULL, NULL, NULL, NULL, 0) == 1;
+    ok = ok && PQpipelineSync(c->pg) == 1;
+    /* Each query's results end with a NULL; the sync's result ends the pipeline. */
+    for (size_t k = 0; ok && k < n + 2; k++) {
+        PGresult *r = PQgetResult(c->pg);
+        ExecStatusType st = PQresultStatus(r);
+        if (r == NULL) {
+            ok = false;
+            break;
+        }
+        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+            if (failed == NULL && st != PGRES_PIPELINE_ABORTED)
+                failed = r;
+            else
+                PQclear(r);
+            r = NULL;
+        }
+        if (k >= 1 && k <= n)
+            out[k - 1] = r;
+        else
+            PQclear(r);
+        while ((r = PQgetResult(c->pg)) != NULL) /* the query's end */
+            PQclear(r);
+    }
+    for (PGresult *r; ok && (r = PQgetResult(c->pg)) != NULL;) {
+        bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+        PQclear(r);
+        if (sync)
+            break;
+    }
+    if (!ok || PQexitPipelineMode(c->pg) != 1) {
+        classify(c, NULL); /* results left unread: the connection cannot be trusted */
+        drop(c);
+    } else if (failed != NULL) {
+        classify(c, failed);
+        if (c->pg != NULL) /* the statements after the error were skipped, ROLLBACK too */
+            PQclear(PQexec(c->pg, "ROLLBACK"));
+    }
+    if (!ok || failed != NULL || c->pg == NULL) {
+        PQclear(failed);
+        for (size_t i = 0; i < n; i++) {
+            PQclear(out[i]);
+            out[i] = NULL;
+        }
+        return false;
+    }
+    return true;
+}
+
 enum db_qs
 db_exec_command(struct db_conn *c, enum db_stmt s, const char *const *params)
 {

@@ -51,6 +51,15 @@ const char *db_stmt_sql(enum db_stmt s);
  */
 PGresult *db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs *qs);
 
+/*
+ * Runs n statements in one read-only REPEATABLE READ transaction (one snapshot) and in one
+ * round trip (libpq's pipeline mode): BEGIN, the statements, ROLLBACK, sent together. On
+ * success out[i] holds statement i's result (owned by the caller); false when one failed
+ * (out all NULL; a lost connection is noticed as by db_exec).
+ */
+bool db_exec_snapshot(struct db_conn *c, size_t n, const enum db_stmt *s,
+                      const char *const *const *params, PGresult **out);
+
 /* Runs a statement and discards its result. */
 enum db_qs db_exec_command(struct db_conn *c, enum db_stmt s, const char *const *params);
 

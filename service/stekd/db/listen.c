@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "stek/clock.h"
 #include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/log.h"
@@ -50,13 +51,7 @@ feed_generation_wait(uint64_t seen, int timeout_ms)
     struct timespec until;
     uint64_t now;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until = deadline_after_ms(timeout_ms);
     pthread_mutex_lock(&L.lock);
     if ((now = atomic_load(&L.generation)) == seen)
         pthread_cond_timedwait(&L.changed, &L.lock, &until);

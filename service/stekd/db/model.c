@@ -456,10 +456,9 @@ out:
 
 /* ---- a change set ---- */
 
-/* The ids of one entity a change set names, as a uuid[] literal (ids are UUIDs). */
+/* The ids of one entity a change set names. */
 struct idset {
     json_t *seen; /* id -> true */
-    char *array;
 };
 
 static void
@@ -468,59 +467,75 @@ idset_add(struct idset *s, const char *id)
     json_object_set_new(s->seen, id, json_true());
 }
 
-static const char *
-idset_array(struct idset *s)
+enum apply_result { APPLY_OK, APPLY_DB, APPLY_FULL };
+
+/* The loader's puts, alike for every kind of record (each takes the record it is given). */
+typedef void (*put_fn)(struct feed_model *m, struct feed_model *from, uint32_t slot, void *rec);
+
+static void
+put_site(struct feed_model *m, struct feed_model *from, uint32_t slot, void *rec)
 {
-    size_t n = json_object_size(s->seen), at = 0;
+    feed_model_put_site(m, from, slot, rec);
+}
+
+static void
+put_partner(struct feed_model *m, struct feed_model *from, uint32_t slot, void *rec)
+{
+    feed_model_put_partner(m, from, slot, rec);
+}
+
+static void
+put_offer(struct feed_model *m, struct feed_model *from, uint32_t slot, void *rec)
+{
+    feed_model_put_offer(m, from, slot, rec);
+}
+
+/* Puts a record read for a change into m, in the slot of its id (a new slot for a new id), and
+ * strikes the id from those named. id is the record's own string. */
+static void
+place(struct fm_ids *ids, put_fn put, struct feed_model *m, struct feed_model *from,
+      struct idset *named, const char *id, void *rec)
+{
+    uint32_t slot = fm_ids_get(ids, id);
+
+    if (slot == FM_NONE)
+        slot = fm_ids_new_slot(ids);
+    put(m, from, slot, rec);
+    fm_ids_put(ids, id, slot);
+    json_object_del(named->seen, id);
+}
+
+/* Empties the slots of the ids named and not read: deleted, or an offer no longer active. */
+static void
+clear_absent(struct fm_ids *ids, put_fn put, struct feed_model *m, struct feed_model *from,
+             struct idset *named)
+{
     const char *id;
     json_t *v;
 
-    free(s->array);
-    s->array = malloc(n * 37 + 3);
-    if (s->array == NULL)
-        abort();
-    s->array[at++] = '{';
-    json_object_foreach(s->seen, id, v)
+    json_object_foreach(named->seen, id, v)
     {
+        uint32_t slot = fm_ids_get(ids, id);
         (void)v;
-        at += (size_t)sprintf(s->array + at, "%s%s", at > 1 ? "," : "", id);
+        if (slot != FM_NONE) {
+            fm_ids_remove(ids, id);
+            put(m, from, slot, NULL);
+        }
     }
-    s->array[at++] = '}';
-    s->array[at] = '\0';
-    return s->array;
 }
 
-enum apply_result { APPLY_OK, APPLY_DB, APPLY_FULL };
-
-/* Puts the records of one entity's result into m: each id named and read is replaced, each id
- * named and not read (deleted, or an offer no longer active) is cleared. */
+/* Puts the records of one kind that a change set named into m; false when one does not fit. */
 static bool
 apply_sites(struct loader *ld, struct feed_model *m, struct feed_model *from, struct idset *ids,
             PGresult *rs, PGresult *rc)
 {
-    int ci = 0;
-    for (int i = 0; i < PQntuples(rs); i++) {
+    for (int i = 0, ci = 0; i < PQntuples(rs); i++) {
         struct fm_site *s = decode_site(ld, rs, i, rc, &ci);
         if (s == NULL)
             return false;
-        uint32_t slot = fm_ids_get(&ld->sites, s->id);
-        if (slot == FM_NONE)
-            slot = fm_ids_new_slot(&ld->sites);
-        feed_model_put_site(m, from, slot, s);
-        fm_ids_put(&ld->sites, s->id, slot);
-        json_object_del(ids->seen, s->id);
+        place(&ld->sites, put_site, m, from, ids, s->id, s);
     }
-    const char *id;
-    json_t *v;
-    json_object_foreach(ids->seen, id, v)
-    {
-        uint32_t slot = fm_ids_get(&ld->sites, id);
-        (void)v;
-        if (slot != FM_NONE) {
-            fm_ids_remove(&ld->sites, id);
-            feed_model_put_site(m, from, slot, NULL);
-        }
-    }
+    clear_absent(&ld->sites, put_site, m, from, ids);
     feed_model_sites_changed(m, from);
     return true;
 }
@@ -531,71 +546,49 @@ apply_partners(struct loader *ld, struct feed_model *m, struct feed_model *from,
 {
     for (int i = 0; i < PQntuples(rp); i++) {
         struct fm_partner *p = decode_partner(rp, i);
-        uint32_t slot = fm_ids_get(&ld->partners, p->id);
-        if (slot == FM_NONE)
-            slot = fm_ids_new_slot(&ld->partners);
-        feed_model_put_partner(m, from, slot, p);
-        fm_ids_put(&ld->partners, p->id, slot);
-        json_object_del(ids->seen, p->id);
+        place(&ld->partners, put_partner, m, from, ids, p->id, p);
     }
-    const char *id;
-    json_t *v;
-    json_object_foreach(ids->seen, id, v)
-    {
-        uint32_t slot = fm_ids_get(&ld->partners, id);
-        (void)v;
-        if (slot != FM_NONE) {
-            fm_ids_remove(&ld->partners, id);
-            feed_model_put_partner(m, from, slot, NULL);
-        }
-    }
+    clear_absent(&ld->partners, put_partner, m, from, ids);
 }
 
 static bool
 apply_offers(struct loader *ld, struct feed_model *m, struct feed_model *from, struct idset *ids,
              PGresult *ro, PGresult *rs, PGresult *re)
 {
-    int si = 0, ei = 0;
-    for (int i = 0; i < PQntuples(ro); i++) {
+    for (int i = 0, si = 0, ei = 0; i < PQntuples(ro); i++) {
         struct fm_offer *o = decode_offer(ld, ro, i, rs, &si, re, &ei);
         if (o == NULL)
             return false;
-        uint32_t slot = fm_ids_get(&ld->offers, o->id);
-        if (slot == FM_NONE)
-            slot = fm_ids_new_slot(&ld->offers);
-        feed_model_put_offer(m, from, slot, o);
-        fm_ids_put(&ld->offers, o->id, slot);
-        json_object_del(ids->seen, o->id);
+        place(&ld->offers, put_offer, m, from, ids, o->id, o);
     }
-    const char *id;
-    json_t *v;
-    json_object_foreach(ids->seen, id, v)
-    {
-        uint32_t slot = fm_ids_get(&ld->offers, id);
-        (void)v;
-        if (slot != FM_NONE) { /* deleted, or no longer active */
-            fm_ids_remove(&ld->offers, id);
-            feed_model_put_offer(m, from, slot, NULL);
-        }
-    }
+    clear_absent(&ld->offers, put_offer, m, from, ids);
     return true;
 }
 
 /*
- * Reads the change log after cur's last entry and the records it names, from one snapshot, and
- * makes the version that follows cur (*out; NULL when nothing changed). APPLY_FULL: the log
- * cannot bring cur up to date (trimmed, too many changes, or the rows did not fit): load all.
+ * Reads the change log after cur's last entry and the records it names, from one snapshot and
+ * in one round trip, and makes the version that follows cur (*out; NULL when nothing changed).
+ * APPLY_FULL: the log cannot bring cur up to date (trimmed, too many changes, or the rows did
+ * not fit): load all.
  */
 static enum apply_result
 apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uint64_t gen,
               struct feed_model **out, size_t *entities)
 {
     char last[24], limit[16], first[11], lastday[11];
-    const char *log[] = {last, limit};
-    struct idset sites = {json_object(), NULL}, partners = {json_object(), NULL},
-                 offers = {json_object(), NULL};
-    PGresult *r = NULL, *rs = NULL, *rc = NULL, *rp = NULL, *ro = NULL, *rsc = NULL, *re = NULL;
-    enum apply_result result = APPLY_DB;
+    const char *log[] = {last, limit}, *days[] = {first, lastday, last, limit};
+    enum { Q_LOG, Q_SITES, Q_CLOSURES, Q_PARTNERS, Q_OFFERS, Q_SCHEDULES, Q_EXCEPTIONS, Q_N };
+    const enum db_stmt stmts[Q_N] = {STMT(model_changes, log),
+                                     STMT(model_sites_changed, log),
+                                     STMT(model_closures_changed, days),
+                                     STMT(model_partners_changed, log),
+                                     STMT(model_offers_changed, log),
+                                     STMT(model_schedules_changed, log),
+                                     STMT(model_exceptions_changed, days)};
+    const char *const *params[Q_N] = {log, log, days, log, log, log, days};
+    PGresult *r[Q_N];
+    struct idset sites = {json_object()}, partners = {json_object()}, offers = {json_object()};
+    enum apply_result result = APPLY_FULL;
     uint64_t seq = cur->change_seq;
     struct feed_model *m = NULL;
 
@@ -604,18 +597,18 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
     snprintf(limit, sizeof(limit), "%d", MAX_CHANGES + 1);
     date_format(cur->first_day, first);
     date_format(cur->last_day, lastday);
-    if (db_begin_snapshot(db) != DB_NO_ROWS || (r = run(db, STMT(model_changes, log), log)) == NULL)
-        goto out;
-    int n = PQntuples(r);
-    if (n < 1 || (uint64_t)num(r, 0, 0) > cur->change_seq || n > MAX_CHANGES) {
-        result = APPLY_FULL;
-        goto out;
+    if (!db_exec_snapshot(db, Q_N, stmts, params, r)) {
+        result = APPLY_DB;
+        goto done;
     }
+    int n = PQntuples(r[Q_LOG]);
+    if (n < 1 || (uint64_t)num(r[Q_LOG], 0, 0) > cur->change_seq || n > MAX_CHANGES)
+        goto out; /* trimmed past us, or more than a full load costs */
     for (int i = 0; i < n; i++) {
-        if (PQgetisnull(r, i, 1))
+        if (PQgetisnull(r[Q_LOG], i, 1))
             continue; /* no entry after ours */
-        const char *entity = PQgetvalue(r, i, 2), *id = PQgetvalue(r, i, 3);
-        seq = (uint64_t)num(r, i, 1);
+        const char *entity = PQgetvalue(r[Q_LOG], i, 2), *id = PQgetvalue(r[Q_LOG], i, 3);
+        seq = (uint64_t)num(r[Q_LOG], i, 1);
         if (strcmp(entity, "offer") == 0 && !ld->ignore_offers)
             idset_add(&offers, id);
         else if (strcmp(entity, "site") == 0 && !ld->ignore_sites)
@@ -625,63 +618,33 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
     }
     *entities = json_object_size(sites.seen) + json_object_size(partners.seen) +
                 json_object_size(offers.seen);
-    if (seq == cur->change_seq || *entities == 0) {
-        result = APPLY_OK;            /* nothing the feed shows changed */
-        if (seq != cur->change_seq) { /* entries ignored (tests): the version still moves on */
-            m = feed_model_derive(cur);
-            m->change_seq = seq;
-            m->generation = gen;
-            *out = m;
-        }
-        goto out;
-    }
-    const char *site_ids[] = {idset_array(&sites)};
-    const char *closures[] = {first, lastday, site_ids[0]};
-    const char *partner_ids[] = {idset_array(&partners)};
-    const char *offer_ids[] = {idset_array(&offers)};
-    const char *exceptions[] = {first, lastday, offer_ids[0]};
-    if ((json_object_size(sites.seen) > 0 &&
-         ((rs = run(db, STMT(model_sites_changed, site_ids), site_ids)) == NULL ||
-          (rc = run(db, STMT(model_closures_changed, closures), closures)) == NULL)) ||
-        (json_object_size(partners.seen) > 0 &&
-         (rp = run(db, STMT(model_partners_changed, partner_ids), partner_ids)) == NULL) ||
-        (json_object_size(offers.seen) > 0 &&
-         ((ro = run(db, STMT(model_offers_changed, offer_ids), offer_ids)) == NULL ||
-          (rsc = run(db, STMT(model_schedules_changed, offer_ids), offer_ids)) == NULL ||
-          (re = run(db, STMT(model_exceptions_changed, exceptions), exceptions)) == NULL)))
-        goto out;
-    db_rollback(db);
+    result = APPLY_OK;
+    if (seq == cur->change_seq)
+        goto out; /* nothing the feed shows changed */
     /* Sites and partners first: the offers read refer to them by slot. */
     m = feed_model_derive(cur);
     m->generation = gen;
     m->change_seq = seq;
-    bool fits = rs == NULL || apply_sites(ld, m, cur, &sites, rs, rc);
-    if (fits && rp != NULL)
-        apply_partners(ld, m, cur, &partners, rp);
-    if (!fits || (ro != NULL && !apply_offers(ld, m, cur, &offers, ro, rsc, re))) {
+    bool fits = json_object_size(sites.seen) == 0 ||
+                apply_sites(ld, m, cur, &sites, r[Q_SITES], r[Q_CLOSURES]);
+    if (fits && json_object_size(partners.seen) > 0)
+        apply_partners(ld, m, cur, &partners, r[Q_PARTNERS]);
+    if (!fits ||
+        (json_object_size(offers.seen) > 0 &&
+         !apply_offers(ld, m, cur, &offers, r[Q_OFFERS], r[Q_SCHEDULES], r[Q_EXCEPTIONS]))) {
         log_event("error", "a change to the feed model did not fit: loading it whole", NULL);
         feed_model_discard(m, cur);
         m = NULL;
         result = APPLY_FULL;
-        goto out;
     }
     *out = m;
-    result = APPLY_OK;
 out:
-    db_rollback(db);
-    PQclear(r);
-    PQclear(rs);
-    PQclear(rc);
-    PQclear(rp);
-    PQclear(ro);
-    PQclear(rsc);
-    PQclear(re);
+    for (int q = 0; q < Q_N; q++)
+        PQclear(r[q]);
+done:
     json_decref(sites.seen);
     json_decref(partners.seen);
     json_decref(offers.seen);
-    free(sites.array);
-    free(partners.array);
-    free(offers.array);
     return result;
 }
 
@@ -956,13 +919,7 @@ feed_model_acquire(uint64_t gen, int wait_ms)
 
     if (!feed_listener_connected())
         return NULL; /* other daemons' writes would go unseen */
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    until = deadline_after_ms(wait_ms);
     pthread_mutex_lock(&M.lock);
     /* A version read at gen or later holds every write gen stands for (a generation moves on
      * only after its write committed, and a version's generation is taken before its read
