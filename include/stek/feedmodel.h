@@ -130,6 +130,9 @@ struct feed_model {
     struct fm_list *moved;    /* the offers with an occurrence moved to a site */
     struct fm_list *by_fold;  /* the site slots in order of their folded municipality */
     size_t cap_sites, cap_partners, cap_offers;
+    /* Slots below this hold offers in id order (a full load sorts them; such a slot is never
+     * given to another offer): candidates there are ordered by slot, the rest by id. */
+    uint32_t ordered_offers;
     bool indexed; /* by_site, moved and by_fold are built (puts keep them current) */
     size_t active_offers, active_schedules;
     json_t *empty;           /* [] for rows without exceptions or closures */
@@ -162,6 +165,10 @@ void feed_model_put_partner(struct feed_model *m, struct feed_model *from, uint3
 void feed_model_put_offer(struct feed_model *m, struct feed_model *from, uint32_t slot,
                           struct fm_offer *o);
 void feed_model_sites_changed(struct feed_model *m, struct feed_model *from);
+
+/* Puts the offers of a first version (slots 0..noffers, none empty) in id order and makes
+ * those slots ordered_offers. Before feed_model_index. */
+void feed_model_sort_offers(struct feed_model *m);
 
 /* Builds the indexes of a first version after its records were put; false when they do not
  * fit together (a slot out of range). */
@@ -211,6 +218,7 @@ struct fm_ids {
     uint32_t *free_slots; /* slots emptied, to be used again */
     size_t nfree, free_cap;
     uint32_t next_slot; /* slots ever given out */
+    uint32_t ordered;   /* slots below this are never given out again (see ordered_offers) */
 };
 
 /* The slot of id; FM_NONE when absent. */

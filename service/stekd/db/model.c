@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SLICE_OFFERS 50000 /* offers per slice of a full load, at most */
+#define SLICE_OFFERS 50000 /* offers per slice of a full load, about */
 #define MAX_CHANGES 2000   /* entries one change set applies; more: a full load is cheaper */
 #define TRIM_SECONDS 3600  /* how often a daemon trims the change log */
 
@@ -67,13 +67,22 @@ struct pack {
     char *at, *end;
 };
 
-/* Room for the strings of a result row (an upper bound: every column's text). */
+/* The text columns each record keeps (the rest are numbers, flags and JSON, decoded). */
+#define TEXTS(...) ((const int[]){__VA_ARGS__, -1})
+#define SITE_TEXTS TEXTS(0, 1, 3, 4, 7, 8, 9)
+#define CLOSURE_TEXTS TEXTS(3, 4)
+#define PARTNER_TEXTS TEXTS(0, 1, 2, 3)
+#define OFFER_TEXTS TEXTS(0, 1, 2, 6, 11, 12, 13, 14, 15, 17)
+#define SCHEDULE_TEXTS TEXTS(4)
+#define EXCEPTION_TEXTS TEXTS(2, 5, 6)
+
+/* Room for the kept texts of a result row (cols ends with -1). */
 static size_t
-row_bytes(PGresult *r, int row)
+row_bytes(PGresult *r, int row, const int *cols)
 {
     size_t n = 0;
-    for (int c = 0; c < PQnfields(r); c++)
-        n += (size_t)PQgetlength(r, row, c) + 1;
+    for (; *cols >= 0; cols++)
+        n += (size_t)PQgetlength(r, row, *cols) + 1;
     return n;
 }
 
@@ -97,7 +106,7 @@ opt(struct pack *pk, PGresult *r, int row, int col)
     size_t n = (size_t)PQgetlength(r, row, col) + 1;
     char *out = pk->at;
     if (n > (size_t)(pk->end - pk->at))
-        abort(); /* row_bytes counted every column */
+        abort(); /* row_bytes counted every column kept */
     memcpy(out, PQgetvalue(r, row, col), n);
     pk->at += n;
     return out;
@@ -212,11 +221,11 @@ decode_site(struct loader *ld, PGresult *rs, int i, PGresult *rc, int *ci)
 {
     const char *id = PQgetvalue(rs, i, 0);
     int c0 = run_of(rc, ci, id), nc = *ci - c0;
-    size_t bytes = row_bytes(rs, i);
+    size_t bytes = row_bytes(rs, i, SITE_TEXTS);
     struct pack pk;
 
     for (int k = c0; k < *ci; k++)
-        bytes += row_bytes(rc, k);
+        bytes += row_bytes(rc, k, CLOSURE_TEXTS);
     struct fm_site *s = pack_alloc(&pk, sizeof(*s) + (size_t)nc * sizeof(struct fm_closure), bytes);
     s->closures = (struct fm_closure *)(s + 1);
     s->id = text(&pk, rs, i, 0);
@@ -252,7 +261,7 @@ static struct fm_partner *
 decode_partner(PGresult *r, int i)
 {
     struct pack pk;
-    struct fm_partner *p = pack_alloc(&pk, sizeof(*p), row_bytes(r, i));
+    struct fm_partner *p = pack_alloc(&pk, sizeof(*p), row_bytes(r, i, PARTNER_TEXTS));
 
     *p = (struct fm_partner){.id = text(&pk, r, i, 0),
                              .name = text(&pk, r, i, 1),
@@ -273,14 +282,14 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
     const char *id = PQgetvalue(ro, i, 0);
     int s0 = run_of(rs, si, id), ns = *si - s0;
     int e0 = run_of(re, ei, id), ne = *ei - e0;
-    size_t bytes = row_bytes(ro, i);
+    size_t bytes = row_bytes(ro, i, OFFER_TEXTS);
     struct pack pk;
     bool ok = true;
 
     for (int k = s0; k < *si; k++)
-        bytes += row_bytes(rs, k);
+        bytes += row_bytes(rs, k, SCHEDULE_TEXTS);
     for (int k = e0; k < *ei; k++)
-        bytes += row_bytes(re, k);
+        bytes += row_bytes(re, k, EXCEPTION_TEXTS);
     struct fm_offer *o = pack_alloc(&pk,
                                     sizeof(*o) + (size_t)ns * sizeof(struct fm_schedule) +
                                         (size_t)ne * sizeof(struct fm_exception),
@@ -397,21 +406,19 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     }
     PQclear(rs);
     rs = NULL;
-    /* Offers in slices by the first digit of their id, each with its schedules and
-     * exceptions, each result freed once decoded: the peak is the model and one slice. */
+    /* Offers in slices of their table's pages, each with its schedules and exceptions, each
+     * result freed once decoded: the peak is the model and one slice. */
     if ((rs = run(db, STMT0(model_load_begin), none)) == NULL)
         goto out;
-    long long count = num(rs, 0, 1);
+    long long count = num(rs, 0, 1), pages = num(rs, 0, 2);
     PQclear(rs);
     rs = NULL;
-    int slices = (int)(count / SLICE_OFFERS + 1);
-    if (slices > 16)
-        slices = 16;
-    for (int k = 0; k < slices; k++) {
-        static const char hex[] = "0123456789abcdef";
-        char lo[2] = {hex[16 * k / slices], '\0'}, hi[2] = {hex[16 * (k + 1) / slices], '\0'};
-        const char *slice[] = {k > 0 ? lo : NULL, k + 1 < slices ? hi : NULL};
-        const char *exc[] = {first, last, slice[0], slice[1]};
+    long long slices = count / SLICE_OFFERS + 1, per = pages / slices + 1;
+    for (long long k = 0; k < slices; k++) {
+        char lo[32], hi[32];
+        snprintf(lo, sizeof(lo), "(%lld,0)", k * per);
+        snprintf(hi, sizeof(hi), "(%lld,0)", k + 1 < slices ? (k + 1) * per : 4294967295LL);
+        const char *slice[] = {lo, hi}, *exc[] = {first, last, lo, hi};
         if ((ro = run(db, STMT(model_offers, slice), slice)) == NULL ||
             (rs = run(db, STMT(model_schedules, slice), slice)) == NULL ||
             (re = run(db, STMT(model_exceptions, exc), exc)) == NULL)
@@ -420,15 +427,19 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
             struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
             if (o == NULL)
                 goto out;
-            uint32_t slot = fm_ids_new_slot(&fresh->offers);
-            fm_ids_put(&fresh->offers, o->id, slot);
-            feed_model_put_offer(m, NULL, slot, o);
+            feed_model_put_offer(m, NULL, fm_ids_new_slot(&fresh->offers), o);
         }
         PQclear(ro);
         PQclear(rs);
         PQclear(re);
         ro = rs = re = NULL;
     }
+    /* The slots in id order (feedmodel.h: the queries' order without comparing ids), and
+     * slots below that are never given to another offer. */
+    feed_model_sort_offers(m);
+    for (size_t i = 0; i < m->noffers; i++)
+        fm_ids_put(&fresh->offers, m->offers[i]->id, (uint32_t)i);
+    fresh->offers.ordered = (uint32_t)m->noffers;
     if ((head = run(db, STMT0(model_change_head), none)) == NULL || PQntuples(head) != 1)
         goto out;
     m->change_seq = (uint64_t)num(head, 0, 0);

@@ -121,6 +121,7 @@ feed_model_derive(const struct feed_model *old)
     m->offers = copy_array(old->offers, old->noffers, m->cap_offers, sizeof(*m->offers));
     m->moved = old->moved;
     m->by_fold = old->by_fold;
+    m->ordered_offers = old->ordered_offers;
     m->indexed = old->indexed;
     m->active_offers = old->active_offers;
     m->active_schedules = old->active_schedules;
@@ -324,6 +325,20 @@ make_by_fold(const struct feed_model *m)
     fold_model = NULL;
     pthread_mutex_unlock(&fold_lock);
     return l;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+    return strcmp((*(struct fm_offer *const *)a)->id, (*(struct fm_offer *const *)b)->id);
+}
+
+void
+feed_model_sort_offers(struct feed_model *m)
+{
+    if (m->noffers > 1)
+        qsort(m->offers, m->noffers, sizeof(*m->offers), by_id);
+    m->ordered_offers = (uint32_t)m->noffers;
 }
 
 void
@@ -549,13 +564,14 @@ fm_ids_remove(struct fm_ids *ids, const char *id)
     }
     ids->table[hole] = (struct fm_id_entry){0};
     ids->n--;
-    if (ids->nfree == ids->free_cap) {
+    if (slot >= ids->ordered && ids->nfree == ids->free_cap) {
         ids->free_cap = ids->free_cap * 2 + 16;
         ids->free_slots = realloc(ids->free_slots, ids->free_cap * sizeof(uint32_t));
         if (ids->free_slots == NULL)
             abort();
     }
-    ids->free_slots[ids->nfree++] = slot;
+    if (slot >= ids->ordered)
+        ids->free_slots[ids->nfree++] = slot;
 }
 
 uint32_t
@@ -772,18 +788,20 @@ closures_json(const struct fm_site *s, int32_t from, int32_t to)
 }
 
 /* A candidate offer: its slot, and whether every schedule of it is a candidate (an occurrence
- * moved to a matching site), not only those at a matching site. */
+ * moved to a matching site), not only those at a matching site. ordered: its slot is below
+ * ordered_offers, where slot order is id order. */
 struct cand {
     const char *id;
     uint32_t slot;
-    bool all;
+    bool all, ordered;
 };
 
 static int
 by_offer_id(const void *a, const void *b)
 {
     const struct cand *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
+    int c =
+        x->ordered && y->ordered ? (x->slot > y->slot) - (x->slot < y->slot) : strcmp(x->id, y->id);
     return c != 0 ? c : (y->all > x->all) - (x->all > y->all); /* "all" first */
 }
 
@@ -794,7 +812,8 @@ first_of(const char *a, const char *b, const char *c)
 }
 
 static void
-add_cand(struct cand **c, size_t *n, size_t *cap, const struct fm_offer *o, uint32_t slot, bool all)
+add_cand(struct cand **c, size_t *n, size_t *cap, const struct feed_model *m, uint32_t slot,
+         bool all)
 {
     if (*n == *cap) {
         *cap = *cap * 2 + 64;
@@ -802,7 +821,7 @@ add_cand(struct cand **c, size_t *n, size_t *cap, const struct fm_offer *o, uint
         if (*c == NULL)
             abort();
     }
-    (*c)[(*n)++] = (struct cand){o->id, slot, all};
+    (*c)[(*n)++] = (struct cand){m->offers[slot]->id, slot, all, slot < m->ordered_offers};
 }
 
 /* One row of the answer: a schedule of an offer, as db/feed.c decodes the statement's. */
@@ -901,14 +920,16 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         ok[s] = site_matches(m->sites[s], &sf);
         const struct fm_list *l = m->by_site[s];
         for (uint32_t i = 0; ok[s] && l != NULL && i < l->n; i++)
-            add_cand(&cand, &n, &cap, m->offers[l->slot[i]], l->slot[i], false);
+            if (offer_matches(m->offers[l->slot[i]], m, f, f->q ? qfold : NULL))
+                add_cand(&cand, &n, &cap, m, l->slot[i], false);
     }
     for (uint32_t k = 0; m->moved != NULL && k < m->moved->n; k++) {
         const struct fm_offer *o = m->offers[m->moved->slot[k]];
         for (uint32_t i = 0; i < o->nexceptions; i++) {
             const struct fm_exception *e = &o->exceptions[i];
             if (e->site != FM_NONE && e->day >= from && e->day <= to && ok[e->site]) {
-                add_cand(&cand, &n, &cap, o, m->moved->slot[k], true);
+                if (offer_matches(o, m, f, f->q ? qfold : NULL))
+                    add_cand(&cand, &n, &cap, m, m->moved->slot[k], true);
                 break;
             }
         }
@@ -927,9 +948,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && cand[i].slot == cand[i - 1].slot)
             continue; /* UNION (the first of a run has "all" when any has) */
-        const struct fm_offer *o = m->offers[cand[i].slot];
-        if (!offer_matches(o, m, f, f->q ? qfold : NULL))
-            continue;
+        const struct fm_offer *o = m->offers[cand[i].slot]; /* its filters: when added */
         for (uint32_t k = 0; k < o->nschedules; k++) {
             const struct fm_schedule *sc = &o->schedules[k];
             if (!cand[i].all && !ok[sc->site])
