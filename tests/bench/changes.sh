@@ -34,9 +34,9 @@ eval "export $(STEK_PGDATA=$work/pg STEK_PGPORT=$pgport \
     STEK_PG_OPTIONS='-c shared_buffers=256MB -c max_connections=200' service/tools/localdb.sh start)"
 base_url=${DATABASE_URL%/*}
 
-run_wrk() { # conns url lua: requests/s p50 p99 non-2xx
+run_wrk() { # conns url [lua]: requests/s p50 p99 non-2xx
     local out
-    out=$(wrk -t2 -c"$1" -d"${duration}s" --latency -s "$3" "$2")
+    out=$(wrk -t2 -c"$1" -d"${duration}s" --latency ${3:+-s "$3"} "$2")
     awk '/Requests\/sec/ {r=$2} $1=="50%" {p50=$2} $1=="99%" {p99=$2} /Non-2xx/ {e=$NF}
          END {printf "%s %s %s %s\n", r, p50, p99, e ? e : 0}' <<<"$out"
 }
@@ -56,8 +56,8 @@ row() { printf '%-58s %10s %10s %10s %s\n' "$@"; }
 
 # One measurement: the many-query feed on a daemon, while a writer edits at rate (0: quiet).
 # Prints requests/s p99 writes-made write-p50 apply-mean-ms apply-max-ms peak-rss-MiB.
-measure() { # pid port rate
-    local pid=$1 b="http://127.0.0.1:$2" rate=$3 w="0 0 0"
+measure() { # pid port rate [conns path lua]: the many-query feed at 32 by default
+    local pid=$1 b="http://127.0.0.1:$2" rate=$3 w="0 0 0" conns=${4:-32} path=${5:-} lua=${6-tests/bench/many.lua}
     local s0 c0
     s0=$(metric "$b" stek_feed_model_apply_seconds_sum); c0=$(metric "$b" stek_feed_model_apply_seconds_count)
     echo 5 >"/proc/$pid/clear_refs" # peak RSS from here
@@ -65,7 +65,7 @@ measure() { # pid port rate
         python3 tests/bench/writer.py "$b" "$token" "$rate" "$duration" "$work/ids" >"$work/w.out" &
         local wp=$!
     fi
-    read -r r p50 p99 e < <(run_wrk 32 "$b" tests/bench/many.lua)
+    read -r r p50 p99 e < <(run_wrk "$conns" "$b$path" $lua)
     [[ $rate != 0 ]] && { wait "$wp"; w=$(cat "$work/w.out"); }
     local s1 c1 mx hwm
     s1=$(metric "$b" stek_feed_model_apply_seconds_sum); c1=$(metric "$b" stek_feed_model_apply_seconds_count)
@@ -75,9 +75,9 @@ measure() { # pid port rate
         "$s0" "$c0" "$s1" "$c1" "$mx" "$r" "$p99" $w "$hwm"
 }
 
-declare -A res
+declare -A res cached
 for scale in $scales; do
-    offers=$((30000 * scale))
+    offers=$((30000 * scale)); cached=()
     db=stek_changes_$scale
     url=$base_url/$db
     echo "loading $offers offers..." >&2
@@ -122,6 +122,23 @@ for scale in $scales; do
     done
     kill "$opid"; wait "$opid" 2>/dev/null || true
     kill -CONT "$fpid"
+    # What the response cache holds while data changes: every change to feed data drops the
+    # cached answers (each is computed again by its next reader, from the model or the
+    # database): one popular feed query, and the anonymous offers lists of the municipalities.
+    popular="/v1/feed?municipality=M1&from=2026-12-01&to=2026-12-29"
+    for what in popular offers; do
+        for rate in 0 10 0 10; do
+            if [[ $what == popular ]]; then
+                read -r r p99 n _ _ _ _ _ < <(measure "$fpid" "$fport" "$rate" 64 "$popular" "")
+            else
+                read -r r p99 n _ _ _ _ _ < <(STEK_BENCH_LIST=offers measure "$fpid" "$fport" "$rate" 64 "" tests/bench/lists.lua)
+            fi
+            row "$([[ $what == popular ]] && echo "feed JSON, one popular query" || echo "GET /v1/offers?municipality=..."), 64 conns, $([[ $rate == 0 ]] && echo quiet || echo "$rate writes/s")" "$r" "$p99" "$n" ""
+            sum=$(python3 -c "print(${cached[$what$rate]:-0} + $r)")
+            cached[$what$rate]=$sum
+        done
+    done
+    res[${scale}cached]=$(python3 -c "print(f'{${cached[popular10]}/${cached[popular0]}:.0%} {${cached[offers10]}/${cached[offers0]}:.0%}')")
     # How soon an edit shows: through the following daemon, read back there and on a second.
     start_daemon "$url" 1; spid=$dpid; sport=$dport
     read -r vp vown vseen vmax < <(python3 tests/bench/visible.py "http://127.0.0.1:$fport" \
@@ -151,7 +168,7 @@ echo
 for scale in $scales; do
     python3 - "$((30000 * scale))" ${res[${scale}follow0]} ${res[${scale}follow2]} \
         ${res[${scale}follow10]} ${res[${scale}whole0]} ${res[${scale}whole2]} ${res[${scale}whole10]} \
-        ${res[${scale}patch]} ${res[${scale}visible]} ${res[${scale}load]} <<'PY'
+        ${res[${scale}patch]} ${res[${scale}visible]} ${res[${scale}load]} ${res[${scale}cached]} <<'PY'
 import sys
 a = sys.argv[1:]
 n = int(a[0])
@@ -159,6 +176,7 @@ rows = [a[1 + 5 * i:6 + 5 * i] for i in range(6)]
 (q, w2, w10, oq, o2, o10) = rows
 patch = a[31:33]
 own, seen, seenmax, load = a[33], a[34], a[35], float(a[36])
+popular, lists = a[37], a[38]
 r = lambda row: float(row[0])
 goal = 0.9 if n <= 30000 else 0.8
 print(f"{n:,} offers: while writing / quiet, following changes: {r(w2)/r(q):.0%} at 2/s,"
@@ -170,6 +188,8 @@ print(f"  one change applied in {w10[2]} ms on average, {w10[3]} ms at most"
       f" ({float(w10[4]) / float(q[4]) - 1:+.0%}, goal <= +10%)")
 print(f"  PATCH p50 {patch[0]} ms with the change log, {patch[1]} ms without;"
       f" the writer's next feed answer {own} ms; another daemon shows it after {seen} ms (max {seenmax})")
+print(f"  from the response cache while writing 10/s / quiet: the popular feed query {popular},"
+      f" the municipalities' offers lists {lists}")
 PY
 done
 echo "$(nproc) cores; wrk -t2 -c32 with keep-alive; ${duration}s per row; command: make bench-changes"

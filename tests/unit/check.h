@@ -22,5 +22,6 @@ void test_privacy(const char *corpus);
 void test_stats(void);
 void test_month(void);
 void test_domain(void);
+void test_feedmodel(void);
 
 #endif

@@ -282,6 +282,7 @@ main(int argc, char **argv)
     test_stats();
     test_month();
     test_domain();
+    test_feedmodel();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
