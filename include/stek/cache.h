@@ -54,4 +54,25 @@ void cache_signals_changed(void);
 /* Drops every answer (at shutdown). */
 void cache_free(void);
 
+/*
+ * The generation a cached answer of a query stands for (issue 29): for a query limited to one
+ * municipality, the latest change in that municipality (listen.h's scope marks), so that a
+ * write elsewhere leaves it cached; else every change to feed data (feed_generation). Sets
+ * *may_serve to false while a change is waiting to be applied to the model (its places are
+ * not known yet): then no cached answer is served, but a computed one is kept at the returned
+ * generation.
+ */
+uint64_t cache_generation_for(const char *municipality, bool *may_serve);
+
+/*
+ * On a worker, before an answer is computed whose lookup found the model behind: waits (at
+ * most a second) until the model holds every change heard of, then returns the generation to
+ * keep the answer at. Read before the answer is computed, so the answer holds at least what
+ * the generation stands for (a later change moves it on).
+ */
+uint64_t cache_generation_settled(const char *municipality);
+
+/* The same for a public list's answer (r->cache_unsettled): settles r->cache_gen. */
+void cache_public_settle(struct request *r);
+
 #endif

@@ -244,6 +244,10 @@ void feed_model_stop(void);
  */
 struct feed_model *feed_model_acquire(uint64_t gen, int wait_ms);
 
+/* True when the model runs and its current version holds every write up to the daemon's feed
+ * generation (no change is waiting to be applied). */
+bool feed_model_caught_up(void);
+
 /* For /metrics. */
 struct feed_model_stats {
     size_t offers, schedules;

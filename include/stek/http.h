@@ -126,6 +126,10 @@ struct request {
      * under once computed (cache_public_keep); owned. */
     char *cache_key;
     uint64_t cache_gen;
+    /* The municipality a public answer is limited to (borrowed from the query; NULL: none),
+     * and whether its cache generation must be settled on the worker (cache.h). */
+    const char *cache_scope;
+    bool cache_unsettled;
 
     struct principal who;
     bool authorized;    /* who was decided on the I/O thread, before any worker */

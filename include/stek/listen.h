@@ -40,6 +40,20 @@ void keys_changed_here(void);
  */
 uint64_t feed_generation_wait(uint64_t seen, int timeout_ms);
 void feed_generation_wake(void);
+/*
+ * Where changes happened, for caches of answers that depend on one municipality only (issue
+ * 29: a write in one place no longer drops the cached answers of every place). The model's
+ * loader, which learns what each change touched, marks the municipalities (by stek_fold)
+ * whose data changed, or all of them (a site or partner changed, a full load), with the feed
+ * generation of the version that holds the change, before it publishes that version.
+ * feed_scope_generation is the latest mark of a municipality's data: an answer for that
+ * municipality cached at that mark stays right while the mark is unchanged and the model has
+ * caught up with the feed generation (feed_model_caught_up). Municipalities share marks in a
+ * fixed table (a collision only costs a recomputed answer).
+ */
+uint64_t feed_scope_generation(const char *fold);
+void feed_scope_changed(const char *fold, uint64_t gen);
+void feed_scope_all_changed(uint64_t gen);
 /* True while the listener's connection is up (the database is reachable). */
 bool feed_listener_connected(void);
 

@@ -131,3 +131,71 @@ def test_a_theme_or_a_signal_moves_the_statistics_on(api, admin, daemon):
     api.get(path)
     h2, m2 = counts(daemon)
     assert (h2 - h1, m2 - m1) == (0, 1)
+
+
+def test_a_write_elsewhere_leaves_a_municipality_cached_and_one_there_drops_it(api, admin,
+                                                                               daemon):
+    """Issue 29: a cached answer for one municipality (feed or public list) follows the changes
+    of that municipality only; a change of a site or partner, shown anywhere, drops them all."""
+    here, there = unique("Hiergem"), unique("Daargem")
+    site_here, site_there = new_site(admin, here), new_site(admin, there)
+    partner = admin.post("/v1/partners", json={"name": unique("Buurtwerk"),
+                                               "kind": "volunteers"}).json()
+
+    def offer(site):
+        r = admin.post("/v1/offers", json={
+            "title": unique("Koffie"), "site_id": site["id"], "partner_id": partner["id"],
+            "functions": ["meeting"], "schedules": [{
+                "dtstart": dt.date.today().isoformat(), "start_time": "13:00",
+                "end_time": "16:00", "rrule": "FREQ=DAILY"}]})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    mine, other = offer(site_here), offer(site_there)
+    paths = [f"/v1/offers?municipality={here}", f"/v1/feed?municipality={here}"]
+
+    def hits():
+        return (metric(daemon, "stek_public_cache_hits_total")
+                + metric(daemon, "stek_feed_cache_hits_total"))
+
+    def cached(path):
+        """Whether the next answer to path comes from the cache (and what it says)."""
+        h0 = hits()
+        r = api.get(path)
+        assert r.status_code == 200, r.text
+        return hits() > h0, r.json()
+
+    for p in paths:
+        cached(p)  # computed and kept
+        assert cached(p)[0], f"{p} is kept"
+    # An offer in the other municipality changes: this one's answers stay cached.
+    assert admin.patch(f"/v1/offers/{other['id']}",
+                       json={"description": "Elders gewijzigd"}).status_code == 200
+    for p in paths:
+        hit, body = cached(p)
+        assert hit, f"{p} was dropped by a write in another municipality"
+    # An offer here changes: both are computed again, and show it.
+    assert admin.patch(f"/v1/offers/{mine['id']}",
+                       json={"title": "Koffie en babbel hier"}).status_code == 200
+    for p in paths:
+        hit, body = cached(p)
+        assert not hit, f"{p} still came from the cache after a write in its municipality"
+        assert "Koffie en babbel hier" in str(body)
+    # An offer elsewhere moves one occurrence here: this municipality's feed shows it.
+    feed = api.get(f"/v1/feed?municipality={there}").json()["items"]
+    date = feed[1]["start"][:10]
+    assert cached(paths[1])[0]
+    r = admin.post(f"/v1/offers/{other['id']}/exceptions", json={
+        "date": date, "status": "moved", "site_id": site_here["id"]})
+    assert r.status_code == 201, r.text
+    hit, body = cached(paths[1])
+    assert not hit and other["id"] in [i["offer_id"] for i in body["items"]]
+    # The partner is renamed: it is shown everywhere, so every answer is computed again.
+    for p in paths:
+        cached(p)
+    assert admin.patch(f"/v1/partners/{partner['id']}",
+                       json={"name": "Buurtwerk hernoemd"}).status_code == 200
+    for p in paths:
+        hit, body = cached(p)
+        assert not hit, f"{p} came from the cache after its partner was renamed"
+    assert "Buurtwerk hernoemd" in str(cached(paths[1])[1])

@@ -1,5 +1,6 @@
 #include "internal.h"
 #include "stek/clock.h"
+#include "stek/crypto.h"
 #include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/log.h"
@@ -88,6 +89,37 @@ note_position(PGconn *pg)
                        : 0;
     PQclear(res);
     atomic_store(&L.generation_lsn, lsn != 0 ? lsn : UINT64_MAX);
+}
+
+#define SCOPES 4096
+static atomic_uint_fast64_t scope_marks[SCOPES], all_mark;
+
+static void
+raise_to(atomic_uint_fast64_t *mark, uint64_t gen)
+{
+    uint64_t was = atomic_load(mark);
+    while (was < gen && !atomic_compare_exchange_weak(mark, &was, gen))
+        ;
+}
+
+uint64_t
+feed_scope_generation(const char *fold)
+{
+    uint64_t all = atomic_load(&all_mark);
+    uint64_t one = atomic_load(&scope_marks[stek_fnv1a(STEK_FNV_BASIS, fold) % SCOPES]);
+    return one > all ? one : all;
+}
+
+void
+feed_scope_changed(const char *fold, uint64_t gen)
+{
+    raise_to(&scope_marks[stek_fnv1a(STEK_FNV_BASIS, fold) % SCOPES], gen);
+}
+
+void
+feed_scope_all_changed(uint64_t gen)
+{
+    raise_to(&all_mark, gen);
 }
 
 uint64_t

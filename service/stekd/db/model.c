@@ -47,6 +47,7 @@ static struct {
     atomic_size_t offers, schedules;
     atomic_uint_fast64_t loads, load_us, replica_loads, changes, entities, apply_us, apply_max_us,
         change_seq;
+    atomic_uint_fast64_t published_gen; /* the current version's generation (0: none) */
 } M = {.lock = PTHREAD_MUTEX_INITIALIZER, .published = PTHREAD_COND_INITIALIZER};
 
 /*
@@ -576,6 +577,36 @@ apply_offers(struct loader *ld, struct feed_model *m, struct feed_model *from, s
     return true;
 }
 
+/* Adds the municipalities (folded) of every site an offer is shown at in version v. */
+static void
+mark_offer(json_t *places, const struct feed_model *v, const struct fm_offer *o)
+{
+    if (o == NULL)
+        return;
+    json_object_set_new(places, v->sites[o->site]->fold, json_true());
+    for (uint32_t k = 0; k < o->nschedules; k++)
+        json_object_set_new(places, v->sites[o->schedules[k].site]->fold, json_true());
+    for (uint32_t k = 0; k < o->nexceptions; k++)
+        if (o->exceptions[k].site != FM_NONE)
+            json_object_set_new(places, v->sites[o->exceptions[k].site]->fold, json_true());
+}
+
+/* The offers named, in version v (before or after the change). */
+static void
+mark_offers(struct loader *ld, json_t *places, const struct feed_model *v, json_t *named)
+{
+    const char *id;
+    json_t *x;
+
+    json_object_foreach(named, id, x)
+    {
+        uint32_t slot = fm_ids_get(&ld->offers, id);
+        (void)x;
+        if (slot != FM_NONE && slot < v->noffers)
+            mark_offer(places, v, v->offers[slot]);
+    }
+}
+
 /*
  * Reads the change log after cur's last entry and the records it names, from one snapshot and
  * in one round trip, and makes the version that follows cur (*out; NULL when nothing changed).
@@ -584,7 +615,7 @@ apply_offers(struct loader *ld, struct feed_model *m, struct feed_model *from, s
  */
 static enum apply_result
 apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uint64_t gen,
-              struct feed_model **out, size_t *entities)
+              struct feed_model **out, size_t *entities, json_t *places, bool *everywhere)
 {
     char last[24], limit[16], first[11], lastday[11];
     const char *log[] = {last, limit}, *days[] = {first, lastday, last, limit};
@@ -632,6 +663,11 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
     result = APPLY_OK;
     if (seq == cur->change_seq)
         goto out; /* nothing the feed shows changed */
+    /* Where the change shows (listen.h): sites and partners are shown with offers anywhere;
+     * an offer where it was and where it is. */
+    *everywhere = json_object_size(sites.seen) > 0 || json_object_size(partners.seen) > 0;
+    json_t *named = json_deep_copy(offers.seen); /* apply_offers strikes what it places */
+    mark_offers(ld, places, cur, named);
     /* Sites and partners first: the offers read refer to them by slot. */
     m = feed_model_derive(cur);
     m->generation = gen;
@@ -647,7 +683,10 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
         feed_model_discard(m, cur);
         m = NULL;
         result = APPLY_FULL;
+    } else {
+        mark_offers(ld, places, m, named);
     }
+    json_decref(named);
     *out = m;
 out:
     for (int q = 0; q < Q_N; q++)
@@ -668,6 +707,7 @@ publish(struct feed_model *m)
     pthread_mutex_lock(&M.lock);
     old = M.current;
     M.current = m;
+    atomic_store(&M.published_gen, m != NULL ? m->generation : 0);
     if (m != NULL) {
         atomic_store(&M.offers, m->active_offers);
         atomic_store(&M.schedules, m->active_schedules);
@@ -684,8 +724,10 @@ static void
 touch(uint64_t gen)
 {
     pthread_mutex_lock(&M.lock);
-    if (M.current != NULL && M.current->generation < gen)
+    if (M.current != NULL && M.current->generation < gen) {
         M.current->generation = gen;
+        atomic_store(&M.published_gen, gen);
+    }
     pthread_cond_broadcast(&M.published);
     pthread_mutex_unlock(&M.lock);
 }
@@ -764,6 +806,7 @@ full_load(struct loader *ld, struct conns *c, uint64_t gen)
     fm_ids_clear(&ld->offers);
     json_decref(fresh.names);
     json_decref(fresh.empty_object);
+    feed_scope_all_changed(gen); /* before the version shows: see listen.h */
     ld->sites = fresh.sites;
     ld->partners = fresh.partners;
     ld->offers = fresh.offers;
@@ -782,21 +825,40 @@ follow(struct loader *ld, struct conns *c, uint64_t gen, const struct timespec *
     struct feed_model *m = NULL, *cur = M.current; /* only this thread changes M.current */
     size_t entities = 0;
     enum apply_result r;
+    json_t *places = json_object();
+    bool everywhere = false;
 
-    if (from == NULL && !db_conn_ensure(c->db))
+    if (from == NULL && !db_conn_ensure(c->db)) {
+        json_decref(places);
         return APPLY_DB;
-    r = apply_changes(ld, from != NULL ? from : c->db, cur, gen, &m, &entities);
+    }
+    r = apply_changes(ld, from != NULL ? from : c->db, cur, gen, &m, &entities, places,
+                      &everywhere);
     if (r == APPLY_DB && from != NULL) {
         replica_failed(which);
         from = NULL;
-        r = db_conn_ensure(c->db) ? apply_changes(ld, c->db, cur, gen, &m, &entities) : APPLY_DB;
+        r = db_conn_ensure(c->db)
+                ? apply_changes(ld, c->db, cur, gen, &m, &entities, places, &everywhere)
+                : APPLY_DB;
     }
-    if (r != APPLY_OK)
-        return r;
-    if (m == NULL) {
-        touch(gen);
+    if (r != APPLY_OK || m == NULL) {
+        if (r == APPLY_OK)
+            touch(gen);
+        json_decref(places);
         return r;
     }
+    /* The places marked before the version shows (listen.h: a reader that finds the model
+     * caught up then finds the marks too). */
+    const char *fold;
+    json_t *x;
+    if (everywhere)
+        feed_scope_all_changed(gen);
+    json_object_foreach(places, fold, x)
+    {
+        (void)x;
+        feed_scope_changed(fold, gen);
+    }
+    json_decref(places);
     feed_model_link(cur, m);
     publish(m);
     uint64_t us = elapsed_us(t0), max = atomic_load(&M.apply_max_us);
@@ -945,6 +1007,13 @@ feed_model_acquire(uint64_t gen, int wait_ms)
     }
     pthread_mutex_unlock(&M.lock);
     return m;
+}
+
+bool
+feed_model_caught_up(void)
+{
+    uint64_t published = atomic_load(&M.published_gen);
+    return published != 0 && published >= feed_generation() && feed_listener_connected();
 }
 
 void

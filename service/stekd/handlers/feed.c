@@ -44,6 +44,8 @@ struct feed_req {
      * cut: two queries must never share a cache key. */
     char key[4096];
     char calname[512];
+    uint64_t cache_gen;   /* what an answer is cached at (cache_generation_for) */
+    bool cache_unsettled; /* the lookup found the model behind (cache_generation_settled) */
 };
 
 /* Parses and checks the query, every problem of it in one 400. NULL after replying. */
@@ -127,8 +129,11 @@ parse(struct request *r, bool ics)
  * else from the database.
  */
 static void
-answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
+answer(struct request *r, struct feed_req *fr, struct db_conn *db)
 {
+    if (fr->cache_unsettled)
+        fr->cache_gen = cache_generation_settled(fr->f.municipality);
+    uint64_t gen = feed_generation();
     struct db_feed rows;
     struct feed_result res;
     bool ics = fr->ics;
@@ -140,7 +145,7 @@ answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
     } else {
         feed_model_release(m);
         if (db_feed_rows(db, &fr->f, &rows) < 0) {
-            if (!cache_reply(r, fr->key, gen, true))
+            if (!cache_reply(r, fr->key, fr->cache_gen, true))
                 reply_db_error(r);
             return;
         }
@@ -178,7 +183,7 @@ answer(struct request *r, struct feed_req *fr, uint64_t gen, struct db_conn *db)
         reply_problem(r, ERR_INTERNAL, NULL, "the feed could not be rendered");
         return;
     }
-    cache_store_reply(r, fr->key, gen, text, len, &a);
+    cache_store_reply(r, fr->key, fr->cache_gen, text, len, &a);
 }
 
 /* The fast path, on the I/O thread: parse once, answer a hit; a miss goes to a worker with the
@@ -187,12 +192,14 @@ static bool
 serve_cached(struct request *r, bool ics)
 {
     struct feed_req *fr = parse(r, ics);
-    uint64_t gen = feed_generation();
+    bool may_serve, connected = feed_listener_connected();
 
     if (fr == NULL)
         return true; /* replied 400 */
+    fr->cache_gen = cache_generation_for(fr->f.municipality, &may_serve);
+    fr->cache_unsettled = !may_serve;
     /* While the listener is away the database may be too: a stale answer beats none. */
-    if (cache_reply(r, fr->key, gen, !feed_listener_connected())) {
+    if ((may_serve || !connected) && cache_reply(r, fr->key, fr->cache_gen, !connected)) {
         metric_inc(M_FEED_CACHE_HIT);
         free(fr);
         return true;
@@ -207,7 +214,7 @@ serve(struct request *r, bool ics)
 {
     if (r->parsed == NULL && serve_cached(r, ics)) /* a handler called without its fast path */
         return;
-    answer(r, r->parsed, feed_generation(), r->db);
+    answer(r, r->parsed, r->db);
 }
 
 bool

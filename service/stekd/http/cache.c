@@ -1,6 +1,8 @@
 #include "stek/cache.h"
 #include "stek/crypto.h"
 #include "stek/clock.h"
+#include "stek/config.h"
+#include "stek/feedmodel.h"
 #include "stek/gzip.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
@@ -281,6 +283,38 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
     pthread_mutex_unlock(&cache_mu);
 }
 
+uint64_t
+cache_generation_for(const char *municipality, bool *may_serve)
+{
+    char fold[408];
+
+    *may_serve = true;
+    /* Without the model nobody marks places: every change counts for every answer. */
+    if (municipality == NULL || !stek_config()->feed_model ||
+        !feed_fold(municipality, fold, sizeof(fold)))
+        return feed_generation();
+    /* First whether the model has caught up, then the mark: the loader marks before it
+     * publishes, so a caught-up model means the marks of every change it holds are set. */
+    *may_serve = feed_model_caught_up();
+    return feed_scope_generation(fold);
+}
+
+uint64_t
+cache_generation_settled(const char *municipality)
+{
+    bool may_serve;
+
+    feed_model_release(feed_model_acquire(feed_generation(), 1000));
+    return cache_generation_for(municipality, &may_serve);
+}
+
+void
+cache_public_settle(struct request *r)
+{
+    if (r->cache_key != NULL && r->cache_unsettled)
+        r->cache_gen = cache_generation_settled(r->cache_scope);
+}
+
 static atomic_uint_fast64_t signals_generation;
 
 void
@@ -327,8 +361,13 @@ cache_public_lookup(struct request *r)
         free(key);
         return false;
     }
-    uint64_t gen = feed_generation();
-    if (reply_cached(r, key, gen, false, signals ? SIGNALS_MAX_AGE_S : 0)) {
+    const char *municipality = NULL;
+    for (int i = 0; i < r->nquery && municipality == NULL; i++)
+        if (strcmp(r->query[i].key, "municipality") == 0)
+            municipality = r->query[i].value;
+    bool may_serve;
+    uint64_t gen = cache_generation_for(municipality, &may_serve);
+    if (may_serve && reply_cached(r, key, gen, false, signals ? SIGNALS_MAX_AGE_S : 0)) {
         metric_inc(M_PUBLIC_CACHE_HIT);
         free(key);
         return true;
@@ -336,6 +375,8 @@ cache_public_lookup(struct request *r)
     metric_inc(M_PUBLIC_CACHE_MISS);
     r->cache_key = key;
     r->cache_gen = gen;
+    r->cache_scope = municipality;
+    r->cache_unsettled = !may_serve;
     return false;
 }
 

@@ -114,6 +114,7 @@ run_job(struct worker *w, struct request *r)
         }
         r->db = db;
         db_conn_begin_request(w->db);
+        cache_public_settle(r); /* before the answer is computed: what it may be kept at */
         /* Authenticated on the I/O thread unless the in-memory keys could not decide. */
         if (r->route->role == ROLE_NONE ||
             ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
