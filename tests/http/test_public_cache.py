@@ -199,3 +199,13 @@ def test_a_write_elsewhere_leaves_a_municipality_cached_and_one_there_drops_it(a
         hit, body = cached(p)
         assert not hit, f"{p} came from the cache after its partner was renamed"
     assert "Buurtwerk hernoemd" in str(cached(paths[1])[1])
+    # An archived offer is not in the model, so its places are unknown: a change to it drops
+    # the answers everywhere (here: the list of this municipality's archived offers).
+    assert admin.patch(f"/v1/offers/{mine['id']}", json={"active": False}).status_code == 200
+    archived = f"/v1/offers?municipality={here}&active=false"
+    cached(archived)
+    assert cached(archived)[0]
+    assert admin.patch(f"/v1/offers/{mine['id']}",
+                       json={"description": "Gearchiveerd en gewijzigd"}).status_code == 200
+    hit, body = cached(archived)
+    assert not hit and "Gearchiveerd en gewijzigd" in str(body)

@@ -591,20 +591,25 @@ mark_offer(json_t *places, const struct feed_model *v, const struct fm_offer *o)
             json_object_set_new(places, v->sites[o->exceptions[k].site]->fold, json_true());
 }
 
-/* The offers named, in version v (before or after the change). */
-static void
+/* The places of the offers named, in version v (before or after the change); false when one
+ * of them is not in v: new, archived or deleted, its places unknown to the model (an archived
+ * offer still shows in the lists that ask for archived offers). */
+static bool
 mark_offers(struct loader *ld, json_t *places, const struct feed_model *v, json_t *named)
 {
     const char *id;
     json_t *x;
+    bool all_known = true;
 
     json_object_foreach(named, id, x)
     {
         uint32_t slot = fm_ids_get(&ld->offers, id);
+        const struct fm_offer *o = slot != FM_NONE && slot < v->noffers ? v->offers[slot] : NULL;
         (void)x;
-        if (slot != FM_NONE && slot < v->noffers)
-            mark_offer(places, v, v->offers[slot]);
+        mark_offer(places, v, o);
+        all_known = all_known && o != NULL;
     }
+    return all_known;
 }
 
 /*
@@ -664,10 +669,11 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
     if (seq == cur->change_seq)
         goto out; /* nothing the feed shows changed */
     /* Where the change shows (listen.h): sites and partners are shown with offers anywhere;
-     * an offer where it was and where it is. */
+     * an offer where it was and where it is, when the model knows both. */
     *everywhere = json_object_size(sites.seen) > 0 || json_object_size(partners.seen) > 0;
     json_t *named = json_deep_copy(offers.seen); /* apply_offers strikes what it places */
-    mark_offers(ld, places, cur, named);
+    if (!mark_offers(ld, places, cur, named))
+        *everywhere = true;
     /* Sites and partners first: the offers read refer to them by slot. */
     m = feed_model_derive(cur);
     m->generation = gen;
@@ -683,8 +689,8 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
         feed_model_discard(m, cur);
         m = NULL;
         result = APPLY_FULL;
-    } else {
-        mark_offers(ld, places, m, named);
+    } else if (!mark_offers(ld, places, m, named)) {
+        *everywhere = true;
     }
     json_decref(named);
     *out = m;
