@@ -72,7 +72,8 @@ uint64_t cache_generation_for(const char *municipality, bool *may_serve);
  */
 uint64_t cache_generation_settled(const char *municipality);
 
-/* The same for a public list's answer (r->cache_unsettled): settles r->cache_gen. */
-void cache_public_settle(struct request *r);
+/* The same for a public list's answer (r->cache_unsettled): settles r->cache_gen, and answers
+ * from the cache when the kept answer stands at it (true: replied, run no handler). */
+bool cache_public_settle(struct request *r);
 
 #endif

@@ -131,8 +131,13 @@ parse(struct request *r, bool ics)
 static void
 answer(struct request *r, struct feed_req *fr, struct db_conn *db)
 {
-    if (fr->cache_unsettled)
+    if (fr->cache_unsettled) { /* the change was most often elsewhere: the kept answer stands */
         fr->cache_gen = cache_generation_settled(fr->f.municipality);
+        if (cache_reply(r, fr->key, fr->cache_gen, false)) {
+            metric_inc(M_FEED_CACHE_HIT);
+            return;
+        }
+    }
     uint64_t gen = feed_generation();
     struct db_feed rows;
     struct feed_result res;

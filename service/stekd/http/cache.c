@@ -308,11 +308,22 @@ cache_generation_settled(const char *municipality)
     return cache_generation_for(municipality, &may_serve);
 }
 
-void
+bool
 cache_public_settle(struct request *r)
 {
-    if (r->cache_key != NULL && r->cache_unsettled)
-        r->cache_gen = cache_generation_settled(r->cache_scope);
+    if (r->cache_key == NULL || !r->cache_unsettled)
+        return false;
+    r->cache_gen = cache_generation_settled(r->cache_scope);
+    /* The change was most often elsewhere: the kept answer still stands. */
+    if (reply_cached(r, r->cache_key, r->cache_gen, false,
+                     (r->route->flags & ROUTE_CACHE_SIGNALS) ? SIGNALS_MAX_AGE_S : 0)) {
+        metric_inc(M_PUBLIC_CACHE_HIT);
+        free(r->cache_key);
+        r->cache_key = NULL;
+        return true;
+    }
+    metric_inc(M_PUBLIC_CACHE_MISS);
+    return false;
 }
 
 static atomic_uint_fast64_t signals_generation;
@@ -372,7 +383,8 @@ cache_public_lookup(struct request *r)
         free(key);
         return true;
     }
-    metric_inc(M_PUBLIC_CACHE_MISS);
+    if (may_serve) /* else counted once settled (cache_public_settle) */
+        metric_inc(M_PUBLIC_CACHE_MISS);
     r->cache_key = key;
     r->cache_gen = gen;
     r->cache_scope = municipality;

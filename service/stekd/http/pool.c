@@ -114,11 +114,13 @@ run_job(struct worker *w, struct request *r)
         }
         r->db = db;
         db_conn_begin_request(w->db);
-        cache_public_settle(r); /* before the answer is computed: what it may be kept at */
         /* Authenticated on the I/O thread unless the in-memory keys could not decide. */
-        if (r->route->role == ROLE_NONE ||
-            ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
-             ((r->route->flags & ROUTE_KEY_IN_STATEMENT) || auth_confirm_write(r))))
+        /* A public answer's lookup found the model behind: settled first (what a computed
+         * answer is kept at), and often the kept answer still stands. */
+        bool answered = cache_public_settle(r);
+        if (!answered && (r->route->role == ROLE_NONE ||
+                          ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
+                           ((r->route->flags & ROUTE_KEY_IN_STATEMENT) || auth_confirm_write(r)))))
             r->route->handler(r);
         cache_public_keep(r); /* a public read's answer, for the next reader */
         if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
