@@ -14,15 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import Api, Daemon, assert_clean_exit, unique
-
-
-def metric(daemon, name):
-    import requests
-    for line in requests.get(daemon.base + "/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
+from conftest import Api, Daemon, assert_clean_exit, metric, unique
 
 
 def model_current(api, daemon, timeout=10):

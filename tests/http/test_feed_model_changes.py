@@ -15,7 +15,6 @@ comparison finds the difference after a few writes of that kind.
 import datetime
 import os
 import random
-import uuid
 
 import pytest
 import requests
@@ -148,11 +147,14 @@ class World:
             self.did("replace schedules")
         self.ok(self.admin.patch(f"/v1/offers/{o}", json={"schedules": scheds}))
 
+    def toggle(self, path, off, on):
+        """Flips a record's "active"; did `off` or `on`."""
+        active = self.ok(self.admin.get(path)).json()["active"]
+        self.ok(self.admin.patch(path, json={"active": not active}))
+        self.did(off if active else on)
+
     def archive_offer(self):
-        o = self.rng.choice(self.offers)
-        active = self.ok(self.admin.get(f"/v1/offers/{o}")).json()["active"]
-        self.ok(self.admin.patch(f"/v1/offers/{o}", json={"active": not active}))
-        self.did("archive offer" if active else "restore offer")
+        self.toggle(f"/v1/offers/{self.rng.choice(self.offers)}", "archive offer", "restore offer")
 
     def delete_offer(self):
         o = self.rng.choice(self.offers)
@@ -230,10 +232,8 @@ class World:
         self.did("edit site")
 
     def toggle_site(self):
-        s = self.rng.choice(self.sites)
-        active = self.ok(self.admin.get(f"/v1/sites/{s}")).json()["active"]
-        self.ok(self.admin.patch(f"/v1/sites/{s}", json={"active": not active}))
-        self.did("close site for good" if active else "reopen site for good")
+        self.toggle(f"/v1/sites/{self.rng.choice(self.sites)}", "close site for good",
+                    "reopen site for good")
 
     def edit_partner(self):
         p = self.rng.choice(self.partners)

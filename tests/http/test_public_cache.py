@@ -8,15 +8,7 @@ once; an authenticated request, or one that carries Stek-Read-After, is always c
 import datetime as dt
 import uuid
 
-from conftest import unique
-
-
-def metric(daemon, name):
-    import requests
-    for line in requests.get(daemon.base + "/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
+from conftest import metric, unique
 
 
 def counts(daemon):

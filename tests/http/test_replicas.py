@@ -17,7 +17,7 @@ import string
 import pytest
 import requests
 
-from conftest import BUILD, Daemon, assert_clean_exit, free_port
+from conftest import BUILD, Daemon, assert_clean_exit, free_port, metric
 
 BIN = sorted(p for p in (f"/usr/lib/postgresql/{v}/bin" for v in
                          os.listdir("/usr/lib/postgresql")) if os.path.isdir(p))[-1]
@@ -201,13 +201,6 @@ def set_delay(replica, ms):
         f.writelines(lines + [f"recovery_min_apply_delay = '{ms}ms'\n"])
     out = as_postgres(f"{BIN}/pg_ctl", "reload", "-D", replica.data)
     assert out.returncode == 0, out.stderr
-
-
-def metric(d, name):
-    for line in requests.get(d.base + "/metrics", timeout=5).text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def test_the_feed_model_loads_from_a_replica_that_has_the_change(pair, daemons):

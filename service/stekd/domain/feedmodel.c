@@ -216,15 +216,20 @@ list_change(struct feed_model *m, struct fm_list **at, struct fm_list *const *at
     *at = now;
 }
 
+/* Whether one of the first n schedules is at site. */
+static bool
+at_site(const struct fm_schedule *sc, uint32_t n, uint32_t site)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (sc[i].site == site)
+            return true;
+    return false;
+}
+
 static bool
 offer_at_site(const struct fm_offer *o, uint32_t site)
 {
-    if (o == NULL)
-        return false;
-    for (uint32_t i = 0; i < o->nschedules; i++)
-        if (o->schedules[i].site == site)
-            return true;
-    return false;
+    return o != NULL && at_site(o->schedules, o->nschedules, site);
 }
 
 /* The by_site entry of site slot s in from, or NULL when from has none. */
@@ -232,6 +237,19 @@ static struct fm_list *const *
 from_site_list(const struct feed_model *from, uint32_t s)
 {
     return from != NULL && s < from->nsites ? &from->by_site[s] : NULL;
+}
+
+/* The sites where offer a has a schedule and b has none: slot leaves (add false) or joins
+ * (add true) their lists. */
+static void
+sites_only_in(struct feed_model *m, const struct feed_model *from, uint32_t slot,
+              const struct fm_offer *a, const struct fm_offer *b, bool add)
+{
+    for (uint32_t i = 0; a != NULL && i < a->nschedules; i++) {
+        uint32_t s = a->schedules[i].site;
+        if (!at_site(a->schedules, i, s) && !offer_at_site(b, s)) /* each site once */
+            list_change(m, &m->by_site[s], from_site_list(from, s), slot, add);
+    }
 }
 
 void
@@ -244,20 +262,8 @@ feed_model_put_offer(struct feed_model *m, struct feed_model *from, uint32_t slo
 
     if (m->indexed) {
         /* The sites it left and joined, and whether it moves an occurrence elsewhere. */
-        for (uint32_t i = 0; was != NULL && i < was->nschedules; i++) {
-            uint32_t s = was->schedules[i].site;
-            bool first =
-                !offer_at_site(&(struct fm_offer){.schedules = was->schedules, .nschedules = i}, s);
-            if (first && !offer_at_site(o, s))
-                list_change(m, &m->by_site[s], from_site_list(from, s), slot, false);
-        }
-        for (uint32_t i = 0; o != NULL && i < o->nschedules; i++) {
-            uint32_t s = o->schedules[i].site;
-            bool first =
-                !offer_at_site(&(struct fm_offer){.schedules = o->schedules, .nschedules = i}, s);
-            if (first && !offer_at_site(was, s))
-                list_change(m, &m->by_site[s], from_site_list(from, s), slot, true);
-        }
+        sites_only_in(m, from, slot, was, o, false);
+        sites_only_in(m, from, slot, o, was, true);
         bool moved_was = was != NULL && was->moves, moved_now = o != NULL && o->moves;
         if (moved_was != moved_now)
             list_change(m, &m->moved, from != NULL ? &from->moved : NULL, slot, moved_now);
@@ -366,8 +372,7 @@ feed_model_index(struct feed_model *m)
         for (uint32_t k = 0; k < o->nschedules && !bad; k++) {
             uint32_t s = o->schedules[k].site;
             bad = s >= m->nsites || m->sites[s] == NULL;
-            if (!bad &&
-                !offer_at_site(&(struct fm_offer){.schedules = o->schedules, .nschedules = k}, s))
+            if (!bad && !at_site(o->schedules, k, s)) /* each site once */
                 count[s]++;
         }
         for (uint32_t k = 0; k < o->nexceptions && !bad; k++) {
