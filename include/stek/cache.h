@@ -28,6 +28,7 @@ struct cache_answer {
     const char *cache_control;
     const char *content_language; /* NULL: none; copied */
     const char *vary;             /* static string; NULL: Accept-Encoding, Accept-Language */
+    const char *hint;             /* Stek-Hint (hint.h), or NULL: none; copied */
 };
 
 /*

@@ -15,6 +15,8 @@
 #ifndef STEK_DB_H
 #define STEK_DB_H
 
+#include "stek/offer.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -176,15 +178,19 @@ enum db_qs db_insert_site(struct db_conn *c, const struct site_fields *f, struct
 enum db_qs db_update_site(struct db_conn *c, const char *id, const struct site_fields *f,
                           struct db_doc *out);
 enum db_qs db_delete_site(struct db_conn *c, const char *id);
+/* The municipalities of the active sites, by name (a new array into out, or NULL on error). */
+enum db_qs db_known_municipalities(struct db_conn *c, json_t **out);
 
 /* ---- offers (offers.c) ---- */
 
 struct offer_fields {
     const char *title, *description, *site_id, *partner_id;
     const json_t *functions, *categories; /* arrays of validated names; categories NULL: none */
-    const char *audience, *price_note, *registration, *email, *phone;
-    const char *kind; /* activity | opening_hours */
-    bool free, active;
+    const char *audience, *price_note, *email, *phone;
+    const char *registration; /* none | required, or NULL: not said */
+    const char *kind;         /* activity | opening_hours */
+    enum offer_fact free;
+    bool active;
     struct db_languages lang;
 };
 
@@ -230,6 +236,7 @@ struct feed_row;
 struct feed_filter {
     const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
     const char *partner, *function, *category, *free, *q;
+    const char *kind; /* activity | opening_hours, or NULL: both */
 };
 
 /* The schedule rows of a feed query, decoded; rows borrow from what this owns. */
@@ -333,6 +340,10 @@ enum db_qs db_delete_old_idempotency_keys(struct db_conn *c, const char *before)
 enum db_qs db_insert_closure(struct db_conn *c, const char *site_id, const char *from,
                              const char *to, const char *note, const struct db_languages *lang,
                              struct db_doc *out);
+/* Replaces a closure's fields (PATCH); DB_NO_ROWS when the site has no such closure. */
+enum db_qs db_update_closure(struct db_conn *c, const char *site_id, const char *id,
+                             const char *from, const char *to, const char *note,
+                             const struct db_languages *lang, struct db_doc *out);
 /* A site's closures by start date; after_day (days since 1970) and after_id from a cursor. */
 enum db_qs db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
                             const char *after_id, int limit, struct db_page *page);

@@ -8,6 +8,7 @@
 #ifndef STEK_FEED_H
 #define STEK_FEED_H
 
+#include "stek/offer.h"
 #include "stek/tz.h"
 
 #include <jansson.h>
@@ -33,7 +34,7 @@ struct feed_query {
 struct feed_row {
     const char *offer_id, *title, *description, *price_note;
     json_t *functions, *categories; /* arrays of names (borrowed, like all here) */
-    bool free;
+    enum offer_fact free;
     long version;
     int64_t changed; /* seconds since 1970: the latest change of offer, site or partner */
     const char *partner_id, *partner_name;
@@ -47,7 +48,7 @@ struct feed_row {
     bool site_ok;          /* the schedule's site matches the query's site filters */
     json_t *exceptions;    /* the offer's exceptions in the window: [{date, status, ...}] */
     json_t *closures;      /* the site's closures in the window: [{from, to, note}] */
-    const char *registration, *audience; /* audience: NULL when none */
+    const char *registration, *audience; /* NULL when not said */
     const char *kind;                    /* activity | opening_hours (feed_kind's static strings) */
     const char *contact_email, *contact_phone; /* offer's, else partner's, else site's; or NULL */
     const char *main_language;                 /* the offer's */

@@ -94,7 +94,7 @@ struct fm_offer {
         *main_language, *fold;
     json_t *functions, *categories, *translations;
     const char *kind; /* feed_kind's */
-    bool free;
+    enum offer_fact free;
     long version;
     int64_t updated;
     uint32_t partner, site; /* slots */

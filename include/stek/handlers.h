@@ -39,6 +39,7 @@ void h_closures_list(struct request *r);
 void h_closures_create(struct request *r);
 void h_closures_get(struct request *r);
 void h_closures_delete(struct request *r);
+void h_closures_patch(struct request *r);
 void h_print_month(struct request *r);
 void h_webhooks_list(struct request *r);
 void h_webhooks_create(struct request *r);
@@ -49,6 +50,7 @@ void h_webhooks_rotate(struct request *r);
 void h_webhook_deliveries(struct request *r);
 void h_webhook_redeliver(struct request *r);
 void h_exceptions_delete(struct request *r);
+void h_exceptions_patch(struct request *r);
 /* uitdatabank.c: the UiTdatabank export of an offer */
 void h_offers_uitdatabank(struct request *r);
 
@@ -95,6 +97,7 @@ void h_stats_answers(struct request *r);
 void h_keys_list(struct request *r);
 void h_keys_create(struct request *r);
 void h_keys_get(struct request *r);
+void h_me(struct request *r);
 void h_keys_delete(struct request *r);
 
 /* audit.c */

@@ -51,6 +51,15 @@ const char *i18n_negotiate(const char *lang_param, const char *accept_language,
 const char *i18n_localize(json_t *doc, const char *lang);
 
 /*
+ * What a stored document (as for i18n_localize, before it) lacks: for each supported language
+ * other than its main one, the translatable fields that have a text in the main language but
+ * none in that language, {"fr": ["description"], "en": ["title", "description"]}; languages
+ * that lack nothing are left out ({} when complete). A new object; NULL for a document
+ * without translatable texts.
+ */
+json_t *i18n_missing(const json_t *doc);
+
+/*
  * The language a record is shown in for the reader's prefs (see
  * i18n_negotiate): the first in which every field that has a main text
  * (main_texts[i] not NULL) is translated, else main. For code that holds a

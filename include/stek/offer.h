@@ -10,8 +10,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * A yes-or-no fact an offer may leave unsaid (is it free?). Unknown is shown as
+ * nothing: never as the answer a default would give.
+ */
+enum offer_fact { FACT_UNKNOWN = 0, FACT_NO, FACT_YES };
+
+/* A boolean column's text ("t", "f") or NULL as a fact. */
+static inline enum offer_fact
+offer_fact_of(const char *pg_bool)
+{
+    return pg_bool == NULL ? FACT_UNKNOWN : pg_bool[0] == 't' ? FACT_YES : FACT_NO;
+}
+
 /* The API's four functions of a STEK: meeting, learning, referral, advocacy (NULL-ended). */
 extern const char *const stek_functions[];
+
+/* An offer's kinds: activity (each occurrence an event) and opening_hours (NULL-ended). */
+extern const char *const offer_kinds[];
 
 /* A function's name for readers in lang (nl, fr, en, de; others: English); NULL if unknown. */
 const char *offer_function_label(const char *function, const char *lang);

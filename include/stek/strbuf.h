@@ -32,6 +32,12 @@ void sb_reset(struct strbuf *b);
 
 void sb_free(struct strbuf *b);
 
+/*
+ * A coordinate (degrees) as stored and published: rounded to 7 decimals (about a
+ * centimetre), without trailing zeros ("51.3869", never "51.386899999999997").
+ */
+void fmt_coordinate(double degrees, char out[32]);
+
 /* The number of characters (code points) of UTF-8 text s; NULL counts 0. */
 size_t utf8_chars(const char *s);
 

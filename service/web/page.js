@@ -6,6 +6,7 @@
       title: "Wat is er te doen?", intro: "Activiteiten in ontmoetingsplaatsen bij jou in de buurt. Iedereen is welkom.",
       municipality: "Gemeente", function: "Wat zoek je?", f_all: "Alles", f_meeting: "Samenkomen",
       f_learning: "Iets leren", f_referral: "Hulp en doorverwijzing", f_advocacy: "Samen opkomen voor rechten",
+      kind: "Soort", k_all: "Activiteiten en openingsuren", k_activity: "Alleen activiteiten", k_hours: "Alleen openingsuren",
       free_only: "Alleen gratis activiteiten", near_me: "In mijn buurt", postal_code: "of je postcode",
       show: "Toon activiteiten", calendar: "Zet deze activiteiten in je agenda", print: "Afdrukken voor deze week",
       footer: "Gegevens van de organisaties die deze plaatsen samen runnen. Deze pagina bewaart niets over jou.",
@@ -16,6 +17,7 @@
       title: "Qu'est-ce qui se passe ?", intro: "Des activités dans les lieux de rencontre près de chez vous. Tout le monde est bienvenu.",
       municipality: "Commune", function: "Que cherchez-vous ?", f_all: "Tout", f_meeting: "Se rencontrer",
       f_learning: "Apprendre", f_referral: "Aide et orientation", f_advocacy: "Défendre ses droits ensemble",
+      kind: "Type", k_all: "Activités et heures d'ouverture", k_activity: "Seulement les activités", k_hours: "Seulement les heures d'ouverture",
       free_only: "Seulement les activités gratuites", near_me: "Près de chez moi", postal_code: "ou votre code postal",
       show: "Afficher les activités", calendar: "Ajouter ces activités à mon agenda", print: "Imprimer pour cette semaine",
       footer: "Données des organisations qui animent ces lieux. Cette page ne garde rien sur vous.",
@@ -26,6 +28,7 @@
       title: "What's on?", intro: "Activities in meeting places near you. Everyone is welcome.",
       municipality: "Municipality", function: "What are you looking for?", f_all: "Everything", f_meeting: "Meeting people",
       f_learning: "Learning something", f_referral: "Help and referral", f_advocacy: "Standing up for rights together",
+      kind: "Kind", k_all: "Activities and opening hours", k_activity: "Activities only", k_hours: "Opening hours only",
       free_only: "Free activities only", near_me: "Near me", postal_code: "or your postal code",
       show: "Show activities", calendar: "Add these activities to my calendar", print: "Print for this week",
       footer: "Data from the organisations that run these places. This page keeps nothing about you.",
@@ -36,6 +39,7 @@
       title: "Was ist los?", intro: "Aktivitäten in Begegnungsorten in Ihrer Nähe. Alle sind willkommen.",
       municipality: "Gemeinde", function: "Was suchen Sie?", f_all: "Alles", f_meeting: "Menschen treffen",
       f_learning: "Etwas lernen", f_referral: "Hilfe und Vermittlung", f_advocacy: "Gemeinsam für Rechte eintreten",
+      kind: "Art", k_all: "Aktivitäten und Öffnungszeiten", k_activity: "Nur Aktivitäten", k_hours: "Nur Öffnungszeiten",
       free_only: "Nur kostenlose Aktivitäten", near_me: "In meiner Nähe", postal_code: "oder Ihre Postleitzahl",
       show: "Aktivitäten zeigen", calendar: "Diese Aktivitäten in meinen Kalender", print: "Für diese Woche drucken",
       footer: "Daten der Organisationen, die diese Orte betreiben. Diese Seite speichert nichts über Sie.",
@@ -74,6 +78,7 @@
 
   form.municipality.value = params.get("municipality") || "";
   form["function"].value = params.get("function") || "";
+  form.kind.value = params.get("kind") || "";
   form.free.checked = params.get("free") === "true";
   form.postal_code.value = params.get("postal_code") || "";
 
@@ -91,13 +96,14 @@
     set("site", site || "");
     set("municipality", form.municipality.value.trim());
     set("function", form["function"].value);
+    set("kind", form.kind.value);
     set("free", form.free.checked ? "true" : "");
     set("postal-code", near ? "" : form.postal_code.value.trim());
     set("near", near || "");
     set("radius", near ? "10" : "");
     var q = new URLSearchParams();
     if (lang !== "nl") q.set("lang", lang);
-    ["municipality", "function", "postal_code"].forEach(function (k) {
+    ["municipality", "function", "kind", "postal_code"].forEach(function (k) {
       var v = form[k].value.trim();
       if (v && !(k === "postal_code" && near)) q.set(k, v);
     });

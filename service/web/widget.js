@@ -6,6 +6,9 @@
  *
  * Attributes (all optional): data-stek-municipality, data-stek-site (a site id),
  * data-stek-function (meeting, learning, referral, advocacy), data-stek-free ("true"),
+ * data-stek-kind ("activity" or "opening_hours": only those; default both, the activities
+ * first and a site's opening hours after them, so a place open twice a week does not fill
+ * the first cards),
  * data-stek-days (how many days ahead, default 14), data-stek-lang (nl, fr, en, de; default:
  * the host page's lang, else nl: labels and the activities' texts, where they are translated),
  * data-stek-postal-code, data-stek-near ("lat,lon") with data-stek-radius (km),
@@ -34,7 +37,7 @@
       down: "De activiteiten kunnen nu niet geladen worden. Probeer het later opnieuw.",
       stale: "Hieronder staat de laatste lijst die we hadden.", by: "Door", where: "Waar",
       caption: "Activiteiten", walkin: "Geen afspraak nodig", register: "Inschrijven nodig",
-      contact: "Contact", phone: "Bel", mail: "Mail"
+      hours: "Openingsuren", contact: "Contact", phone: "Bel", mail: "Mail"
     },
     fr: {
       free: "Gratuit", cancelled: "Annulé", moved: "Déplacé", none: "Aucune activité pendant cette période.",
@@ -42,7 +45,7 @@
       down: "Les activités ne peuvent pas être chargées pour le moment. Réessayez plus tard.",
       stale: "Voici la dernière liste que nous avions.", by: "Par", where: "Où",
       caption: "Activités", walkin: "Sans rendez-vous", register: "Inscription nécessaire",
-      contact: "Contact", phone: "Appeler", mail: "E-mail"
+      hours: "Heures d'ouverture", contact: "Contact", phone: "Appeler", mail: "E-mail"
     },
     en: {
       free: "Free", cancelled: "Cancelled", moved: "Moved", none: "No activities in this period.",
@@ -50,7 +53,7 @@
       down: "The activities cannot be loaded right now. Please try again later.",
       stale: "Below is the last list we had.", by: "By", where: "Where",
       caption: "Activities", walkin: "No appointment needed", register: "Registration required",
-      contact: "Contact", phone: "Call", mail: "E-mail"
+      hours: "Opening hours", contact: "Contact", phone: "Call", mail: "E-mail"
     },
     de: {
       free: "Kostenlos", cancelled: "Abgesagt", moved: "Verlegt", none: "Keine Aktivitäten in diesem Zeitraum.",
@@ -58,7 +61,7 @@
       down: "Die Aktivitäten können gerade nicht geladen werden. Bitte versuchen Sie es später erneut.",
       stale: "Unten steht die letzte Liste, die wir hatten.", by: "Von", where: "Wo",
       caption: "Aktivitäten", walkin: "Ohne Anmeldung", register: "Anmeldung erforderlich",
-      contact: "Kontakt", phone: "Anrufen", mail: "E-Mail"
+      hours: "Öffnungszeiten", contact: "Kontakt", phone: "Anrufen", mail: "E-Mail"
     }
   };
   var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB", de: "de-BE" };
@@ -70,6 +73,7 @@
     "font-size:18px;line-height:1.5;color:#1a1a1a;background:#fff;text-align:left}" +
     ".msg{margin:.5em 0;padding:.75em 1em;border-left:6px solid #2f5f8a;background:#eef4fa}" +
     "h2{font-size:1.2em;margin:1.2em 0 .4em;padding-bottom:.2em;border-bottom:3px solid #2f5f8a;color:#1a1a1a}" +
+    "h2.hours{font-size:1.35em;border-bottom-width:5px}" +
     "h2:first-letter{text-transform:uppercase}" +
     "ul{list-style:none;margin:0;padding:0}" +
     "li{margin:0 0 .8em;padding:.6em .8em;border:1px solid #8a8a8a;border-radius:6px}" +
@@ -117,7 +121,7 @@
     var from = new Date(), to = new Date();
     to.setDate(to.getDate() + days - 1);
     var q = [["from", isoDate(from)], ["to", isoDate(to)]];
-    var map = [["municipality", "municipality"], ["site", "site"], ["function", "function"],
+    var map = [["municipality", "municipality"], ["site", "site"], ["function", "function"], ["kind", "kind"],
       ["postal-code", "postal_code"], ["near", "near"], ["radius", "radius_km"]];
     for (var i = 0; i < map.length; i++) {
       var v = attr(el, map[i][0]);
@@ -184,10 +188,11 @@
         name: it.title, startDate: it.start, endDate: it.end,
         eventStatus: VOCAB + "/" + (it.status === "cancelled" ? "EventCancelled" : "EventScheduled"),
         eventAttendanceMode: VOCAB + "/OfflineEventAttendanceMode", location: place,
-        organizer: { "@type": "Organization", name: it.partner.name },
-        isAccessibleForFree: !!it.free };
+        organizer: { "@type": "Organization", name: it.partner.name } };
+      /* free null: the offer did not say, so neither does the page. */
+      if (typeof it.free === "boolean") e.isAccessibleForFree = it.free;
       if (typeof it.description === "string") e.description = it.description;
-      if (it.free) e.offers = { "@type": "Offer", price: 0, priceCurrency: "EUR",
+      if (it.free === true) e.offers = { "@type": "Offer", price: 0, priceCurrency: "EUR",
         availability: VOCAB + "/InStock", url: url };
       events.push(e);
     }
@@ -210,7 +215,18 @@
     if (!old) el.appendChild(s);
   }
 
+  /* Activities first, then opening hours under their own heading (each part by day). */
   function renderItems(box, items, t, lang, api) {
+    var acts = items.filter(function (it) { return it.kind !== "opening_hours"; });
+    var hours = items.filter(function (it) { return it.kind === "opening_hours"; });
+    if (acts.length || !hours.length) renderDays(box, acts, t, lang, api);
+    if (hours.length) {
+      if (acts.length) box.appendChild(node("h2", "hours", t.hours));
+      renderDays(box, hours, t, lang, api);
+    }
+  }
+
+  function renderDays(box, items, t, lang, api) {
     if (!items.length) {
       box.appendChild(node("p", "msg", t.none));
       return;
@@ -232,13 +248,13 @@
       var h = li.appendChild(node("h3", "title"));
       var link = h.appendChild(node("a", null, it.title));
       link.href = pageUrl(api, it);
-      if (it.free) h.appendChild(node("span", "badge free", t.free));
+      if (it.free === true) h.appendChild(node("span", "badge free", t.free));
       if (it.status === "cancelled") h.appendChild(node("span", "badge cancelled-badge", t.cancelled));
       if (it.status === "moved") h.appendChild(node("span", "badge moved-badge", t.moved));
       if (it.note) li.appendChild(node("p", "note", it.note));
       li.appendChild(node("p", "place", t.where + ": " + place(it.site)));
       li.appendChild(node("p", "partner", t.by + ": " + it.partner.name));
-      if (it.price_note && !it.free) li.appendChild(node("p", "price", it.price_note));
+      if (it.price_note && it.free !== true) li.appendChild(node("p", "price", it.price_note));
       if (it.audience) li.appendChild(node("p", "audience", it.audience));
       if (it.registration) li.appendChild(node("p", "reg", it.registration === "required" ? t.register : t.walkin));
       var c = it.contact || {};

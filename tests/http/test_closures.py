@@ -51,7 +51,8 @@ def town(daemon, spec, admin_token):
     x = offer("Koffie", closed["id"], p["id"], "TH", registration="required",
               email="koffie@example.org", phone="03 999 88 77", audience="Iedereen welkom")
     y = offer("Moved in", other["id"], q["id"], "MO", sched_site=closed["id"])
-    z = offer("Moved out", closed["id"], p["id"], "TU", sched_site=hall["id"])
+    z = offer("Moved out", closed["id"], p["id"], "TU", sched_site=hall["id"],
+              registration="none", free=True)
     w = offer("Elders", other["id"], r["id"], "MO")
     return {"admin": admin, "name": name, "closed": closed, "hall": hall, "other": other,
             "p": p, "q": q, "r": r, "pkey": pkey, "qkey": qkey, "rkey": rkey,
@@ -167,6 +168,8 @@ def test_feed_items_say_whom_to_contact_and_whether_to_register(api, town):
                                                             "phone": "03 222 33 44"}
     y = by(items, town["y"], "2027-01-04")  # partner CAW (e-mail), at the closed site (both)
     assert y["contact"] == {"email": "info@caw.example.org", "phone": "03 111 22 33"}
+    # y said nothing about registration or price: unknown, never "walk in" or "free".
+    assert y["registration"] is None and y["free"] is None
     ics = api.get("/v1/feed.ics", params={"municipality": town["name"], "from": "2027-01-04",
                                           "to": "2027-01-10"})
     cal = icalendar.Calendar.from_ical(ics.content)
@@ -177,6 +180,10 @@ def test_feed_items_say_whom_to_contact_and_whether_to_register(api, town):
     assert str(ev["ORGANIZER"]) == "mailto:koffie@example.org"
     ev = [e for e in cal.walk("VEVENT") if str(e["SUMMARY"]) == town["z"]["title"]][0]
     assert "Geen afspraak nodig" in str(ev["DESCRIPTION"]) and "ORGANIZER" not in ev
+    assert "Gratis" in str(ev["DESCRIPTION"])
+    ev = [e for e in cal.walk("VEVENT") if str(e["SUMMARY"]) == town["y"]["title"]][0]
+    for said in ("Geen afspraak nodig", "Inschrijven nodig", "Gratis"):
+        assert said not in str(ev["DESCRIPTION"]), said
 
 
 def test_the_monthly_calendar_page(api, town, admin):

@@ -17,7 +17,7 @@ def new_offer(admin, demo, **extra):
     body = {"title": {"nl": unique("Soepmoment"), "fr": unique("Moment soupe")},
             "description": {"nl": "Soep en een babbel.", "fr": "Soupe et papotage."},
             "site_id": site_of(demo), "partner_id": demo["partners"]["SAAMO"]["id"],
-            "functions": ["meeting"],
+            "functions": ["meeting"], "free": True, "registration": "none",
             "schedules": [{"dtstart": "2026-12-03", "rrule": "FREQ=WEEKLY;BYDAY=TH",
                            "start_time": "13:00", "end_time": "15:00"}]}
     body.update(extra)
@@ -28,10 +28,13 @@ def new_offer(admin, demo, **extra):
 
 def test_a_record_answers_in_the_readers_language(admin, api, demo):
     offer, body = new_offer(admin, demo)
-    # Written with objects, read back plain in the main language, saying which.
-    assert offer["title"] == body["title"]["nl"] and offer["language"] == "nl"
+    # Written with objects, answered with objects: the writer sees every language stored.
+    assert offer["title"] == body["title"] and offer["language"] == "all"
     assert offer["main_language"] == "nl" and "translations" not in offer
     path = f"/v1/offers/{offer['id']}"
+    # Read back plain in the main language, saying which.
+    nl = api.get(path).json()
+    assert nl["title"] == body["title"]["nl"] and nl["language"] == "nl"
     fr = api.get(path, headers=FR)
     assert fr.status_code == 200
     assert fr.json()["title"] == body["title"]["fr"] and fr.json()["language"] == "fr"
@@ -119,7 +122,8 @@ def test_a_patch_changes_one_language_and_a_plain_string_the_main_one(admin, api
     assert [e["field"] for e in r.json()["errors"]] == ["description"]
     r = admin.patch(path, json={"main_language": "fr", "title": {"fr": "Titre"},
                                 "description": {"fr": "Texte"}})
-    assert r.status_code == 200 and r.json()["title"] == "Titre" and r.json()["language"] == "fr"
+    assert r.status_code == 200 and r.json()["title"]["fr"] == "Titre"
+    assert r.json()["language"] == "all" and r.json()["main_language"] == "fr"
     assert api.get(path, params={"lang": "nl"}).json()["title"] == "Nieuwe titel"
 
 
@@ -157,7 +161,9 @@ def test_sites_partners_notes_and_themes_in_languages(admin, api, demo):
         "address": {"street": "Rue Haute 1", "postal_code": "1000", "municipality": "Brussel"}})
     assert site.status_code == 201, site.text
     s = site.json()
-    assert s["language"] == "fr" and s["main_language"] == "fr"
+    assert s["language"] == "all" and s["main_language"] == "fr"
+    assert s["accessibility"] == {"fr": "Accessible en chaise roulante.",
+                                  "nl": "Rolstoeltoegankelijk."}
     nl = api.get(f"/v1/sites/{s['id']}", headers={"Accept-Language": "nl-BE"}).json()
     assert nl["language"] == "nl" and nl["accessibility"] == "Rolstoeltoegankelijk."
     # A closure's note is in its site's main language unless it says otherwise.
@@ -165,7 +171,7 @@ def test_sites_partners_notes_and_themes_in_languages(admin, api, demo):
         "from": "2027-07-01", "to": "2027-07-31",
         "note": {"fr": "Fermé en juillet", "nl": "Gesloten in juli"}})
     assert c.status_code == 201, c.text
-    assert c.json()["main_language"] == "fr" and c.json()["note"] == "Fermé en juillet"
+    assert c.json()["main_language"] == "fr" and c.json()["note"]["fr"] == "Fermé en juillet"
     listed = api.get(f"/v1/sites/{s['id']}/closures", params={"lang": "nl"}).json()["items"]
     assert listed[0]["note"] == "Gesloten in juli" and listed[0]["language"] == "nl"
     # A partner's description.
@@ -200,7 +206,8 @@ def test_the_feed_and_calendar_in_the_readers_language(admin, api, demo, daemon)
         "date": "2026-12-10", "status": "cancelled",
         "note": {"nl": "Geen soep deze week", "fr": "Pas de soupe cette semaine"}})
     assert exc.status_code == 201, exc.text
-    assert exc.json()["note"] == "Geen soep deze week" and exc.json()["main_language"] == "nl"
+    assert exc.json()["note"] == {"nl": "Geen soep deze week", "fr": "Pas de soupe cette semaine"}
+    assert exc.json()["main_language"] == "nl"
     params = {"site": site_of(demo), "from": "2026-12-07", "to": "2026-12-13", "limit": 500}
     nl = api.get("/v1/feed", params=params)
     fr = api.get("/v1/feed", params=params, headers=FR)

@@ -129,7 +129,8 @@ def world(daemon, spec, admin_token):
          "start_time": "18:00", "end_time": "19:00"},
         {"dtstart": "2027-01-15", "start_time": "10:00", "end_time": "12:00",
          "site_id": away["id"]}],
-        description="Samen leren", categories=["course", "course" + tag])
+        description="Samen leren", categories=["course", "course" + tag], free=True,
+        registration="required")
     # Fridays either side of the change to summer time on 28 March 2027.
     dst = offer(unique("Normzomer"), [
         {"dtstart": "2027-03-19", "rrule": "FREQ=WEEKLY;BYDAY=FR;UNTIL=20270409",

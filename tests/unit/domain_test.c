@@ -213,7 +213,7 @@ test_feed_render(void)
                            .title = "Soep, babbel",
                            .functions = fns,
                            .categories = cats,
-                           .free = true,
+                           .free = FACT_YES,
                            .partner_id = "00000000-0000-4000-8000-0000000000b1",
                            .partner_name = "CAW",
                            .dtstart = days_from_civil(2026, 12, 3),

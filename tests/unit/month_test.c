@@ -13,7 +13,7 @@ test_month(void)
 {
     struct feed_row row = {.offer_id = "00000000-0000-4000-8000-000000000001",
                            .title = "Koffie & <Formulieren>",
-                           .free = true,
+                           .free = FACT_YES,
                            .partner_name = "CAW \"Antwerpen\"",
                            .registration = "none",
                            .contact_phone = "03 000 00 00"};

@@ -15,6 +15,20 @@ db_insert_closure(struct db_conn *c, const char *site_id, const char *from, cons
 }
 
 enum db_qs
+db_update_closure(struct db_conn *c, const char *site_id, const char *id, const char *from,
+                  const char *to, const char *note, const struct db_languages *l,
+                  struct db_doc *out)
+{
+    char *buf;
+    const char *lang[2];
+    db_languages_params(l, lang, &buf);
+    const char *params[] = {site_id, id, from, to, note, lang[0], lang[1]};
+    enum db_qs qs = db_query_doc(c, STMT(update_closure, params), params, out);
+    db_languages_free(buf);
+    return qs;
+}
+
+enum db_qs
 db_list_closures(struct db_conn *c, const char *site_id, const char *after_day,
                  const char *after_id, int limit, struct db_page *page)
 {

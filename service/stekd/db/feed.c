@@ -75,7 +75,8 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
 {
     const char *params[] = {
         f->from,      f->to,      f->municipality, f->postal_code, f->site, f->lat, f->lon,
-        f->radius_km, f->partner, f->function,     f->category,    f->free, f->q};
+        f->radius_km, f->partner, f->function,     f->category,    f->free, f->q,
+        f->kind};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT(feed_rows, params), params, &qs);
 
@@ -100,7 +101,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->description = opt(res, r, COL_DESCRIPTION);
         row->functions = json_col(out, res, r, COL_FUNCTIONS);
         row->categories = json_col(out, res, r, COL_CATEGORIES);
-        row->free = flag(res, r, COL_FREE);
+        row->free = offer_fact_of(opt(res, r, COL_FREE));
         row->price_note = opt(res, r, COL_PRICE_NOTE);
         row->version = (long)num(res, r, COL_VERSION);
         row->changed = num(res, r, COL_CHANGED);
@@ -116,7 +117,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->site_ok = flag(res, r, COL_SITE_OK);
         row->exceptions = json_col(out, res, r, COL_EXCEPTIONS);
         row->closures = json_col(out, res, r, COL_CLOSURES);
-        row->registration = PQgetvalue(res, r, COL_REGISTRATION);
+        row->registration = opt(res, r, COL_REGISTRATION);
         row->audience = opt(res, r, COL_AUDIENCE);
         row->contact_email = opt(res, r, COL_CONTACT_EMAIL);
         row->contact_phone = opt(res, r, COL_CONTACT_PHONE);

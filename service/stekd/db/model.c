@@ -302,13 +302,13 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
     o->description = opt(&pk, ro, i, 2);
     o->functions = names_col(ld, ro, i, 3);
     o->categories = names_col(ld, ro, i, 4);
-    o->free = flag(ro, i, 5);
+    o->free = offer_fact_of(PQgetisnull(ro, i, 5) ? NULL : PQgetvalue(ro, i, 5));
     o->price_note = opt(&pk, ro, i, 6);
     o->version = (long)num(ro, i, 7);
     o->updated = num(ro, i, 8);
     o->partner = fm_ids_get(&ld->partners, PQgetvalue(ro, i, 9));
     o->site = fm_ids_get(&ld->sites, PQgetvalue(ro, i, 10));
-    o->registration = text(&pk, ro, i, 11);
+    o->registration = opt(&pk, ro, i, 11);
     o->audience = opt(&pk, ro, i, 12);
     o->email = opt(&pk, ro, i, 13);
     o->phone = opt(&pk, ro, i, 14);

@@ -82,3 +82,21 @@ db_delete_site(struct db_conn *c, const char *id)
     const char *params[] = {id};
     return db_exec_command(c, STMT(delete_site, params), params);
 }
+
+enum db_qs
+db_known_municipalities(struct db_conn *c, json_t **out)
+{
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT0(known_municipalities), NULL, &qs);
+    int n;
+
+    *out = NULL;
+    if (res == NULL)
+        return qs;
+    n = PQntuples(res);
+    *out = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(*out, json_string(PQgetvalue(res, i, 0)));
+    PQclear(res);
+    return n > 0 ? (enum db_qs)n : DB_NO_ROWS;
+}

@@ -77,12 +77,13 @@ event(const struct activity_page *p)
     format_local(it->start, it->start_off, start);
     format_local(it->end, it->end_off, end);
     snprintf(url, sizeof(url), "%s/activity/%s", p->base, it->occurrence_id);
-    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:b, s:s}",
+    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:s}",
                   "@context", "https://schema.org", "@type", "Event", "@id", url, "url", url,
                   "name", row->title, "startDate", start, "endDate", end, "eventAttendanceMode",
                   SCHEMA "OfflineEventAttendanceMode", "location", place(it->site), "organizer",
-                  "@type", "Organization", "name", row->partner_name, "isAccessibleForFree",
-                  row->free, "inLanguage", row->language);
+                  "@type", "Organization", "name", row->partner_name, "inLanguage", row->language);
+    if (row->free != FACT_UNKNOWN) /* unknown: not said, never a guess */
+        json_object_set_new(e, "isAccessibleForFree", json_boolean(row->free == FACT_YES));
     set_str(e, "description", row->description);
     if (it->status == OCC_CANCELLED) {
         status = SCHEMA "EventCancelled";
@@ -101,7 +102,7 @@ event(const struct activity_page *p)
         }
     }
     json_object_set_new(e, "eventStatus", json_string(status));
-    if (row->free)
+    if (row->free == FACT_YES)
         json_object_set_new(e, "offers",
                             json_pack("{s:s, s:i, s:s, s:s, s:s}", "@type", "Offer", "price", 0,
                                       "priceCurrency", "EUR", "availability", SCHEMA "InStock",
@@ -250,7 +251,7 @@ activity_render_html(const struct activity_page *p, size_t *len)
     struct strbuf b = {0};
     char start[32], end[32];
     json_t *ld = activity_jsonld(p);
-    char *ldtext = json_dumps(ld, JSON_COMPACT | JSON_ENSURE_ASCII);
+    char *ldtext = json_dumps(ld, FEED_DUMP_FLAGS | JSON_ENSURE_ASCII);
 
     json_decref(ld);
     format_local(it->start, it->start_off, start);
@@ -322,11 +323,27 @@ activity_render_html(const struct activity_page *p, size_t *len)
         sb_html(&b, row->description);
         sb_puts(&b, "</p>\n");
     }
-    sb_puts(&b, "<p class=\"price\">");
-    sb_html(&b, row->free ? w->free : row->price_note != NULL ? row->price_note : w->paid);
-    sb_puts(&b, " &middot; ");
-    sb_html(&b, strcmp(row->registration, "required") == 0 ? w->registration : w->walk_in);
-    sb_puts(&b, "</p>\n<p class=\"by\">");
+    /* Price and registration as the offer said them; what it did not say is left out. */
+    {
+        const char *price = row->free == FACT_YES   ? w->free
+                            : row->price_note != NULL ? row->price_note
+                            : row->free == FACT_NO    ? w->paid
+                                                      : NULL;
+        const char *reg = row->registration == NULL ? NULL
+                          : strcmp(row->registration, "required") == 0 ? w->registration
+                                                                       : w->walk_in;
+        if (price != NULL || reg != NULL) {
+            sb_puts(&b, "<p class=\"price\">");
+            if (price != NULL)
+                sb_html(&b, price);
+            if (price != NULL && reg != NULL)
+                sb_puts(&b, " &middot; ");
+            if (reg != NULL)
+                sb_html(&b, reg);
+            sb_puts(&b, "</p>\n");
+        }
+    }
+    sb_puts(&b, "<p class=\"by\">");
     sb_html(&b, w->by);
     sb_puts(&b, " ");
     sb_html(&b, row->partner_name);

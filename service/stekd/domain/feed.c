@@ -551,7 +551,9 @@ feed_render_json(const struct feed_result *res, size_t *len)
         put_json(&b, row->functions, memo, 64);
         sb_puts(&b, ",\"categories\":");
         put_json(&b, row->categories, memo, 64);
-        sb_puts(&b, row->free ? ",\"free\":true" : ",\"free\":false");
+        sb_puts(&b, row->free == FACT_UNKNOWN ? ",\"free\":null"
+                    : row->free == FACT_YES ? ",\"free\":true"
+                                            : ",\"free\":false");
         sb_puts(&b, ",\"price_note\":");
         put_text(&b, row, all, "price_note", row->price_note);
         sb_puts(&b, ",\"start\":");
@@ -563,7 +565,7 @@ feed_render_json(const struct feed_result *res, size_t *len)
         sb_puts(&b, ",\"note\":");
         put_opt_string(&b, it->note);
         sb_puts(&b, ",\"registration\":");
-        put_string(&b, row->registration);
+        put_opt_string(&b, row->registration);
         sb_puts(&b, ",\"audience\":");
         put_text(&b, row, all, "audience", row->audience);
         sb_puts(&b, ",\"contact\":{\"email\":");

@@ -673,7 +673,7 @@ has_name(const json_t *names, const char *name)
     return false;
 }
 
-/* The offer filters of feed_rows' WHERE clause ($9-$13). */
+/* The offer filters of feed_rows' WHERE clause ($9-$14). */
 static bool
 offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct feed_filter *f,
               const char *qfold)
@@ -681,8 +681,9 @@ offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct
     return (f->partner == NULL || strcasecmp(m->partners[o->partner]->id, f->partner) == 0) &&
            (f->function == NULL || has_name(o->functions, f->function)) &&
            (f->category == NULL || has_name(o->categories, f->category)) &&
-           (f->free == NULL || o->free == (f->free[0] == 't')) &&
-           (qfold == NULL || strstr(o->fold, qfold) != NULL);
+           (f->free == NULL || o->free == offer_fact_of(f->free)) &&
+           (qfold == NULL || strstr(o->fold, qfold) != NULL) &&
+           (f->kind == NULL || strcmp(o->kind, f->kind) == 0);
 }
 
 /* The slot of a reader's language among a site's shown forms: 0 for each record's own (and

@@ -154,6 +154,37 @@ i18n_text(const json_t *translations, const char *record_lang, const char *main,
     return t;
 }
 
+json_t *
+i18n_missing(const json_t *doc)
+{
+    const json_t *fields = json_object_get(doc, "translatable");
+    const json_t *translations = json_object_get(doc, "translations");
+    const char *main = json_string_value(json_object_get(doc, "main_language"));
+    json_t *out, *f;
+    size_t i;
+
+    if (!json_is_array(fields) || main == NULL)
+        return NULL;
+    out = json_object();
+    for (const char *const *l = i18n_languages; *l != NULL; l++) {
+        if (strcmp(*l, main) == 0)
+            continue;
+        json_t *lacking = json_array();
+        json_array_foreach(fields, i, f)
+        {
+            const char *name = json_string_value(f);
+            if (json_is_string(json_object_get(doc, name)) &&
+                translated(translations, *l, name) == NULL)
+                json_array_append_new(lacking, json_string(name));
+        }
+        if (json_array_size(lacking) > 0)
+            json_object_set_new(out, *l, lacking);
+        else
+            json_decref(lacking);
+    }
+    return out;
+}
+
 const char *
 i18n_localize(json_t *doc, const char *lang)
 {

@@ -122,7 +122,7 @@ put_short(char *at, const char *name, size_t n, const char *value, size_t v)
 /* The GEO line of a site's location, formatted once per render and site. */
 struct geo_memo {
     const json_t *loc;
-    char text[64];
+    char text[72];
 };
 
 static const char *
@@ -136,9 +136,10 @@ geo_of(const json_t *loc, struct geo_memo *memo, size_t n)
     if (i == n)
         i = n - 1; /* full: the last slot is reused */
     memo[i].loc = loc;
-    snprintf(memo[i].text, sizeof(memo[i].text), "GEO:%.6f;%.6f",
-             json_number_value(json_object_get(loc, "lat")),
-             json_number_value(json_object_get(loc, "lon")));
+    char lat[32], lon[32];
+    fmt_coordinate(json_number_value(json_object_get(loc, "lat")), lat);
+    fmt_coordinate(json_number_value(json_object_get(loc, "lon")), lon);
+    snprintf(memo[i].text, sizeof(memo[i].text), "GEO:%s;%s", lat, lon);
     return memo[i].text;
 }
 
@@ -228,21 +229,25 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
                 sb_puts(d, row->description);
                 sb_puts(d, "\n");
             }
-            if (row->free)
+            /* What the offer did not say (free, registration) is left out, never guessed. */
+            if (row->free == FACT_YES)
                 sb_puts(d, words->free);
             if (row->price_note != NULL) {
-                if (row->free)
+                if (row->free == FACT_YES)
                     sb_puts(d, "\n");
                 sb_puts(d, row->price_note);
             }
-            sb_puts(d, "\n");
-            sb_puts(d, strcmp(row->registration, "required") == 0 ? words->registration
-                                                                  : words->walk_in);
-            if (row->audience != NULL) {
+            if (row->free == FACT_YES || row->price_note != NULL)
                 sb_puts(d, "\n");
-                sb_puts(d, row->audience);
+            if (row->registration != NULL) {
+                sb_puts(d, strcmp(row->registration, "required") == 0 ? words->registration
+                                                                      : words->walk_in);
+                sb_puts(d, "\n");
             }
-            sb_puts(d, "\n");
+            if (row->audience != NULL) {
+                sb_puts(d, row->audience);
+                sb_puts(d, "\n");
+            }
             sb_puts(d, row->partner_name);
             if (row->contact_phone != NULL) {
                 sb_puts(d, "\nTel. ");

@@ -76,7 +76,7 @@ static size_t
 item_chars(const struct month_page *p, const struct feed_item *it)
 {
     const char *site = json_string_value(json_object_get(it->site, "name"));
-    return 12 + utf8_chars(it->row->title) + (it->row->free ? 8 : 0) +
+    return 12 + utf8_chars(it->row->title) + (it->row->free == FACT_YES ? 8 : 0) +
            (it->status != OCC_SCHEDULED ? 11 : 0) +
            ((p->show_site || it->status == OCC_MOVED) && site ? utf8_chars(site) + 3 : 0);
 }
@@ -268,7 +268,7 @@ month_render_html(const struct month_page *p, size_t *len)
                         sb_puts(&o, ")");
                     }
                     sb_puts(&o, "</span>");
-                    if (it->row->free) {
+                    if (it->row->free == FACT_YES) {
                         sb_puts(&o, "<span class=\"badge\">");
                         sb_html(&o, w->free);
                         sb_puts(&o, "</span>");

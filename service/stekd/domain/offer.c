@@ -7,6 +7,7 @@
 #include <string.h>
 
 const char *const stek_functions[] = {"meeting", "learning", "referral", "advocacy", NULL};
+const char *const offer_kinds[] = {"activity", "opening_hours", NULL};
 
 const char *
 offer_function_label(const char *function, const char *lang)

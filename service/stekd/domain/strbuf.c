@@ -158,3 +158,18 @@ sb_html(struct strbuf *o, const char *s)
         }
     }
 }
+
+void
+fmt_coordinate(double degrees, char out[32])
+{
+    size_t n = (size_t)snprintf(out, 32, "%.7f", degrees);
+    if (n >= 32)
+        n = 31;
+    while (n > 0 && out[n - 1] == '0')
+        n--;
+    if (n > 0 && out[n - 1] == '.')
+        n--;
+    out[n] = '\0';
+    if (strcmp(out, "-0") == 0)
+        strcpy(out, "0");
+}

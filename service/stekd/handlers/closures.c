@@ -111,9 +111,64 @@ h_closures_get(struct request *r)
 
 struct closure_ctx {
     const char *site, *from, *to, *note, *id;
+    const json_t *patch; /* PATCH: the merge patch */
     struct db_languages lang;
+    json_t *plain, *translations, *merged; /* owned: what the fields borrow */
     struct db_doc out;
 };
+
+static void
+closure_ctx_clear(struct closure_ctx *c)
+{
+    json_decref(c->plain);
+    json_decref(c->translations);
+    json_decref(c->merged);
+    c->plain = c->translations = c->merged = NULL;
+    db_doc_clear(&c->out);
+}
+
+/*
+ * Checks a closure's document (a POST body, or the stored one after a PATCH's merge) with every
+ * error at once; a note is in main unless the document names its language. Replies 422 and
+ * returns false otherwise.
+ */
+static bool
+closure_check(struct request *r, const json_t *doc, const char *main, struct closure_ctx *c)
+{
+    struct jspec spec[] = {
+        JS_DATEF("from", &c->from, JF_REQUIRED),
+        JS_DATEF("to", &c->to, JF_REQUIRED),
+        JS_TXT("note", &c->note, JF_NULLABLE, 500),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
+        JS_RO("id"),
+        JS_RO("site_id"),
+        JS_RO("created_at"),
+        JS_SPEC_END,
+    };
+    static const char *const note_only[] = {"note", NULL};
+    json_t *errs = json_array();
+    int32_t from, to;
+
+    json_decref(c->plain);
+    json_decref(c->translations);
+    c->from = c->to = c->note = NULL;
+    c->plain = jspec_check_i18n(doc, spec, note_only, main, &c->lang.main_language,
+                                &c->translations, errs);
+    c->lang.translations = c->translations;
+    if (json_array_size(errs) == 0 && date_parse(c->from, &from) && date_parse(c->to, &to)) {
+        if (to < from)
+            field_error(errs, "to", "must not be before from");
+        else if (to - from > CLOSURE_MAX_DAYS)
+            field_error(errs, "to", "a closure lasts at most a year (366 days); add another");
+    }
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the closure is not valid; see errors");
+        return false;
+    }
+    json_decref(errs);
+    return true;
+}
 
 static enum tx_result
 create_tx(struct request *r, void *cls)
@@ -134,53 +189,72 @@ void
 h_closures_create(struct request *r)
 {
     struct closure_ctx c = {.site = req_id(r, "site")};
-    struct jspec spec[] = {
-        JS_DATEF("from", &c.from, JF_REQUIRED),
-        JS_DATEF("to", &c.to, JF_REQUIRED),
-        JS_TXT("note", &c.note, JF_NULLABLE, 500),
-        JS_ENUMF("main_language", NULL, 0, i18n_languages),
-        JS_IGNORE("language"),
-        JS_RO("id"),
-        JS_RO("site_id"),
-        JS_RO("created_at"),
-        JS_SPEC_END,
-    };
-    static const char *const note_only[] = {"note", NULL};
-    json_t *errs, *plain, *translations;
-    int32_t from, to;
     char main[4];
 
     if (c.site == NULL || !req_json_body(r, false))
         return;
-    errs = json_array();
     /* A note is in its site's main language unless it says otherwise. */
     entity_language(r, db_get_site, c.site, main);
-    plain = jspec_check_i18n(r->json, spec, note_only, main, &c.lang.main_language, &translations,
-                             errs);
-    c.lang.translations = translations;
-    if (json_array_size(errs) == 0 && date_parse(c.from, &from) && date_parse(c.to, &to)) {
-        if (to < from)
-            field_error(errs, "to", "must not be before from");
-        else if (to - from > CLOSURE_MAX_DAYS)
-            field_error(errs, "to", "a closure lasts at most a year (366 days); add another");
-    }
-    if (json_array_size(errs) > 0) {
-        reply_problem(r, ERR_VALIDATION, errs, "the closure is not valid; see errors");
-        json_decref(plain);
-        json_decref(translations);
-        return;
-    }
-    json_decref(errs);
-    if (run_tx(r, create_tx, &c)) {
+    if (closure_check(r, r->json, main, &c) && run_tx(r, create_tx, &c)) {
         char loc[128];
         snprintf(loc, sizeof(loc), "/v1/sites/%s/closures/%s", c.site, c.out.id);
         reply_json_steal(r, 201, c.out.doc);
         c.out.doc = NULL;
         reply_header(r, "Location", loc);
     }
-    db_doc_clear(&c.out);
-    json_decref(plain);
-    json_decref(translations);
+    closure_ctx_clear(&c);
+}
+
+static enum tx_result
+patch_tx(struct request *r, void *cls)
+{
+    struct closure_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res;
+    enum db_qs qs;
+    char main[4];
+
+    db_doc_clear(&c->out);
+    if ((res = may_manage(r, c->site, true)) != TX_COMMIT)
+        return res;
+    if ((qs = db_get_closure(r->db, c->site, c->id, &cur)) < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id at this site");
+        return TX_REPLIED;
+    }
+    snprintf(main, sizeof(main), "%s",
+             json_string_value(json_object_get(cur.doc, "main_language")));
+    json_decref(c->merged);
+    c->merged = merge_writable_steal(&cur, c->patch);
+    json_object_del(c->merged, "site_id"); /* read-only, as in a POST */
+    if (!closure_check(r, c->merged, main, c))
+        return TX_REPLIED;
+    if (db_update_closure(r->db, c->site, c->id, c->from, c->to, c->note, &c->lang, &c->out) <= 0)
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
+    return audit(r, "update", "site_closure", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+/* PATCH /v1/sites/{id}/closures/{cid}: a merge patch (its note in another language, new dates). */
+void
+h_closures_patch(struct request *r)
+{
+    struct closure_ctx c = {.site = req_id(r, "site"), .id = r->params[1]};
+
+    if (c.site == NULL)
+        return;
+    if (!is_uuid(c.id)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
+        return;
+    }
+    if (!req_json_body(r, false))
+        return;
+    c.patch = r->json;
+    if (run_tx(r, patch_tx, &c)) {
+        reply_json_steal(r, 200, c.out.doc);
+        c.out.doc = NULL;
+    }
+    closure_ctx_clear(&c);
 }
 
 static enum tx_result

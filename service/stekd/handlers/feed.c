@@ -14,6 +14,7 @@
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/feedmodel.h"
+#include "stek/hint.h"
 #include "stek/ical.h"
 #include "stek/handlers.h"
 #include "stek/listen.h"
@@ -72,6 +73,7 @@ parse(struct request *r, bool ics)
         QS_ONEOF("function", &f->function, stek_functions),
         QS_TXT("category", &f->category, 40),
         QS_BOOLEAN("free", &f->free),
+        QS_ONEOF("kind", &f->kind, offer_kinds),
         QS_NEARBY(&fr->near),
         QS_TXT("q", &f->q, 100),
         QS_LIMIT(&fr->q.limit),
@@ -105,11 +107,11 @@ parse(struct request *r, bool ics)
     fr->lang = req_language(r);
     /* One answer per language: the key holds it, so caches and ETags are per language. */
     int klen = snprintf(
-        fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics,
+        fr->key, sizeof(fr->key), "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%d|%s", ics,
         fr->lang ? fr->lang : "", f->from, f->to, f->municipality ? f->municipality : "",
         f->postal_code ? f->postal_code : "", f->site ? f->site : "", f->partner ? f->partner : "",
         f->function ? f->function : "", f->category ? f->category : "", f->free ? f->free : "",
-        f->q ? f->q : "", fr->near.lat, fr->near.lon, fr->near.radius_km, fr->q.limit,
+        f->kind ? f->kind : "", f->q ? f->q : "", fr->near.lat, fr->near.lon, fr->near.radius_km, fr->q.limit,
         raw_cursor ? raw_cursor : "");
     if (json_array_size(errs) == 0 && (klen < 0 || (size_t)klen >= sizeof(fr->key)))
         field_error(errs, "cursor", "the query is too long");
@@ -174,7 +176,13 @@ answer(struct request *r, struct feed_req *fr, struct db_conn *db)
             snprintf(langs + strlen(langs), sizeof(langs) - strlen(langs), "%s%s",
                      langs[0] ? ", " : "", l);
     }
+    char hint[HINT_MAX];
+    json_t *suggestions = NULL;
+    bool unknown = res.n == 0 && !fr->q.has_cursor &&
+                   municipality_unknown(r, fr->f.municipality, &suggestions, hint);
+    json_decref(suggestions);
     struct cache_answer a = {
+        .hint = unknown ? hint : NULL,
         .content_language = langs[0] ? langs : callang,
         .ctype = ics ? "text/calendar; charset=utf-8" : "application/json",
         .last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL),

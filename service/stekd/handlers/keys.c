@@ -150,3 +150,52 @@ h_keys_delete(struct request *r)
         reply_empty(r, 204);
     }
 }
+
+/*
+ * What each role may do, as /v1/me lists it: the areas a key of that role writes (a partner
+ * key only its own partner's records there). Reads of public data need no key.
+ */
+static const char *const admin_scopes[] = {
+    "partners", "sites",   "offers",   "exceptions", "closures", "signals",
+    "handoffs", "themes",  "webhooks", "keys",       "audit",    NULL,
+};
+static const char *const partner_scopes[] = {
+    "offers", "exceptions", "closures", "signals", "handoffs", "webhooks", NULL,
+};
+
+/* GET /v1/me: the calling key as stored (never its token), its partner and its scopes. */
+void
+h_me(struct request *r)
+{
+    struct db_doc key = {0}, partner = {0};
+    enum db_qs qs = db_get_key(r->db, r->who.key_id, &key);
+    json_t *scopes = json_array();
+
+    if (qs > 0 && r->who.role == ROLE_PARTNER)
+        qs = db_get_partner(r->db, r->who.partner_id, false, &partner);
+    if (qs < 0) {
+        reply_db_error(r);
+        goto out;
+    }
+    if (qs == DB_NO_ROWS) { /* revoked or its partner deleted while this request waited */
+        reply_problem(r, ERR_UNAUTHORIZED, NULL, "this key is no longer valid");
+        goto out;
+    }
+    for (const char *const *s = r->who.role == ROLE_ADMIN ? admin_scopes : partner_scopes;
+         *s != NULL; s++)
+        json_array_append_new(scopes, json_string(*s));
+    json_object_set_new(key.doc, "scopes", scopes);
+    scopes = NULL;
+    json_object_set_new(key.doc, "expires_at", json_null()); /* keys do not expire yet */
+    json_object_set_new(key.doc, "partner",
+                        partner.doc == NULL
+                            ? json_null()
+                            : json_pack("{s:O, s:O}", "id", json_object_get(partner.doc, "id"),
+                                        "name", json_object_get(partner.doc, "name")));
+    reply_json_steal(r, 200, key.doc);
+    key.doc = NULL;
+out:
+    json_decref(scopes);
+    db_doc_clear(&key);
+    db_doc_clear(&partner);
+}

@@ -4,6 +4,7 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/hint.h"
 #include "stek/i18n.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
@@ -21,7 +22,6 @@
 #define MAX_SCHEDULES 20
 
 static const char *const registrations[] = {"none", "required", NULL};
-static const char *const kinds[] = {"activity", "opening_hours", NULL};
 static const char *const statuses[] = {"cancelled", "moved", NULL};
 static const struct constraint_reply constraints[] = {
     {"offers_site_id_fkey", ERR_VALIDATION, "site_id", "does not name an existing site"},
@@ -63,16 +63,16 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     struct offer_fields *f = &o->f;
     struct jspec spec[] = {
         JS_STR("title", &f->title, JF_REQUIRED | JF_GUARD, 1, 200),
-        JS_ENUMF("kind", &f->kind, 0, kinds),
+        JS_ENUMF("kind", &f->kind, 0, offer_kinds),
         JS_TXT("description", &f->description, JF_NULLABLE, 4000),
         JS_UUIDF("site_id", &f->site_id, JF_REQUIRED),
         JS_UUIDF("partner_id", &f->partner_id, JF_REQUIRED),
         JS_LIST("functions", &fns, JF_REQUIRED, 1, 4, stek_functions),
         JS_LIST("categories", &cats, 0, 0, 20, NULL),
         JS_TXT("audience", &f->audience, JF_NULLABLE, 500),
-        JS_BOOLEAN("free", &f->free, 0),
+        JS_BOOLEAN("free", NULL, JF_NULLABLE), /* read below: null or absent is unknown */
         JS_TXT("price_note", &f->price_note, JF_NULLABLE, 500),
-        JS_ENUMF("registration", &f->registration, 0, registrations),
+        JS_ENUMF("registration", &f->registration, JF_NULLABLE, registrations),
         JS_EMAILF("email", &f->email, JF_NULLABLE),
         JS_PHONEF("phone", &f->phone, JF_NULLABLE),
         JS_ARR("schedules", &scheds, 0, MAX_SCHEDULES),
@@ -89,13 +89,17 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     json_t *item;
 
     memset(o, 0, sizeof(*o));
-    f->free = true;
+    /* Price and registration stay unknown (NULL) unless the offer says them: a default would
+     * tell residents "free" and "walk in" when nobody said so. */
     f->active = true;
-    f->registration = "none";
     f->kind = "activity";
     o->plain = jspec_check_i18n(doc, spec, translatable, "nl", &f->lang.main_language,
                                 &o->translations, errs);
     f->lang.translations = o->translations;
+    if (o->plain != NULL) {
+        const json_t *fv = json_object_get(o->plain, "free");
+        f->free = json_is_boolean(fv) ? (json_is_true(fv) ? FACT_YES : FACT_NO) : FACT_UNKNOWN;
+    }
     o->has_schedules = json_object_get(doc, "schedules") != NULL;
     json_array_foreach(scheds, i, item)
     {
@@ -175,7 +179,10 @@ h_offers_list(struct request *r)
         reply_db_error(r);
         return;
     }
+    bool empty = page.n == 0 && !p.cursor.present;
     reply_page(r, &page);
+    if (empty)
+        reply_hint_municipality(r, f.municipality);
 }
 
 struct create_ctx {
@@ -303,11 +310,103 @@ h_exceptions_list(struct request *r)
 }
 
 struct exception_ctx {
-    const char *id;
+    const char *id, *date; /* the offer; the date of the path (PATCH) */
+    const json_t *patch;   /* PATCH: the merge patch */
     struct exception_fields f;
     int32_t day;
+    json_t *plain, *translations, *merged; /* owned: what f borrows */
     struct db_doc out;
+    bool patching;
 };
+
+static void
+exception_ctx_clear(struct exception_ctx *c)
+{
+    json_decref(c->plain);
+    json_decref(c->translations);
+    json_decref(c->merged);
+    c->plain = c->translations = c->merged = NULL;
+}
+
+/*
+ * Checks an exception's document (a POST body, or the stored one after a PATCH's merge) with
+ * every error at once into c->f; a note is in main unless the document names its language.
+ * Replies 422 and returns false otherwise.
+ */
+static bool
+exception_check(struct request *r, const json_t *doc, const char *main, struct exception_ctx *c)
+{
+    struct exception_fields *f = &c->f;
+    struct jspec spec[] = {
+        JS_DATEF("date", &f->date, JF_REQUIRED),
+        JS_ENUMF("status", &f->status, JF_REQUIRED, statuses),
+        JS_TIMEF("start_time", &f->start_time, JF_NULLABLE),
+        JS_TIMEF("end_time", &f->end_time, JF_NULLABLE),
+        JS_UUIDF("site_id", &f->site_id, JF_NULLABLE),
+        JS_TXT("note", &f->note, JF_NULLABLE, 500),
+        JS_ENUMF("main_language", NULL, 0, i18n_languages),
+        JS_IGNORE("language"),
+        JS_SPEC_END,
+    };
+    static const char *const note_only[] = {"note", NULL};
+    json_t *errs = json_array();
+    int start, end;
+
+    json_decref(c->plain);
+    json_decref(c->translations);
+    memset(f, 0, sizeof(*f));
+    c->plain = jspec_check_i18n(doc, spec, note_only, main, &f->lang.main_language,
+                                &c->translations, errs);
+    f->lang.translations = c->translations;
+    if (json_array_size(errs) == 0) {
+        bool moved = strcmp(f->status, "moved") == 0;
+        if ((f->start_time == NULL) != (f->end_time == NULL))
+            field_error(errs, f->start_time ? "end_time" : "start_time",
+                        "is required together with the other time");
+        else if (f->start_time != NULL && time_parse(f->start_time, &start) &&
+                 time_parse(f->end_time, &end) && end <= start)
+            field_error(errs, "end_time", "must be after start_time");
+        if (!moved && (f->start_time != NULL || f->site_id != NULL))
+            field_error(errs, "status", "a cancellation takes no new time or site; use moved");
+        if (moved && f->start_time == NULL && f->site_id == NULL)
+            field_error(errs, "status", "moved needs a new start_time/end_time or site_id");
+        if (c->patching && strcmp(f->date, c->date) != 0)
+            field_error(errs, "date",
+                        "is the exception's name (its path): delete it and post one on the "
+                        "other date instead");
+        date_parse(f->date, &c->day);
+    }
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the exception is not valid; see errors");
+        return false;
+    }
+    json_decref(errs);
+    return true;
+}
+
+/* For a PATCH: the stored exception, merged with the patch and checked (in the transaction). */
+static enum tx_result
+exception_merge(struct request *r, struct exception_ctx *c)
+{
+    struct db_doc cur;
+    enum db_qs qs;
+    char main[4];
+
+    if ((qs = db_get_exception(r->db, c->id, c->date, &cur)) < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_NOT_FOUND, NULL,
+                      "this offer has no exception on %s: post one to "
+                      "/v1/offers/{id}/exceptions",
+                      c->date);
+        return TX_REPLIED;
+    }
+    snprintf(main, sizeof(main), "%s",
+             json_string_value(json_object_get(cur.doc, "main_language")));
+    json_decref(c->merged);
+    c->merged = merge_writable_steal(&cur, c->patch);
+    return exception_check(r, c->merged, main, c) ? TX_COMMIT : TX_REPLIED;
+}
 
 static enum tx_result
 exception_tx(struct request *r, void *cls)
@@ -322,7 +421,9 @@ exception_tx(struct request *r, void *cls)
         return res;
     bool occurs = offer_occurs_on(offer.doc, c->day);
     db_doc_clear(&offer);
-    if (!occurs) {
+    if (c->patching && (res = exception_merge(r, c)) != TX_COMMIT)
+        return res;
+    if (!c->patching && !occurs) {
         reply_problem(r, ERR_VALIDATION,
                       json_pack("[{s:s, s:s}]", "field", "date", "message",
                                 "is not an occurrence of this offer's schedules"),
@@ -337,67 +438,60 @@ exception_tx(struct request *r, void *cls)
     return TX_COMMIT;
 }
 
+/* Replies with the stored exception (201 when new, else 200) and its Location. */
+static void
+reply_exception(struct request *r, struct exception_ctx *c)
+{
+    char loc[128];
+    snprintf(loc, sizeof(loc), "%s/%s/exceptions/%s", OFFERS, c->id, c->f.date);
+    reply_json_steal(r, c->out.version ? 201 : 200, c->out.doc);
+    c->out.doc = NULL;
+    reply_header(r, "Location", loc);
+}
+
+/*
+ * POST /v1/offers/{id}/exceptions. An exception is named by its date: posting one for a date
+ * that has one replaces it whole (200 instead of 201), as PUT would; PATCH changes some fields.
+ */
 void
 h_exceptions_create(struct request *r)
 {
     struct exception_ctx c = {.id = req_id(r, "offer")};
-    struct exception_fields *f = &c.f;
-    struct jspec spec[] = {
-        JS_DATEF("date", &f->date, JF_REQUIRED),
-        JS_ENUMF("status", &f->status, JF_REQUIRED, statuses),
-        JS_TIMEF("start_time", &f->start_time, JF_NULLABLE),
-        JS_TIMEF("end_time", &f->end_time, JF_NULLABLE),
-        JS_UUIDF("site_id", &f->site_id, JF_NULLABLE),
-        JS_TXT("note", &f->note, JF_NULLABLE, 500),
-        JS_ENUMF("main_language", NULL, 0, i18n_languages),
-        JS_IGNORE("language"),
-        JS_SPEC_END,
-    };
-    static const char *const note_only[] = {"note", NULL};
-    json_t *errs, *plain, *translations;
-    int start, end;
     char main[4];
 
     if (c.id == NULL || !req_json_body(r, false))
         return;
-    errs = json_array();
     /* A note is in its offer's main language unless it says otherwise. */
     entity_language(r, db_get_offer, c.id, main);
-    plain = jspec_check_i18n(r->json, spec, note_only, main, &f->lang.main_language, &translations,
-                             errs);
-    f->lang.translations = translations;
-    if (json_array_size(errs) == 0) {
-        bool moved = strcmp(f->status, "moved") == 0;
-        if ((f->start_time == NULL) != (f->end_time == NULL))
-            field_error(errs, f->start_time ? "end_time" : "start_time",
-                        "is required together with the other time");
-        else if (f->start_time != NULL && time_parse(f->start_time, &start) &&
-                 time_parse(f->end_time, &end) && end <= start)
-            field_error(errs, "end_time", "must be after start_time");
-        if (!moved && (f->start_time != NULL || f->site_id != NULL))
-            field_error(errs, "status", "a cancellation takes no new time or site; use moved");
-        if (moved && f->start_time == NULL && f->site_id == NULL)
-            field_error(errs, "status", "moved needs a new start_time/end_time or site_id");
-        date_parse(f->date, &c.day);
-    }
-    if (json_array_size(errs) > 0) {
-        reply_problem(r, ERR_VALIDATION, errs, "the exception is not valid; see errors");
-        json_decref(plain);
-        json_decref(translations);
+    if (exception_check(r, r->json, main, &c) && run_tx(r, exception_tx, &c))
+        reply_exception(r, &c);
+    db_doc_clear(&c.out);
+    exception_ctx_clear(&c);
+}
+
+/*
+ * PATCH /v1/offers/{id}/exceptions/{date}: a merge patch of the exception (its note in another
+ * language: {"note": {"fr": "..."}}); the date stays, a moved occurrence need not occur still.
+ */
+void
+h_exceptions_patch(struct request *r)
+{
+    struct exception_ctx c = {.id = req_id(r, "offer"), .date = r->params[1], .patching = true};
+    int32_t day;
+
+    if (c.id == NULL)
+        return;
+    if (!date_parse(c.date, &day)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
         return;
     }
-    json_decref(errs);
-    if (run_tx(r, exception_tx, &c)) {
-        char loc[128];
-        snprintf(loc, sizeof(loc), "%s/%s/exceptions/%s", OFFERS, c.id, f->date);
-        unsigned status = c.out.version ? 201 : 200;
-        reply_json_steal(r, status, c.out.doc);
-        c.out.doc = NULL;
-        reply_header(r, "Location", loc);
-    }
+    if (!req_json_body(r, false))
+        return;
+    c.patch = r->json;
+    if (run_tx(r, exception_tx, &c))
+        reply_exception(r, &c);
     db_doc_clear(&c.out);
-    json_decref(plain);
-    json_decref(translations);
+    exception_ctx_clear(&c);
 }
 
 struct exception_delete_ctx {

@@ -10,6 +10,7 @@
 #include "stek/date.h"
 #include "stek/tz.h"
 #include "stek/handlers.h"
+#include "stek/hint.h"
 #include "stek/i18n.h"
 #include "stek/month.h"
 #include "stek/qr.h"
@@ -66,11 +67,24 @@ h_print_month(struct request *r)
     };
     json_t *errs = qspec_check(r, spec);
 
-    if ((req_query(r, "site") == NULL) == (req_query(r, "municipality") == NULL))
-        field_error(errs, req_query(r, "site") ? "municipality" : "site",
-                    "give either site (an id) or municipality");
+    if (req_query(r, "site") != NULL && req_query(r, "municipality") != NULL)
+        field_error(errs, "municipality", "must not be given with site: give one of the two");
+    else if (req_query(r, "site") == NULL && req_query(r, "municipality") == NULL)
+        field_error(errs, "site", "is required unless municipality is given: give a site's id, "
+                                  "or a municipality");
     if (!qspec_reply(r, errs))
         return;
+    json_t *suggestions;
+    if (municipality_unknown(r, municipality, &suggestions, NULL)) {
+        /* A calendar of nothing would be printed and pinned up: say what is known instead. */
+        json_t *e = json_pack("[{s:s, s:s, s:o}]", "field", "municipality", "message",
+                              json_array_size(suggestions) > 0
+                                  ? "names no site; did you mean one of suggestions?"
+                                  : "names no site, and no known municipality is close",
+                              "suggestions", suggestions);
+        reply_problem(r, ERR_NOT_FOUND, e, "no site in this municipality");
+        return;
+    }
     civil_from_days(month, &y, &m, &d);
     page.year = y;
     page.month = m;

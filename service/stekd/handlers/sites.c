@@ -1,6 +1,7 @@
 /* /v1/sites: the meeting places. Reads are public; writes are admin-only. */
 #include "stek/config.h"
 #include "stek/handlers.h"
+#include "stek/hint.h"
 #include "stek/i18n.h"
 #include "stek/qspec.h"
 #include "stek/tx.h"
@@ -130,8 +131,8 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
         .active = s.active,
     };
     if (s.location != NULL) {
-        snprintf(lat, 32, "%.17g", s.lat);
-        snprintf(lon, 32, "%.17g", s.lon);
+        fmt_coordinate(s.lat, lat); /* stored as published: at most 7 decimals */
+        fmt_coordinate(s.lon, lon);
         out->lat = lat;
         out->lon = lon;
     }
@@ -168,7 +169,10 @@ h_sites_list(struct request *r)
         reply_db_error(r);
         return;
     }
+    bool empty = page.n == 0 && !p.cursor.present;
     reply_page(r, &page);
+    if (empty)
+        reply_hint_municipality(r, f.municipality);
 }
 
 struct create_ctx {

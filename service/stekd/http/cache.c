@@ -4,6 +4,7 @@
 #include "stek/config.h"
 #include "stek/feedmodel.h"
 #include "stek/gzip.h"
+#include "stek/hint.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
 #include "stek/replicas.h"
@@ -41,6 +42,7 @@ struct entry {
     int64_t last_modified;
     const char *ctype, *cache_control, *vary; /* static strings */
     char content_language[32];
+    char hint[HINT_MAX]; /* Stek-Hint, or "" */
     uint64_t used; /* use_clock when last stored or answered: the bucket's least recent goes */
     int64_t born;  /* time() when stored */
     int64_t refresh_claimed; /* time() when a reader went to compute it again (max_age) */
@@ -169,6 +171,8 @@ reply_entry(struct request *r, const struct entry *e)
     reply_header(r, "Vary", e->vary ? e->vary : "Accept-Encoding, Accept-Language");
     if (e->content_language[0] != '\0')
         reply_header(r, "Content-Language", e->content_language);
+    if (e->hint[0] != '\0')
+        reply_header(r, "Stek-Hint", e->hint);
 }
 
 /*
@@ -240,6 +244,7 @@ cache_store_reply(struct request *r, const char *key, uint64_t generation, char 
 
     snprintf(e.content_language, sizeof(e.content_language), "%s",
              a->content_language ? a->content_language : "");
+    snprintf(e.hint, sizeof(e.hint), "%s", a->hint ? a->hint : "");
     http_date(e.last_modified, e.last_modified_http);
     stek_sha256_hex(text, len, hex);
     snprintf(e.etag, sizeof(e.etag), "%.32s", hex);
@@ -396,13 +401,15 @@ void
 cache_public_keep(struct request *r)
 {
     struct reply *rep = &r->reply;
-    char lang[32] = "";
+    char lang[32] = "", hint[HINT_MAX] = "";
 
     if (r->cache_key == NULL || rep->status != 200 || rep->body_static || rep->body == NULL)
         return;
     for (int i = 0; i < rep->nheaders; i++)
         if (strcmp(rep->headers[i].name, "Content-Language") == 0)
             snprintf(lang, sizeof(lang), "%s", rep->headers[i].value);
+        else if (strcmp(rep->headers[i].name, "Stek-Hint") == 0)
+            snprintf(hint, sizeof(hint), "%s", rep->headers[i].value);
     struct cache_answer a = {
         .ctype = rep->ctype,
         .last_modified = (int64_t)time(NULL),
@@ -410,6 +417,7 @@ cache_public_keep(struct request *r)
         .cache_control = "public, no-cache",
         .content_language = lang[0] ? lang : NULL,
         .vary = "Accept, Accept-Encoding, Accept-Language",
+        .hint = hint[0] ? hint : NULL,
     };
     char *body = rep->body;
     size_t len = rep->len;

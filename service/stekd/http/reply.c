@@ -119,11 +119,34 @@ language_headers(struct request *r, const char *set)
     reply_header(r, "Content-Language", set);
 }
 
+/*
+ * The languages an answer shows doc in: the reader's (req_language), except that a write that
+ * gave a translatable text as an object of languages is answered the same way, with every
+ * language the record holds ("all"): the writer sees what was stored. A write in plain strings
+ * is answered in plain strings, as before; ?lang= chooses otherwise.
+ */
+static const char *
+answer_language(struct request *r, const json_t *doc)
+{
+    const json_t *fields = json_object_get(doc, "translatable"), *f;
+    size_t i;
+
+    if (r->method == M_GET || r->method == M_HEAD || req_query(r, "lang") != NULL ||
+        !json_is_object(r->json))
+        return req_language(r);
+    json_array_foreach(fields, i, f)
+    {
+        if (json_is_object(json_object_get(r->json, json_string_value(f))))
+            return "all";
+    }
+    return req_language(r);
+}
+
 const char *
 reply_localize(struct request *r, json_t *doc)
 {
     char set[64] = "";
-    const char *got = localize_one(doc, req_language(r), set, sizeof(set));
+    const char *got = localize_one(doc, answer_language(r, doc), set, sizeof(set));
     language_headers(r, set);
     return got;
 }
@@ -136,7 +159,7 @@ reply_localize(struct request *r, json_t *doc)
 static void
 localize(struct request *r, json_t *body)
 {
-    const char *want = req_language(r);
+    const char *want = answer_language(r, body);
     char set[64] = "";
     json_t *items = json_object_get(body, "items"), *item;
     size_t i;

@@ -40,6 +40,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/sites/{id}/closures", h_closures_list, ROLE_NONE,  ROUTE_DB | ROUTE_READ, NULL},
     {M_POST,   "/v1/sites/{id}/closures", h_closures_create, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/sites/{id}/closures/{cid}", h_closures_get, ROLE_NONE, ROUTE_DB | ROUTE_READ, NULL},
+    {M_PATCH,  "/v1/sites/{id}/closures/{cid}", h_closures_patch, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_DELETE, "/v1/sites/{id}/closures/{cid}", h_closures_delete, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
 
     {M_GET,    "/v1/offers",           h_offers_list,      ROLE_NONE,  ROUTE_DB | ROUTE_READ | ROUTE_CACHE, NULL},
@@ -51,6 +52,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/offers/{id}/exceptions", h_exceptions_list, ROLE_NONE, ROUTE_DB | ROUTE_READ, NULL},
     {M_POST,   "/v1/offers/{id}/exceptions", h_exceptions_create, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/offers/{id}/exceptions/{date}", h_exceptions_get, ROLE_NONE, ROUTE_DB | ROUTE_READ, NULL},
+    {M_PATCH,  "/v1/offers/{id}/exceptions/{date}", h_exceptions_patch, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_DELETE, "/v1/offers/{id}/exceptions/{date}", h_exceptions_delete, ROLE_PARTNER, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
 
     /* The feed answers from its cache on the I/O thread (fast) and from a worker on a miss. */
@@ -87,6 +89,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/keys",             h_keys_list,        ROLE_ADMIN, ROUTE_DB, NULL},
     {M_POST,   "/v1/keys",             h_keys_create,      ROLE_ADMIN, ROUTE_DB, NULL},
     {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB, NULL},
+    {M_GET,    "/v1/me",               h_me,               ROLE_PARTNER, ROUTE_DB, NULL},
     {M_DELETE, "/v1/keys/{id}",        h_keys_delete,      ROLE_ADMIN, ROUTE_DB, NULL},
 
     {M_GET,    "/v1/audit",            h_audit_list,       ROLE_ADMIN, ROUTE_DB, NULL},

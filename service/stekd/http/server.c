@@ -43,7 +43,7 @@ struct server {
 };
 
 static const char cors_expose[] = "ETag, Location, Retry-After, X-Request-Id, WWW-Authenticate, "
-                                  "Stek-LSN, Stek-Served-By, Stek-Primary";
+                                  "Stek-LSN, Stek-Served-By, Stek-Primary, Stek-Hint";
 
 /* ---- per-request setup ---- */
 
