@@ -39,6 +39,9 @@ enum route_flags {
     ROUTE_CACHE_SIGNALS = 128,
     /* a write to signals or their themes: moves this daemon's signals generation on */
     ROUTE_SIGNALS_WRITE = 256,
+    /* answers records with texts in languages: Content-Language and Vary: Accept-Language on
+     * every answer, an empty page too (in the reader's language, else Dutch) */
+    ROUTE_LANGUAGES = 512,
 };
 
 struct route {

@@ -35,6 +35,11 @@ def grouped(s, sizes, sep=" "):
 
 
 OK = [
+    "Soep, brood en koffie: 2,50 euro, thee gratis.",
+    "We zien elkaar at the Kantine, daarna naar huis,be welcome.",
+    "Kies optie (a) of (b) op het formulier, punt.",
+    "Het aapje van de kinderboerderij heet Fien, zegt de juf.",
+    "Prijs 3,50 of 4,00 naargelang de grootte, ter plaatse betalen.",
     "Kwam op 12/03/2024 langs met vragen over de verwarming.",
     "Afspraak verzet naar 09.02.2023 om 13:00 in 't Kattegat.",
     "Koffie & Formulieren verhuist vanaf 2023-02-09 naar donderdag.",
@@ -201,6 +206,12 @@ def with_pii():
         "{l} arobase {d} point {t}", "{l}@{d}.{t}", "{L}@{D}.{T}", "{l}＠{d}．{t}",
         "{l}@​{d}.{t}", "{l} <at> {d} <dot> {t}", "{l} AT {d} punt {t}",
         "{l}@{d} . {t}",
+        # Issue 30: the sign's other names and spellings, and a comma typed for the dot.
+        "{l} apestaartje {d} punt {t}", "{l} apenstaart {d} puntje {t}", "{l} aapje {d} punt {t}",
+        "{l} arobas {d} point {t}", "{l} arrobase {d} point {t}", "{l} arroba {d} punto {t}",
+        "{l} klammeraffe {d} punkt {t}", "{l} chiocciola {d} punto {t}", "{l}@{d},{t}",
+        "{l} @ {d},{t}", "{l}@{d}, {t}", "{l} apenstaartje {d},{t}", "{l}(a){d}.{t}",
+        "{l} [a] {d} [punt] {t}", "{l} at {d} d0t {t}", "{L} ARROBA {D} PUNTO {T}",
     ]
     for i, form in enumerate(email_forms):
         for j in range(3):

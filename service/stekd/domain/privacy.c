@@ -156,17 +156,25 @@ skip_spaces(const char *s, size_t i, size_t max)
 
 /*
  * A "dot" between two domain labels at s: ".", " . ", "(dot)", "[punt]", " dot ",
- * " punt ", " point "; returns its length or 0. A sentence end ("brood. Daarna")
- * counts only when the next label is a top-level domain (checked by the caller).
+ * " punt ", " point " (and their spellings in the words below); returns its length or
+ * 0. A sentence end ("brood. Daarna") counts only when the next label is a top-level
+ * domain (checked by the caller), and so does a comma typed for the dot ("telenet,be"),
+ * allowed only after a real at sign or an at word other than the bare "at" (comma).
  */
 static size_t
-dot_marker(const char *s, bool *loose)
+dot_marker(const char *s, bool *loose, bool comma)
 {
-    static const char *const words[] = {"dot", "punt", "point", "punto", "punkt", NULL};
+    /* Dutch, French, English, German, Spanish and Italian, and how people spell them. */
+    static const char *const words[] = {"dot",    "d0t",   "punt",  "puntje", "point",
+                                        "pointe", "punto", "punkt", "stip",   NULL};
     size_t i = skip_spaces(s, 0, 3);
     bool spaced_before = i > 0;
 
     *loose = false;
+    if (comma && s[i] == ',' && !spaced_before) {
+        *loose = true; /* "jan@telenet,be": only before a top-level domain */
+        return i + 1 + skip_spaces(s, i + 1, 1);
+    }
     if (s[i] == '.') {
         size_t after = skip_spaces(s, i + 1, 3);
         if (spaced_before != (after > 0))
@@ -211,7 +219,7 @@ email_domain(const char *s, bool strict)
         if (n == 0)
             return false;
         bool loose;
-        size_t m = dot_marker(s + i, &loose);
+        size_t m = dot_marker(s + i, &loose, !strict);
         if (m > 0) {
             /* Peek at the next label: a loose dot needs a top-level domain behind it. */
             size_t j = i + m, k = j;
@@ -230,22 +238,31 @@ email_domain(const char *s, bool strict)
 }
 
 /*
- * An "at" at s: "@" (spaces around allowed), "(at)", "[at]", "{at}", "<at>",
- * or the words at, apenstaartje, arobase, klammeraffe. Returns its length, or
- * 0; *strict is set for the bare word "at", which needs a common TLD.
+ * An "at" at s: "@" (spaces around allowed), "(at)", "[at]", "{at}", "<at>", "(a)",
+ * or the words below: at, and the names of the sign in Dutch (apenstaartje and its
+ * spellings), French (arobase, arobas, arrobe), German (Klammeraffe), Spanish and
+ * Italian (arroba, chiocciola). Returns its length, or 0; *strict is set for the bare
+ * word "at", which needs a common TLD.
  */
 static size_t
 at_marker(const char *s, bool *strict)
 {
-    static const char *const words[] = {"apenstaartje", "arobase", "klammeraffe", "at", NULL};
+    static const char *const words[] = {
+        "apenstaartje", "apestaartje", "apenstaart", "apestaart", "aapstaartje", "aapje",
+        "arobase",      "arrobase",    "arobasse",   "arobas",    "arrobas",     "arrobe",
+        "arroba",       "klammeraffe", "affenschwanz", "chiocciola", "at",        NULL,
+    };
 
     *strict = false;
     if (*s == '@')
         return 1;
     if (*s == '(' || *s == '[' || *s == '{' || *s == '<') {
         size_t j = 1 + skip_spaces(s, 1, 2);
-        if (strncasecmp(s + j, "at", 2) == 0 || s[j] == '@') {
-            size_t k = j + (s[j] == '@' ? 1 : 2);
+        size_t w = strncasecmp(s + j, "at", 2) == 0 ? 2
+                   : s[j] == '@' || ((s[j] == 'a' || s[j] == 'A') && !is_wordc(s[j + 1])) ? 1
+                                                                                            : 0;
+        if (w > 0) {
+            size_t k = j + w;
             k += skip_spaces(s, k, 2);
             if (s[k] == ')' || s[k] == ']' || s[k] == '}' || s[k] == '>')
                 return k + 1;

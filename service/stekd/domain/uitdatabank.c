@@ -51,17 +51,41 @@ has(const json_t *list, const char *value)
     return false;
 }
 
+/*
+ * Categories of services outside UiTdatabank's content scope (leisure, culture, learning): help
+ * with forms and bills, debt, food aid, housing, care. An offer whose categories are all among
+ * these is not exported, whatever its functions say.
+ */
+static const char *const out_of_scope[] = {
+    "forms_and_bills", "forms", "bills", "administration", "debt", "budget", "food", "food_aid",
+    "social_grocery", "housing", "energy", "care", "health", "referral", "advice", "legal_aid",
+    NULL,
+};
+
+static bool
+outside_scope(const char *category)
+{
+    for (const char *const *o = out_of_scope; *o != NULL; o++)
+        if (strcmp(*o, category) == 0)
+            return true;
+    return false;
+}
+
 static const struct uit_event_type *
 event_type(const json_t *offer)
 {
-    size_t i;
-    const json_t *c;
-    json_array_foreach(json_object_get(offer, "categories"), i, c)
+    size_t i, outside = 0;
+    const json_t *c, *cats = json_object_get(offer, "categories");
+    json_array_foreach(cats, i, c)
     {
         for (const struct uit_event_type *t = uit_event_types; t->id != NULL; t++)
             if (t->category != NULL && strcmp(t->category, json_string_value(c)) == 0)
                 return t;
+        outside += outside_scope(json_string_value(c));
     }
+    /* The scope rule wins over the function: help with forms is no course, even when learning. */
+    if (json_array_size(cats) > 0 && outside == json_array_size(cats))
+        return NULL;
     if (has(json_object_get(offer, "functions"), "learning"))
         for (const struct uit_event_type *t = uit_event_types; t->id != NULL; t++)
             if (t->category == NULL)
@@ -163,8 +187,8 @@ uit_export(const struct uit_input *in, const char **field, char *why, size_t why
         snprintf(why, whylen,
                  "no UiTdatabank event type fits: UiTdatabank lists leisure, culture and learning"
                  " (categories such as course, leisure, walk, game, film, concert, lecture, or the"
-                 " function learning); help with forms, referral and food aid are services outside"
-                 " its scope");
+                 " function learning); help with forms and bills, referral and food aid are services"
+                 " outside its scope, whatever the offer's functions say");
         return NULL;
     }
     if (place == NULL) {

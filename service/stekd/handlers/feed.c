@@ -183,7 +183,7 @@ answer(struct request *r, struct feed_req *fr, struct db_conn *db)
     json_decref(suggestions);
     struct cache_answer a = {
         .hint = unknown ? hint : NULL,
-        .content_language = langs[0] ? langs : callang,
+        .content_language = langs[0] ? langs : callang != NULL ? callang : "nl",
         .ctype = ics ? "text/calendar; charset=utf-8" : "application/json",
         .last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL),
         .cache_control = "public, max-age=30",

@@ -508,6 +508,7 @@ theme_labels(const json_t *in, json_t *errs)
 void
 h_themes_create(struct request *r)
 {
+    static const char *const theme_main_language[] = {"nl", NULL};
     const char *code = NULL;
     struct theme_labels l = {0};
     struct jspec spec[] = {
@@ -517,7 +518,7 @@ h_themes_create(struct request *r)
         JS_STR("label_fr", &l.fr, JF_NULLABLE | JF_GUARD, 1, 100),
         JS_STR("label_de", &l.de, JF_NULLABLE | JF_GUARD, 1, 100),
         JS_IGNORE("language"),
-        JS_IGNORE("main_language"),
+        JS_ENUMF("main_language", NULL, 0, theme_main_language),
         JS_SPEC_END,
     };
     json_t *errs, *body;

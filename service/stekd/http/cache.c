@@ -397,14 +397,44 @@ cache_public_lookup(struct request *r)
     return false;
 }
 
+/*
+ * An answer of a cacheable route that is not kept (an authenticated read such as the admin's
+ * raw statistics, a read after a write, a daemon with replicas) still carries what the
+ * document promises: an ETag of its bytes (If-None-Match then answers 304), Last-Modified, and
+ * Cache-Control private to its reader when it was read with a key.
+ */
+static void
+validators(struct request *r)
+{
+    struct reply *rep = &r->reply;
+    char hex[STEK_SHA256_HEX_LEN + 1], etag[48], date[40];
+
+    if (!(r->route->flags & ROUTE_CACHE) || (r->method != M_GET && r->method != M_HEAD))
+        return;
+    stek_sha256_hex(rep->body, rep->len, hex);
+    snprintf(etag, sizeof(etag), "\"%.32s\"", hex);
+    http_date((int64_t)time(NULL), date);
+    if (req_if_none_match(r, etag)) {
+        reply_empty(r, 304);
+    } else {
+        reply_header(r, "Last-Modified", date);
+    }
+    reply_header(r, "ETag", etag);
+    reply_header(r, "Cache-Control", r->h_authorization != NULL ? "private, no-cache" : "no-cache");
+}
+
 void
 cache_public_keep(struct request *r)
 {
     struct reply *rep = &r->reply;
     char lang[32] = "", hint[HINT_MAX] = "";
 
-    if (r->cache_key == NULL || rep->status != 200 || rep->body_static || rep->body == NULL)
+    if (rep->status != 200 || rep->body_static || rep->body == NULL)
         return;
+    if (r->cache_key == NULL) {
+        validators(r);
+        return;
+    }
     for (int i = 0; i < rep->nheaders; i++)
         if (strcmp(rep->headers[i].name, "Content-Language") == 0)
             snprintf(lang, sizeof(lang), "%s", rep->headers[i].value);

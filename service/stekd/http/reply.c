@@ -3,6 +3,7 @@
 #include "stek/db.h"
 #include "stek/i18n.h"
 #include "stek/log.h"
+#include "stek/router.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,10 @@ localize_one(json_t *doc, const char *want, char *set, size_t len)
 static void
 language_headers(struct request *r, const char *set)
 {
+    if (set[0] == '\0' && r->route != NULL && (r->route->flags & ROUTE_LANGUAGES)) {
+        const char *first = req_first_language(r);
+        set = first != NULL ? first : "nl";
+    }
     if (set[0] == '\0')
         return;
     reply_header(r, "Vary", "Accept-Language");
