@@ -68,7 +68,7 @@ reply_entity(struct request *r, const char *what, db_get_fn get)
         return;
     }
     /* ?missing_languages=true: which translatable fields each other language lacks. */
-    json_t *lacking = missing != NULL && strcmp(missing, "true") == 0 ? i18n_missing(d.doc) : NULL;
+    json_t *lacking = missing != NULL && missing[0] == 't' ? i18n_missing(d.doc) : NULL;
     representation_etag(r, &d, etag);
     if (req_if_none_match(r, etag)) {
         json_decref(lacking);
