@@ -25,6 +25,10 @@ enum auth_result {
  */
 enum auth_result auth_check(struct request *r, int need);
 
+/* A tag of the request's bearer token (20 hex digits of its SHA-256; never the token), to
+ * know a key by without asking the database; false without a well-formed token. */
+bool auth_token_tag(const struct request *r, char out[24]);
+
 /*
  * On a worker (r->db set), after auth_check: a partner key's write is
  * confirmed against the committed state of the key and its partner. False

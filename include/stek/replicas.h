@@ -44,6 +44,18 @@ bool primary_available(void);
 /* {"primary": "up"|"down", "replicas": [{"replica": N, "state": ..., "lag_ms": ...}]}. */
 json_t *replicas_status(void);
 
+/*
+ * Read-your-writes per key, within one daemon: the daemon that took a key's write remembers
+ * its position for KEY_POSITION_S seconds, and that key's reads here wait for a replica that
+ * has replayed it (else the primary answers), without a Stek-Read-After header. A key is
+ * known by a tag of its token (auth_token_tag), never the token. Across daemons the header
+ * stays the rule.
+ */
+#define KEY_POSITION_S 60
+void replicas_note_write(const char *tag, uint64_t lsn);
+/* The position a key's reads must see here (0: none remembered, or forgotten). */
+uint64_t replicas_key_position(const char *tag);
+
 /* A WAL position as PostgreSQL writes it ("16/B374D848"); 0 when s is not one. */
 uint64_t lsn_parse(const char *s);
 void lsn_format(uint64_t lsn, char out[32]);

@@ -260,3 +260,70 @@ replicas_status(void)
     return json_pack("{s:s, s:o}", "primary", primary_available() ? "up" : "down", "replicas",
                      list);
 }
+
+/* ---- read-your-writes per key (replicas.h) ---- */
+
+#define KEY_SLOTS 1024
+struct key_position {
+    char tag[24]; /* "" when free */
+    uint64_t lsn;
+    int64_t until; /* time() after which it is forgotten */
+};
+static struct key_position key_positions[KEY_SLOTS];
+static pthread_mutex_t key_positions_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned
+key_slot(const char *tag)
+{
+    unsigned h = 2166136261u;
+    for (const char *p = tag; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % KEY_SLOTS;
+}
+
+void
+replicas_note_write(const char *tag, uint64_t lsn)
+{
+    int64_t now = (int64_t)time(NULL);
+    unsigned start = key_slot(tag), own = KEY_SLOTS, spare = KEY_SLOTS;
+
+    pthread_mutex_lock(&key_positions_mu);
+    /* The key's own slot, else the first free or forgotten one of its eight, else its home. */
+    for (unsigned i = 0; i < 8 && own == KEY_SLOTS; i++) {
+        unsigned at = (start + i) % KEY_SLOTS;
+        if (strcmp(key_positions[at].tag, tag) == 0)
+            own = at;
+        else if (spare == KEY_SLOTS &&
+                 (key_positions[at].tag[0] == '\0' || key_positions[at].until < now))
+            spare = at;
+    }
+    struct key_position *k =
+        &key_positions[own != KEY_SLOTS ? own : spare != KEY_SLOTS ? spare : start];
+    if (strcmp(k->tag, tag) != 0 || k->until < now) {
+        snprintf(k->tag, sizeof(k->tag), "%s", tag);
+        k->lsn = 0;
+    }
+    if (lsn > k->lsn)
+        k->lsn = lsn;
+    k->until = now + KEY_POSITION_S;
+    pthread_mutex_unlock(&key_positions_mu);
+}
+
+uint64_t
+replicas_key_position(const char *tag)
+{
+    int64_t now = (int64_t)time(NULL);
+    unsigned start = key_slot(tag);
+    uint64_t lsn = 0;
+
+    pthread_mutex_lock(&key_positions_mu);
+    for (unsigned i = 0; i < 8; i++) {
+        const struct key_position *k = &key_positions[(start + i) % KEY_SLOTS];
+        if (strcmp(k->tag, tag) == 0 && k->until >= now) {
+            lsn = k->lsn;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&key_positions_mu);
+    return lsn;
+}

@@ -44,6 +44,24 @@ failed(struct request *r)
     ratelimit_check(RL_AUTH_FAILURE, r->client, failure_limit(), true, &left);
 }
 
+bool
+auth_token_tag(const struct request *r, char out[24])
+{
+    const char *h = r->h_authorization;
+    char hash[STEK_SHA256_HEX_LEN + 1];
+
+    if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+        return false;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    if (!token_well_formed(h))
+        return false;
+    stek_sha256_hex(h, strlen(h), hash);
+    snprintf(out, 24, "%.20s", hash);
+    return true;
+}
+
 /* The token of an Authorization header, or NULL after replying 401 (or 429). */
 static const char *
 bearer_token(struct request *r)

@@ -51,6 +51,11 @@ connection_for(struct worker *w, struct request *r, bool *replica)
     *replica = false;
     if (w->read != NULL && (r->route->flags & ROUTE_READ)) {
         uint64_t need = r->read_after;
+        char tag[24];
+        /* A key that wrote here lately reads its own writes without asking (replicas.h). */
+        if (r->h_authorization != NULL && auth_token_tag(r, tag) &&
+            replicas_key_position(tag) > need)
+            need = replicas_key_position(tag);
         if ((r->route->flags & ROUTE_READ_FEED) && feed_generation_lsn() > need)
             need = feed_generation_lsn();
         /* While the primary is away, a read that needs nothing in particular takes what the
@@ -85,6 +90,9 @@ after_write(struct worker *w, struct request *r)
     }
     if (feed)
         feed_changed_at(lsn_parse(lsn));
+    char tag[24];
+    if (auth_token_tag(r, tag))
+        replicas_note_write(tag, lsn_parse(lsn));
     reply_header(r, "Stek-LSN", lsn);
 }
 
