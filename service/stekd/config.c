@@ -212,10 +212,11 @@ config_usage(void)
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
            "                               (default 127.0.0.0/8,::1)\n"
            "  STEK_TIMEZONE                the service's timezone: its today, new sites' default\n"
+           "                               (default Europe/Brussels)\n"
            "  STEK_UITDATABANK_URL         UiTdatabank's Entry API the export's ids point into\n"
+           "                               (default https://io.uitdatabank.be)\n"
            "  STEK_READ_URLS               read replicas for public reads (postgresql:// URIs\n"
-           "                               separated by spaces; default none)\n"
-           "                               (default Europe/Brussels)\n");
+           "                               separated by spaces; default none)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
 }

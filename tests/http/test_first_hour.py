@@ -297,3 +297,30 @@ def test_the_privacy_guard_reads_the_other_names_of_the_at_sign(admin, place, te
 
 def test_harmless_commas_pass_the_guard(admin, place):
     new_offer(admin, place, description="Soep, brood en koffie: 2,50 euro, thee gratis.")
+
+
+def help_entries():
+    from conftest import BUILD
+    import subprocess
+    out = subprocess.run([str(BUILD / "stekd"), "--help"], capture_output=True, text=True).stdout
+    entries, name = {}, None
+    for line in out.splitlines():
+        m = re.match(r"^  ([A-Z][A-Z_]+) +(.*)$", line)
+        if m:
+            name = m.group(1)
+            entries[name] = m.group(2)
+        elif name and line.startswith("    "):
+            entries[name] += " " + line.strip()
+        else:
+            name = None
+    return entries
+
+
+def test_each_default_in_help_is_under_its_own_variable():
+    entries = help_entries()
+    assert "Europe/Brussels" in entries["STEK_TIMEZONE"]
+    assert "io.uitdatabank.be" in entries["STEK_UITDATABANK_URL"]
+    assert "Europe" not in entries["STEK_READ_URLS"] and "default none" in entries["STEK_READ_URLS"]
+    # At most one default per variable (the man page and stek.env are made from this text).
+    for name, text in entries.items():
+        assert text.count("(default") + text.count("; default") <= 1, (name, text)
