@@ -60,3 +60,14 @@ CREATE OR REPLACE FUNCTION hsds_service(o offers, mode text) RETURNS jsonb
                     SELECT 'categories', c, n FROM unnest(o.categories) WITH ORDINALITY AS v(c, n))
                    AS a(taxonomy, code, ord)), '[]'::jsonb)) END) END $$;
 
+
+-- Issue 30: an update's audit entry names the fields it changed ("title", "title.fr" for a
+-- translation): names only, never the values (a guarded text is not copied here).
+ALTER TABLE audit_log ADD COLUMN fields text[]
+    CHECK (fields IS NULL OR (action = 'update' AND cardinality(fields) <= 100));
+
+CREATE OR REPLACE FUNCTION audit_doc(a audit_log) RETURNS json
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT json_build_object(
+        'id', a.id, 'at', stek_ts(a.at), 'key_id', a.key_id, 'action', a.action,
+        'entity', a.entity, 'entity_id', a.entity_id, 'fields', a.fields) $$;

@@ -446,9 +446,9 @@ enum db_qs db_revoke_key(struct db_conn *c, const char *id);
 
 /* ---- audit (audit.c) ---- */
 
-/* Records a write; key_id NULL for the command line. */
+/* Records a write; key_id NULL for the command line; fields: names changed, or NULL. */
 enum db_qs db_insert_audit(struct db_conn *c, const char *key_id, const char *action,
-                           const char *entity, const char *entity_id);
+                           const char *entity, const char *entity_id, const json_t *fields);
 enum db_qs db_list_audit(struct db_conn *c, const char *before_seq, const char *entity,
                          const char *entity_id, const char *key_id, int limit,
                          struct db_page *page);

@@ -20,7 +20,12 @@ typedef enum tx_result (*tx_fn)(struct request *r, void *cls);
 /* Runs fn in a transaction (up to 3 tries); true when committed. Replies on failure. */
 bool run_tx(struct request *r, tx_fn fn, void *cls);
 
-/* Records a write of the authenticated key in the audit log (inside the caller's transaction). */
-enum db_qs audit(struct request *r, const char *action, const char *entity, const char *id);
+/*
+ * Records a write of the authenticated key in the audit log (inside the caller's transaction).
+ * fields: for an update, the names of the fields it changed (json_changed_fields: names, never
+ * values, so a guarded text is not copied into the log); NULL otherwise.
+ */
+enum db_qs audit(struct request *r, const char *action, const char *entity, const char *id,
+                 const json_t *fields);
 
 #endif

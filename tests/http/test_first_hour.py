@@ -324,3 +324,20 @@ def test_each_default_in_help_is_under_its_own_variable():
     # At most one default per variable (the man page and stek.env are made from this text).
     for name, text in entries.items():
         assert text.count("(default") + text.count("; default") <= 1, (name, text)
+
+
+def test_an_update_is_audited_with_the_fields_it_changed_not_their_values(admin, place):
+    offer = new_offer(admin, place, description="Soep en een babbel.")
+    path = f"/v1/offers/{offer['id']}"
+    r = admin.patch(path, json={"title": {"fr": "Moment soupe secret"},
+                                "description": "Nieuwe tekst geheim", "free": True})
+    assert r.status_code == 200, r.text
+    admin.patch(path, json={"description": "Nieuwe tekst geheim"})  # changes nothing
+    entries = admin.get("/v1/audit", params={"entity": "offer", "entity_id": offer["id"]}).json()
+    updates = [e for e in entries["items"] if e["action"] == "update"]
+    assert [u["fields"] for u in updates] in ([[], ["description", "free", "title.fr"]],
+                                             [["description", "free", "title.fr"], []])
+    created = [e for e in entries["items"] if e["action"] == "create"]
+    assert created and created[0]["fields"] is None
+    text = json.dumps(entries)
+    assert "geheim" not in text and "secret" not in text.replace("title.fr", "")

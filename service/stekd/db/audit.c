@@ -4,9 +4,11 @@
 
 enum db_qs
 db_insert_audit(struct db_conn *c, const char *key_id, const char *action, const char *entity,
-                const char *entity_id)
+                const char *entity_id, const json_t *fields)
 {
-    const char *params[] = {key_id, action, entity, entity_id};
+    char buf[2048];
+    const char *params[] = {key_id, action, entity, entity_id,
+                            fields != NULL ? db_text_array(fields, buf, sizeof(buf)) : NULL};
     return db_exec_command(c, STMT(insert_audit, params), params);
 }
 

@@ -11,6 +11,7 @@
 #include "stek/qspec.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
+#include "stek/mergepatch.h"
 #include "stek/entity.h"
 #include "stek/date.h"
 #include "stek/jspec.h"
@@ -182,7 +183,7 @@ create_tx(struct request *r, void *cls)
         return res;
     if (db_insert_closure(r->db, c->site, c->from, c->to, c->note, &c->lang, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    return audit(r, "create", "site_closure", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "create", "site_closure", c->out.id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void
@@ -226,13 +227,22 @@ patch_tx(struct request *r, void *cls)
     snprintf(main, sizeof(main), "%s",
              json_string_value(json_object_get(cur.doc, "main_language")));
     json_decref(c->merged);
+    json_t *before = json_deep_copy(cur.doc);
     c->merged = merge_writable_steal(&cur, c->patch);
     json_object_del(c->merged, "site_id"); /* read-only, as in a POST */
-    if (!closure_check(r, c->merged, main, c))
+    if (!closure_check(r, c->merged, main, c)) {
+        json_decref(before);
         return TX_REPLIED;
-    if (db_update_closure(r->db, c->site, c->id, c->from, c->to, c->note, &c->lang, &c->out) <= 0)
+    }
+    if (db_update_closure(r->db, c->site, c->id, c->from, c->to, c->note, &c->lang, &c->out) <= 0) {
+        json_decref(before);
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    return audit(r, "update", "site_closure", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    }
+    json_t *changed = json_changed_fields(before, c->out.doc);
+    qs = audit(r, "update", "site_closure", c->id, changed);
+    json_decref(changed);
+    json_decref(before);
+    return qs < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 /* PATCH /v1/sites/{id}/closures/{cid}: a merge patch (its note in another language, new dates). */
@@ -272,7 +282,7 @@ delete_tx(struct request *r, void *cls)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id at this site");
         return TX_REPLIED;
     }
-    return audit(r, "delete", "site_closure", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "delete", "site_closure", c->id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void

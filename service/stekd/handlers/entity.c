@@ -142,10 +142,17 @@ patch_tx(struct request *r, void *cls)
     res = lock_entity(r, c->ops->what, c->ops->get, c->ops->visible, c->id, true, &cur);
     if (res != TX_COMMIT)
         return res;
+    json_t *before = json_deep_copy(cur.doc);
     c->merged = merge_writable_steal(&cur, c->patch);
-    if ((res = c->ops->update(r, c->id, c->merged, c->patch, &c->out)) != TX_COMMIT)
+    if ((res = c->ops->update(r, c->id, c->merged, c->patch, &c->out)) != TX_COMMIT) {
+        json_decref(before);
         return res;
-    return audit(r, "update", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    }
+    json_t *changed = json_changed_fields(before, c->out.doc);
+    enum db_qs qs = audit(r, "update", c->ops->what, c->id, changed);
+    json_decref(changed);
+    json_decref(before);
+    return qs < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void
@@ -175,7 +182,7 @@ delete_tx(struct request *r, void *cls)
     db_doc_clear(&cur);
     if ((res = c->ops->remove(r, c->id)) != TX_COMMIT)
         return res;
-    return audit(r, "delete", c->ops->what, c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "delete", c->ops->what, c->id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void

@@ -32,7 +32,7 @@ create_tx(struct request *r, void *cls)
     if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->key.prefix, c->key.hash,
                       &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "create", "key", c->out.id) < 0)
+    if (audit(r, "create", "key", c->out.id, NULL) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
 }
@@ -126,7 +126,7 @@ revoke_tx(struct request *r, void *cls)
     if (qs < 0)
         return TX_DB_ERROR;
     if (qs > 0)
-        return audit(r, "revoke", "key", id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+        return audit(r, "revoke", "key", id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
     /* Nothing changed: either already revoked (fine, idempotent) or unknown. */
     qs = db_get_key(r->db, id, &d);
     if (qs < 0)

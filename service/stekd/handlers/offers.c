@@ -8,6 +8,7 @@
 #include "stek/i18n.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
+#include "stek/mergepatch.h"
 #include "stek/entity.h"
 #include "stek/qspec.h"
 #include "stek/offer.h"
@@ -200,7 +201,7 @@ create_tx(struct request *r, void *cls)
     if (db_insert_offer(r->db, &c->o.f, c->new_id) <= 0 ||
         db_replace_schedules(r->db, c->new_id, c->o.sched, c->o.nsched) < 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "create", "offer", c->new_id) < 0 ||
+    if (audit(r, "create", "offer", c->new_id, NULL) < 0 ||
         db_get_offer(r->db, c->new_id, false, &c->out) <= 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
@@ -430,12 +431,20 @@ exception_tx(struct request *r, void *cls)
                       "%s is not an occurrence of this offer", c->f.date);
         return TX_REPLIED;
     }
-    if (db_upsert_exception(r->db, c->id, &c->f, &c->out) <= 0)
-        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->f.date);
-    if (audit(r, c->out.version ? "create" : "update", "offer_exception", entity_id) < 0)
+    struct db_doc before = {0};
+    if (db_get_exception(r->db, c->id, c->f.date, &before) < 0)
         return TX_DB_ERROR;
-    return TX_COMMIT;
+    if (db_upsert_exception(r->db, c->id, &c->f, &c->out) <= 0) {
+        db_doc_clear(&before);
+        return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
+    }
+    snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->f.date);
+    json_t *changed = before.doc != NULL ? json_changed_fields(before.doc, c->out.doc) : NULL;
+    enum db_qs qs = audit(r, c->out.version ? "create" : "update", "offer_exception", entity_id,
+                          c->out.version ? NULL : changed);
+    json_decref(changed);
+    db_doc_clear(&before);
+    return qs < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 /* Replies with the stored exception (201 when new, else 200) and its Location. */
@@ -517,7 +526,7 @@ exception_delete_tx(struct request *r, void *cls)
         return TX_REPLIED;
     }
     snprintf(entity_id, sizeof(entity_id), "%s/%s", c->id, c->date);
-    return audit(r, "delete", "offer_exception", entity_id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "delete", "offer_exception", entity_id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 /* GET /v1/offers/{id}/exceptions/{date}: where a created exception's Location points. */

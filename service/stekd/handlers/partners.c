@@ -66,7 +66,7 @@ create_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if (db_insert_partner(r->db, &c->f, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "create", "partner", c->out.id) < 0)
+    if (audit(r, "create", "partner", c->out.id, NULL) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
 }

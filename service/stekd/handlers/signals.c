@@ -7,6 +7,7 @@
 #include "stek/config.h"
 #include "stek/ids.h"
 #include "stek/tx.h"
+#include "stek/mergepatch.h"
 #include "stek/entity.h"
 #include "stek/qspec.h"
 #include "stek/auth.h"
@@ -381,8 +382,10 @@ patch_tx(struct request *r, void *cls)
     char from_copy[16];
     snprintf(from_copy, sizeof(from_copy), "%s", from);
     bool answered = !json_is_null(json_object_get(cur.doc, "answer")) || c->answer != NULL;
+    json_t *before = json_deep_copy(cur.doc);
     db_doc_clear(&cur);
     if (c->has_public && c->answer_public && !answered) {
+        json_decref(before);
         reply_problem(r, ERR_VALIDATION,
                       json_pack("[{s:s, s:s}]", "field", "answer_public", "message",
                                 "only an answer can be made public; give the answer first"),
@@ -392,14 +395,22 @@ patch_tx(struct request *r, void *cls)
     if (c->status != NULL && (db_update_signal_status(r->db, c->id, c->status, c->raised_with,
                                                       c->answer, &c->out) <= 0 ||
                               db_insert_signal_history(r->db, c->id, r->who.key_id, from_copy,
-                                                       c->status, c->raised_with, c->answer) < 0))
+                                                       c->status, c->raised_with, c->answer) < 0)) {
+        json_decref(before);
         return TX_DB_ERROR;
+    }
     if (c->has_public) {
         db_doc_clear(&c->out);
-        if (db_update_signal_public(r->db, c->id, c->answer_public, &c->out) <= 0)
+        if (db_update_signal_public(r->db, c->id, c->answer_public, &c->out) <= 0) {
+            json_decref(before);
             return TX_DB_ERROR;
+        }
     }
-    return audit(r, "update", "signal", c->id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    json_t *changed = json_changed_fields(before, c->out.doc);
+    qs = audit(r, "update", "signal", c->id, changed);
+    json_decref(changed);
+    json_decref(before);
+    return qs < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void
@@ -468,7 +479,7 @@ theme_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if (db_insert_theme(r->db, c->code, &c->labels, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    return audit(r, "create", "theme", c->code) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "create", "theme", c->code, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 /*

@@ -196,7 +196,7 @@ create_tx(struct request *r, void *cls)
     site_hold_clear(&hold);
     if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    return audit(r, "create", "site", c->out.id) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return audit(r, "create", "site", c->out.id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
 void

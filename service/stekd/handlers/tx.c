@@ -36,7 +36,9 @@ run_tx(struct request *r, tx_fn fn, void *cls)
 }
 
 enum db_qs
-audit(struct request *r, const char *action, const char *entity, const char *id)
+audit(struct request *r, const char *action, const char *entity, const char *id,
+      const json_t *fields)
 {
-    return db_insert_audit(r->db, r->who.authenticated ? r->who.key_id : NULL, action, entity, id);
+    return db_insert_audit(r->db, r->who.authenticated ? r->who.key_id : NULL, action, entity, id,
+                           fields);
 }

@@ -102,7 +102,7 @@ create_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if (db_insert_webhook(r->db, c->partner, c->url, c->events, c->description, c->secret,
                           &c->out) <= 0 ||
-        audit(r, "create", "webhook", c->out.id) < 0)
+        audit(r, "create", "webhook", c->out.id, NULL) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
 }
@@ -237,7 +237,13 @@ h_webhooks_patch(struct request *r)
                            has_active ? (active ? "true" : "false") : NULL, &d);
     if (!found(r, qs))
         return;
-    audit(r, "update", "webhook", d.id);
+    /* The fields the change set (the webhook is read and written in one statement). */
+    json_t *changed = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->json, key, v) json_array_append_new(changed, json_string(key));
+    audit(r, "update", "webhook", d.id, changed);
+    json_decref(changed);
     reply_json_steal(r, 200, d.doc);
 }
 
@@ -253,7 +259,7 @@ h_webhooks_delete(struct request *r)
         reply_no_webhook(r);
         return;
     }
-    if (qs < 0 || audit(r, "delete", "webhook", r->params[1]) < 0) {
+    if (qs < 0 || audit(r, "delete", "webhook", r->params[1], NULL) < 0) {
         reply_db_error(r);
         return;
     }
@@ -279,7 +285,9 @@ h_webhooks_rotate(struct request *r)
     }
     if (!found(r, db_rotate_webhook_secret(r->db, partner, r->params[1], secret, &d)))
         return;
-    audit(r, "update", "webhook", d.id);
+    json_t *changed = json_pack("[s]", "secret");
+    audit(r, "update", "webhook", d.id, changed);
+    json_decref(changed);
     reply_with_secret(r, 200, &d, secret);
 }
 
