@@ -110,6 +110,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@service/tools/run.sh
 
+# make run without demo data, on a database of its own (stek_empty): the README's First setup.
+run-empty: deps
+	@$(MAKE) --no-print-directory all
+	@STEK_DEMO=0 STEK_PGDATABASE=stek_empty service/tools/run.sh
+
 stop:
 	@service/tools/localdb.sh stop
 
@@ -144,6 +149,7 @@ clean:
 help:
 	@echo "make            build build/stekd and build/stek-migrate"
 	@echo "make run        install what is missing, start a local PostgreSQL, migrate, load demo data, serve on :8080"
+	@echo "make run-empty  the same without demo data, on a database of its own (STEK_DEMO=0 make run: no demo data)"
 	@echo "make stop       stop the local PostgreSQL"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
 	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
@@ -154,4 +160,4 @@ help:
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps run run-empty stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE

@@ -5,11 +5,14 @@
 #
 #   STEK_PGDATA  folder of the cluster (default: .pgdata in the project)
 #   STEK_PGPORT  port (default 55432)
+#   STEK_PGDATABASE  the database (default stek; make run-empty uses stek_empty)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${STEK_PGDATA:-$root/.pgdata}
 port=${STEK_PGPORT:-55432}
+db=${STEK_PGDATABASE:-stek}
+[[ "$db" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || { echo "localdb: STEK_PGDATABASE must be a plain name" >&2; exit 2; }
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
     echo "localdb: PostgreSQL server binaries not found; run: make deps" >&2
@@ -44,10 +47,10 @@ start)
             >/dev/null || { tail -n 20 "$dir/postgresql.log" >&2; exit 1; }
     fi
     if ! psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
-        "SELECT 1 FROM pg_database WHERE datname = 'stek'" | grep -q 1; then
-        psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE stek" >/dev/null
+        "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+        psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE $db" >/dev/null
     fi
-    echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$port/stek"
+    echo "DATABASE_URL=postgresql://postgres@127.0.0.1:$port/$db"
     ;;
 stop)
     if [[ -f "$dir/data/PG_VERSION" ]] && as_owner "$bindir/pg_ctl" status -D "$dir/data" >/dev/null 2>&1; then

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # `make run`: local PostgreSQL (unless DATABASE_URL is set), migrations, a
 # development admin key, the daemon, and the demo data loaded through the API.
+# STEK_DEMO=0 loads no demo data; `make run-empty` is that on a database of its own
+# (stek_empty in the same local cluster), empty the first time: the README's First setup.
 set -euo pipefail
+demo=${STEK_DEMO:-1}
+[[ "$demo" == 0 || "$demo" == 1 ]] || { echo "run: STEK_DEMO must be 0 or 1" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
@@ -14,7 +18,9 @@ fi
 build/stek-migrate up
 
 # Reuse the development key of an earlier run while it is valid.
+db=${STEK_PGDATABASE:-stek}
 tokfile=$state/dev-admin-token
+[[ "$db" == stek ]] || tokfile=$state/dev-admin-token-$db
 token=""
 if [[ -f "$tokfile" ]]; then
     token=$(cat "$tokfile")
@@ -40,15 +46,21 @@ for _ in $(seq 100); do
     kill -0 $pid 2>/dev/null || exit 1
     sleep 0.1
 done
-python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$token"
+if [[ "$demo" == 1 ]]; then
+    python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$token"
+    try="curl 'http://127.0.0.1:$port/v1/offers?municipality=Kalmthout'"
+else
+    try="no demo data: see 'First setup' in README.md (partner, key, site, offer)"
+fi
 cat <<EOT
 
   stek serves on http://127.0.0.1:$port   (Ctrl-C stops it; make stop stops the database)
   DATABASE_URL=$DATABASE_URL
   development admin key (also in $tokfile):
 
-  curl -H 'Authorization: Bearer $token' http://127.0.0.1:$port/v1/keys
-  curl 'http://127.0.0.1:$port/v1/offers?municipality=Kalmthout'
+  export BASE=http://127.0.0.1:$port TOKEN=$token
+  curl -H "Authorization: Bearer \$TOKEN" \$BASE/v1/me
+  $try
 
 EOT
 wait $pid

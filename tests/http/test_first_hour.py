@@ -201,7 +201,8 @@ def test_exceptions_and_closures_take_a_patch(admin, api, place):
     path = f"/v1/offers/{offer['id']}/exceptions"
     r = admin.post(path, json={"date": "2027-02-02", "status": "cancelled", "note": "Geen soep"})
     assert r.status_code == 201, r.text
-    r = admin.patch(f"{path}/2027-02-02", json={"note": {"fr": "Pas de soupe"}})
+    r = admin.patch(f"{path}/2027-02-02", data=json.dumps({"note": {"fr": "Pas de soupe"}}),
+                    headers={"Content-Type": "application/merge-patch+json"})
     assert r.status_code == 200, r.text
     assert r.json()["note"] == {"nl": "Geen soep", "fr": "Pas de soupe"}
     fr = api.get(f"{path}/2027-02-02", params={"lang": "fr"}).json()
@@ -223,7 +224,9 @@ def test_exceptions_and_closures_take_a_patch(admin, api, place):
     cpath = f"/v1/sites/{place['site']['id']}/closures"
     c = admin.post(cpath, json={"from": "2027-07-01", "to": "2027-07-31", "note": "Zomer"})
     assert c.status_code == 201, c.text
-    r = admin.patch(f"{cpath}/{c.json()['id']}", json={"note": {"fr": "Été"}, "to": "2027-08-15"})
+    r = admin.patch(f"{cpath}/{c.json()['id']}", headers={
+        "Content-Type": "application/merge-patch+json"}, data=json.dumps(
+            {"note": {"fr": "Été"}, "to": "2027-08-15"}))
     assert r.status_code == 200, r.text
     assert r.json()["note"] == {"nl": "Zomer", "fr": "Été"} and r.json()["to"] == "2027-08-15"
     r = admin.patch(f"{cpath}/{c.json()['id']}", json={"to": "2027-06-01"})

@@ -257,7 +257,7 @@ h_closures_patch(struct request *r)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
         return;
     }
-    if (!req_json_body(r, false))
+    if (!req_json_body(r, true))
         return;
     c.patch = r->json;
     if (run_tx(r, patch_tx, &c)) {

@@ -494,7 +494,7 @@ h_exceptions_patch(struct request *r)
         reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
         return;
     }
-    if (!req_json_body(r, false))
+    if (!req_json_body(r, true))
         return;
     c.patch = r->json;
     if (run_tx(r, exception_tx, &c))
