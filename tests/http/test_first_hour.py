@@ -344,3 +344,14 @@ def test_an_update_is_audited_with_the_fields_it_changed_not_their_values(admin,
     assert created and created[0]["fields"] is None
     text = json.dumps(entries)
     assert "geheim" not in text and "secret" not in text.replace("title.fr", "")
+
+
+def test_the_readme_states_the_widgets_served_size(daemon):
+    from conftest import ROOT
+    text = (ROOT / "README.md").read_text()
+    stated = float(re.search(r"about (\d+(?:\.\d+)?) KB gzipped as served", text).group(1))
+    r = requests.get(daemon.base + "/widget.js", headers={"Accept-Encoding": "gzip"},
+                     stream=True, timeout=10)
+    assert r.headers.get("Content-Encoding") == "gzip"
+    served = len(r.raw.read(decode_content=False)) / 1024
+    assert abs(served - stated) <= 0.5, (stated, served)
