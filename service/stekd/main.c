@@ -114,7 +114,8 @@ create_admin_key(const struct stek_config *cfg, const char *name)
     }
     if (db_begin(db) != DB_NO_ROWS ||
         db_insert_key(db, name, "admin", NULL, key.prefix, key.hash, &doc) <= 0 ||
-        db_insert_audit(db, NULL, "create", "key", doc.id, NULL) < 0 || db_commit(db) != DB_NO_ROWS) {
+        db_insert_audit(db, NULL, "create", "key", doc.id, NULL) < 0 ||
+        db_commit(db) != DB_NO_ROWS) {
         fprintf(stderr, "stekd: could not store the key (%s)\n",
                 db_constraint(db)[0] ? db_constraint(db) : db_conn_error(db));
         db_rollback(db);

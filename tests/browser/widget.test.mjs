@@ -102,14 +102,43 @@ try {
   });
 
   await check("an item says whom to call, with a tappable number, and whether to register", async () => {
+    // Ontmoetingsmoment says it is free and walk-in; Koffie & Formulieren says neither.
+    const said = await host.locator("#kalmthout >> css=li.scheduled", { hasText: "Ontmoetingsmoment" }).first().innerText();
+    assert(/Geen afspraak nodig/.test(said) && /Gratis/.test(said), "not told what was said: " + said);
+    const unsaid = await host.locator("#kalmthout >> css=li.item", { hasText: "Koffie & Formulieren Kalmthout" }).first().innerText();
+    assert(!/Geen afspraak nodig|Inschrijven nodig|Gratis/.test(unsaid), "told what nobody said: " + unsaid);
     const item = host.locator("#kalmthout >> css=li.scheduled", { hasText: "Kantine Bezemheide" }).first();
     const text = await item.innerText();
-    assert(/Geen afspraak nodig|Inschrijven nodig/.test(text), "no registration line: " + text);
     const tel = item.locator("css=.contact a[href^='tel:']");
     assert((await tel.count()) === 1, "no tel: link: " + text);
     assert((await tel.getAttribute("href")) === "tel:030000000", await tel.getAttribute("href"));
     const mail = item.locator("css=.contact a[href^='mailto:']");
     assert((await mail.getAttribute("href")) === "mailto:bezemheide@example.org", "no mailto link");
+  });
+
+  await check("activities come first, opening hours after them under their own heading", async () => {
+    const titles = await host.evaluate(() => Array.from(
+      document.querySelector("#kalmthout").shadowRoot.querySelectorAll("li.item h3, h2.hours"),
+      (n) => (n.tagName === "H2" ? "#hours" : n.textContent)));
+    const heading = titles.indexOf("#hours");
+    assert(heading > 0, "no opening hours heading after activities: " + titles.join(" | ").slice(0, 300));
+    const grocery = titles.map((t, i) => [t, i]).filter(([t]) => /Kruideniertje/.test(t)).map(([, i]) => i);
+    assert(grocery.length > 0 && grocery.every((i) => i > heading), "the grocery is among the first cards");
+    assert(titles.slice(0, heading).every((t) => !/Kruideniertje/.test(t)), "opening hours before the heading");
+    // data-stek-kind: only that kind.
+    const only = await host.evaluate(async () => {
+      const el = document.createElement("div");
+      el.id = "hours-only";
+      el.setAttribute("data-stek-municipality", "Kalmthout");
+      el.setAttribute("data-stek-kind", "opening_hours");
+      el.setAttribute("data-stek-manual", "");
+      document.querySelector("main").appendChild(el);
+      await window.StekWidget.render(el);
+      const t = Array.from(el.shadowRoot.querySelectorAll("li.item h3"), (n) => n.textContent);
+      el.remove();
+      return t;
+    });
+    assert(only.length > 0 && only.every((t) => /Kruideniertje/.test(t)), "kind=opening_hours shows: " + only.join(" | "));
   });
 
   await check("the widget adds schema.org Events next to it and links each item to its page", async () => {

@@ -75,8 +75,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
 {
     const char *params[] = {
         f->from,      f->to,      f->municipality, f->postal_code, f->site, f->lat, f->lon,
-        f->radius_km, f->partner, f->function,     f->category,    f->free, f->q,
-        f->kind};
+        f->radius_km, f->partner, f->function,     f->category,    f->free, f->q,   f->kind};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT(feed_rows, params), params, &qs);
 

@@ -55,7 +55,9 @@ offer_params(const struct offer_fields *f, struct offer_arrays *a, const char **
         db_text_array(f->functions, a->functions, sizeof(a->functions)),
         f->categories ? db_text_array(f->categories, a->categories, sizeof(a->categories)) : "{}",
         f->audience,
-        f->free == FACT_UNKNOWN ? NULL : f->free == FACT_YES ? "t" : "f",
+        f->free == FACT_UNKNOWN ? NULL
+        : f->free == FACT_YES   ? "t"
+                                : "f",
         f->price_note,
         f->registration,
         f->email,

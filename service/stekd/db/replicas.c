@@ -297,8 +297,9 @@ replicas_note_write(const char *tag, uint64_t lsn)
                  (key_positions[at].tag[0] == '\0' || key_positions[at].until < now))
             spare = at;
     }
-    struct key_position *k =
-        &key_positions[own != KEY_SLOTS ? own : spare != KEY_SLOTS ? spare : start];
+    struct key_position *k = &key_positions[own != KEY_SLOTS     ? own
+                                            : spare != KEY_SLOTS ? spare
+                                                                 : start];
     if (strcmp(k->tag, tag) != 0 || k->until < now) {
         snprintf(k->tag, sizeof(k->tag), "%s", tag);
         k->lsn = 0;

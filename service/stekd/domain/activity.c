@@ -77,9 +77,9 @@ event(const struct activity_page *p)
     format_local(it->start, it->start_off, start);
     format_local(it->end, it->end_off, end);
     snprintf(url, sizeof(url), "%s/activity/%s", p->base, it->occurrence_id);
-    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:s}",
-                  "@context", "https://schema.org", "@type", "Event", "@id", url, "url", url,
-                  "name", row->title, "startDate", start, "endDate", end, "eventAttendanceMode",
+    e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:s}, s:s}", "@context",
+                  "https://schema.org", "@type", "Event", "@id", url, "url", url, "name",
+                  row->title, "startDate", start, "endDate", end, "eventAttendanceMode",
                   SCHEMA "OfflineEventAttendanceMode", "location", place(it->site), "organizer",
                   "@type", "Organization", "name", row->partner_name, "inLanguage", row->language);
     if (row->free != FACT_UNKNOWN) /* unknown: not said, never a guess */
@@ -325,11 +325,11 @@ activity_render_html(const struct activity_page *p, size_t *len)
     }
     /* Price and registration as the offer said them; what it did not say is left out. */
     {
-        const char *price = row->free == FACT_YES   ? w->free
+        const char *price = row->free == FACT_YES     ? w->free
                             : row->price_note != NULL ? row->price_note
                             : row->free == FACT_NO    ? w->paid
                                                       : NULL;
-        const char *reg = row->registration == NULL ? NULL
+        const char *reg = row->registration == NULL                    ? NULL
                           : strcmp(row->registration, "required") == 0 ? w->registration
                                                                        : w->walk_in;
         if (price != NULL || reg != NULL) {

@@ -552,8 +552,8 @@ feed_render_json(const struct feed_result *res, size_t *len)
         sb_puts(&b, ",\"categories\":");
         put_json(&b, row->categories, memo, 64);
         sb_puts(&b, row->free == FACT_UNKNOWN ? ",\"free\":null"
-                    : row->free == FACT_YES ? ",\"free\":true"
-                                            : ",\"free\":false");
+                    : row->free == FACT_YES   ? ",\"free\":true"
+                                              : ",\"free\":false");
         sb_puts(&b, ",\"price_note\":");
         put_text(&b, row, all, "price_note", row->price_note);
         sb_puts(&b, ",\"start\":");

@@ -35,7 +35,7 @@ merge_patch_steal(json_t *target, const json_t *patch)
 static bool
 kept_by_server(const char *key)
 {
-    static const char *const keys[] = {"id",      "created_at", "updated_at", "version",
+    static const char *const keys[] = {"id",       "created_at",   "updated_at", "version",
                                        "language", "translatable", NULL};
     for (const char *const *k = keys; *k != NULL; k++)
         if (strcmp(*k, key) == 0)

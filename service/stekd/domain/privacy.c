@@ -248,9 +248,9 @@ static size_t
 at_marker(const char *s, bool *strict)
 {
     static const char *const words[] = {
-        "apenstaartje", "apestaartje", "apenstaart", "apestaart", "aapstaartje", "aapje",
-        "arobase",      "arrobase",    "arobasse",   "arobas",    "arrobas",     "arrobe",
-        "arroba",       "klammeraffe", "affenschwanz", "chiocciola", "at",        NULL,
+        "apenstaartje", "apestaartje", "apenstaart",   "apestaart",  "aapstaartje", "aapje",
+        "arobase",      "arrobase",    "arobasse",     "arobas",     "arrobas",     "arrobe",
+        "arroba",       "klammeraffe", "affenschwanz", "chiocciola", "at",          NULL,
     };
 
     *strict = false;
@@ -258,9 +258,9 @@ at_marker(const char *s, bool *strict)
         return 1;
     if (*s == '(' || *s == '[' || *s == '{' || *s == '<') {
         size_t j = 1 + skip_spaces(s, 1, 2);
-        size_t w = strncasecmp(s + j, "at", 2) == 0 ? 2
+        size_t w = strncasecmp(s + j, "at", 2) == 0                                       ? 2
                    : s[j] == '@' || ((s[j] == 'a' || s[j] == 'A') && !is_wordc(s[j + 1])) ? 1
-                                                                                            : 0;
+                                                                                          : 0;
         if (w > 0) {
             size_t k = j + w;
             k += skip_spaces(s, k, 2);

@@ -47,8 +47,7 @@ by_score(const void *pa, const void *pb)
 }
 
 size_t
-suggest_closest(const char *query, const char *const *names, size_t n, const char **out,
-                size_t max)
+suggest_closest(const char *query, const char *const *names, size_t n, const char **out, size_t max)
 {
     char q[SUGGEST_CHARS];
     struct candidate *c;

@@ -57,9 +57,9 @@ has(const json_t *list, const char *value)
  * these is not exported, whatever its functions say.
  */
 static const char *const out_of_scope[] = {
-    "forms_and_bills", "forms", "bills", "administration", "debt", "budget", "food", "food_aid",
-    "social_grocery", "housing", "energy", "care", "health", "referral", "advice", "legal_aid",
-    NULL,
+    "forms_and_bills", "forms",          "bills",   "administration", "debt", "budget", "food",
+    "food_aid",        "social_grocery", "housing", "energy",         "care", "health", "referral",
+    "advice",          "legal_aid",      NULL,
 };
 
 static bool
@@ -184,11 +184,12 @@ uit_export(const struct uit_input *in, const char **field, char *why, size_t why
     }
     if ((type = event_type(offer)) == NULL) {
         *field = "categories";
-        snprintf(why, whylen,
-                 "no UiTdatabank event type fits: UiTdatabank lists leisure, culture and learning"
-                 " (categories such as course, leisure, walk, game, film, concert, lecture, or the"
-                 " function learning); help with forms and bills, referral and food aid are services"
-                 " outside its scope, whatever the offer's functions say");
+        snprintf(
+            why, whylen,
+            "no UiTdatabank event type fits: UiTdatabank lists leisure, culture and learning"
+            " (categories such as course, leisure, walk, game, film, concert, lecture, or the"
+            " function learning); help with forms and bills, referral and food aid are services"
+            " outside its scope, whatever the offer's functions say");
         return NULL;
     }
     if (place == NULL) {

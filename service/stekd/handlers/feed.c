@@ -111,8 +111,8 @@ parse(struct request *r, bool ics)
         fr->lang ? fr->lang : "", f->from, f->to, f->municipality ? f->municipality : "",
         f->postal_code ? f->postal_code : "", f->site ? f->site : "", f->partner ? f->partner : "",
         f->function ? f->function : "", f->category ? f->category : "", f->free ? f->free : "",
-        f->kind ? f->kind : "", f->q ? f->q : "", fr->near.lat, fr->near.lon, fr->near.radius_km, fr->q.limit,
-        raw_cursor ? raw_cursor : "");
+        f->kind ? f->kind : "", f->q ? f->q : "", fr->near.lat, fr->near.lon, fr->near.radius_km,
+        fr->q.limit, raw_cursor ? raw_cursor : "");
     if (json_array_size(errs) == 0 && (klen < 0 || (size_t)klen >= sizeof(fr->key)))
         field_error(errs, "cursor", "the query is too long");
     if (!qspec_reply(r, errs)) {
@@ -183,7 +183,9 @@ answer(struct request *r, struct feed_req *fr, struct db_conn *db)
     json_decref(suggestions);
     struct cache_answer a = {
         .hint = unknown ? hint : NULL,
-        .content_language = langs[0] ? langs : callang != NULL ? callang : "nl",
+        .content_language = langs[0]          ? langs
+                            : callang != NULL ? callang
+                                              : "nl",
         .ctype = ics ? "text/calendar; charset=utf-8" : "application/json",
         .last_modified = res.last_modified ? res.last_modified : (int64_t)time(NULL),
         .cache_control = "public, max-age=30",

@@ -156,8 +156,8 @@ h_keys_delete(struct request *r)
  * key only its own partner's records there). Reads of public data need no key.
  */
 static const char *const admin_scopes[] = {
-    "partners", "sites",   "offers",   "exceptions", "closures", "signals",
-    "handoffs", "themes",  "webhooks", "keys",       "audit",    NULL,
+    "partners", "sites",  "offers",   "exceptions", "closures", "signals",
+    "handoffs", "themes", "webhooks", "keys",       "audit",    NULL,
 };
 static const char *const partner_scopes[] = {
     "offers", "exceptions", "closures", "signals", "handoffs", "webhooks", NULL,

@@ -70,8 +70,9 @@ h_print_month(struct request *r)
     if (req_query(r, "site") != NULL && req_query(r, "municipality") != NULL)
         field_error(errs, "municipality", "must not be given with site: give one of the two");
     else if (req_query(r, "site") == NULL && req_query(r, "municipality") == NULL)
-        field_error(errs, "site", "is required unless municipality is given: give a site's id, "
-                                  "or a municipality");
+        field_error(errs, "site",
+                    "is required unless municipality is given: give a site's id, "
+                    "or a municipality");
     if (!qspec_reply(r, errs))
         return;
     json_t *suggestions;
