@@ -12,6 +12,7 @@
 #include "stek/date.h"
 #include "stek/auth.h"
 #include "stek/handlers.h"
+#include "stek/hint.h"
 #include "stek/rrule.h"
 #include "stek/stats.h"
 #include "stek/signal.h"
@@ -78,6 +79,8 @@ h_stats_signals(struct request *r)
         reply_json_steal(r, 200, stats_render_json(&a));
     }
     reply_header(r, "Cache-Control", raw ? "no-store" : "public, max-age=60");
+    if (ncells == 0)
+        reply_hint_municipality(r, municipality);
     free(rows);
     stat_cells_free(cells, ncells);
 }
@@ -121,6 +124,9 @@ h_stats_answers(struct request *r)
         reply_db_error(r);
         return;
     }
+    bool empty = page.n == 0 && !p.cursor.present;
     reply_page(r, &page);
     reply_header(r, "Cache-Control", "public, max-age=60");
+    if (empty)
+        reply_hint_municipality(r, f.municipality);
 }

@@ -420,6 +420,9 @@ validators(struct request *r)
         reply_header(r, "Last-Modified", date);
     }
     reply_header(r, "ETag", etag);
+    for (int i = 0; i < rep->nheaders; i++)
+        if (strcmp(rep->headers[i].name, "Cache-Control") == 0)
+            return; /* the handler's own (the raw statistics: no-store) */
     reply_header(r, "Cache-Control", r->h_authorization != NULL ? "private, no-cache" : "no-cache");
 }
 
