@@ -11,7 +11,7 @@ cd "$root"
 
 if [[ -z "${DATABASE_URL:-}" ]]; then
     eval "export $(service/tools/localdb.sh start)"
-    state=$root/.pgdata
+    state=${STEK_PGDATA:-$root/.pgdata}
 else
     state=$root/build
 fi
