@@ -86,20 +86,29 @@ h_closures_list(struct request *r)
     reply_page(r, &page);
 }
 
+/* The site and the closure of /v1/sites/{id}/closures/{cid}; false after a 404. */
+static bool
+closure_path(struct request *r, const char **site, const char **id)
+{
+    *site = req_id(r, "site");
+    *id = r->params[1];
+    if (*site != NULL && !is_uuid(*id)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
+        return false;
+    }
+    return *site != NULL;
+}
+
 void
 h_closures_get(struct request *r)
 {
-    const char *site = req_id(r, "site");
+    const char *site, *id;
     struct db_doc d;
     enum db_qs qs;
 
-    if (site == NULL)
+    if (!closure_path(r, &site, &id))
         return;
-    if (!is_uuid(r->params[1])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
-        return;
-    }
-    if ((qs = db_get_closure(r->db, site, r->params[1], &d)) < 0) {
+    if ((qs = db_get_closure(r->db, site, id, &d)) < 0) {
         reply_db_error(r);
         return;
     }
@@ -249,15 +258,9 @@ patch_tx(struct request *r, void *cls)
 void
 h_closures_patch(struct request *r)
 {
-    struct closure_ctx c = {.site = req_id(r, "site"), .id = r->params[1]};
+    struct closure_ctx c = {0};
 
-    if (c.site == NULL)
-        return;
-    if (!is_uuid(c.id)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
-        return;
-    }
-    if (!req_json_body(r, true))
+    if (!closure_path(r, &c.site, &c.id) || !req_json_body(r, true))
         return;
     c.patch = r->json;
     if (run_tx(r, patch_tx, &c)) {
@@ -288,14 +291,10 @@ delete_tx(struct request *r, void *cls)
 void
 h_closures_delete(struct request *r)
 {
-    struct closure_ctx c = {.site = req_id(r, "site"), .id = r->params[1]};
+    struct closure_ctx c = {0};
 
-    if (c.site == NULL)
+    if (!closure_path(r, &c.site, &c.id))
         return;
-    if (!is_uuid(c.id)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id");
-        return;
-    }
     if (run_tx(r, delete_tx, &c))
         reply_empty(r, 204);
 }

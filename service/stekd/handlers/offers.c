@@ -310,6 +310,24 @@ h_exceptions_list(struct request *r)
     reply_page(r, &page);
 }
 
+/*
+ * The offer and the date of /v1/offers/{id}/exceptions/{date}; NULL after a 404 (an offer id
+ * that is no UUID, a date that is no YYYY-MM-DD).
+ */
+static const char *
+exception_path(struct request *r, const char **date)
+{
+    const char *id = req_id(r, "offer");
+    int32_t day;
+
+    *date = r->params[1];
+    if (id != NULL && !date_parse(*date, &day)) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
+        return NULL;
+    }
+    return id;
+}
+
 struct exception_ctx {
     const char *id, *date; /* the offer; the date of the path (PATCH) */
     const json_t *patch;   /* PATCH: the merge patch */
@@ -485,16 +503,9 @@ h_exceptions_create(struct request *r)
 void
 h_exceptions_patch(struct request *r)
 {
-    struct exception_ctx c = {.id = req_id(r, "offer"), .date = r->params[1], .patching = true};
-    int32_t day;
+    struct exception_ctx c = {.patching = true};
 
-    if (c.id == NULL)
-        return;
-    if (!date_parse(c.date, &day)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
-        return;
-    }
-    if (!req_json_body(r, true))
+    if ((c.id = exception_path(r, &c.date)) == NULL || !req_json_body(r, true))
         return;
     c.patch = r->json;
     if (run_tx(r, exception_tx, &c))
@@ -533,18 +544,13 @@ exception_delete_tx(struct request *r, void *cls)
 void
 h_exceptions_get(struct request *r)
 {
-    const char *id = req_id(r, "offer");
+    const char *date, *id = exception_path(r, &date);
     struct db_doc d;
     enum db_qs qs;
-    int32_t day;
 
     if (id == NULL)
         return;
-    if (!date_parse(r->params[1], &day)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
-        return;
-    }
-    if ((qs = db_get_exception(r->db, id, r->params[1], &d)) < 0) {
+    if ((qs = db_get_exception(r->db, id, date, &d)) < 0) {
         reply_db_error(r);
         return;
     }
@@ -558,15 +564,10 @@ h_exceptions_get(struct request *r)
 void
 h_exceptions_delete(struct request *r)
 {
-    struct exception_delete_ctx c = {.id = req_id(r, "offer"), .date = r->params[1]};
-    int32_t day;
+    struct exception_delete_ctx c;
 
-    if (c.id == NULL)
+    if ((c.id = exception_path(r, &c.date)) == NULL)
         return;
-    if (!date_parse(c.date, &day)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "exceptions are named by their date, YYYY-MM-DD");
-        return;
-    }
     if (run_tx(r, exception_delete_tx, &c))
         reply_empty(r, 204);
 }
