@@ -359,3 +359,78 @@ def test_the_readme_states_the_widgets_served_size(daemon):
     assert r.headers.get("Content-Encoding") == "gzip"
     served = len(r.raw.read(decode_content=False)) / 1024
     assert abs(served - stated) <= 0.5, (stated, served)
+
+
+def test_every_documented_read_answers_with_its_declared_headers(admin, api, place, spec, daemon):
+    """Each GET of the document, anonymously and with an admin key, checked against what the
+    document declares for that answer (Spec.check: status, headers marked required, body)."""
+    offer = new_offer(admin, place, free=True, registration="none")
+    oid, sid, pid = offer["id"], place["site"]["id"], place["partner"]["id"]
+    admin.post(f"/v1/offers/{oid}/exceptions", json={"date": "2027-02-02", "status": "cancelled"})
+    cid = admin.post(f"/v1/sites/{sid}/closures", json={"from": "2027-08-01",
+                                                         "to": "2027-08-02"}).json()["id"]
+    other = admin.post("/v1/partners", json={"name": unique("Doorverwezen"),
+                                             "kind": "welfare"}).json()
+    keys = {p: admin.post("/v1/keys", json={"name": "k", "role": "partner", "partner_id": p})
+            .json() for p in (pid, other["id"])}
+    partner = api.as_key(keys[pid]["token"])
+    import uuid as _uuid
+    sig = partner.post("/v1/signals", headers={"Idempotency-Key": _uuid.uuid4().hex}, json={
+        "kind": "referral", "theme": "energy", "site_id": sid, "occurred_on": "2026-11-19",
+        "referred_to_partner_id": other["id"]}).json()
+    [item] = feed_items(api, place)
+    page = api.get("/").text
+    asset = re.search(r'src="(/assets/[^"]+)"', page).group(1)
+    sal = api.get("/hsds/service_at_locations", params={"per_page": 1}).json()["contents"][0]
+    tax = api.get("/hsds/taxonomies").json()["contents"][0]
+    term = api.get("/hsds/taxonomy_terms", params={"per_page": 1}).json()["contents"][0]
+    wid = str(_uuid.uuid4())
+    urls = {
+        "/": "/", "/widget.js": "/widget.js", "/assets/{file}": asset, "/healthz": "/healthz",
+        "/readyz": "/readyz", "/openapi.json": "/openapi.json", "/metrics": "/metrics",
+        "/stats": "/stats?municipality=" + place["town"],
+        "/print/month": f"/print/month?site={sid}&month=2027-02",
+        "/v1/partners": "/v1/partners?limit=2", "/v1/partners/{id}": f"/v1/partners/{pid}",
+        "/v1/partners/{id}/webhooks": f"/v1/partners/{pid}/webhooks",
+        "/v1/partners/{id}/webhooks/{wid}": f"/v1/partners/{pid}/webhooks/{wid}",
+        "/v1/partners/{id}/webhooks/{wid}/deliveries": f"/v1/partners/{pid}/webhooks/{wid}/deliveries",
+        "/v1/sites": "/v1/sites?limit=2", "/v1/sites/{id}": f"/v1/sites/{sid}",
+        "/v1/sites/{id}/closures": f"/v1/sites/{sid}/closures",
+        "/v1/sites/{id}/closures/{cid}": f"/v1/sites/{sid}/closures/{cid}",
+        "/v1/offers": "/v1/offers?limit=2", "/v1/offers/{id}": f"/v1/offers/{oid}",
+        "/v1/offers/{id}/uitdatabank": f"/v1/offers/{oid}/uitdatabank",
+        "/v1/offers/{id}/exceptions": f"/v1/offers/{oid}/exceptions",
+        "/v1/offers/{id}/exceptions/{date}": f"/v1/offers/{oid}/exceptions/2027-02-02",
+        "/v1/feed": f"/v1/feed?municipality={place['town']}&from=2027-02-01&to=2027-02-07",
+        "/v1/feed.ics": f"/v1/feed.ics?municipality={place['town']}&from=2027-02-01&to=2027-02-07",
+        "/v1/themes": "/v1/themes", "/v1/signals": "/v1/signals?limit=2",
+        "/v1/signals/{id}": f"/v1/signals/{sig['id']}",
+        "/v1/handoffs/{code}": f"/v1/handoffs/{sig['handoff_code']}",
+        "/v1/stats/signals": "/v1/stats/signals?group_by=theme",
+        "/v1/stats/answers": "/v1/stats/answers",
+        "/activity/{occurrence_id}": f"/activity/{item['occurrence_id']}",
+        "/hsds": "/hsds", "/hsds/": "/hsds/", "/hsds/profile": "/hsds/profile",
+        "/hsds/services": "/hsds/services?per_page=2", "/hsds/services/{id}": f"/hsds/services/{oid}",
+        "/hsds/service_at_locations": "/hsds/service_at_locations?per_page=2",
+        "/hsds/service_at_locations/{id}": f"/hsds/service_at_locations/{sal['id']}",
+        "/hsds/organizations": "/hsds/organizations?per_page=2",
+        "/hsds/organizations/{id}": f"/hsds/organizations/{pid}",
+        "/hsds/taxonomies": "/hsds/taxonomies", "/hsds/taxonomies/{id}": f"/hsds/taxonomies/{tax['id']}",
+        "/hsds/taxonomy_terms": "/hsds/taxonomy_terms?per_page=2",
+        "/hsds/taxonomy_terms/{id}": f"/hsds/taxonomy_terms/{term['id']}",
+        "/v1/keys": "/v1/keys?limit=2", "/v1/me": "/v1/me",
+        "/v1/keys/{id}": f"/v1/keys/{keys[pid]['id']}", "/v1/audit": "/v1/audit?limit=2",
+    }
+    documented = {p for p, ops in spec.doc["paths"].items() if "get" in ops}
+    assert documented == set(urls), documented ^ set(urls)
+    referred = api.as_key(keys[other["id"]]["token"])
+    for tmpl, url in urls.items():
+        path, _, query = url.partition("?")
+        params = dict(x.split("=", 1) for x in query.split("&")) if query else None
+        who = referred if tmpl == "/v1/handoffs/{code}" else partner if "webhooks" in tmpl else admin
+        r = who.get(path, params=params)  # checked against the document by Api
+        expect = {404} if "{wid}" in tmpl else {200, 422} if "uitdatabank" in tmpl else {200}
+        assert r.status_code in expect, (tmpl, r.text[:300])
+        if tmpl != "/metrics":
+            anon = api.get(path, params=params)
+            assert anon.status_code in (200, 401, 404, 422), (tmpl, anon.status_code)
