@@ -7,22 +7,17 @@
 
 #include <stddef.h>
 
+/* The event counters of metrics.def: M_FEED_CACHE_HIT, ... */
 enum metric_counter {
-    M_FEED_CACHE_HIT,
-    M_FEED_CACHE_MISS,
-    M_FEED_MODEL_ANSWER,
-    M_PUBLIC_CACHE_HIT,
-    M_PUBLIC_CACHE_MISS,
-    M_SIGNALS_ACCEPTED,
-    M_SIGNALS_REPLAYED,
-    M_SIGNALS_REFUSED_PRIVACY,
-    M_TEXTS_REFUSED_PRIVACY,
-    M_RATE_LIMITED,
-    M_DB_WAITS,
-    M_WEBHOOK_DELIVERED,
-    M_WEBHOOK_RETRIED,
-    M_WEBHOOK_FAILED,
-    M_CONNECTIONS_REFUSED,
+#define COUNTER(id, name, help) M_##id,
+#define GAUGE(id, name, help)
+#define TOTAL(id, name, help)
+#define SUMMARY(id, name, help)
+#include "stek/metrics.def"
+#undef COUNTER
+#undef GAUGE
+#undef TOTAL
+#undef SUMMARY
     M_COUNTER_COUNT
 };
 

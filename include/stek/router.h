@@ -54,6 +54,9 @@ struct route {
 };
 
 /* The table, terminated by an entry whose pattern is NULL. */
+/* The route table's capacity: per-route arrays (metrics.c) are sized by it; router.c asserts
+ * at compile time that the table fits. */
+#define STEK_ROUTES_MAX 128
 extern const struct route stek_routes[];
 
 enum route_match { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROUTES 64
+/* Rows by route index; row MAX_ROUTES counts requests that matched no route. */
+#define MAX_ROUTES STEK_ROUTES_MAX
 static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
                                     412, 413, 414, 415, 422, 429, 500, 503, 0};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]))
@@ -17,7 +18,6 @@ static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                  0.1,   0.25,   0.5,   1,    2.5,   5};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
-/* Row MAX_ROUTES holds requests that matched no route. */
 static atomic_ulong requests[MAX_ROUTES + 1][NSTATUS];
 static atomic_ulong latency[MAX_ROUTES + 1][NBUCKETS + 1];
 static atomic_ulong latency_sum_us[MAX_ROUTES + 1];
@@ -109,42 +109,94 @@ route_labels(size_t row, char *out, size_t len)
                  method_name(stek_routes[row].method));
 }
 
-char *
-metrics_render(size_t *len)
+/* The metrics of metrics.def after the per-route ones, in its order. */
+enum metric_id {
+#define COUNTER(id, name, help) X_##id,
+#define GAUGE(id, name, help) X_##id,
+#define TOTAL(id, name, help) X_##id,
+#define SUMMARY(id, name, help) X_##id,
+#include "stek/metrics.def"
+#undef COUNTER
+#undef GAUGE
+#undef TOTAL
+#undef SUMMARY
+    X_COUNT
+};
+
+enum metric_kind { K_COUNTER, K_GAUGE, K_TOTAL, K_SUMMARY };
+
+static const struct metric_def {
+    enum metric_kind kind;
+    int counter; /* M_* for K_COUNTER, else -1 */
+    const char *name, *help;
+} metric_defs[X_COUNT] = {
+#define COUNTER(id, name, help) [X_##id] = {K_COUNTER, M_##id, #name, help},
+#define GAUGE(id, name, help) [X_##id] = {K_GAUGE, -1, #name, help},
+#define TOTAL(id, name, help) [X_##id] = {K_TOTAL, -1, #name, help},
+#define SUMMARY(id, name, help) [X_##id] = {K_SUMMARY, -1, #name, help},
+#include "stek/metrics.def"
+#undef COUNTER
+#undef GAUGE
+#undef TOTAL
+#undef SUMMARY
+};
+
+/* A gauge's, total's or summary's sum (*count for a summary), read now. */
+static double
+value_of(enum metric_id id, const struct feed_model_stats *fm, double *count)
 {
-    struct out o = {malloc(16384), 0, 16384};
+    switch (id) {
+    case X_DB_POOL_BUSY:
+        return (double)atomic_load(&pool_busy);
+    case X_DB_POOL_IDLE:
+        return (double)(atomic_load(&pool_size) - atomic_load(&pool_busy));
+    case X_DB_POOL_WAITING:
+        return (double)atomic_load(&pool_waiting);
+    case X_HTTP_CONNECTIONS_OPEN:
+        return (double)atomic_load(&connections);
+    case X_WEBHOOK_OUTBOX_PENDING:
+        return (double)atomic_load(&outbox_depth);
+    case X_WEBHOOK_OUTBOX_OLDEST:
+        return (double)atomic_load(&outbox_oldest);
+    case X_FEED_MODEL_OFFERS:
+        return (double)fm->offers;
+    case X_FEED_MODEL_SCHEDULES:
+        return (double)fm->schedules;
+    case X_FEED_MODEL_LOAD_SECONDS:
+        return fm->load_seconds;
+    case X_FEED_MODEL_LOADS:
+        return (double)fm->loads;
+    case X_FEED_MODEL_REPLICA_LOADS:
+        return (double)fm->replica_loads;
+    case X_FEED_MODEL_CHANGES:
+        return (double)fm->changes_applied;
+    case X_FEED_MODEL_CHANGED_RECORDS:
+        return (double)fm->entities_applied;
+    case X_FEED_MODEL_APPLY:
+        *count = (double)fm->changes_applied;
+        return fm->apply_seconds_sum;
+    case X_FEED_MODEL_APPLY_MAX:
+        return fm->apply_seconds_max;
+    case X_FEED_GENERATION:
+        return (double)feed_generation();
+    case X_FEED_MODEL_CHANGE_SEQ:
+        return (double)fm->change_seq;
+    default:
+        return 0; /* counters are read from their array */
+    }
+}
+
+/* The request counts and latency histograms by route, method and status. */
+static void
+render_routes(struct out *o)
+{
     size_t nroutes = 0;
     char labels[160];
-    static const char *const names[M_COUNTER_COUNT][2] = {
-        {"stek_feed_cache_hits_total", "Feed answers served from the cache."},
-        {"stek_feed_cache_misses_total", "Feed answers computed (not from the cache)."},
-        {"stek_feed_model_answers_total",
-         "Feed answers computed from the in-memory model, without the database."},
-        {"stek_public_cache_hits_total",
-         "Anonymous answers of public lists and statistics served from the cache."},
-        {"stek_public_cache_misses_total",
-         "Anonymous answers of public lists and statistics computed (then kept)."},
-        {"stek_signals_accepted_total", "Signals stored."},
-        {"stek_signals_replayed_total", "Signals answered again for a repeated Idempotency-Key."},
-        {"stek_signals_refused_privacy_total", "Signals refused for personal data in a note."},
-        {"stek_texts_refused_privacy_total",
-         "Stored texts of any field refused for personal data."},
-        {"stek_rate_limited_total", "Requests refused with 429."},
-        {"stek_db_waits_total", "Requests that waited for a database worker."},
-        {"stek_webhook_deliveries_delivered_total", "Webhook events delivered."},
-        {"stek_webhook_deliveries_retried_total",
-         "Webhook delivery attempts that failed and will be retried."},
-        {"stek_webhook_deliveries_failed_total", "Webhook events given up on."},
-        {"stek_http_connections_refused_total",
-         "Connections closed at once because STEK_MAX_CONNECTIONS were open."},
-    };
 
-    if (o.p == NULL)
-        abort();
-    while (stek_routes[nroutes].pattern != NULL && nroutes < MAX_ROUTES)
+    while (stek_routes[nroutes].pattern != NULL)
         nroutes++;
-    add(&o, "# HELP stek_http_requests_total HTTP requests by route, method and status.\n"
-            "# TYPE stek_http_requests_total counter\n");
+    add(o, "# HELP stek_http_requests_total HTTP requests by route, method and status.\n"
+           "# TYPE stek_http_requests_total counter\n");
     for (size_t r = 0; r <= MAX_ROUTES; r++) {
         if (r >= nroutes && r != MAX_ROUTES)
             continue;
@@ -154,13 +206,13 @@ metrics_render(size_t *len)
             if (v == 0)
                 continue;
             if (statuses[s] != 0)
-                add(&o, "stek_http_requests_total{%s,status=\"%u\"} %lu\n", labels, statuses[s], v);
+                add(o, "stek_http_requests_total{%s,status=\"%u\"} %lu\n", labels, statuses[s], v);
             else
-                add(&o, "stek_http_requests_total{%s,status=\"other\"} %lu\n", labels, v);
+                add(o, "stek_http_requests_total{%s,status=\"other\"} %lu\n", labels, v);
         }
     }
-    add(&o, "# HELP stek_http_request_duration_seconds Time from request to response.\n"
-            "# TYPE stek_http_request_duration_seconds histogram\n");
+    add(o, "# HELP stek_http_request_duration_seconds Time from request to response.\n"
+           "# TYPE stek_http_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= MAX_ROUTES; r++) {
         if (r >= nroutes && r != MAX_ROUTES)
             continue;
@@ -169,80 +221,44 @@ metrics_render(size_t *len)
         for (size_t b = 0; b <= NBUCKETS; b++) {
             cum += atomic_load(&latency[r][b]);
             if (b < NBUCKETS)
-                add(&o, "stek_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", labels,
+                add(o, "stek_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", labels,
                     buckets[b], cum);
             else
-                add(&o, "stek_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %lu\n", labels,
+                add(o, "stek_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %lu\n", labels,
                     cum);
         }
-        add(&o, "stek_http_request_duration_seconds_sum{%s} %.6f\n", labels,
+        add(o, "stek_http_request_duration_seconds_sum{%s} %.6f\n", labels,
             (double)atomic_load(&latency_sum_us[r]) / 1e6);
-        add(&o, "stek_http_request_duration_seconds_count{%s} %lu\n", labels, cum);
+        add(o, "stek_http_request_duration_seconds_count{%s} %lu\n", labels, cum);
     }
-    for (int c = 0; c < M_COUNTER_COUNT; c++)
-        add(&o, "# HELP %s %s\n# TYPE %s counter\n%s %lu\n", names[c][0], names[c][1], names[c][0],
-            names[c][0], atomic_load(&counters[c]));
-    add(&o,
-        "# HELP stek_db_pool_busy Database workers busy with a request.\n"
-        "# TYPE stek_db_pool_busy gauge\nstek_db_pool_busy %ld\n",
-        atomic_load(&pool_busy));
-    add(&o,
-        "# HELP stek_db_pool_idle Database workers free for a request.\n"
-        "# TYPE stek_db_pool_idle gauge\nstek_db_pool_idle %ld\n",
-        atomic_load(&pool_size) - atomic_load(&pool_busy));
-    add(&o,
-        "# HELP stek_db_pool_waiting Requests waiting for a database worker.\n"
-        "# TYPE stek_db_pool_waiting gauge\nstek_db_pool_waiting %ld\n",
-        atomic_load(&pool_waiting));
-    add(&o,
-        "# HELP stek_http_connections_open Open HTTP connections.\n"
-        "# TYPE stek_http_connections_open gauge\nstek_http_connections_open %ld\n",
-        atomic_load(&connections));
-    add(&o,
-        "# HELP stek_webhook_outbox_pending Webhook events waiting for delivery.\n"
-        "# TYPE stek_webhook_outbox_pending gauge\nstek_webhook_outbox_pending %ld\n"
-        "# HELP stek_webhook_outbox_oldest_seconds Age of the oldest waiting webhook event.\n"
-        "# TYPE stek_webhook_outbox_oldest_seconds gauge\nstek_webhook_outbox_oldest_seconds %ld\n",
-        atomic_load(&outbox_depth), atomic_load(&outbox_oldest));
+}
+
+char *
+metrics_render(size_t *len)
+{
+    static const char *const types[] = {[K_COUNTER] = "counter",
+                                        [K_GAUGE] = "gauge",
+                                        [K_TOTAL] = "counter",
+                                        [K_SUMMARY] = "summary"};
+    struct out o = {malloc(16384), 0, 16384};
     struct feed_model_stats fm;
+
+    if (o.p == NULL)
+        abort();
+    render_routes(&o);
     feed_model_stats(&fm);
-    add(&o,
-        "# HELP stek_feed_model_offers Active offers in the feed's in-memory model.\n"
-        "# TYPE stek_feed_model_offers gauge\nstek_feed_model_offers %zu\n"
-        "# HELP stek_feed_model_schedules Schedules in the feed's in-memory model.\n"
-        "# TYPE stek_feed_model_schedules gauge\nstek_feed_model_schedules %zu\n"
-        "# HELP stek_feed_model_load_seconds Duration of the model's last full load.\n"
-        "# TYPE stek_feed_model_load_seconds gauge\nstek_feed_model_load_seconds %.6f\n"
-        "# HELP stek_feed_model_loads_total Full loads of the model (at start, after a gap the"
-        " change log cannot bridge, once a day).\n"
-        "# TYPE stek_feed_model_loads_total counter\nstek_feed_model_loads_total %llu\n"
-        "# HELP stek_feed_model_replica_loads_total Full loads and change sets read from a read"
-        " replica.\n"
-        "# TYPE stek_feed_model_replica_loads_total counter\n"
-        "stek_feed_model_replica_loads_total %llu\n",
-        fm.offers, fm.schedules, fm.load_seconds, (unsigned long long)fm.loads,
-        (unsigned long long)fm.replica_loads);
-    add(&o,
-        "# HELP stek_feed_model_changes_total Change sets applied to the model without a full"
-        " load.\n"
-        "# TYPE stek_feed_model_changes_total counter\nstek_feed_model_changes_total %llu\n"
-        "# HELP stek_feed_model_changed_records_total Records read again for them.\n"
-        "# TYPE stek_feed_model_changed_records_total counter\n"
-        "stek_feed_model_changed_records_total %llu\n"
-        "# HELP stek_feed_model_apply_seconds Time from noticing a change to publishing the"
-        " version that holds it.\n"
-        "# TYPE stek_feed_model_apply_seconds summary\n"
-        "stek_feed_model_apply_seconds_sum %.6f\nstek_feed_model_apply_seconds_count %llu\n"
-        "# HELP stek_feed_model_apply_seconds_max The longest of them since start.\n"
-        "# TYPE stek_feed_model_apply_seconds_max gauge\nstek_feed_model_apply_seconds_max %.6f\n"
-        "# HELP stek_feed_generation Changes to feed data this daemon has heard of (its own"
-        " writes, notifications, reconnects).\n"
-        "# TYPE stek_feed_generation counter\nstek_feed_generation %llu\n"
-        "# HELP stek_feed_model_change_seq The last change log entry the model holds.\n"
-        "# TYPE stek_feed_model_change_seq gauge\nstek_feed_model_change_seq %llu\n",
-        (unsigned long long)fm.changes_applied, (unsigned long long)fm.entities_applied,
-        fm.apply_seconds_sum, (unsigned long long)fm.changes_applied, fm.apply_seconds_max,
-        (unsigned long long)feed_generation(), (unsigned long long)fm.change_seq);
+    for (int i = 0; i < X_COUNT; i++) {
+        const struct metric_def *d = &metric_defs[i];
+        double count = 0, v = d->kind == K_COUNTER ? (double)atomic_load(&counters[d->counter])
+                                                   : value_of((enum metric_id)i, &fm, &count);
+        add(&o, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, types[d->kind]);
+        if (d->kind == K_SUMMARY)
+            add(&o, "%s_sum %.6f\n%s_count %.0f\n", d->name, v, d->name, count);
+        else if (v == (double)(long long)v) /* a count: every digit */
+            add(&o, "%s %lld\n", d->name, (long long)v);
+        else
+            add(&o, "%s %.9g\n", d->name, v);
+    }
     *len = o.len;
     return o.p;
 }

@@ -97,6 +97,8 @@ const struct route stek_routes[] = {
     {M_OTHER,  NULL,                   NULL,               ROLE_NONE,  0, NULL},
 };
 /* clang-format on */
+_Static_assert(sizeof(stek_routes) / sizeof(stek_routes[0]) - 1 <= STEK_ROUTES_MAX,
+               "the route table outgrew STEK_ROUTES_MAX (metrics.c sizes its arrays by it)");
 
 static const char *const method_names[] = {
     [M_GET] = "GET",       [M_HEAD] = "HEAD", [M_POST] = "POST",       [M_PATCH] = "PATCH",

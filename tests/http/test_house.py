@@ -1,0 +1,23 @@
+"""Issue 31: the house. What a refactoring must keep, and the defect it found."""
+import requests
+
+from conftest import metric
+
+
+def test_every_route_is_counted_under_its_own_name(admin, api, daemon):
+    """metrics.c sized its per-route rows for 64 routes while the table had more: the last ones
+    (/v1/keys, /v1/me, /v1/audit, ...) were counted as route="unmatched"."""
+    for path in ("/v1/audit", "/v1/keys", "/v1/me"):
+        assert admin.get(path).status_code == 200
+    text = requests.get(daemon.base + "/metrics", timeout=10).text
+    for path in ("/v1/audit", "/v1/keys", "/v1/me", "/hsds/taxonomy_terms/{id}"):
+        if path.startswith("/hsds"):
+            api.get("/hsds/taxonomy_terms/x")
+            text = requests.get(daemon.base + "/metrics", timeout=10).text
+        assert f'route="{path}",method="GET",status=' in text, path
+    assert metric(daemon, "stek_db_pool_busy") >= 0
+    # Every metric once, with its help and type.
+    names = [line.split()[2] for line in text.splitlines() if line.startswith("# HELP ")]
+    assert len(names) == len(set(names))
+    types = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")]
+    assert names == types
