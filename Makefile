@@ -110,7 +110,11 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@service/tools/run.sh
 
-# make run without demo data, on a database of its own (stek_empty): the README's First setup.
+# docs/configuration.md from the programs' --help (the test suite checks it is current).
+docs: all
+	@python3 service/tools/gen_configuration.py $(BUILD)
+
+# make run without demo data, on a database of its own (stek_empty): docs/administration.md's First setup.
 run-empty: deps
 	@$(MAKE) --no-print-directory all
 	@STEK_DEMO=0 STEK_PGDATABASE=stek_empty service/tools/run.sh
@@ -151,6 +155,7 @@ help:
 	@echo "make run        install what is missing, start a local PostgreSQL, migrate, load demo data, serve on :8080"
 	@echo "make run-empty  the same without demo data, on a database of its own (STEK_DEMO=0 make run: no demo data)"
 	@echo "make stop       stop the local PostgreSQL"
+	@echo "make docs       regenerate docs/configuration.md from stekd --help"
 	@echo "make test       the whole test suite (sanitizers, own PostgreSQL)"
 	@echo "make memcheck   the HTTP tests with every daemon under valgrind (leaks, memory errors)"
 	@echo "make deb        the Debian package build/stek_<version>_<arch>.deb (lintian-checked)"
@@ -160,4 +165,4 @@ help:
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps run run-empty stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps docs run run-empty stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE

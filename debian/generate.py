@@ -3,9 +3,11 @@
 the man pages stekd.8 and stek-migrate.8, and /etc/stek/stek.env with every variable
 commented out at its default. Usage: generate.py BUILD_DIR (writes into BUILD_DIR)."""
 import re
-import subprocess
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service" / "tools"))
+from helptext import environment, helptext as helptext_of  # noqa: E402
 
 build = Path(sys.argv[1])
 version = re.search(r'"([^"]+)"', (Path(__file__).resolve().parent.parent / "include" / "stek"
@@ -13,33 +15,12 @@ version = re.search(r'"([^"]+)"', (Path(__file__).resolve().parent.parent / "inc
 
 
 def helptext(prog):
-    out = subprocess.run([str(build / prog), "--help"], capture_output=True, text=True,
-                         env={"DATABASE_URL": "unused", "PATH": "/usr/bin:/bin"})
-    return out.stdout + out.stderr
+    return helptext_of(build, prog)
 
 
 def roff(s):
     s = s.replace("\\", "\\e").replace("-", "\\-")
     return "\n".join(("\\&" + l) if l.startswith((".", "'")) else l for l in s.split("\n"))
-
-
-def environment(text):
-    """[(NAME, description, default)] from the help's environment list."""
-    items, cur = [], None
-    for line in text.split("\n"):
-        m = re.match(r"^  ([A-Z_]+)\s+(.*)$", line)
-        if m:
-            cur = [m.group(1), m.group(2).strip()]
-            items.append(cur)
-        elif cur and re.match(r"^\s{20,}\S", line):
-            cur[1] += " " + line.strip()
-    out = []
-    for name, desc in items:
-        d = re.search(r"\(default:? ([^)]*)\)\s*$", desc)
-        default = d.group(1) if d else ""
-        desc = desc[:d.start()].strip() if d else desc
-        out.append((name, desc, default))
-    return out
 
 
 def man(prog, text, description, extra=""):

@@ -2,7 +2,7 @@
  * Signal statistics (service/stekd/domain/stats.c): pure code that turns the
  * finest cells of signal counts into the published table.
  *
- * The protection (README "Signals and privacy"):
+ * The protection (docs/architecture.md, "Signals and privacy"):
  *
  *  - Every finest cell (theme x site x month x kind x posting partner x advocacy
  *    status x raised_with: always all of them, whatever a query groups by) with a
@@ -63,7 +63,7 @@ long stats_perturb(long count, uint32_t cell_key, uint32_t salt, long k);
 
 /*
  * The probability that a true count (1..k-1) is published as value under k;
- * 0 for impossible values. For the tests and the README's table.
+ * 0 for impossible values. For the tests and the table in docs/architecture.md.
  */
 double stats_ptable(long count, long value, long k);
 

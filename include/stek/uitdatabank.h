@@ -21,7 +21,7 @@ struct uit_event_type {
     const char *id, *label;
 };
 
-/* The mapping, ending with {NULL, NULL, NULL}; the README documents it. */
+/* The mapping, ending with {NULL, NULL, NULL}; docs/standards.md documents it. */
 extern const struct uit_event_type uit_event_types[];
 
 struct uit_input {

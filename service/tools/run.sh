@@ -2,7 +2,7 @@
 # `make run`: local PostgreSQL (unless DATABASE_URL is set), migrations, a
 # development admin key, the daemon, and the demo data loaded through the API.
 # STEK_DEMO=0 loads no demo data; `make run-empty` is that on a database of its own
-# (stek_empty in the same local cluster), empty the first time: the README's First setup.
+# (stek_empty in the same local cluster), empty the first time: First setup in docs/administration.md.
 set -euo pipefail
 demo=${STEK_DEMO:-1}
 [[ "$demo" == 0 || "$demo" == 1 ]] || { echo "run: STEK_DEMO must be 0 or 1" >&2; exit 2; }
@@ -50,7 +50,7 @@ if [[ "$demo" == 1 ]]; then
     python3 service/demo/load_demo.py "http://127.0.0.1:$port" "$token"
     try="curl 'http://127.0.0.1:$port/v1/offers?municipality=Kalmthout'"
 else
-    try="no demo data: see 'First setup' in README.md (partner, key, site, offer)"
+    try="no demo data: see 'First setup' in docs/administration.md (partner, key, site, offer)"
 fi
 cat <<EOT
 

@@ -227,7 +227,7 @@ list_hits=$(python3 -c "h=$(metric stek_public_cache_hits_total)-$h0; m=$(metric
 # second daemon reading public data from it, and the same reads through the daemon on the
 # primary alone, one after the other in this run. The CPU time each run cost the daemon, the
 # primary and the replica (/proc, the postmaster and its backends) gives the per-request costs
-# the README's model for N machines uses.
+# the model in docs/operations.md for N machines uses.
 repl_port=$(free_port); repl_http=$(free_port)
 mkdir -p "$work/replica/socket"
 chown -R postgres: "$work/replica" 2>/dev/null || true

@@ -350,9 +350,9 @@ def test_an_update_is_audited_with_the_fields_it_changed_not_their_values(admin,
     assert "geheim" not in text and "secret" not in text.replace("title.fr", "")
 
 
-def test_the_readme_states_the_widgets_served_size(daemon):
+def test_the_documentation_states_the_widgets_served_size(daemon):
     from conftest import ROOT
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "widget.md").read_text()
     stated = float(re.search(r"about (\d+(?:\.\d+)?) KB gzipped as served", text).group(1))
     r = requests.get(daemon.base + "/widget.js", headers={"Accept-Encoding": "gzip"},
                      stream=True, timeout=10)

@@ -21,3 +21,16 @@ def test_every_route_is_counted_under_its_own_name(admin, api, daemon):
     assert len(names) == len(set(names))
     types = [line.split()[2] for line in text.splitlines() if line.startswith("# TYPE ")]
     assert names == types
+
+
+def test_the_configuration_page_is_what_stekd_help_says(tmp_path):
+    """docs/configuration.md is generated from --help: a variable or default changed in the code
+    without `make docs` fails here."""
+    import subprocess
+    from conftest import BUILD, ROOT
+    out = tmp_path / "configuration.md"
+    run = subprocess.run(["python3", str(ROOT / "service/tools/gen_configuration.py"), str(BUILD),
+                          str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert out.read_text() == (ROOT / "docs" / "configuration.md").read_text(), \
+        "docs/configuration.md is stale: run make docs"

@@ -1,7 +1,7 @@
-"""Issue 30: the administrator recipes of the README run top to bottom on an empty database.
+"""Issue 30: the administrator recipes run top to bottom on an empty database.
 
-The `sh` blocks of README.md's "Administrator tasks with curl" section are taken as they are
-written and run in order by bash (-e, pipefail) against a daemon on a fresh database, with a
+The `sh` blocks of docs/administration.md's "Administrator tasks with curl" section are taken as
+they are written and run in order by bash (-e, pipefail) against a daemon on a fresh database, with a
 `curl` that fails on any HTTP error (--fail-with-body): a recipe that drifts from the API, or
 depends on data it did not make, fails here.
 """
@@ -18,7 +18,7 @@ SECTION = "## Administrator tasks with curl"
 
 
 def recipes():
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "administration.md").read_text()
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
     section = text[start:end if end > 0 else len(text)]

@@ -17,7 +17,7 @@ import string
 import pytest
 import requests
 
-from conftest import BUILD, Daemon, assert_clean_exit, free_port, metric
+from conftest import BUILD, Daemon, assert_clean_exit, free_port, metric, wait_until
 
 BIN = sorted(p for p in (f"/usr/lib/postgresql/{v}/bin" for v in
                          os.listdir("/usr/lib/postgresql")) if os.path.isdir(p))[-1]
@@ -119,12 +119,9 @@ def state(d):
 
 
 def wait_for(cond, seconds, why):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return time.time()
-        time.sleep(0.1)
-    raise AssertionError(why)
+    """wait_until, answering when the condition first held."""
+    wait_until(cond, seconds, why)
+    return time.time()
 
 
 def post_partner(d, token, name):

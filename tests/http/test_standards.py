@@ -3,7 +3,7 @@ pages with schema.org JSON-LD, opening hours that are not events, the UiTdataban
 
 HSDS's rules are encoded here in our own words (the HSDS schemas are CC BY-SA and are not copied):
 the required fields and types of each object HSDS 3.0 defines, its enumerations, UUIDs for every
-id and no nulls anywhere; the README says how to run the official compiled schemas by hand."""
+id and no nulls anywhere; docs/standards.md says how to run the official compiled schemas by hand."""
 import json
 import math
 import re

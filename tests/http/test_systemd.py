@@ -1,7 +1,6 @@
 """The systemd notify protocol and the watchdog, tested without systemd (issue 21): the daemon
 talks to a datagram socket this test reads, as the service manager would."""
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -10,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import BUILD, Daemon, assert_clean_exit, free_port, worker_stuck_on_lock
+from conftest import BUILD, Daemon, assert_clean_exit, free_port, wait_until, worker_stuck_on_lock
 
 
 class Manager:
@@ -37,13 +36,9 @@ class Manager:
             self.messages.append((time.monotonic(), data.decode()))
 
     def wait_for(self, text, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for t, m in self.messages:
-                if text in m.split("\n"):
-                    return t, m
-            time.sleep(0.02)
-        raise AssertionError(f"no {text!r} in {self.messages}")
+        def seen():
+            return next(((t, m) for t, m in self.messages if text in m.split("\n")), None)
+        return wait_until(seen, timeout, f"{text!r} is notified (so far: {self.messages})")
 
     def pings(self, since=0.0):
         return [t for t, m in self.messages if "WATCHDOG=1" in m.split("\n") and t >= since]

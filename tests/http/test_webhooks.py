@@ -9,10 +9,9 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from conftest import Api, Daemon, assert_clean_exit, cli, create_database, drop_database, \
-    free_port, migrate, unique
+    free_port, migrate, unique, wait_until
 
 
 class Receiver:
@@ -50,24 +49,15 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     def wait(self, n, timeout=15):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def arrived():
             ok = [g for g in self.got if g["status"] == 200]
-            if len(ok) >= n:
-                return ok
-            time.sleep(0.05)
-        raise AssertionError(f"{len([g for g in self.got if g['status'] == 200])} of {n} arrived")
+            return ok if len(ok) >= n else None
+        return wait_until(arrived, timeout, f"{n} deliveries arrived")
 
 
 def until(check, timeout=30):
     """Polls check() until it is true (a slow machine or valgrind may take a while)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    return wait_until(check, timeout, "the webhook condition holds")
 
 
 def verify(secret, headers, body):

@@ -1,6 +1,6 @@
 /*
  * /v1/stats/signals: counts of signals for advocacy, public and so protected
- * (see stek/stats.h and README "Signals and privacy"). Windows are whole
+ * (see stek/stats.h and docs/architecture.md, "Signals and privacy"). Windows are whole
  * months. The public sees closed months only: the current month is still
  * being filled, and each new signal would show. An admin key may ask for the
  * exact counts, this month included, with ?raw=true. JSON, or CSV.
