@@ -50,6 +50,7 @@ note "ok   build (ASan + UBSan)"
 
 # 2. Static checks.
 step format-check make --no-print-directory format-check
+step layers python3 service/tools/layers.py
 if [[ ! -d tests/node_modules/@redocly ]] || ! cmp -s tests/package-lock.json tests/node_modules/.package-lock.json; then
     (cd tests && npm ci --no-audit --no-fund --loglevel=error) >"$results/npm.log" 2>&1 ||
         { cat "$results/npm.log"; }

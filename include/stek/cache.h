@@ -22,6 +22,9 @@
 bool cache_reply(struct request *r, const char *key, uint64_t generation, bool allow_stale);
 
 /* What a rendered answer is. */
+/* The longest Stek-Hint a kept answer carries (hint.h makes them). */
+#define CACHE_HINT_MAX 320
+
 struct cache_answer {
     const char *ctype;
     int64_t last_modified; /* seconds since 1970 */

@@ -5,8 +5,12 @@
 #include <stdint.h>
 #include <time.h>
 
-/* Today's date (day number) in the configured timezone, which the service's defaults use. */
+/* Today's date (day number) in the service's timezone, which the service's defaults use. */
 int32_t service_today(void);
+
+/* The service's timezone (IANA name; kept, not copied): STEK_TIMEZONE, set by config_use.
+ * Until then Europe/Brussels. The domain reads no configuration itself. */
+void service_set_timezone(const char *tz);
 
 /* The CLOCK_REALTIME instant ms milliseconds from now: a deadline for pthread_cond_timedwait. */
 static inline struct timespec

@@ -15,7 +15,9 @@
 #ifndef STEK_DB_H
 #define STEK_DB_H
 
+#include "stek/feed.h"
 #include "stek/offer.h"
+#include "stek/stats.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -228,25 +230,7 @@ enum db_qs db_get_exception(struct db_conn *c, const char *offer_id, const char 
                             struct db_doc *out);
 enum db_qs db_delete_exception(struct db_conn *c, const char *offer_id, const char *date);
 
-/* ---- the feed (feed.c) ---- */
-
-struct feed_row;
-
-/* Text values as the feed statement takes them; NULL: no such filter. */
-struct feed_filter {
-    const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
-    const char *partner, *function, *category, *free, *q;
-    const char *kind; /* activity | opening_hours, or NULL: both */
-};
-
-/* The schedule rows of a feed query, decoded; rows borrow from what this owns. */
-struct db_feed {
-    void *result; /* PGresult *: the rows' strings */
-    json_t *json; /* the rows' JSON values, each parsed once */
-    struct feed_row *rows;
-    size_t n;
-    struct feed_model *model; /* or the in-memory model they were read from (feedmodel.h) */
-};
+/* ---- the feed (feed.c; struct feed_filter and struct db_feed are in feed.h) ---- */
 
 enum db_qs db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out);
 
@@ -296,16 +280,6 @@ enum db_qs db_insert_signal_history(struct db_conn *c, const char *id, const cha
 /* A handoff valid on today (the service's day, YYYY-MM-DD: expiry days are days there). */
 enum db_qs db_get_handoff(struct db_conn *c, const char *code, const char *partner_id,
                           const char *today, bool arrive, struct db_doc *out);
-
-struct stat_cell {
-    /* municipality: up to 100 characters of up to 4 bytes each */
-    char theme[48], site[40], municipality[404], month[8], kind[12], partner[40];
-    char status[16];   /* a barrier's advocacy status; "" for a referral */
-    char *raised_with; /* malloc'd (up to 500 characters); "" when none */
-    long count, arrived;
-    /* Sums mod 2^32 of the record keys of all, the arrived and the waiting signals. */
-    uint32_t key_all, key_arrived, key_waiting;
-};
 
 /*
  * The finest cells of signal counts in [from, to] (kind NULL: both kinds);

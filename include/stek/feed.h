@@ -27,6 +27,22 @@ struct feed_query {
     char cursor_offer[48];
 };
 
+/* Text values as the feed statement takes them; NULL: no such filter. */
+struct feed_filter {
+    const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
+    const char *partner, *function, *category, *free, *q;
+    const char *kind; /* activity | opening_hours, or NULL: both */
+};
+
+/* The schedule rows of a feed query, decoded; rows borrow from what this owns. */
+struct db_feed {
+    void *result; /* PGresult *: the rows' strings */
+    json_t *json; /* the rows' JSON values, each parsed once */
+    struct feed_row *rows;
+    size_t n;
+    struct feed_model *model; /* or the in-memory model they were read from (feedmodel.h) */
+};
+
 /*
  * One schedule as the feed statement returns it, decoded by db/feed.c: strings
  * and JSON values are borrowed from the struct db_feed that holds the rows.

@@ -25,7 +25,7 @@
 #ifndef STEK_FEEDMODEL_H
 #define STEK_FEEDMODEL_H
 
-#include "stek/db.h"
+#include "stek/feed.h"
 
 #include <jansson.h>
 #include <stdatomic.h>

@@ -7,12 +7,13 @@
 #ifndef STEK_HINT_H
 #define STEK_HINT_H
 
+#include "stek/cache.h"
 #include "stek/http.h"
 
 #include <jansson.h>
 #include <stdbool.h>
 
-#define HINT_MAX 320
+#define HINT_MAX CACHE_HINT_MAX
 #define HINT_SUGGESTIONS 3
 
 /*

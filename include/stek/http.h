@@ -143,5 +143,6 @@ struct request {
 /* The layer's functions, one header per module. */
 #include "stek/reply.h"
 #include "stek/request.h"
+#include "stek/answer.h"
 
 #endif

@@ -27,4 +27,10 @@ int keys_lookup(const char *token_hash, struct key_auth *out);
  */
 bool keys_sync(void (*done)(void *arg), void *arg);
 
+/* Moves on with every change to api_keys (NOTIFY stek_keys, heard by the listener) and every
+ * reconnect of the listener. */
+uint64_t keys_generation(void);
+/* Moves the keys generation on at once, for a change made by this daemon (or heard). */
+void keys_changed_here(void);
+
 #endif

@@ -29,10 +29,6 @@ void feed_changed_here(void);
  */
 uint64_t feed_generation_lsn(void);
 void feed_changed_at(uint64_t lsn);
-/* Moves on with every change to api_keys (NOTIFY stek_keys) and every reconnect. */
-uint64_t keys_generation(void);
-/* Moves the keys generation on at once, for a change made by this daemon. */
-void keys_changed_here(void);
 /*
  * Waits until the feed generation is no longer seen, at most timeout_ms, or until
  * feed_generation_wake; returns the generation then. For the model's loader, which applies

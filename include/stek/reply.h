@@ -10,16 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * Puts a record with translatable texts into the reader's language (i18n.h)
- * and sets Content-Language and Vary; returns the language used ("all" for
- * every one), or NULL for a document without translatable texts.
- * reply_json_steal does this for a document or the items of a page.
- */
-const char *reply_localize(struct request *r, json_t *doc);
-
-/* Sets a JSON reply; takes ownership of body (json_decref'd). */
-void reply_json_steal(struct request *r, unsigned status, json_t *body);
+/* Sets a JSON reply as it is (answer.h localizes records first); takes body (json_decref'd). */
+void reply_json_plain_steal(struct request *r, unsigned status, json_t *body);
 
 /* Sets a reply with an already-rendered body; takes ownership of body (free()). */
 void reply_raw_steal(struct request *r, unsigned status, char *body, size_t len, const char *ctype);
@@ -59,9 +51,6 @@ unsigned stek_err_status(enum stek_err err);
 
 /* Replies 503 when the database connection was lost, else 500. */
 void reply_db_error(struct request *r);
-
-/* Replies 200 {"items": [...], "next_cursor": ...}; takes page->items. */
-void reply_page(struct request *r, struct db_page *page);
 
 /* How a constraint the database refused is told to the client. */
 struct constraint_reply {

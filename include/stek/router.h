@@ -53,10 +53,10 @@ struct route {
     fast_fn fast; /* NULL: none */
 };
 
-/* The table, terminated by an entry whose pattern is NULL. */
-/* The route table's capacity: per-route arrays (metrics.c) are sized by it; router.c asserts
- * at compile time that the table fits. */
+/* The route table's capacity: per-route arrays (metrics.c) are sized by it; the table asserts
+ * at compile time that it fits. */
 #define STEK_ROUTES_MAX 128
+/* The table (handlers/routes.c), terminated by an entry whose pattern is NULL. */
 extern const struct route stek_routes[];
 
 enum route_match { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD };

@@ -25,13 +25,22 @@
 #ifndef STEK_STATS_H
 #define STEK_STATS_H
 
-#include "stek/db.h"
-
 #include <jansson.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The finest cell of signal counts, as the database reads it (db_signal_cells). */
+struct stat_cell {
+    /* municipality: up to 100 characters of up to 4 bytes each */
+    char theme[48], site[40], municipality[404], month[8], kind[12], partner[40];
+    char status[16];   /* a barrier's advocacy status; "" for a referral */
+    char *raised_with; /* malloc'd (up to 500 characters); "" when none */
+    long count, arrived;
+    /* Sums mod 2^32 of the record keys of all, the arrived and the waiting signals. */
+    uint32_t key_all, key_arrived, key_waiting;
+};
 
 enum stat_dim {
     DIM_THEME,

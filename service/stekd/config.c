@@ -1,4 +1,5 @@
 #include "stek/config.h"
+#include "stek/clock.h"
 #include "stek/tz.h"
 
 #include <arpa/inet.h>
@@ -88,6 +89,7 @@ void
 config_use(const struct stek_config *cfg)
 {
     current = cfg;
+    service_set_timezone(cfg->timezone);
 }
 
 /*

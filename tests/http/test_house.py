@@ -34,3 +34,20 @@ def test_the_configuration_page_is_what_stekd_help_says(tmp_path):
     assert run.returncode == 0, run.stderr
     assert out.read_text() == (ROOT / "docs" / "configuration.md").read_text(), \
         "docs/configuration.md is stale: run make docs"
+
+
+def test_the_layer_check_fails_on_an_include_that_points_up(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    from conftest import ROOT
+    for part in ("include", "service/stekd"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    script = ROOT / "service/tools/layers.py"
+    env = dict(os.environ, STEK_LAYERS_ROOT=str(tmp_path))
+    ok = subprocess.run(["python3", str(script)], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    clock = tmp_path / "service/stekd/domain/clock.c"
+    clock.write_text('#include "stek/config.h"\n' + clock.read_text())  # the domain reads config
+    bad = subprocess.run(["python3", str(script)], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1 and "domain/clock.c (domain) includes config.h (infra)" in bad.stdout

@@ -104,6 +104,8 @@ void db_languages_free(char *buf);
 bool keystore_load(PGconn *pg, uint64_t generation);
 /* The generation of the loaded snapshot (0: none). */
 uint64_t keystore_generation(void);
+/* The listener says whether it is connected: the copy is trusted only while it is. */
+void keystore_listener_connected(bool up);
 /* Takes the callers of keys_sync waiting now; true if there are any. */
 bool keystore_take_waiting(void);
 /* Calls them back (after a sync, or when the copy can no longer be trusted). */

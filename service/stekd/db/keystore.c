@@ -5,10 +5,10 @@
  */
 #include "internal.h"
 #include "stek/keystore.h"
-#include "stek/listen.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,27 @@ static struct {
     size_t n;
     uint64_t generation; /* 0: none loaded */
 } K = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static atomic_uint_fast64_t keys_gen; /* keys_generation() */
+static atomic_bool listener_up;       /* keystore_listener_connected() */
+
+uint64_t
+keys_generation(void)
+{
+    return atomic_load(&keys_gen);
+}
+
+void
+keys_changed_here(void)
+{
+    atomic_fetch_add(&keys_gen, 1);
+}
+
+void
+keystore_listener_connected(bool up)
+{
+    atomic_store(&listener_up, up);
+}
 
 /* Callers waiting for keys_sync, and the pipe that wakes the listener for them. */
 #define SYNC_MAX 4096
@@ -45,7 +66,7 @@ keys_sync(void (*done)(void *arg), void *arg)
     bool ok = false;
 
     pthread_mutex_lock(&W.mu);
-    if (feed_listener_connected() && W.wake[1] >= 0 && W.n < SYNC_MAX) {
+    if (atomic_load(&listener_up) && W.wake[1] >= 0 && W.n < SYNC_MAX) {
         W.waiting[W.n].done = done;
         W.waiting[W.n].arg = arg;
         W.n++;
@@ -97,7 +118,7 @@ keys_lookup(const char *token_hash, struct key_auth *out)
     struct key_row probe, *hit;
     int found = -1;
 
-    if (!feed_listener_connected() || strlen(token_hash) >= sizeof(probe.hash))
+    if (!atomic_load(&listener_up) || strlen(token_hash) >= sizeof(probe.hash))
         return -1;
     snprintf(probe.hash, sizeof(probe.hash), "%s", token_hash);
     pthread_mutex_lock(&K.mu);

@@ -21,7 +21,6 @@ static struct {
     atomic_bool stop;
     atomic_bool connected;
     atomic_uint_fast64_t generation;
-    atomic_uint_fast64_t keys_generation;
     atomic_uint_fast64_t generation_lsn;
     bool started;
     pthread_mutex_t lock;   /* for changed */
@@ -122,28 +121,24 @@ feed_scope_all_changed(uint64_t gen)
     raise_to(&all_mark, gen);
 }
 
+/* The listener's state, told to the key store too (it trusts its copy only while connected). */
+static void
+set_connected(bool up)
+{
+    atomic_store(&L.connected, up);
+    keystore_listener_connected(up);
+}
+
 uint64_t
 feed_generation(void)
 {
     return atomic_load(&L.generation);
 }
 
-uint64_t
-keys_generation(void)
-{
-    return atomic_load(&L.keys_generation);
-}
-
 void
 feed_changed_here(void)
 {
     feed_generation_next();
-}
-
-void
-keys_changed_here(void)
-{
-    atomic_fetch_add(&L.keys_generation, 1);
 }
 
 bool
@@ -185,7 +180,7 @@ take_notifications(PGconn *pg)
 
     while ((n = PQnotifies(pg)) != NULL) {
         if (strcmp(n->relname, "stek_keys") == 0)
-            atomic_fetch_add(&L.keys_generation, 1);
+            keys_changed_here();
         else
             changed = true;
         PQfreemem(n);
@@ -203,9 +198,9 @@ lost(PGconn *pg, const char *why)
     if (why != NULL)
         log_event("warn", why, NULL);
     PQfinish(pg);
-    atomic_store(&L.connected, false);
+    set_connected(false);
     feed_generation_next();
-    atomic_fetch_add(&L.keys_generation, 1);
+    keys_changed_here();
     keystore_take_waiting();
     keystore_answer_waiting(); /* they find the copy untrusted and use a worker */
     return NULL;
@@ -221,7 +216,7 @@ listener_main(void *arg)
         if (pg == NULL) {
             pg = listen_connect();
             if (pg == NULL) {
-                atomic_store(&L.connected, false);
+                set_connected(false);
                 keystore_take_waiting();
                 keystore_answer_waiting();
                 for (int i = 0; i < 10 && !atomic_load(&L.stop); i++)
@@ -230,9 +225,9 @@ listener_main(void *arg)
             }
             /* Whatever happened while we could not listen is unknown: start afresh. */
             note_position(pg);
-            atomic_store(&L.connected, true);
+            set_connected(true);
             feed_generation_next(); /* the model reads the change log from where it stood */
-            atomic_fetch_add(&L.keys_generation, 1);
+            keys_changed_here();
         }
         /* A round trip delivers every notification committed before it. */
         if (keystore_take_waiting()) {
@@ -247,8 +242,7 @@ listener_main(void *arg)
             take_notifications(pg);
         }
         /* A key changed (or we reconnected): load them all before trusting the copy again. */
-        if (keystore_generation() != atomic_load(&L.keys_generation) &&
-            !keystore_load(pg, atomic_load(&L.keys_generation))) {
+        if (keystore_generation() != keys_generation() && !keystore_load(pg, keys_generation())) {
             pg = lost(pg, "feed listener could not load the API keys");
             continue;
         }
@@ -268,7 +262,7 @@ listener_main(void *arg)
     }
     if (pg != NULL)
         PQfinish(pg);
-    atomic_store(&L.connected, false);
+    set_connected(false);
     keystore_take_waiting();
     keystore_answer_waiting();
     return NULL;

@@ -4,6 +4,7 @@
 #include "stek/qspec.h"
 #include "stek/tx.h"
 #include "stek/entity.h"
+#include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/handlers.h"
 #include "stek/jspec.h"

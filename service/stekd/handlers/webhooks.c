@@ -12,7 +12,7 @@
 #include "stek/crypto.h"
 #include "stek/handlers.h"
 #include "stek/jspec.h"
-#include "stek/webhook.h"
+#include "stek/outbound.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -129,7 +129,7 @@ h_webhooks_create(struct request *r)
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) &&
-        (why = webhook_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        (why = outbound_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
         field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the webhook is not valid; see errors");
@@ -222,7 +222,7 @@ h_webhooks_patch(struct request *r)
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) && url != NULL &&
-        (why = webhook_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        (why = outbound_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
         field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");

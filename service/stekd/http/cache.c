@@ -4,7 +4,6 @@
 #include "stek/config.h"
 #include "stek/feedmodel.h"
 #include "stek/gzip.h"
-#include "stek/hint.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
 #include "stek/replicas.h"
@@ -42,7 +41,7 @@ struct entry {
     int64_t last_modified;
     const char *ctype, *cache_control, *vary; /* static strings */
     char content_language[32];
-    char hint[HINT_MAX]; /* Stek-Hint, or "" */
+    char hint[CACHE_HINT_MAX]; /* Stek-Hint, or "" */
     uint64_t used; /* use_clock when last stored or answered: the bucket's least recent goes */
     int64_t born;  /* time() when stored */
     int64_t refresh_claimed; /* time() when a reader went to compute it again (max_age) */
@@ -430,7 +429,7 @@ void
 cache_public_keep(struct request *r)
 {
     struct reply *rep = &r->reply;
-    char lang[32] = "", hint[HINT_MAX] = "";
+    char lang[32] = "", hint[CACHE_HINT_MAX] = "";
 
     if (rep->status != 200 || rep->body_static || rep->body == NULL)
         return;
