@@ -15,6 +15,8 @@
 
 int32_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
+/* The first day of the month after month m (1-12) of year y. */
+int32_t first_of_next_month(int y, unsigned m);
 
 /* Writes each of the n values (0-99) as two digits, each followed by seps[i] unless it is
  * '\0', and a final NUL; returns the NUL's position. By hand: the feed formats two instants

@@ -52,6 +52,10 @@ unsigned stek_err_status(enum stek_err err);
 /* Replies 503 when the database connection was lost, else 500. */
 void reply_db_error(struct request *r);
 
+/* "Get or 404": true when a read of one record found it (qs > 0); otherwise replies (a
+ * database failure, or 404 "no <what> with this id") and returns false. */
+bool reply_found(struct request *r, enum db_qs qs, const char *what);
+
 /* How a constraint the database refused is told to the client. */
 struct constraint_reply {
     const char *constraint; /* its name in the migrations; NULL ends a table */

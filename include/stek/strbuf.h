@@ -38,6 +38,10 @@ void sb_free(struct strbuf *b);
  */
 void fmt_coordinate(double degrees, char out[32]);
 
+/* Appends an address object's line, "street, postal_code municipality" (missing parts empty). */
+struct json_t;
+void sb_address_line(struct strbuf *b, const struct json_t *address);
+
 /* The number of characters (code points) of UTF-8 text s; NULL counts 0. */
 size_t utf8_chars(const char *s);
 

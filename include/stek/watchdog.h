@@ -1,4 +1,4 @@
-/* The systemd watchdog pinger (service/stekd/watchdog.c): pings only while healthy. */
+/* The systemd watchdog pinger (service/stekd/jobs/watchdog.c): pings only while healthy. */
 #ifndef STEK_WATCHDOG_H
 #define STEK_WATCHDOG_H
 

@@ -1,5 +1,5 @@
 /*
- * Webhook delivery (service/stekd/webhook.c): a thread in every daemon that
+ * Webhook delivery (service/stekd/jobs/webhook.c): a thread in every daemon that
  * takes due events from the outbox (webhook_deliveries, FOR UPDATE SKIP LOCKED,
  * so daemons share it without sending twice in the normal case), signs them
  * and POSTs them with libcurl, retrying with backoff for 24 hours.

@@ -17,6 +17,7 @@
 #include "stek/db.h"
 #include "stek/handlers.h"
 #include "stek/log.h"
+#include "stek/maintenance.h"
 #include "stek/notify.h"
 #include "stek/watchdog.h"
 #include "stek/webhook.h"
@@ -134,21 +135,6 @@ out:
  * stay), idempotency keys after 8 days (they are promised for at least 7).
  */
 static int
-retention(struct db_conn *db, int64_t now, unsigned months, long *notes, long *keys)
-{
-    char cut_notes[40], cut_keys[40], day[11];
-    int32_t today = (int32_t)(now / 86400);
-
-    date_format(date_months_before(today, months), day);
-    snprintf(cut_notes, sizeof(cut_notes), "%sT00:00:00Z", day);
-    date_format(today - 8, day);
-    snprintf(cut_keys, sizeof(cut_keys), "%sT00:00:00Z", day);
-    *notes = db_erase_old_notes(db, cut_notes);
-    *keys = db_delete_old_idempotency_keys(db, cut_keys);
-    return *notes < 0 || *keys < 0 ? 1 : 0;
-}
-
-static int
 purge(const struct stek_config *cfg, int argc, char **argv)
 {
     int64_t now = (int64_t)time(NULL);
@@ -169,7 +155,7 @@ purge(const struct stek_config *cfg, int argc, char **argv)
     }
     if ((db = open_checked(cfg)) == NULL)
         return 1;
-    rc = retention(db, now, cfg->note_retention_months, &notes, &keys);
+    rc = maintenance_retention(db, now, cfg->note_retention_months, &notes, &keys);
     if (rc == 0)
         printf("erased %ld notes, removed %ld idempotency keys\n", notes, keys);
     else
@@ -208,45 +194,176 @@ scan_texts(const struct stek_config *cfg)
     return qs < 0 ? 1 : found > 0 ? 3 : 0;
 }
 
-/* The hourly retention run and, each second, the rate limits shared with the other daemons,
- * on its own connection. */
-static atomic_bool maintenance_stop;
-
-static void *
-maintenance_main(void *arg)
+static int
+cmd_create_admin_key(const struct stek_config *cfg, int argc, char **argv)
 {
-    const struct stek_config *cfg = arg;
-    struct db_conn *db =
-        db_conn_new(cfg->database_url, "stekd-maintenance", (int)cfg->statement_timeout_ms * 10);
-    char daemon[37];
-    if (!uuid_new(daemon))
-        abort();
-    struct db_rate_count *counts = calloc(RATELIMIT_SLOTS, sizeof(*counts));
-    char(*rate_keys)[48] = calloc(RATELIMIT_SLOTS, sizeof(*rate_keys));
-    if (counts == NULL || rate_keys == NULL)
-        abort();
-    for (unsigned tick = 0; !atomic_load(&maintenance_stop); tick++) {
-        /* Each second: this daemon's rate-limit counts out, the other daemons' in. */
-        long long minute = ratelimit_minute();
-        size_t mine = ratelimit_counts(minute, counts, rate_keys, RATELIMIT_SLOTS);
-        if (db_conn_ensure(db))
-            db_rate_sync(db, daemon, minute, counts, mine, ratelimit_others, &minute);
-        if (tick % 3600 == 5 && db_conn_ensure(db)) {
-            long notes, keys;
-            if (retention(db, (int64_t)time(NULL), cfg->note_retention_months, &notes, &keys) ==
-                    0 &&
-                notes + keys > 0) {
-                char n[96];
-                snprintf(n, sizeof(n), "%ld notes, %ld idempotency keys", notes, keys);
-                log_event("info", "retention", "erased", n, NULL);
-            }
-        }
-        sleep(1);
+    (void)argc;
+    return create_admin_key(cfg, argv[2]);
+}
+
+static int
+cmd_scan_texts(const struct stek_config *cfg, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    return scan_texts(cfg);
+}
+
+/* What stekd does besides serving: `stekd NAME ARGS...`, with its number of arguments. */
+static const struct subcommand {
+    const char *name;
+    int min_args, max_args;
+    const char *usage; /* said when the count is wrong */
+    int (*run)(const struct stek_config *cfg, int argc, char **argv);
+} subcommands[] = {
+    {"create-admin-key", 1, 1, "create-admin-key needs exactly one NAME", cmd_create_admin_key},
+    {"purge", 0, 2, "usage: stekd purge [--as-of YYYY-MM-DD]", purge},
+    {"scan-texts", 0, 0, "scan-texts takes no argument", cmd_scan_texts},
+    {NULL, 0, 0, NULL, NULL},
+};
+
+/* What a serving daemon runs, started in this order and stopped in the reverse one. */
+struct daemon {
+    const struct stek_config *cfg;
+    struct server *srv;
+    char err[256];
+};
+
+static bool
+start_replicas(struct daemon *d)
+{
+    replicas_start(d->cfg); /* before the listener and the workers, which consult it */
+    return true;
+}
+
+static bool
+start_listener(struct daemon *d)
+{
+    feed_listener_start(d->cfg->database_url);
+    return true;
+}
+
+static bool
+start_model(struct daemon *d)
+{
+    if (d->cfg->feed_model)
+        feed_model_start(d->cfg->database_url);
+    return true;
+}
+
+static bool
+start_maintenance(struct daemon *d)
+{
+    maintenance_start(d->cfg);
+    return true;
+}
+
+static bool
+start_server(struct daemon *d)
+{
+    d->srv = server_start(d->cfg, d->err, sizeof(d->err));
+    return d->srv != NULL;
+}
+
+static void
+stop_server(struct daemon *d)
+{
+    server_stop(d->srv);
+}
+
+static bool
+start_watchdog(struct daemon *d)
+{
+    watchdog_start(d->cfg, d->srv);
+    return true;
+}
+
+static bool
+start_webhooks(struct daemon *d)
+{
+    webhook_delivery_start(d->cfg);
+    return true;
+}
+
+#define STOP(fn)                                                                                   \
+    static void stop_##fn(struct daemon *d)                                                        \
+    {                                                                                              \
+        (void)d;                                                                                   \
+        fn();                                                                                      \
     }
+STOP(replicas_stop)
+STOP(feed_listener_stop)
+STOP(feed_model_stop)
+STOP(maintenance_stop)
+STOP(watchdog_stop)
+STOP(webhook_delivery_stop)
+
+static const struct stage {
+    const char *name;
+    bool (*start)(struct daemon *d);
+    void (*stop)(struct daemon *d);
+} stages[] = {
+    {"replica monitor", start_replicas, stop_replicas_stop},
+    {"listener", start_listener, stop_feed_listener_stop},
+    {"feed model", start_model, stop_feed_model_stop},
+    {"maintenance", start_maintenance, stop_maintenance_stop},
+    {"server", start_server, stop_server},
+    {"watchdog", start_watchdog, stop_watchdog_stop},
+    {"webhook delivery", start_webhooks, stop_webhook_delivery_stop},
+};
+#define NSTAGES (sizeof(stages) / sizeof(stages[0]))
+
+/* Stops the first n stages, last first. */
+static void
+stop_stages(struct daemon *d, size_t n)
+{
+    while (n > 0)
+        stages[--n].stop(d);
+}
+
+/* Serves until SIGTERM or SIGINT; 0, or 1 when a stage could not start. */
+static int
+serve(const struct stek_config *cfg)
+{
+    struct daemon d = {.cfg = cfg};
+    struct db_conn *db;
+    sigset_t set;
+    int sig = 0;
+    size_t started = 0;
+
+    if ((db = open_checked(cfg)) == NULL)
+        return 1;
     db_conn_free(db);
-    free(counts);
-    free(rate_keys);
-    return NULL;
+    /* Signals are taken synchronously by this thread; every other thread inherits the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    for (; started < NSTAGES; started++)
+        if (!stages[started].start(&d)) {
+            fprintf(stderr, "stekd: %s\n", d.err[0] ? d.err : stages[started].name);
+            stop_stages(&d, started);
+            return 1;
+        }
+    char port[16], workers[16];
+    snprintf(port, sizeof(port), "%u", cfg->port);
+    snprintf(workers, sizeof(workers), "%u", cfg->db_workers);
+    log_event("info", "listening", "bind", cfg->bind, "port", port, "db_workers", workers,
+              "version", STEK_VERSION, NULL);
+    /* Ready: listening, and the database answered with a current schema (open_checked). */
+    char status[200];
+    snprintf(status, sizeof(status), "READY=1\nSTATUS=serving on %s:%u with %u database workers",
+             cfg->bind, cfg->port, cfg->db_workers);
+    notify_send(status);
+    sigwait(&set, &sig);
+    notify_send("STOPPING=1\nSTATUS=shutting down: finishing requests in flight");
+    log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    stop_stages(&d, started);
+    cache_free();
+    tz_cache_free();
+    log_event("info", "stopped", NULL);
+    return 0;
 }
 
 int
@@ -254,10 +371,7 @@ main(int argc, char **argv)
 {
     struct stek_config cfg;
     char err[256];
-    struct server *srv;
-    struct db_conn *db;
-    sigset_t set;
-    int sig = 0;
+    const struct subcommand *cmd = NULL;
 
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
@@ -267,21 +381,18 @@ main(int argc, char **argv)
         printf("stekd %s\n", STEK_VERSION);
         return 0;
     }
-    if (argc >= 2 && strcmp(argv[1], "create-admin-key") != 0 && strcmp(argv[1], "purge") != 0 &&
-        strcmp(argv[1], "scan-texts") != 0) {
-        fprintf(stderr, "stekd: unknown argument '%s'\n", argv[1]);
-        usage(stderr);
-        return 2;
-    }
-    bool is_purge = argc >= 2 && strcmp(argv[1], "purge") == 0;
-    bool is_scan = argc >= 2 && strcmp(argv[1], "scan-texts") == 0;
-    if (is_scan && argc != 2) {
-        fprintf(stderr, "stekd: scan-texts takes no argument\n");
-        return 2;
-    }
-    if (argc >= 2 && !is_purge && !is_scan && argc != 3) {
-        fprintf(stderr, "stekd: create-admin-key needs exactly one NAME\n");
-        return 2;
+    if (argc >= 2) {
+        for (cmd = subcommands; cmd->name != NULL && strcmp(cmd->name, argv[1]) != 0; cmd++)
+            ;
+        if (cmd->name == NULL) {
+            fprintf(stderr, "stekd: unknown argument '%s'\n", argv[1]);
+            usage(stderr);
+            return 2;
+        }
+        if (argc - 2 < cmd->min_args || argc - 2 > cmd->max_args) {
+            fprintf(stderr, "stekd: %s\n", cmd->usage);
+            return 2;
+        }
     }
     if (!config_from_env(&cfg, err, sizeof(err))) {
         fprintf(stderr, "stekd: %s\n", err);
@@ -301,65 +412,5 @@ main(int argc, char **argv)
      * rows, the same requests/s). MALLOC_ARENA_MAX in the environment still decides. */
     if (getenv("MALLOC_ARENA_MAX") == NULL)
         mallopt(M_ARENA_MAX, 4);
-    if (is_purge)
-        return purge(&cfg, argc, argv);
-    if (is_scan)
-        return scan_texts(&cfg);
-    if (argc == 3)
-        return create_admin_key(&cfg, argv[2]);
-
-    if ((db = open_checked(&cfg)) == NULL)
-        return 1;
-    db_conn_free(db);
-
-    /* Signals are taken synchronously by this thread; every other thread inherits the mask. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    replicas_start(&cfg); /* before the listener and the workers, which consult it */
-    feed_listener_start(cfg.database_url);
-    if (cfg.feed_model)
-        feed_model_start(cfg.database_url);
-    pthread_t maintenance;
-    pthread_create(&maintenance, NULL, maintenance_main, &cfg);
-    srv = server_start(&cfg, err, sizeof(err));
-    if (srv == NULL) {
-        fprintf(stderr, "stekd: %s\n", err);
-        atomic_store(&maintenance_stop, true);
-        pthread_join(maintenance, NULL);
-        feed_model_stop();
-        feed_listener_stop();
-        replicas_stop();
-        return 1;
-    }
-    char port[16], workers[16];
-    snprintf(port, sizeof(port), "%u", cfg.port);
-    snprintf(workers, sizeof(workers), "%u", cfg.db_workers);
-    log_event("info", "listening", "bind", cfg.bind, "port", port, "db_workers", workers, "version",
-              STEK_VERSION, NULL);
-    /* Ready: listening, and the database answered with a current schema (open_checked). */
-    char status[200];
-    snprintf(status, sizeof(status), "READY=1\nSTATUS=serving on %s:%u with %u database workers",
-             cfg.bind, cfg.port, cfg.db_workers);
-    notify_send(status);
-    watchdog_start(&cfg, srv);
-    webhook_delivery_start(&cfg);
-    sigwait(&set, &sig);
-    notify_send("STOPPING=1\nSTATUS=shutting down: finishing requests in flight");
-    log_event("info", "shutting down", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
-    watchdog_stop();
-    webhook_delivery_stop();
-    server_stop(srv);
-    atomic_store(&maintenance_stop, true);
-    pthread_join(maintenance, NULL);
-    feed_model_stop();
-    feed_listener_stop();
-    replicas_stop();
-    cache_free();
-    tz_cache_free();
-    log_event("info", "stopped", NULL);
-    return 0;
+    return cmd != NULL ? cmd->run(&cfg, argc, argv) : serve(&cfg);
 }

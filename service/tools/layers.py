@@ -5,12 +5,17 @@ headers of its own layer or of a lower one, never of a higher one.
   base      version.h, crypto.h, embedded.h           (no state, no I/O)
   domain    pure logic: recurrence, time zones, the feed's expansion and model, rendering,
             the privacy guard, languages (service/stekd/domain/)
-  infra     config.h, log.h, metrics.h: the process's configuration, log and counters,
+  infra     config.h, log.h, metrics.h, job.h, notify.h: the process's configuration, log,
+            counters, background jobs and systemd notifications,
             which every layer above the domain may use (the domain may not: it is pure)
   db        statements, connections, the listener, the key store, replicas (service/stekd/db/)
   http      the server, the pool, routing, requests and replies, caches (service/stekd/http/)
   handlers  one file per resource, and the route table (service/stekd/handlers/)
-  top       main, the jobs (watchdog, webhook delivery), config, log, metrics (service/stekd/*.c)
+  jobs      the background jobs of the daemon: maintenance, watchdog, webhook delivery
+            (service/stekd/jobs/; the listener, the feed model's loader and the replica
+            monitor are jobs of the db layer, on the same facility, job.h)
+  top       main (the tables of subcommands and of stages), config, log, metrics, the job
+            facility (service/stekd/*.c)
 
 A header belongs to the layer of the file that implements it (the path its first comment
 names, else the table below). Prints every include that points up and exits 1 if there is
@@ -22,10 +27,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(os.environ.get("STEK_LAYERS_ROOT") or Path(__file__).resolve().parent.parent.parent)
-ORDER = ["base", "domain", "infra", "db", "http", "handlers", "top"]
+ORDER = ["base", "domain", "infra", "db", "http", "handlers", "jobs", "top"]
 HEADERS = {  # headers whose first comment names no implementing file
     "version.h": "base", "crypto.h": "base", "embedded.h": "base", "errors.def": "domain",
     "config.h": "infra", "log.h": "infra", "metrics.h": "infra", "metrics.def": "infra",
+    "job.h": "infra", "notify.h": "infra",
     "feedmodel.h": "domain", "i18n.h": "domain", "db.h": "db", "http.h": "http",
     "jspec.h": "http", "qspec.h": "http", "router.h": "http", "server.h": "http",
     "handlers.h": "handlers",

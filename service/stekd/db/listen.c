@@ -1,6 +1,7 @@
 #include "internal.h"
 #include "stek/clock.h"
 #include "stek/crypto.h"
+#include "stek/job.h"
 #include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/log.h"
@@ -15,17 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
+static void listener_run(struct job *j);
+
 static struct {
-    pthread_t thread;
+    struct job job;
     char *url;
-    atomic_bool stop;
     atomic_bool connected;
     atomic_uint_fast64_t generation;
     atomic_uint_fast64_t generation_lsn;
-    bool started;
     pthread_mutex_t lock;   /* for changed */
     pthread_cond_t changed; /* the feed generation moved on */
-} L = {.lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+} L = {.job = JOB_INIT("listener", listener_run, NULL),
+       .lock = PTHREAD_MUTEX_INITIALIZER,
+       .changed = PTHREAD_COND_INITIALIZER};
 
 /* Moves the feed generation on and wakes whoever waits for that (the model's loader). */
 static void
@@ -206,21 +209,20 @@ lost(PGconn *pg, const char *why)
     return NULL;
 }
 
-static void *
-listener_main(void *arg)
+/* The listener's loop: it polls its connection at least every 200 ms, so a stop is quick. */
+static void
+listener_run(struct job *j)
 {
     PGconn *pg = NULL;
-    (void)arg;
 
-    while (!atomic_load(&L.stop)) {
+    while (!job_stopping(j)) {
         if (pg == NULL) {
             pg = listen_connect();
             if (pg == NULL) {
                 set_connected(false);
                 keystore_take_waiting();
                 keystore_answer_waiting();
-                for (int i = 0; i < 10 && !atomic_load(&L.stop); i++)
-                    usleep(100000);
+                job_sleep(j, 1000);
                 continue;
             }
             /* Whatever happened while we could not listen is unknown: start afresh. */
@@ -265,7 +267,6 @@ listener_main(void *arg)
     set_connected(false);
     keystore_take_waiting();
     keystore_answer_waiting();
-    return NULL;
 }
 
 void
@@ -276,17 +277,13 @@ feed_listener_start(const char *url)
         abort();
     atomic_store(&L.generation, 1);
     keystore_open();
-    L.started = pthread_create(&L.thread, NULL, listener_main, NULL) == 0;
+    job_start(&L.job);
 }
 
 void
 feed_listener_stop(void)
 {
-    if (L.started) {
-        atomic_store(&L.stop, true);
-        pthread_join(L.thread, NULL);
-        L.started = false;
-    }
+    job_stop(&L.job);
     free(L.url);
     L.url = NULL;
     keystore_close();

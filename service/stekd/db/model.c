@@ -20,6 +20,7 @@
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/feedmodel.h"
+#include "stek/job.h"
 #include "stek/listen.h"
 #include "stek/log.h"
 #include "stek/replicas.h"
@@ -37,13 +38,11 @@
 #define TRIM_SECONDS 3600  /* how often a daemon trims the change log */
 
 static struct {
-    pthread_t thread;
+    struct job job;
     pthread_mutex_t lock;
     pthread_cond_t published;   /* a new version is current */
     struct feed_model *current; /* under lock */
     char *url;
-    atomic_bool stop;
-    bool started;
     atomic_size_t offers, schedules;
     atomic_uint_fast64_t loads, load_us, replica_loads, changes, entities, apply_us, apply_max_us,
         change_seq;
@@ -751,7 +750,7 @@ replica_for(struct db_conn **conns, unsigned n, uint64_t need, unsigned *next, u
 {
     if (n == 0 || need == UINT64_MAX || need == 0) /* no replica, or the position unknown */
         return NULL;
-    for (int waited = 0; waited <= REPLICA_WAIT_MS && !atomic_load(&M.stop); waited += 10) {
+    for (int waited = 0; waited <= REPLICA_WAIT_MS && !job_stopping(&M.job); waited += 10) {
         for (unsigned k = 0; k < n; k++) {
             unsigned i = (*next + k) % n;
             char lsn[32];
@@ -762,7 +761,7 @@ replica_for(struct db_conn **conns, unsigned n, uint64_t need, unsigned *next, u
                 return conns[i];
             }
         }
-        usleep(10000);
+        job_sleep(&M.job, 10);
     }
     return NULL;
 }
@@ -894,12 +893,11 @@ read_ignore(struct loader *ld)
 static void
 pause_a_second(void)
 {
-    for (int i = 0; i < 10 && !atomic_load(&M.stop); i++)
-        usleep(100000);
+    job_sleep(&M.job, 1000);
 }
 
-static void *
-model_main(void *arg)
+static void
+model_run(struct job *j)
 {
     const struct stek_config *cfg = stek_config();
     int timeout = (int)cfg->statement_timeout_ms * 20;
@@ -909,13 +907,13 @@ model_main(void *arg)
     int32_t have_day = 0;
     bool full = true;
     time_t trimmed = 0;
-    (void)arg;
+    (void)j;
 
     read_ignore(&ld);
     c.nreads = replicas_count() < 8 ? replicas_count() : 8;
     for (unsigned i = 0; i < c.nreads; i++)
         c.reads[i] = db_conn_new(replica_url(i), "stekd-model", timeout);
-    while (!atomic_load(&M.stop)) {
+    while (!job_stopping(&M.job)) {
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         uint64_t gen = feed_generation();
@@ -964,7 +962,6 @@ model_main(void *arg)
     fm_ids_clear(&ld.offers);
     json_decref(ld.names);
     json_decref(ld.empty_object);
-    return NULL;
 }
 
 void
@@ -973,19 +970,14 @@ feed_model_start(const char *url)
     M.url = strdup(url);
     if (M.url == NULL)
         abort();
-    atomic_store(&M.stop, false);
-    M.started = pthread_create(&M.thread, NULL, model_main, NULL) == 0;
+    M.job = (struct job)JOB_INIT("feed model", model_run, feed_generation_wake);
+    job_start(&M.job);
 }
 
 void
 feed_model_stop(void)
 {
-    if (M.started) {
-        atomic_store(&M.stop, true);
-        feed_generation_wake();
-        pthread_join(M.thread, NULL);
-        M.started = false;
-    }
+    job_stop(&M.job); /* wakes the loader where it waits for the feed's generation */
     free(M.url);
     M.url = NULL;
 }

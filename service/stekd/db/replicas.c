@@ -1,6 +1,7 @@
 /* Read replicas: the monitor thread and the state reads consult (replicas.h). */
 #include "internal.h"
 #include "stek/clock.h"
+#include "stek/job.h"
 #include "stek/log.h"
 #include "stek/replicas.h"
 
@@ -26,10 +27,10 @@ struct replica {
     atomic_bool failed; /* a read could not use it: out until the monitor sees it again */
 };
 
+static void monitor_run(struct job *j);
+
 static struct {
-    pthread_t thread;
-    bool started;
-    atomic_bool stop;
+    struct job job;
     char *primary_url;
     PGconn *primary;
     atomic_bool primary_up;
@@ -42,7 +43,7 @@ static struct {
         uint64_t lsn;
     } samples[SAMPLES];
     unsigned next, count;
-} R;
+} R = {.job = JOB_INIT("replica monitor", monitor_run, NULL)};
 
 uint64_t
 lsn_parse(const char *s)
@@ -115,11 +116,10 @@ lag_of(uint64_t replayed, int64_t now)
     return now - since;
 }
 
-static void *
-monitor_main(void *arg)
+static void
+monitor_run(struct job *j)
 {
-    (void)arg;
-    while (!atomic_load(&R.stop)) {
+    while (!job_stopping(j)) {
         int64_t now = now_ms();
         /* A standby answers this with an error: only a primary has a current position. */
         uint64_t p = position(&R.primary, R.primary_url, STMT0(current_lsn));
@@ -159,10 +159,8 @@ monitor_main(void *arg)
             atomic_store(&r->healthy, healthy);
             atomic_store(&r->failed, false);
         }
-        for (int64_t slept = 0; slept < PERIOD_MS && !atomic_load(&R.stop); slept += 50)
-            usleep(50000);
+        job_sleep(j, PERIOD_MS);
     }
-    return NULL;
 }
 
 void
@@ -184,17 +182,13 @@ replicas_start(const struct stek_config *cfg)
         }
         list += len + (list[len] != '\0');
     }
-    R.started = pthread_create(&R.thread, NULL, monitor_main, NULL) == 0;
+    job_start(&R.job);
 }
 
 void
 replicas_stop(void)
 {
-    if (R.started) {
-        atomic_store(&R.stop, true);
-        pthread_join(R.thread, NULL);
-        R.started = false;
-    }
+    job_stop(&R.job);
     PQfinish(R.primary);
     R.primary = NULL;
     for (unsigned i = 0; i < R.n; i++) {

@@ -310,13 +310,14 @@ activity_render_html(const struct activity_page *p, size_t *len)
         sb_puts(&b, "</p>\n");
     }
     sb_puts(&b, "<p class=\"where\">");
-    sb_html(&b, str(it->site, "name"));
-    sb_puts(&b, ", ");
-    sb_html(&b, str(a, "street"));
-    sb_puts(&b, ", ");
-    sb_html(&b, str(a, "postal_code"));
-    sb_puts(&b, " ");
-    sb_html(&b, str(a, "municipality"));
+    {
+        struct strbuf where = {0};
+        sb_puts(&where, str(it->site, "name"));
+        sb_puts(&where, ", ");
+        sb_address_line(&where, a);
+        sb_html(&b, sb_str(&where));
+        sb_free(&where);
+    }
     sb_puts(&b, "</p>\n");
     if (row->description != NULL) {
         sb_puts(&b, "<p class=\"description\">");

@@ -112,3 +112,9 @@ date_fields(char *out, const unsigned *v, size_t n, const char *seps)
     *out = '\0';
     return out;
 }
+
+int32_t
+first_of_next_month(int y, unsigned m)
+{
+    return m >= 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1);
+}

@@ -266,12 +266,9 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         {
             struct strbuf *l = &part;
             sb_reset(l);
-            const char *parts[] = {json_string_value(json_object_get(it->site, "name")),    ", ",
-                                   json_string_value(json_object_get(addr, "street")),      ", ",
-                                   json_string_value(json_object_get(addr, "postal_code")), " ",
-                                   json_string_value(json_object_get(addr, "municipality"))};
-            for (size_t p = 0; p < sizeof(parts) / sizeof(parts[0]); p++)
-                sb_puts(l, parts[p] != NULL ? parts[p] : "");
+            sb_puts(l, json_string_value(json_object_get(it->site, "name")));
+            sb_puts(l, ", ");
+            sb_address_line(l, addr);
             text_line(&b, &scratch, "LOCATION", row->language, sb_str(l));
         }
         if (row->contact_email != NULL || row->contact_phone != NULL) {

@@ -134,8 +134,7 @@ month_render_html(const struct month_page *p, size_t *len)
                             : strcmp(p->lang, "en") == 0 ? &en
                                                          : &nl;
     int32_t first = days_from_civil(p->year, p->month, 1);
-    int32_t next = p->month == 12 ? days_from_civil(p->year + 1, 1, 1)
-                                  : days_from_civil(p->year, p->month + 1, 1);
+    int32_t next = first_of_next_month(p->year, p->month);
     int32_t grid0 = first - (int32_t)weekday_of(first);
     int nweeks = (int)((next - grid0 + 6) / 7);
     double width[7];

@@ -300,7 +300,7 @@ next_month(int32_t day)
     int y;
     unsigned m, d;
     civil_from_days(day, &y, &m, &d);
-    return m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1);
+    return first_of_next_month(y, m);
 }
 
 static int32_t
@@ -324,8 +324,7 @@ stats_window(int32_t today, bool raw, int32_t from_req, int32_t to_req, int32_t 
     *to = next_month(to_req != DAY_NONE ? to_req : last) - 1;
     /* Default: the twelve whole months up to to. */
     civil_from_days(*to, &y, &m, &d);
-    *from = from_req != DAY_NONE ? month_start(from_req)
-                                 : days_from_civil(m == 12 ? y : y - 1, m == 12 ? 1 : m + 1, 1);
+    *from = from_req != DAY_NONE ? month_start(from_req) : first_of_next_month(y - 1, m);
     if (to_req != DAY_NONE && *to < *from)
         return "must not be before from";
     if (*to > last)

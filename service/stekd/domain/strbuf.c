@@ -1,5 +1,7 @@
 #include "stek/strbuf.h"
 
+#include <jansson.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -172,4 +174,13 @@ fmt_coordinate(double degrees, char out[32])
     out[n] = '\0';
     if (strcmp(out, "-0") == 0)
         strcpy(out, "0");
+}
+
+void
+sb_address_line(struct strbuf *b, const json_t *address)
+{
+    const char *street = json_string_value(json_object_get(address, "street")),
+               *postal = json_string_value(json_object_get(address, "postal_code")),
+               *town = json_string_value(json_object_get(address, "municipality"));
+    sb_printf(b, "%s, %s %s", street ? street : "", postal ? postal : "", town ? town : "");
 }

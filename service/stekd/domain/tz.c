@@ -251,8 +251,7 @@ static int64_t
 rule_instant(const struct posix_rule *r, int year, int32_t offset)
 {
     int32_t first = days_from_civil(year, (unsigned)r->month, 1);
-    int32_t next = r->month == 12 ? days_from_civil(year + 1, 1, 1)
-                                  : days_from_civil(year, (unsigned)r->month + 1, 1);
+    int32_t next = first_of_next_month(year, (unsigned)r->month);
     int target = (r->wday + 6) % 7; /* POSIX 0 = Sunday; ours 0 = Monday */
     int32_t day = first + (target - (int)weekday_of(first) + 7) % 7 + 7 * (r->week - 1);
     while (day >= next)

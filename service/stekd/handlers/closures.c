@@ -66,17 +66,11 @@ h_closures_list(struct request *r)
     const struct qspec spec[] = {QS_PAGE(&p), QS_LANGUAGE, QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
-    enum db_qs qs;
 
     if (site == NULL || !qspec_parse(r, spec))
         return;
-    if ((qs = db_get_site(r->db, site, false, &d)) <= 0) {
-        if (qs < 0)
-            reply_db_error(r);
-        else
-            reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+    if (!reply_found(r, db_get_site(r->db, site, false, &d), "site"))
         return;
-    }
     db_doc_clear(&d);
     if (db_list_closures(r->db, site, qcursor_a(&p.cursor), qcursor_b(&p.cursor), p.limit, &page) <
         0) {

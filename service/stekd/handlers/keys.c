@@ -101,20 +101,11 @@ h_keys_get(struct request *r)
 {
     const char *id = req_id(r, "key");
     struct db_doc d;
-    enum db_qs qs;
 
     if (id == NULL)
         return;
-    qs = db_get_key(r->db, id, &d);
-    if (qs < 0) {
-        reply_db_error(r);
-        return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no key with this id");
-        return;
-    }
-    reply_json_steal(r, 200, d.doc);
+    if (reply_found(r, db_get_key(r->db, id, &d), "key"))
+        reply_json_steal(r, 200, d.doc);
 }
 
 static enum tx_result

@@ -291,17 +291,11 @@ h_exceptions_list(struct request *r)
     const struct qspec spec[] = {QS_PAGE(&p), QS_LANGUAGE, QS_SPEC_END};
     struct db_doc d;
     struct db_page page;
-    enum db_qs qs;
 
     if (id == NULL || !qspec_parse(r, spec))
         return;
-    if ((qs = db_get_offer(r->db, id, false, &d)) <= 0) {
-        if (qs < 0)
-            reply_db_error(r);
-        else
-            reply_problem(r, ERR_NOT_FOUND, NULL, "no offer with this id");
+    if (!reply_found(r, db_get_offer(r->db, id, false, &d), "offer"))
         return;
-    }
     db_doc_clear(&d);
     if (db_list_exceptions(r->db, id, qcursor_a(&p.cursor), p.limit, &page) < 0) {
         reply_db_error(r);

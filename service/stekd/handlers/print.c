@@ -96,18 +96,11 @@ h_print_month(struct request *r)
     req_public_base(r, base, sizeof(base));
     if (site != NULL) {
         enum db_qs qs = db_get_site(r->db, site, false, &doc);
-        if (qs <= 0) {
-            if (qs < 0)
-                reply_db_error(r);
-            else
-                reply_problem(r, ERR_NOT_FOUND, NULL, "no site with this id");
+        if (!reply_found(r, qs, "site"))
             return;
-        }
         i18n_localize(doc.doc, page.lang); /* the site's name in the page's language */
         const json_t *a = json_object_get(doc.doc, "address");
-        sb_printf(&address, "%s, %s %s", json_string_value(json_object_get(a, "street")),
-                  json_string_value(json_object_get(a, "postal_code")),
-                  json_string_value(json_object_get(a, "municipality")));
+        sb_address_line(&address, a);
         page.heading = json_string_value(json_object_get(doc.doc, "name"));
         page.address = sb_str(&address);
         sb_printf(&url, "%s/?site=%s", base, site);
@@ -120,7 +113,7 @@ h_print_month(struct request *r)
     if (strcmp(page.lang, "nl") != 0)
         sb_printf(&url, "&lang=%s", page.lang);
     q.from = days_from_civil(y, m, 1);
-    q.to = (m == 12 ? days_from_civil(y + 1, 1, 1) : days_from_civil(y, m + 1, 1)) - 1;
+    q.to = first_of_next_month(y, m) - 1;
     date_format(q.from, from);
     date_format(q.to, to);
     f.from = from;

@@ -330,19 +330,11 @@ h_signals_get(struct request *r)
 {
     const char *id = req_id(r, "signal");
     struct db_doc d;
-    enum db_qs qs;
 
     if (id == NULL)
         return;
-    if ((qs = db_get_signal(r->db, id, visible_to(r), false, &d)) < 0) {
-        reply_db_error(r);
-        return;
-    }
-    if (qs == DB_NO_ROWS) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no signal with this id");
-        return;
-    }
-    reply_json_steal(r, 200, d.doc);
+    if (reply_found(r, db_get_signal(r->db, id, visible_to(r), false, &d), "signal"))
+        reply_json_steal(r, 200, d.doc);
 }
 
 struct patch_ctx {

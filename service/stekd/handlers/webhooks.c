@@ -26,7 +26,6 @@ own_partner(struct request *r)
 {
     const char *partner = req_id(r, "partner");
     struct db_doc d;
-    enum db_qs qs;
 
     if (partner == NULL)
         return NULL;
@@ -34,13 +33,8 @@ own_partner(struct request *r)
         reply_problem(r, ERR_FORBIDDEN, NULL, "a partner manages only its own webhooks");
         return NULL;
     }
-    if ((qs = db_get_partner(r->db, partner, false, &d)) <= 0) {
-        if (qs < 0)
-            reply_db_error(r);
-        else
-            reply_problem(r, ERR_NOT_FOUND, NULL, "no partner with this id");
+    if (!reply_found(r, db_get_partner(r->db, partner, false, &d), "partner"))
         return NULL;
-    }
     db_doc_clear(&d);
     return partner;
 }

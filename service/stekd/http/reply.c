@@ -155,6 +155,18 @@ reply_problem(struct request *r, enum stek_err err, json_t *errs, const char *fm
         reply_header(r, "WWW-Authenticate", "Bearer realm=\"stek\"");
 }
 
+bool
+reply_found(struct request *r, enum db_qs qs, const char *what)
+{
+    if (qs > 0)
+        return true;
+    if (qs < 0)
+        reply_db_error(r);
+    else
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
+    return false;
+}
+
 void
 reply_db_error(struct request *r)
 {

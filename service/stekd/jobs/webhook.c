@@ -3,6 +3,7 @@
 
 #include "stek/crypto.h"
 #include "stek/db.h"
+#include "stek/job.h"
 #include "stek/log.h"
 #include "stek/metrics.h"
 #include "stek/version.h"
@@ -125,12 +126,12 @@ post(const struct stek_config *cfg, const struct webhook_job *j, long *retry_aft
     return status;
 }
 
+static void delivery_run(struct job *j);
+
 static struct {
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    struct job job;
     const struct stek_config *cfg;
-} D;
+} D = {.job = JOB_INIT("webhook delivery", delivery_run, NULL)};
 
 /* Exponential backoff with jitter: base, 2 base, 4 base ... at most an hour, +-20 %. */
 static long
@@ -179,20 +180,19 @@ deliver(struct db_conn *db, const struct webhook_job *j)
     db_webhook_health(db, j->webhook_id, strcmp(outcome, "delivered") == 0);
 }
 
-static void *
-delivery_main(void *arg)
+static void
+delivery_run(struct job *j)
 {
     struct db_conn *db =
         db_conn_new(D.cfg->database_url, "stekd-webhooks", (int)D.cfg->statement_timeout_ms);
     unsigned tick = 0;
-    (void)arg;
 
-    while (!atomic_load(&D.stop)) {
+    while (!job_stopping(j)) {
         struct webhook_job *jobs = NULL;
         size_t n = 0;
         if (db_conn_ensure(db)) {
             if (db_claim_deliveries(db, 16, LEASE_S, &jobs, &n) > 0)
-                for (size_t i = 0; i < n && !atomic_load(&D.stop); i++)
+                for (size_t i = 0; i < n && !job_stopping(j); i++)
                     deliver(db, &jobs[i]);
             webhook_jobs_free(jobs, n);
             if (tick++ % 20 == 0) {
@@ -202,10 +202,9 @@ delivery_main(void *arg)
             }
         }
         if (n == 0)
-            usleep(200000); /* poll: an event waits at most this long */
+            job_sleep(j, 200); /* poll: an event waits at most this long */
     }
     db_conn_free(db);
-    return NULL;
 }
 
 void
@@ -213,17 +212,12 @@ webhook_delivery_start(const struct stek_config *cfg)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     D.cfg = cfg;
-    atomic_store(&D.stop, false);
-    D.running = pthread_create(&D.thread, NULL, delivery_main, NULL) == 0;
+    job_start(&D.job);
 }
 
 void
 webhook_delivery_stop(void)
 {
-    if (D.running) {
-        atomic_store(&D.stop, true);
-        pthread_join(D.thread, NULL);
-        D.running = false;
-    }
+    job_stop(&D.job);
     curl_global_cleanup();
 }

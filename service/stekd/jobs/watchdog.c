@@ -14,6 +14,7 @@
  */
 #include "stek/watchdog.h"
 
+#include "stek/job.h"
 #include "stek/log.h"
 #include "stek/notify.h"
 
@@ -28,14 +29,14 @@
 #include <time.h>
 #include <unistd.h>
 
+static void watchdog_run(struct job *j);
+
 static struct {
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    struct job job;
     const struct stek_config *cfg;
     struct server *srv;
     uint64_t interval_us;
-} W;
+} W = {.job = JOB_INIT("watchdog", watchdog_run, NULL)};
 
 /* GET /healthz on our own listener; true on a 200 within a second. */
 static bool
@@ -82,13 +83,12 @@ io_loop_answers(const struct stek_config *cfg)
     return ok;
 }
 
-static void *
-watchdog_main(void *arg)
+static void
+watchdog_run(struct job *j)
 {
     const char *last = NULL;
-    (void)arg;
 
-    while (!atomic_load(&W.stop)) {
+    while (!job_stopping(j)) {
         const char *why = NULL;
         if (!io_loop_answers(W.cfg))
             why = "the HTTP loop does not answer /healthz";
@@ -103,11 +103,8 @@ watchdog_main(void *arg)
             log_event("warn", "watchdog: not pinging", "reason", why, NULL);
         }
         last = why;
-        /* Half the interval, in steps, so that a stop is quick. */
-        for (uint64_t slept = 0; slept < W.interval_us / 2 && !atomic_load(&W.stop); slept += 50000)
-            usleep(50000);
+        job_sleep(j, (int)(W.interval_us / 2000)); /* half the interval */
     }
-    return NULL;
 }
 
 void
@@ -118,16 +115,11 @@ watchdog_start(const struct stek_config *cfg, struct server *srv)
         return;
     W.cfg = cfg;
     W.srv = srv;
-    atomic_store(&W.stop, false);
-    W.running = pthread_create(&W.thread, NULL, watchdog_main, NULL) == 0;
+    job_start(&W.job);
 }
 
 void
 watchdog_stop(void)
 {
-    if (!W.running)
-        return;
-    atomic_store(&W.stop, true);
-    pthread_join(W.thread, NULL);
-    W.running = false;
+    job_stop(&W.job);
 }
