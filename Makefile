@@ -91,7 +91,7 @@ $(GEN)/openapi_json.c: openapi/openapi.yaml openapi/embed.py
 	python3 openapi/embed.py $< $@
 
 # The public page and the widget are served from memory too.
-$(GEN)/web_assets.c: $(wildcard service/web/*.js service/web/*.css service/web/*.html service/web/*.json) service/web/embed.py
+$(GEN)/web_assets.c: $(wildcard service/web/*.js service/web/*.css service/web/*.html service/web/*.json service/web/templates/*.html) service/web/embed.py
 	@mkdir -p $(GEN)
 	python3 service/web/embed.py service/web $@
 

@@ -26,7 +26,10 @@ struct activity_page {
 /* The JSON-LD object of the page (an Event or a Place). */
 json_t *activity_jsonld(const struct activity_page *p);
 
-/* The whole page; a malloc'd string. */
+/* The page's view model for service/web/templates/activity.html (a new object). */
+json_t *activity_view(const struct activity_page *p);
+
+/* The whole page: the template rendered with the view; a malloc'd string. */
 char *activity_render_html(const struct activity_page *p, size_t *len);
 
 #endif

@@ -31,4 +31,14 @@ struct stek_asset {
 };
 extern const struct stek_asset stek_assets[]; /* ends with name == NULL */
 
+/* service/web/templates/ (never served: the pages rendered from them are), by file name. */
+struct stek_template {
+    const char *name;
+    const char *text;
+};
+extern const struct stek_template stek_templates[]; /* ends with name == NULL */
+
+/* service/web/words.json: every word a page, the calendar and the widget show (words.h). */
+extern const char *const stek_words_json;
+
 #endif

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Embeds the public page and the widget into the daemon: raw and gzip bodies, strong ETags.
+"""Embeds the public page and the widget into the daemon: raw and gzip bodies, strong ETags;
+and, never served, the page templates (service/web/templates/) and the word catalogue
+(service/web/words.json), whose words of the widget and the public page are also written into
+widget.js and page.js at {{words:widget}} and {{words:page}}.
 
 Each asset is served at /assets/NAME.HASH.EXT (cached for a year: its name changes with its
 content); the widget also at /widget.js and the page at / (both revalidated often, since
 their names never change). {{asset:NAME}} in the page becomes that versioned path.
 """
 import gzip
+import json
 import hashlib
 import re
 import sys
@@ -24,12 +28,20 @@ def c_bytes(data):
     return "{\n    " + ",\n    ".join(rows + ["0"]) + "}"
 
 
+def widget_words(src):
+    """{lang: {the widget's key: word}} from the catalogue, as JavaScript (JSON)."""
+    cat = json.loads((src / "words.json").read_text())
+    out = {lang: {k: cat["words"][key][lang] for k, key in cat["widget"].items()}
+           for lang in cat["languages"]}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def main():
     src, out = Path(sys.argv[1]), Path(sys.argv[2])
     versioned = {}
     entries = []
     for name, stable in ASSETS:
-        data = (src / name).read_bytes()
+        data = (src / name).read_bytes().replace(b"{{words:widget}}", widget_words(src))
         data = re.sub(rb"\{\{asset:([\w.]+)\}\}", lambda m: versioned[m.group(1).decode()].encode(),
                       data)
         digest = hashlib.sha256(data).hexdigest()
@@ -48,6 +60,17 @@ def main():
             f.write(f'    {{"{name}", {stable_c}, "{ver}", "{ctype}", body{i}, {len(data)}, gz{i},'
                     f' {len(gz)}, "{etag}"}},\n')
         f.write("    {NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL},\n};\n")
+        # Templates (never served) and the word catalogue, as C strings.
+        templates = sorted((src / "templates").glob("*.html"))
+        for i, t in enumerate(templates):
+            f.write(f"static const unsigned char tmpl{i}[] = {c_bytes(t.read_bytes())};\n")
+        f.write("const struct stek_template stek_templates[] = {\n")
+        for i, t in enumerate(templates):
+            f.write(f'    {{"{t.name}", (const char *)tmpl{i}}},\n')
+        f.write("    {NULL, NULL},\n};\n")
+        words = (src / "words.json").read_bytes()
+        f.write(f"static const unsigned char words[] = {c_bytes(words)};\n")
+        f.write("const char *const stek_words_json = (const char *)words;\n")
 
 
 main()

@@ -30,40 +30,8 @@
     defaultApi = location.origin;
   }
 
-  var TEXT = {
-    nl: {
-      free: "Gratis", cancelled: "Afgelast", moved: "Verplaatst", none: "Geen activiteiten in deze periode.",
-      loading: "De activiteiten worden geladen…",
-      down: "De activiteiten kunnen nu niet geladen worden. Probeer het later opnieuw.",
-      stale: "Hieronder staat de laatste lijst die we hadden.", by: "Door", where: "Waar",
-      caption: "Activiteiten", walkin: "Geen afspraak nodig", register: "Inschrijven nodig",
-      hours: "Openingsuren", contact: "Contact", phone: "Bel", mail: "Mail"
-    },
-    fr: {
-      free: "Gratuit", cancelled: "Annulé", moved: "Déplacé", none: "Aucune activité pendant cette période.",
-      loading: "Chargement des activités…",
-      down: "Les activités ne peuvent pas être chargées pour le moment. Réessayez plus tard.",
-      stale: "Voici la dernière liste que nous avions.", by: "Par", where: "Où",
-      caption: "Activités", walkin: "Sans rendez-vous", register: "Inscription nécessaire",
-      hours: "Heures d'ouverture", contact: "Contact", phone: "Appeler", mail: "E-mail"
-    },
-    en: {
-      free: "Free", cancelled: "Cancelled", moved: "Moved", none: "No activities in this period.",
-      loading: "Loading the activities…",
-      down: "The activities cannot be loaded right now. Please try again later.",
-      stale: "Below is the last list we had.", by: "By", where: "Where",
-      caption: "Activities", walkin: "No appointment needed", register: "Registration required",
-      hours: "Opening hours", contact: "Contact", phone: "Call", mail: "E-mail"
-    },
-    de: {
-      free: "Kostenlos", cancelled: "Abgesagt", moved: "Verlegt", none: "Keine Aktivitäten in diesem Zeitraum.",
-      loading: "Die Aktivitäten werden geladen…",
-      down: "Die Aktivitäten können gerade nicht geladen werden. Bitte versuchen Sie es später erneut.",
-      stale: "Unten steht die letzte Liste, die wir hatten.", by: "Von", where: "Wo",
-      caption: "Aktivitäten", walkin: "Ohne Anmeldung", register: "Anmeldung erforderlich",
-      hours: "Öffnungszeiten", contact: "Kontakt", phone: "Anrufen", mail: "E-Mail"
-    }
-  };
+  /* The widget's words, written in from service/web/words.json at build time (embed.py). */
+  var TEXT = {{words:widget}};
   var LOCALE = { nl: "nl-BE", fr: "fr-BE", en: "en-GB", de: "de-BE" };
 
   var CSS =

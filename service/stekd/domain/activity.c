@@ -3,37 +3,14 @@
 #include "stek/date.h"
 #include "stek/rrule.h"
 #include "stek/strbuf.h"
+#include "stek/template.h"
+#include "stek/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SCHEMA "https://schema.org/"
-
-struct words {
-    const char *lang, *cancelled, *moved, *free, *paid, *registration, *walk_in, *by, *all, *open,
-        *closed;
-};
-
-static const struct words words[] = {
-    {"nl", "Geannuleerd", "Verplaatst", "Gratis", "Betalend", "Inschrijven nodig",
-     "Vrij binnenlopen, geen inschrijving", "Door", "Alle activiteiten", "Open", "Gesloten"},
-    {"fr", "Annulé", "Déplacé", "Gratuit", "Payant", "Inscription nécessaire",
-     "Entrée libre, sans inscription", "Par", "Toutes les activités", "Ouvert", "Fermé"},
-    {"en", "Cancelled", "Moved", "Free", "Paid", "Registration required",
-     "Walk in, no registration", "By", "All activities", "Open", "Closed"},
-    {"de", "Abgesagt", "Verlegt", "Kostenlos", "Kostenpflichtig", "Anmeldung erforderlich",
-     "Einfach vorbeikommen, ohne Anmeldung", "Von", "Alle Aktivitäten", "Geöffnet", "Geschlossen"},
-};
-
-static const struct words *
-words_for(const char *lang)
-{
-    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-        if (lang != NULL && strcmp(lang, words[i].lang) == 0)
-            return &words[i];
-    return &words[0];
-}
 
 static const char *
 str(const json_t *o, const char *key)
@@ -241,119 +218,90 @@ activity_jsonld(const struct activity_page *p)
     return kind != NULL && strcmp(kind, "opening_hours") == 0 ? opening_place(p) : event(p);
 }
 
-char *
-activity_render_html(const struct activity_page *p, size_t *len)
+/* The JSON-LD as a script element may hold it: < > & as JSON escapes, so that no text can
+ * end the element early or open a comment in it. */
+static char *
+jsonld_text(const struct activity_page *p)
 {
-    const struct feed_item *it = p->item;
-    const struct feed_row *row = it->row;
-    const struct words *w = words_for(p->lang);
-    const json_t *a = json_object_get(it->site, "address");
-    struct strbuf b = {0};
-    char start[32], end[32];
     json_t *ld = activity_jsonld(p);
-    char *ldtext = json_dumps(ld, FEED_DUMP_FLAGS | JSON_ENSURE_ASCII);
+    char *text = json_dumps(ld, FEED_DUMP_FLAGS | JSON_ENSURE_ASCII);
+    struct strbuf b = {0};
 
     json_decref(ld);
-    format_local(it->start, it->start_off, start);
-    format_local(it->end, it->end_off, end);
-    sb_puts(&b, "<!doctype html>\n<html lang=\"");
-    sb_html(&b, row->language && strcmp(row->language, "all") != 0 ? row->language : w->lang);
-    sb_puts(&b,
-            "\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    sb_html(&b, row->title);
-    sb_puts(&b, " - ");
-    sb_put(&b, start, 10);
-    sb_puts(&b, "</title>\n");
-    if (row->description != NULL) {
-        sb_puts(&b, "<meta name=\"description\" content=\"");
-        sb_html(&b, row->description);
-        sb_puts(&b, "\">\n");
-    }
-    sb_puts(&b, "<link rel=\"canonical\" href=\"");
-    sb_html(&b, p->base);
-    sb_puts(&b, "/activity/");
-    sb_puts(&b, it->occurrence_id);
-    sb_puts(&b, "\">\n<link rel=\"stylesheet\" href=\"");
-    sb_html(&b, p->css);
-    sb_puts(&b, "\">\n<script type=\"application/ld+json\">");
-    /* < > & as JSON escapes: no text can end the element early or open a comment in it. */
-    for (const char *c = ldtext; *c; c++) {
+    for (const char *c = text; c != NULL && *c; c++) {
         if (*c == '<' || *c == '>' || *c == '&')
             sb_printf(&b, "\\u%04x", (unsigned)*c);
         else
             sb_put(&b, c, 1);
     }
-    sb_puts(&b, "</script>\n</head>\n<body>\n<main class=\"activity\">\n<h1>");
-    free(ldtext);
-    sb_html(&b, row->title);
-    sb_puts(&b, "</h1>\n<p class=\"when\"><time datetime=\"");
-    sb_puts(&b, start);
-    sb_puts(&b, "\">");
-    sb_put(&b, start, 10);
-    sb_puts(&b, " ");
-    sb_put(&b, start + 11, 5);
-    sb_puts(&b, "</time> - <time datetime=\"");
-    sb_puts(&b, end);
-    sb_puts(&b, "\">");
-    sb_put(&b, end + 11, 5);
-    sb_puts(&b, "</time>");
-    if (it->status != OCC_SCHEDULED) {
-        sb_puts(&b, " <strong class=\"status\">");
-        sb_html(&b, it->status == OCC_CANCELLED ? w->cancelled : w->moved);
-        sb_puts(&b, "</strong>");
-    }
-    sb_puts(&b, "</p>\n");
-    if (it->note != NULL) {
-        sb_puts(&b, "<p class=\"note\">");
-        sb_html(&b, it->note);
-        sb_puts(&b, "</p>\n");
-    }
-    sb_puts(&b, "<p class=\"where\">");
-    {
-        struct strbuf where = {0};
-        sb_puts(&where, str(it->site, "name"));
-        sb_puts(&where, ", ");
-        sb_address_line(&where, a);
-        sb_html(&b, sb_str(&where));
-        sb_free(&where);
-    }
-    sb_puts(&b, "</p>\n");
-    if (row->description != NULL) {
-        sb_puts(&b, "<p class=\"description\">");
-        sb_html(&b, row->description);
-        sb_puts(&b, "</p>\n");
-    }
+    free(text);
+    return sb_steal(&b, NULL);
+}
+
+json_t *
+activity_view(const struct activity_page *p)
+{
+    const struct feed_item *it = p->item;
+    const struct feed_row *row = it->row;
+    const char *lang = row->language && strcmp(row->language, "all") != 0 ? row->language
+                       : p->lang != NULL                                  ? p->lang
+                                                                          : "nl";
+    char start[32], end[32], url[512], site_url[512];
+    struct strbuf where = {0};
+
+    format_local(it->start, it->start_off, start);
+    format_local(it->end, it->end_off, end);
+    snprintf(url, sizeof(url), "%s/activity/%s", p->base, it->occurrence_id);
+    snprintf(site_url, sizeof(site_url), "%s/?site=%s", p->base,
+             str(it->site, "id") ? str(it->site, "id") : "");
+    sb_puts(&where, str(it->site, "name"));
+    sb_puts(&where, ", ");
+    sb_address_line(&where, json_object_get(it->site, "address"));
     /* Price and registration as the offer said them; what it did not say is left out. */
-    {
-        const char *price = row->free == FACT_YES     ? w->free
-                            : row->price_note != NULL ? row->price_note
-                            : row->free == FACT_NO    ? w->paid
-                                                      : NULL;
-        const char *reg = row->registration == NULL                    ? NULL
-                          : strcmp(row->registration, "required") == 0 ? w->registration
-                                                                       : w->walk_in;
-        if (price != NULL || reg != NULL) {
-            sb_puts(&b, "<p class=\"price\">");
-            if (price != NULL)
-                sb_html(&b, price);
-            if (price != NULL && reg != NULL)
-                sb_puts(&b, " &middot; ");
-            if (reg != NULL)
-                sb_html(&b, reg);
-            sb_puts(&b, "</p>\n");
-        }
-    }
-    sb_puts(&b, "<p class=\"by\">");
-    sb_html(&b, w->by);
-    sb_puts(&b, " ");
-    sb_html(&b, row->partner_name);
-    sb_puts(&b, "</p>\n<p><a href=\"");
-    sb_html(&b, p->base);
-    sb_puts(&b, "/?site=");
-    sb_html(&b, str(it->site, "id"));
-    sb_puts(&b, "\">");
-    sb_html(&b, w->all);
-    sb_puts(&b, "</a></p>\n</main>\n</body>\n</html>\n");
-    return sb_steal(&b, len);
+    const char *price = row->free == FACT_YES     ? word("free", p->lang)
+                        : row->price_note != NULL ? row->price_note
+                        : row->free == FACT_NO    ? word("paid", p->lang)
+                                                  : NULL;
+    const char *reg = row->registration == NULL ? NULL
+                      : strcmp(row->registration, "required") == 0
+                          ? word("registration_required", p->lang)
+                          : word("walk_in", p->lang);
+    char *ld = jsonld_text(p);
+    json_t *v = json_pack(
+        "{s:s, s:s, s:s%, s:s, s:s, s:s, s:s%, s:s%, s:s%, s:s, s:s, s:s, s:s, s:b, s:b, s:o}",
+        "lang", lang, "title", row->title, "date", start, (size_t)10, "url", url, "css", p->css,
+        "jsonld", ld, "start", start, strlen(start), "start_time", start + 11, (size_t)5,
+        "end_time", end + 11, (size_t)5, "end", end, "where", sb_str(&where), "partner",
+        row->partner_name, "site_url", site_url, "price_line", price != NULL || reg != NULL, "both",
+        price != NULL && reg != NULL, "w", words_view(p->lang));
+    free(ld);
+    sb_free(&where);
+    if (v == NULL)
+        abort();
+    if (row->description != NULL)
+        json_object_set_new(v, "description", json_string(row->description));
+    if (it->status != OCC_SCHEDULED)
+        json_object_set_new(
+            v, "status",
+            json_string(word(it->status == OCC_CANCELLED ? "cancelled" : "moved", p->lang)));
+    if (it->note != NULL)
+        json_object_set_new(v, "note", json_string(it->note));
+    if (price != NULL)
+        json_object_set_new(v, "price", json_string(price));
+    if (reg != NULL)
+        json_object_set_new(v, "registration", json_string(reg));
+    return v;
+}
+
+char *
+activity_render_html(const struct activity_page *p, size_t *len)
+{
+    json_t *v = activity_view(p);
+    char err[128];
+    char *html = template_render(template_named("activity.html"), v, len, err, sizeof(err));
+
+    json_decref(v);
+    if (html == NULL)
+        abort(); /* the template is embedded, and a unit test renders it */
+    return html;
 }

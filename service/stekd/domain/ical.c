@@ -9,6 +9,7 @@
 #include "stek/date.h"
 #include "stek/rrule.h"
 #include "stek/strbuf.h"
+#include "stek/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,26 +66,26 @@ text_line(struct strbuf *b, struct strbuf *scratch, const char *name, const char
     line(b, sb_str(scratch));
 }
 
-struct ics_words {
-    const char *lang, *free, *registration, *walk_in;
-};
-
-static const struct ics_words ics_words_all[] = {
-    {NULL, "Gratis / free", "Inschrijven nodig / registration required",
-     "Geen afspraak nodig / no appointment needed"},
-    {"nl", "Gratis", "Inschrijven nodig", "Geen afspraak nodig"},
-    {"fr", "Gratuit", "Inscription nécessaire", "Sans rendez-vous"},
-    {"en", "Free", "Registration required", "No appointment needed"},
-    {"de", "Kostenlos", "Anmeldung erforderlich", "Ohne Anmeldung"},
-};
-
-static const struct ics_words *
-ics_words_for(const char *lang)
+/*
+ * A fixed phrase of DESCRIPTION from the word catalogue: in lang, or without one the Dutch and
+ * English pair every calendar has always shown ("Gratis / free").
+ */
+static void
+put_word(struct strbuf *d, const char *key, const char *lang)
 {
-    for (size_t i = 1; lang != NULL && i < sizeof(ics_words_all) / sizeof(ics_words_all[0]); i++)
-        if (strcmp(ics_words_all[i].lang, lang) == 0)
-            return &ics_words_all[i];
-    return &ics_words_all[0];
+    if (lang != NULL) {
+        sb_puts(d, word(key, lang));
+        return;
+    }
+    const char *en = word(key, "en");
+    sb_puts(d, word(key, "nl"));
+    sb_puts(d, " / ");
+    if (en[0] >= 'A' && en[0] <= 'Z') {
+        char first = (char)(en[0] - 'A' + 'a');
+        sb_put(d, &first, 1);
+        en++;
+    }
+    sb_puts(d, en);
 }
 
 static void
@@ -180,7 +181,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
         const struct feed_row *row = it->row;
         /* The fixed phrases: in the item's language when the reader chose one, else the
          * Dutch/English pair every calendar has always shown. */
-        const struct ics_words *words = ics_words_for(lang != NULL ? row->language : NULL);
+        const char *wlang = lang != NULL ? row->language : NULL;
         const json_t *addr = json_object_get(it->site, "address");
         const json_t *loc = json_object_get(it->site, "location");
 
@@ -231,7 +232,7 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
             }
             /* What the offer did not say (free, registration) is left out, never guessed. */
             if (row->free == FACT_YES)
-                sb_puts(d, words->free);
+                put_word(d, "free", wlang);
             if (row->price_note != NULL) {
                 if (row->free == FACT_YES)
                     sb_puts(d, "\n");
@@ -240,8 +241,10 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
             if (row->free == FACT_YES || row->price_note != NULL)
                 sb_puts(d, "\n");
             if (row->registration != NULL) {
-                sb_puts(d, strcmp(row->registration, "required") == 0 ? words->registration
-                                                                      : words->walk_in);
+                put_word(d,
+                         strcmp(row->registration, "required") == 0 ? "registration_required"
+                                                                    : "walk_in",
+                         wlang);
                 sb_puts(d, "\n");
             }
             if (row->audience != NULL) {
