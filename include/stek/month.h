@@ -8,6 +8,8 @@
 
 #include "stek/feed.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -23,7 +25,11 @@ struct month_page {
     const char *url;                /* where the QR code leads (shown under it) */
 };
 
-/* The page as HTML (malloc'd, *len set); NULL only when memory runs out. */
+/* The page's view model for service/web/templates/month.html (a new object): the columns'
+ * widths, the type size, the weeks with each day's items, the contact lines, the words. */
+json_t *month_view(const struct month_page *p);
+
+/* The page as HTML: the template rendered with the view (malloc'd, *len set). */
 char *month_render_html(const struct month_page *p, size_t *len);
 
 /*

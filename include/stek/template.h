@@ -7,7 +7,8 @@
  * enough to hold to Mustache's own specification by tests.
  *
  *   {{name}}              the value, HTML-escaped (& < > " '); a number as written; absent,
- *                         null or false: nothing. Dotted names (a.b) look inside objects.
+ *                         null or false: nothing. Dotted names (a.b) look inside objects,
+ *                         and a number into an array (items.0: the first item).
  *   {{{name}}} {{&name}}  the value as it is (for markup the C code made: an SVG).
  *   {{#name}}..{{/name}}  an array: once per item, with the item as context; an object: once,
  *                         in it; true, a non-empty string or a number: once; else not.

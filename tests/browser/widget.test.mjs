@@ -305,7 +305,7 @@ try {
     assert(res.status() === 200, "status " + res.status());
     const text = await page.locator("body").innerText();
     for (const want of ["december 2026", "Kantine Bezemheide", "Gomarus Van Geelstraat 30",
-                        "donderdag", "Koffie & Formulieren", "gratis", "Contact"])
+                        "donderdag", "Koffie & Formulieren", "Gratis", "Contact"])
       assert(text.includes(want), "missing " + want);
     const pdf = await page.pdf({ landscape: true, format: "A4", preferCSSPageSize: true,
                                  printBackground: true });

@@ -202,7 +202,7 @@ def test_the_monthly_calendar_page(api, town, admin):
                              json={"from": "2027-01-07", "to": "2027-01-07", "note": "Verbouwing"})
     assert made.status_code == 201
     html = api.get(path, params={"site": site, "month": "2027-01"}).text
-    assert '<li class="cancelled">' in html and "Verbouwing" in html and "afgelast" in html
+    assert '<li class="cancelled">' in html and "Verbouwing" in html and "Afgelast" in html
     fr = api.get(path, params={"site": site, "month": "2027-01", "lang": "fr"}).text
     assert "janvier 2027" in fr and "jeudi" in fr and 'lang="fr"' in fr
     # A municipality's calendar names the site of each activity.

@@ -23,5 +23,6 @@ void test_stats(void);
 void test_month(void);
 void test_domain(void);
 void test_feedmodel(void);
+void test_template(void);
 
 #endif

@@ -283,6 +283,7 @@ main(int argc, char **argv)
     test_month();
     test_domain();
     test_feedmodel();
+    test_template();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

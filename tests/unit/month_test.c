@@ -50,7 +50,24 @@ test_month(void)
     CHECK(strstr(html, "Koffie &amp; &lt;Formulieren&gt;") != NULL);
     CHECK(strstr(html, "<Formulieren>") == NULL && strstr(html, "Kerst &lt;vakantie&gt;") != NULL);
     CHECK(strstr(html, "CAW &quot;Antwerpen&quot;: 03 000 00 00") != NULL);
-    CHECK(strstr(html, "<li class=\"cancelled\">") != NULL && strstr(html, "afgelast") != NULL);
+    CHECK(strstr(html, "<li class=\"cancelled\">") != NULL && strstr(html, "Afgelast") != NULL);
+    /* The view model, as data: five weeks of seven days, the Thursday items, the type size. */
+    json_t *view = month_view(&page);
+    json_t *weeks = json_object_get(view, "weeks");
+    CHECK(json_array_size(weeks) == 5 && json_array_size(json_object_get(view, "columns")) == 7);
+    json_t *nov30 = json_array_get(json_object_get(json_array_get(weeks, 0), "days"), 0);
+    json_t *dec17 = json_array_get(json_object_get(json_array_get(weeks, 2), "days"), 3);
+    CHECK(json_is_false(json_object_get(nov30, "in")));
+    CHECK(json_integer_value(json_object_get(dec17, "num")) == 17 &&
+          json_is_true(json_object_get(dec17, "in")));
+    CHECK(json_array_size(json_object_get(dec17, "items")) == 1);
+    json_t *item = json_array_get(json_object_get(dec17, "items"), 0);
+    CHECK(strcmp(json_string_value(json_object_get(item, "time")), "13:00-15:00") == 0 &&
+          json_object_get(item, "free") != NULL);
+    CHECK(atof(json_string_value(json_object_get(view, "pt"))) >= 8 &&
+          atof(json_string_value(json_object_get(view, "pt"))) <= 16);
+    CHECK(strcmp(json_string_value(json_object_get(view, "month_label")), "december 2026") == 0);
+    json_decref(view);
     CHECK(strstr(html, "13:00-15:00") != NULL); /* local times: UTC 12:00 at +01:00 */
     /* 5 week rows for December 2026 (30 November to 3 January). */
     size_t rows = 0;

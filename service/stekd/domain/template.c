@@ -32,7 +32,9 @@ lookup(const struct ctx *c, const char *name)
         p++;
         size_t k = strcspn(p, ".");
         snprintf(first, sizeof(first), "%.*s", (int)k, p);
-        v = json_object_get(v, first);
+        /* items.0: an array's item by its index */
+        v = json_is_array(v) ? json_array_get(v, strtoul(first, NULL, 10))
+                             : json_object_get(v, first);
         p += k;
     }
     return v;
