@@ -2,7 +2,7 @@
 """Embeds the public page and the widget into the daemon: raw and gzip bodies, strong ETags;
 and, never served, the page templates (service/web/templates/) and the word catalogue
 (service/web/words.json), whose words of the widget and the public page are also written into
-widget.js and page.js at {{words:widget}} and {{words:page}}.
+widget.js, page.js and stats.js at {{words:widget}}, {{words:page}} and {{words:stats}}.
 
 Each asset is served at /assets/NAME.HASH.EXT (cached for a year: its name changes with its
 content); the widget also at /widget.js and the page at / (both revalidated often, since
@@ -28,10 +28,11 @@ def c_bytes(data):
     return "{\n    " + ",\n    ".join(rows + ["0"]) + "}"
 
 
-def widget_words(src):
-    """{lang: {the widget's key: word}} from the catalogue, as JavaScript (JSON)."""
+def words_of(src, part):
+    """{lang: {the script's key: word}} of the catalogue's part (widget, page, stats), as
+    JavaScript (JSON)."""
     cat = json.loads((src / "words.json").read_text())
-    out = {lang: {k: cat["words"][key][lang] for k, key in cat["widget"].items()}
+    out = {lang: {k: cat["words"][key][lang] for k, key in cat[part].items()}
            for lang in cat["languages"]}
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -41,7 +42,8 @@ def main():
     versioned = {}
     entries = []
     for name, stable in ASSETS:
-        data = (src / name).read_bytes().replace(b"{{words:widget}}", widget_words(src))
+        data = re.sub(rb"\{\{words:(\w+)\}\}", lambda m: words_of(src, m.group(1).decode()),
+                      (src / name).read_bytes())
         data = re.sub(rb"\{\{asset:([\w.]+)\}\}", lambda m: versioned[m.group(1).decode()].encode(),
                       data)
         digest = hashlib.sha256(data).hexdigest()

@@ -1,52 +1,8 @@
 /* The public "what's on" page: filters in the address bar, the list drawn by widget.js. */
 (function () {
   "use strict";
-  var T = {
-    nl: {
-      title: "Wat is er te doen?", intro: "Activiteiten in ontmoetingsplaatsen bij jou in de buurt. Iedereen is welkom.",
-      municipality: "Gemeente", function: "Wat zoek je?", f_all: "Alles", f_meeting: "Samenkomen",
-      f_learning: "Iets leren", f_referral: "Hulp en doorverwijzing", f_advocacy: "Samen opkomen voor rechten",
-      kind: "Soort", k_all: "Activiteiten en openingsuren", k_activity: "Alleen activiteiten", k_hours: "Alleen openingsuren",
-      free_only: "Alleen gratis activiteiten", near_me: "In mijn buurt", postal_code: "of je postcode",
-      show: "Toon activiteiten", calendar: "Zet deze activiteiten in je agenda", print: "Afdrukken voor deze week",
-      footer: "Gegevens van de organisaties die deze plaatsen samen runnen. Deze pagina bewaart niets over jou.",
-      locating: "Even zoeken waar je bent…", located: "Activiteiten binnen 10 km van waar je bent.",
-      no_location: "Je locatie is niet beschikbaar. Vul je postcode in.", week: "Deze week"
-    },
-    fr: {
-      title: "Qu'est-ce qui se passe ?", intro: "Des activités dans les lieux de rencontre près de chez vous. Tout le monde est bienvenu.",
-      municipality: "Commune", function: "Que cherchez-vous ?", f_all: "Tout", f_meeting: "Se rencontrer",
-      f_learning: "Apprendre", f_referral: "Aide et orientation", f_advocacy: "Défendre ses droits ensemble",
-      kind: "Type", k_all: "Activités et heures d'ouverture", k_activity: "Seulement les activités", k_hours: "Seulement les heures d'ouverture",
-      free_only: "Seulement les activités gratuites", near_me: "Près de chez moi", postal_code: "ou votre code postal",
-      show: "Afficher les activités", calendar: "Ajouter ces activités à mon agenda", print: "Imprimer pour cette semaine",
-      footer: "Données des organisations qui animent ces lieux. Cette page ne garde rien sur vous.",
-      locating: "Recherche de votre position…", located: "Activités à moins de 10 km de votre position.",
-      no_location: "Votre position n'est pas disponible. Indiquez votre code postal.", week: "Cette semaine"
-    },
-    en: {
-      title: "What's on?", intro: "Activities in meeting places near you. Everyone is welcome.",
-      municipality: "Municipality", function: "What are you looking for?", f_all: "Everything", f_meeting: "Meeting people",
-      f_learning: "Learning something", f_referral: "Help and referral", f_advocacy: "Standing up for rights together",
-      kind: "Kind", k_all: "Activities and opening hours", k_activity: "Activities only", k_hours: "Opening hours only",
-      free_only: "Free activities only", near_me: "Near me", postal_code: "or your postal code",
-      show: "Show activities", calendar: "Add these activities to my calendar", print: "Print for this week",
-      footer: "Data from the organisations that run these places. This page keeps nothing about you.",
-      locating: "Finding where you are…", located: "Activities within 10 km of where you are.",
-      no_location: "Your location is not available. Please enter your postal code.", week: "This week"
-    },
-    de: {
-      title: "Was ist los?", intro: "Aktivitäten in Begegnungsorten in Ihrer Nähe. Alle sind willkommen.",
-      municipality: "Gemeinde", function: "Was suchen Sie?", f_all: "Alles", f_meeting: "Menschen treffen",
-      f_learning: "Etwas lernen", f_referral: "Hilfe und Vermittlung", f_advocacy: "Gemeinsam für Rechte eintreten",
-      kind: "Art", k_all: "Aktivitäten und Öffnungszeiten", k_activity: "Nur Aktivitäten", k_hours: "Nur Öffnungszeiten",
-      free_only: "Nur kostenlose Aktivitäten", near_me: "In meiner Nähe", postal_code: "oder Ihre Postleitzahl",
-      show: "Aktivitäten zeigen", calendar: "Diese Aktivitäten in meinen Kalender", print: "Für diese Woche drucken",
-      footer: "Daten der Organisationen, die diese Orte betreiben. Diese Seite speichert nichts über Sie.",
-      locating: "Ihr Standort wird gesucht…", located: "Aktivitäten im Umkreis von 10 km um Ihren Standort.",
-      no_location: "Ihr Standort ist nicht verfügbar. Bitte geben Sie Ihre Postleitzahl ein.", week: "Diese Woche"
-    }
-  };
+  /* The page's words, written in from service/web/words.json at build time (embed.py). */
+  var T = {{words:page}};
   var params = new URLSearchParams(location.search);
   /* ?lang=, else the first of the browser's languages that the page speaks, else Dutch. */
   function browserLang() {

@@ -6,72 +6,8 @@
  */
 (function () {
   "use strict";
-  var T = {
-    nl: {
-      title: "Signalen voor het beleid",
-      intro: "Welke drempels mensen tegenkomen, en waarheen ze doorverwezen worden: geteld per thema en per maand.",
-      municipality: "Gemeente", period: "Periode", last12: "Laatste 12 maanden", show: "Toon",
-      print: "Afdrukken voor de gemeenteraad",
-      footer: "Deze pagina leest alleen de openbare statistieken van de dienst. Ze bewaart niets over jou.",
-      protection: "Zo zijn de cijfers beschermd: een aantal onder {k} wordt niet getoond, en kleine aantallen zijn met hooguit {b} verschoven, altijd op dezelfde manier. Zo kan niemand uit deze cijfers afleiden wie een signaal gaf. Alleen afgesloten maanden.",
-      hidden: "minder dan {k}: niet getoond", barriers: "Drempels per thema", referrals: "Doorverwijzingen per thema",
-      months: "Signalen per maand", lifecycle: "Hoe ver staat het pleitwerk? (drempels per thema)",
-      raised: "Aangekaart bij", answers: "Antwoorden van het beleid", csv: "Download als CSV",
-      theme: "Thema", count: "Aantal", month: "Maand", none: "Nog geen cijfers voor deze keuze.",
-      loading: "Cijfers laden…", down: "De cijfers kunnen nu niet geladen worden.", total: "Totaal",
-      s_new: "nieuw", s_in_review: "in behandeling", s_raised: "aangekaart", s_answered: "beantwoord",
-      s_closed: "afgesloten", barrier: "drempels", referral: "doorverwijzingen", noanswers: "Nog geen openbare antwoorden.",
-      with: "Bij wie"
-    },
-    fr: {
-      title: "Signaux pour la politique",
-      intro: "Les obstacles que les gens rencontrent et vers où ils sont orientés : comptés par thème et par mois.",
-      municipality: "Commune", period: "Période", last12: "12 derniers mois", show: "Afficher",
-      print: "Imprimer pour le conseil communal",
-      footer: "Cette page lit seulement les statistiques publiques du service. Elle ne garde rien sur vous.",
-      protection: "Protection des chiffres : un nombre inférieur à {k} n'est pas affiché, et les petits nombres sont décalés d'au plus {b}, toujours de la même façon. Personne ne peut en déduire qui a donné un signal. Mois clôturés uniquement.",
-      hidden: "moins de {k} : non affiché", barriers: "Obstacles par thème", referrals: "Orientations par thème",
-      months: "Signaux par mois", lifecycle: "Où en est le plaidoyer ? (obstacles par thème)",
-      raised: "Porté auprès de", answers: "Réponses des décideurs", csv: "Télécharger en CSV",
-      theme: "Thème", count: "Nombre", month: "Mois", none: "Pas encore de chiffres pour ce choix.",
-      loading: "Chargement des chiffres…", down: "Les chiffres ne peuvent pas être chargés pour le moment.", total: "Total",
-      s_new: "nouveau", s_in_review: "en examen", s_raised: "porté", s_answered: "répondu",
-      s_closed: "clôturé", barrier: "obstacles", referral: "orientations", noanswers: "Pas encore de réponses publiques.",
-      with: "Auprès de"
-    },
-    en: {
-      title: "Signals for policy makers",
-      intro: "The barriers people meet, and where they are referred to: counted by theme and by month.",
-      municipality: "Municipality", period: "Period", last12: "Last 12 months", show: "Show",
-      print: "Print for the municipal council",
-      footer: "This page reads only the service's public statistics. It keeps nothing about you.",
-      protection: "How the numbers are protected: a count below {k} is not shown, and small counts are shifted by at most {b}, always in the same way, so that no one can tell from them who gave a signal. Closed months only.",
-      hidden: "fewer than {k}: not shown", barriers: "Barriers by theme", referrals: "Referrals by theme",
-      months: "Signals by month", lifecycle: "How far is the advocacy? (barriers by theme)",
-      raised: "Raised with", answers: "Answers from policy makers", csv: "Download as CSV",
-      theme: "Theme", count: "Count", month: "Month", none: "No numbers yet for this choice.",
-      loading: "Loading the numbers…", down: "The numbers cannot be loaded right now.", total: "Total",
-      s_new: "new", s_in_review: "in review", s_raised: "raised", s_answered: "answered",
-      s_closed: "closed", barrier: "barriers", referral: "referrals", noanswers: "No public answers yet.",
-      with: "With"
-    },
-    de: {
-      title: "Signale für die Politik",
-      intro: "Auf welche Hürden Menschen stoßen und wohin sie vermittelt werden: gezählt nach Thema und Monat.",
-      municipality: "Gemeinde", period: "Zeitraum", last12: "Letzte 12 Monate", show: "Zeigen",
-      print: "Für den Gemeinderat drucken",
-      footer: "Diese Seite liest nur die öffentlichen Statistiken des Dienstes. Sie speichert nichts über Sie.",
-      protection: "So sind die Zahlen geschützt: eine Anzahl unter {k} wird nicht gezeigt, und kleine Anzahlen sind um höchstens {b} verschoben, immer auf dieselbe Weise. So kann niemand aus diesen Zahlen ablesen, wer ein Signal gab. Nur abgeschlossene Monate.",
-      hidden: "weniger als {k}: nicht gezeigt", barriers: "Hürden nach Thema", referrals: "Vermittlungen nach Thema",
-      months: "Signale nach Monat", lifecycle: "Wie weit ist die Interessenvertretung? (Hürden nach Thema)",
-      raised: "Angesprochen bei", answers: "Antworten der Politik", csv: "Als CSV herunterladen",
-      theme: "Thema", count: "Anzahl", month: "Monat", none: "Noch keine Zahlen für diese Auswahl.",
-      loading: "Zahlen werden geladen…", down: "Die Zahlen können gerade nicht geladen werden.", total: "Gesamt",
-      s_new: "neu", s_in_review: "in Prüfung", s_raised: "angesprochen", s_answered: "beantwortet",
-      s_closed: "abgeschlossen", barrier: "Hürden", referral: "Vermittlungen", noanswers: "Noch keine öffentlichen Antworten.",
-      with: "Bei wem"
-    }
-  };
+  /* The advocacy view's words, written in from service/web/words.json at build time (embed.py). */
+  var T = {{words:stats}};
   var STATUSES = ["new", "in_review", "raised", "answered", "closed"];
   var params = new URLSearchParams(location.search);
   var lang = T[params.get("lang")] ? params.get("lang") : "nl";

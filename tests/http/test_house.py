@@ -51,3 +51,23 @@ def test_the_layer_check_fails_on_an_include_that_points_up(tmp_path):
     clock.write_text('#include "stek/config.h"\n' + clock.read_text())  # the domain reads config
     bad = subprocess.run(["python3", str(script)], env=env, capture_output=True, text=True)
     assert bad.returncode == 1 and "domain/clock.c (domain) includes config.h (infra)" in bad.stdout
+
+
+def test_the_scripts_take_their_words_from_the_one_catalogue(daemon):
+    """widget.js, page.js and stats.js get their words from service/web/words.json at build
+    time: every language of the catalogue, the same word where the pages show the same thing."""
+    import json
+    import re
+    from conftest import ROOT
+    cat = json.loads((ROOT / "service/web/words.json").read_text())
+    assert cat["languages"] == ["nl", "fr", "en", "de"]
+    for key, words in cat["words"].items():
+        assert set(words) == set(cat["languages"]) and all(words.values()), key
+    widget = requests.get(daemon.base + "/widget.js", timeout=10).text
+    page = requests.get(daemon.base + "/", timeout=10).text
+    script = re.search(r'src="(/assets/page\.[^"]+\.js)"', page).group(1)
+    for text in (widget, requests.get(daemon.base + script, timeout=10).text):
+        assert "{{words:" not in text
+    assert '"cancelled":"Afgelast"' in widget and '"cancelled":"Annulé"' in widget
+    for part in ("widget", "page", "stats"):
+        assert all(key in cat["words"] for key in cat[part].values()), part

@@ -16,6 +16,7 @@
 #include "stek/qr.h"
 #include "stek/rrule.h"
 #include "stek/strbuf.h"
+#include "stek/words.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,10 +133,7 @@ h_print_month(struct request *r)
         abort();
     page.feed = &res;
     page.url = sb_str(&url);
-    char *svg = qr_svg(page.url, page.lang[0] == 'n'   ? "QR-code naar alle activiteiten"
-                                 : page.lang[0] == 'f' ? "Code QR vers toutes les activités"
-                                 : page.lang[0] == 'd' ? "QR-Code zu allen Aktivitäten"
-                                                       : "QR code to all activities");
+    char *svg = qr_svg(page.url, word("qr_caption", page.lang));
     page.qr_svg = svg;
     size_t len = 0;
     char *html = month_render_html(&page, &len);
