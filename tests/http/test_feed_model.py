@@ -11,6 +11,7 @@ import datetime
 import email.utils
 import time
 import uuid
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -230,6 +231,7 @@ def test_signals_and_keys_leave_the_feed_and_its_model_alone(api, daemon, world)
     first = fetch(daemon, "/v1/feed", params)
     loads = metric(daemon, "stek_feed_model_loads_total")
     hits = metric(daemon, "stek_feed_cache_hits_total")
+    today = datetime.datetime.now(ZoneInfo("Europe/Brussels")).date()
     for _ in range(10):
         r = partner.post("/v1/signals", json={"kind": "barrier", "theme": "mobility",
                                                "site_id": site, "occurred_on": day(0)},
@@ -239,5 +241,7 @@ def test_signals_and_keys_leave_the_feed_and_its_model_alone(api, daemon, world)
     time.sleep(1.2)  # what a notification from the database would take
     again = fetch(daemon, "/v1/feed", params)
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert metric(daemon, "stek_feed_cache_hits_total") == hits + 1  # still the cached answer
-    assert metric(daemon, "stek_feed_model_loads_total") == loads
+    if datetime.datetime.now(ZoneInfo("Europe/Brussels")).date() == today:
+        # (Midnight in Brussels moves the model's window: a load, and every answer anew.)
+        assert metric(daemon, "stek_feed_cache_hits_total") == hits + 1  # still the cached answer
+        assert metric(daemon, "stek_feed_model_loads_total") == loads

@@ -19,6 +19,8 @@ import random
 import pytest
 import requests
 
+from zoneinfo import ZoneInfo
+
 from conftest import Api, Daemon, assert_clean_exit, cli, metric, migrate, psql, unique, wait_until
 
 SEED = int(os.environ.get("STEK_TEST_SEED", random.randrange(1 << 30)))
@@ -334,6 +336,11 @@ def three(fresh_db, spec, tmp_path):
             assert_clean_exit(*d.stop())
 
 
+def service_day():
+    """The daemons' today (STEK_TIMEZONE, Europe/Brussels): the model loads whole when it moves."""
+    return datetime.datetime.now(ZoneInfo("Europe/Brussels")).date()
+
+
 def test_random_changes_keep_the_model_equal_to_a_fresh_load_and_the_database(three, capsys):
     db_url, admin, daemons = three
     rng = random.Random(SEED)
@@ -341,6 +348,7 @@ def test_random_changes_keep_the_model_equal_to_a_fresh_load_and_the_database(th
     answered = metric(daemons["following"], "stek_feed_model_answers_total")
     changes = metric(daemons["following"], "stek_feed_model_changes_total")
     loads = metric(daemons["following"], "stek_feed_model_loads_total")
+    day = service_day()
     others = {k: v for k, v in daemons.items() if k != "following"}
     for i in range(STEPS):
         before, writes = generations(daemons), world.writes
@@ -359,7 +367,9 @@ def test_random_changes_keep_the_model_equal_to_a_fresh_load_and_the_database(th
     assert expected <= set(world.kinds), f"seed {SEED}: kinds made {world.kinds}"
     assert metric(daemons["following"], "stek_feed_model_answers_total") > answered
     assert metric(daemons["following"], "stek_feed_model_changes_total") >= changes + STEPS / 2
-    assert metric(daemons["following"], "stek_feed_model_loads_total") == loads
+    # (Midnight in Brussels during the run loads the model whole once: its window moves.)
+    assert metric(daemons["following"], "stek_feed_model_loads_total") == \
+        loads + (service_day() != day)
     with capsys.disabled():
         print(f"\n     model equivalence: seed {SEED}, {STEPS} writes {world.kinds}")
 

@@ -67,14 +67,85 @@ struct pack {
     char *at, *end;
 };
 
+/*
+ * The columns of the model's statements (statements.def: MODEL_*), by name: each list makes
+ * the constants the decoders index with and the names every result is checked against
+ * (columns_ok) before a row of it is decoded. A statement and its decoder cannot drift apart
+ * unnoticed: a misfit is logged with the column's name and the load fails.
+ */
+#define COL_ENUM(prefix, id, name) prefix##_##id,
+#define COL_NAME(prefix, id, name) #name,
+#define SITE_COLS(X)                                                                               \
+    X(S, ID, id)                                                                                   \
+    X(S, DOC, doc) X(S, ACTIVE, active) X(S, FOLD, fold) X(S, POSTAL, postal_code) X(S, LAT, lat)  \
+        X(S, LON, lon) X(S, TZ, timezone) X(S, EMAIL, email) X(S, PHONE, phone)                    \
+            X(S, UPDATED, updated)
+#define CLOSURE_COLS(X)                                                                            \
+    X(C, SITE, site_id)                                                                            \
+    X(C, FROM, from_day) X(C, TO, to_day) X(C, NOTE, note) X(C, MAIN, main_language)               \
+        X(C, TRANSLATIONS, translations) X(C, CHANGED, changed)
+#define PARTNER_COLS(X)                                                                            \
+    X(P, ID, id) X(P, NAME, name) X(P, EMAIL, email) X(P, PHONE, phone) X(P, UPDATED, updated)
+#define OFFER_COLS(X)                                                                              \
+    X(O, ID, id)                                                                                   \
+    X(O, TITLE, title) X(O, DESCRIPTION, description) X(O, FUNCTIONS, functions)                   \
+        X(O, CATEGORIES, categories) X(O, FREE, free) X(O, PRICE_NOTE, price_note)                 \
+            X(O, VERSION, version) X(O, UPDATED, updated) X(O, PARTNER, partner_id)                \
+                X(O, SITE, site_id) X(O, REGISTRATION, registration) X(O, AUDIENCE, audience)      \
+                    X(O, EMAIL, email) X(O, PHONE, phone) X(O, MAIN, main_language)                \
+                        X(O, TRANSLATIONS, translations) X(O, FOLD, fold) X(O, KIND, kind)
+#define SCHEDULE_COLS(X)                                                                           \
+    X(SC, OFFER, offer_id)                                                                         \
+    X(SC, SITE, site_id) X(SC, DTSTART, dtstart) X(SC, UNTIL, until) X(SC, RRULE, rrule)           \
+        X(SC, START, start_min) X(SC, END, end_min)
+#define EXCEPTION_COLS(X)                                                                          \
+    X(E, OFFER, offer_id)                                                                          \
+    X(E, DAY, day) X(E, STATUS, status) X(E, START, start_min) X(E, END, end_min) X(E, NOTE, note) \
+        X(E, MAIN, main_language) X(E, TRANSLATIONS, translations) X(E, CHANGED, changed)          \
+            X(E, SITE, site_id)
+enum { SITE_COLS(COL_ENUM) S_NCOLS };
+enum { CLOSURE_COLS(COL_ENUM) C_NCOLS };
+enum { PARTNER_COLS(COL_ENUM) P_NCOLS };
+enum { OFFER_COLS(COL_ENUM) O_NCOLS };
+enum { SCHEDULE_COLS(COL_ENUM) SC_NCOLS };
+enum { EXCEPTION_COLS(COL_ENUM) E_NCOLS };
+static const char *const site_cols[] = {SITE_COLS(COL_NAME) NULL};
+static const char *const closure_cols[] = {CLOSURE_COLS(COL_NAME) NULL};
+static const char *const partner_cols[] = {PARTNER_COLS(COL_NAME) NULL};
+static const char *const offer_cols[] = {OFFER_COLS(COL_NAME) NULL};
+static const char *const schedule_cols[] = {SCHEDULE_COLS(COL_NAME) NULL};
+static const char *const exception_cols[] = {EXCEPTION_COLS(COL_NAME) NULL};
+
+/* True when res has exactly the columns names lists, in that order; else logs the first
+ * that differs (a statement and its decoder drifted apart) and returns false. */
+static bool
+columns_ok(const PGresult *res, const char *const *names, const char *what)
+{
+    int n = 0;
+    for (; names[n] != NULL; n++)
+        if (n >= PQnfields(res) || strcmp(PQfname(res, n), names[n]) != 0) {
+            log_event("error", "a feed model statement does not answer what its decoder reads",
+                      "statement", what, "column", names[n], NULL);
+            return false;
+        }
+    if (n != PQnfields(res)) {
+        log_event("error", "a feed model statement answers more columns than its decoder reads",
+                  "statement", what, NULL);
+        return false;
+    }
+    return true;
+}
+
 /* The text columns each record keeps (the rest are numbers, flags and JSON, decoded). */
 #define TEXTS(...) ((const int[]){__VA_ARGS__, -1})
-#define SITE_TEXTS TEXTS(0, 1, 3, 4, 7, 8, 9)
-#define CLOSURE_TEXTS TEXTS(3, 4)
-#define PARTNER_TEXTS TEXTS(0, 1, 2, 3)
-#define OFFER_TEXTS TEXTS(0, 1, 2, 6, 11, 12, 13, 14, 15, 17)
-#define SCHEDULE_TEXTS TEXTS(4)
-#define EXCEPTION_TEXTS TEXTS(2, 5, 6)
+#define SITE_TEXTS TEXTS(S_ID, S_DOC, S_FOLD, S_POSTAL, S_TZ, S_EMAIL, S_PHONE)
+#define CLOSURE_TEXTS TEXTS(C_NOTE, C_MAIN)
+#define PARTNER_TEXTS TEXTS(P_ID, P_NAME, P_EMAIL, P_PHONE)
+#define OFFER_TEXTS                                                                                \
+    TEXTS(O_ID, O_TITLE, O_DESCRIPTION, O_PRICE_NOTE, O_REGISTRATION, O_AUDIENCE, O_EMAIL,         \
+          O_PHONE, O_MAIN, O_FOLD)
+#define SCHEDULE_TEXTS TEXTS(SC_RRULE)
+#define EXCEPTION_TEXTS TEXTS(E_STATUS, E_NOTE, E_MAIN)
 
 /* Room for the kept texts of a result row (cols ends with -1). */
 static size_t
@@ -219,7 +290,7 @@ run_of(PGresult *r, int *at, const char *id)
 static struct fm_site *
 decode_site(struct loader *ld, PGresult *rs, int i, PGresult *rc, int *ci)
 {
-    const char *id = PQgetvalue(rs, i, 0);
+    const char *id = PQgetvalue(rs, i, S_ID);
     int c0 = run_of(rc, ci, id), nc = *ci - c0;
     size_t bytes = row_bytes(rs, i, SITE_TEXTS);
     struct pack pk;
@@ -228,26 +299,26 @@ decode_site(struct loader *ld, PGresult *rs, int i, PGresult *rc, int *ci)
         bytes += row_bytes(rc, k, CLOSURE_TEXTS);
     struct fm_site *s = pack_alloc(&pk, sizeof(*s) + (size_t)nc * sizeof(struct fm_closure), bytes);
     s->closures = (struct fm_closure *)(s + 1);
-    s->id = text(&pk, rs, i, 0);
-    s->doc = text(&pk, rs, i, 1);
-    s->active = flag(rs, i, 2);
-    s->fold = text(&pk, rs, i, 3);
-    s->postal_code = text(&pk, rs, i, 4);
-    s->has_location = !PQgetisnull(rs, i, 5);
-    s->lat = s->has_location ? strtod(PQgetvalue(rs, i, 5), NULL) : 0;
-    s->lon = s->has_location ? strtod(PQgetvalue(rs, i, 6), NULL) : 0;
-    s->timezone = text(&pk, rs, i, 7);
-    s->email = opt(&pk, rs, i, 8);
-    s->phone = opt(&pk, rs, i, 9);
-    s->updated = num(rs, i, 10);
+    s->id = text(&pk, rs, i, S_ID);
+    s->doc = text(&pk, rs, i, S_DOC);
+    s->active = flag(rs, i, S_ACTIVE);
+    s->fold = text(&pk, rs, i, S_FOLD);
+    s->postal_code = text(&pk, rs, i, S_POSTAL);
+    s->has_location = !PQgetisnull(rs, i, S_LAT);
+    s->lat = s->has_location ? strtod(PQgetvalue(rs, i, S_LAT), NULL) : 0;
+    s->lon = s->has_location ? strtod(PQgetvalue(rs, i, S_LON), NULL) : 0;
+    s->timezone = text(&pk, rs, i, S_TZ);
+    s->email = opt(&pk, rs, i, S_EMAIL);
+    s->phone = opt(&pk, rs, i, S_PHONE);
+    s->updated = num(rs, i, S_UPDATED);
     for (int k = c0; k < *ci; k++) {
         struct fm_closure *c = &s->closures[s->nclosures];
-        *c = (struct fm_closure){.from = (int32_t)num(rc, k, 1),
-                                 .to = (int32_t)num(rc, k, 2),
-                                 .note = opt(&pk, rc, k, 3),
-                                 .main_language = text(&pk, rc, k, 4),
-                                 .translations = json_col(ld, rc, k, 5),
-                                 .changed = num(rc, k, 6)};
+        *c = (struct fm_closure){.from = (int32_t)num(rc, k, C_FROM),
+                                 .to = (int32_t)num(rc, k, C_TO),
+                                 .note = opt(&pk, rc, k, C_NOTE),
+                                 .main_language = text(&pk, rc, k, C_MAIN),
+                                 .translations = json_col(ld, rc, k, C_TRANSLATIONS),
+                                 .changed = num(rc, k, C_CHANGED)};
         s->nclosures++;
         if (c->translations == NULL) {
             fm_site_free(s);
@@ -263,11 +334,11 @@ decode_partner(PGresult *r, int i)
     struct pack pk;
     struct fm_partner *p = pack_alloc(&pk, sizeof(*p), row_bytes(r, i, PARTNER_TEXTS));
 
-    *p = (struct fm_partner){.id = text(&pk, r, i, 0),
-                             .name = text(&pk, r, i, 1),
-                             .email = opt(&pk, r, i, 2),
-                             .phone = opt(&pk, r, i, 3),
-                             .updated = num(r, i, 4)};
+    *p = (struct fm_partner){.id = text(&pk, r, i, P_ID),
+                             .name = text(&pk, r, i, P_NAME),
+                             .email = opt(&pk, r, i, P_EMAIL),
+                             .phone = opt(&pk, r, i, P_PHONE),
+                             .updated = num(r, i, P_UPDATED)};
     return p;
 }
 
@@ -279,7 +350,7 @@ decode_partner(PGresult *r, int i)
 static struct fm_offer *
 decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGresult *re, int *ei)
 {
-    const char *id = PQgetvalue(ro, i, 0);
+    const char *id = PQgetvalue(ro, i, O_ID);
     int s0 = run_of(rs, si, id), ns = *si - s0;
     int e0 = run_of(re, ei, id), ne = *ei - e0;
     size_t bytes = row_bytes(ro, i, OFFER_TEXTS);
@@ -296,54 +367,57 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
                                     bytes);
     o->schedules = (struct fm_schedule *)(o + 1);
     o->exceptions = (struct fm_exception *)(o->schedules + ns);
-    o->id = text(&pk, ro, i, 0);
-    o->title = text(&pk, ro, i, 1);
-    o->description = opt(&pk, ro, i, 2);
-    o->functions = names_col(ld, ro, i, 3);
-    o->categories = names_col(ld, ro, i, 4);
-    o->free = offer_fact_of(PQgetisnull(ro, i, 5) ? NULL : PQgetvalue(ro, i, 5));
-    o->price_note = opt(&pk, ro, i, 6);
-    o->version = (long)num(ro, i, 7);
-    o->updated = num(ro, i, 8);
-    o->partner = fm_ids_get(&ld->partners, PQgetvalue(ro, i, 9));
-    o->site = fm_ids_get(&ld->sites, PQgetvalue(ro, i, 10));
-    o->registration = opt(&pk, ro, i, 11);
-    o->audience = opt(&pk, ro, i, 12);
-    o->email = opt(&pk, ro, i, 13);
-    o->phone = opt(&pk, ro, i, 14);
-    o->main_language = text(&pk, ro, i, 15);
-    o->translations = json_col(ld, ro, i, 16);
-    o->fold = text(&pk, ro, i, 17);
-    o->kind = feed_kind(PQgetvalue(ro, i, 18));
+    o->id = text(&pk, ro, i, O_ID);
+    o->title = text(&pk, ro, i, O_TITLE);
+    o->description = opt(&pk, ro, i, O_DESCRIPTION);
+    o->functions = names_col(ld, ro, i, O_FUNCTIONS);
+    o->categories = names_col(ld, ro, i, O_CATEGORIES);
+    o->free = offer_fact_of(PQgetisnull(ro, i, O_FREE) ? NULL : PQgetvalue(ro, i, O_FREE));
+    o->price_note = opt(&pk, ro, i, O_PRICE_NOTE);
+    o->version = (long)num(ro, i, O_VERSION);
+    o->updated = num(ro, i, O_UPDATED);
+    o->partner = fm_ids_get(&ld->partners, PQgetvalue(ro, i, O_PARTNER));
+    o->site = fm_ids_get(&ld->sites, PQgetvalue(ro, i, O_SITE));
+    o->registration = opt(&pk, ro, i, O_REGISTRATION);
+    o->audience = opt(&pk, ro, i, O_AUDIENCE);
+    o->email = opt(&pk, ro, i, O_EMAIL);
+    o->phone = opt(&pk, ro, i, O_PHONE);
+    o->main_language = text(&pk, ro, i, O_MAIN);
+    o->translations = json_col(ld, ro, i, O_TRANSLATIONS);
+    o->fold = text(&pk, ro, i, O_FOLD);
+    o->kind = feed_kind(PQgetvalue(ro, i, O_KIND));
     ok = o->partner != FM_NONE && o->site != FM_NONE && o->functions && o->categories &&
          o->translations;
     for (int k = s0; k < *si; k++) {
         struct fm_schedule *sc = &o->schedules[o->nschedules++];
         *sc = (struct fm_schedule){
-            .site = PQgetisnull(rs, k, 1) ? o->site : fm_ids_get(&ld->sites, PQgetvalue(rs, k, 1)),
-            .dtstart = (int32_t)num(rs, k, 2),
-            .until = PQgetisnull(rs, k, 3) ? DAY_NONE : (int32_t)num(rs, k, 3),
-            .rrule = opt(&pk, rs, k, 4),
-            .start_min = (int)num(rs, k, 5),
-            .end_min = (int)num(rs, k, 6)};
+            .site = PQgetisnull(rs, k, SC_SITE)
+                        ? o->site
+                        : fm_ids_get(&ld->sites, PQgetvalue(rs, k, SC_SITE)),
+            .dtstart = (int32_t)num(rs, k, SC_DTSTART),
+            .until = PQgetisnull(rs, k, SC_UNTIL) ? DAY_NONE : (int32_t)num(rs, k, SC_UNTIL),
+            .rrule = opt(&pk, rs, k, SC_RRULE),
+            .start_min = (int)num(rs, k, SC_START),
+            .end_min = (int)num(rs, k, SC_END)};
         ok = ok && sc->site != FM_NONE;
     }
     for (int k = e0; k < *ei; k++) {
         struct fm_exception *e = &o->exceptions[o->nexceptions++];
-        *e = (struct fm_exception){
-            .day = (int32_t)num(re, k, 1),
-            .status = text(&pk, re, k, 2),
-            .has_times = !PQgetisnull(re, k, 3),
-            .note = opt(&pk, re, k, 5),
-            .main_language = text(&pk, re, k, 6),
-            .translations = json_col(ld, re, k, 7),
-            .changed = num(re, k, 8),
-            .site = PQgetisnull(re, k, 9) ? FM_NONE : fm_ids_get(&ld->sites, PQgetvalue(re, k, 9))};
+        *e = (struct fm_exception){.day = (int32_t)num(re, k, E_DAY),
+                                   .status = text(&pk, re, k, E_STATUS),
+                                   .has_times = !PQgetisnull(re, k, E_START),
+                                   .note = opt(&pk, re, k, E_NOTE),
+                                   .main_language = text(&pk, re, k, E_MAIN),
+                                   .translations = json_col(ld, re, k, E_TRANSLATIONS),
+                                   .changed = num(re, k, E_CHANGED),
+                                   .site = PQgetisnull(re, k, E_SITE)
+                                               ? FM_NONE
+                                               : fm_ids_get(&ld->sites, PQgetvalue(re, k, E_SITE))};
         if (e->has_times) {
-            e->start_min = (int)num(re, k, 3);
-            e->end_min = (int)num(re, k, 4);
+            e->start_min = (int)num(re, k, E_START);
+            e->end_min = (int)num(re, k, E_END);
         }
-        ok = ok && e->translations != NULL && (e->site != FM_NONE || PQgetisnull(re, k, 9));
+        ok = ok && e->translations != NULL && (e->site != FM_NONE || PQgetisnull(re, k, E_SITE));
         o->moves = o->moves || e->site != FM_NONE;
     }
     if (!ok) {
@@ -383,7 +457,9 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     if (db_begin_snapshot(db) != DB_NO_ROWS)
         goto out;
     if ((rs = run(db, STMT0(model_sites), none)) == NULL ||
-        (rc = run(db, STMT(model_closures, days), days)) == NULL)
+        (rc = run(db, STMT(model_closures, days), days)) == NULL ||
+        !columns_ok(rs, site_cols, "model_sites") ||
+        !columns_ok(rc, closure_cols, "model_closures"))
         goto out;
     for (int i = 0, ci = 0; i < PQntuples(rs); i++) {
         struct fm_site *s = decode_site(fresh, rs, i, rc, &ci);
@@ -396,7 +472,8 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     PQclear(rs);
     PQclear(rc);
     rs = rc = NULL;
-    if ((rs = run(db, STMT0(model_partners), none)) == NULL)
+    if ((rs = run(db, STMT0(model_partners), none)) == NULL ||
+        !columns_ok(rs, partner_cols, "model_partners"))
         goto out;
     for (int i = 0; i < PQntuples(rs); i++) {
         struct fm_partner *p = decode_partner(rs, i);
@@ -421,7 +498,10 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
         const char *slice[] = {lo, hi}, *exc[] = {first, last, lo, hi};
         if ((ro = run(db, STMT(model_offers, slice), slice)) == NULL ||
             (rs = run(db, STMT(model_schedules, slice), slice)) == NULL ||
-            (re = run(db, STMT(model_exceptions, exc), exc)) == NULL)
+            (re = run(db, STMT(model_exceptions, exc), exc)) == NULL ||
+            !columns_ok(ro, offer_cols, "model_offers") ||
+            !columns_ok(rs, schedule_cols, "model_schedules") ||
+            !columns_ok(re, exception_cols, "model_exceptions"))
             goto out;
         for (int i = 0, si = 0, ei = 0; i < PQntuples(ro); i++) {
             struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
@@ -647,6 +727,13 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
         result = APPLY_DB;
         goto done;
     }
+    if (!columns_ok(r[Q_SITES], site_cols, "model_sites_changed") ||
+        !columns_ok(r[Q_CLOSURES], closure_cols, "model_closures_changed") ||
+        !columns_ok(r[Q_PARTNERS], partner_cols, "model_partners_changed") ||
+        !columns_ok(r[Q_OFFERS], offer_cols, "model_offers_changed") ||
+        !columns_ok(r[Q_SCHEDULES], schedule_cols, "model_schedules_changed") ||
+        !columns_ok(r[Q_EXCEPTIONS], exception_cols, "model_exceptions_changed"))
+        goto out; /* loaded whole, which checks them again and logs */
     int n = PQntuples(r[Q_LOG]);
     if (n < 1 || (uint64_t)num(r[Q_LOG], 0, 0) > cur->change_seq || n > MAX_CHANGES)
         goto out; /* trimmed past us, or more than a full load costs */
