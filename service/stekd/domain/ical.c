@@ -153,11 +153,141 @@ struct row_lines {
     bool set;
 };
 
+/* The event's short lines (every occurrence has them): UID, stamps, SEQUENCE, start and end. */
+static void
+put_head(struct strbuf *b, const struct feed_item *it)
+{
+    char head[256], *at = head, stamp[17], num[24];
+
+    at = PUT_SHORT(at, "BEGIN:VEVENT", "", 0);
+    at = PUT_SHORT(at, "UID:", it->occurrence_id, 36);
+    memcpy(at - 2, "@stek\r\n", 7);
+    at += 5;
+    /* DTSTAMP is the last change, not the time of rendering: equal data, equal bytes. */
+    utc_stamp(it->changed, stamp);
+    at = PUT_SHORT(at, "DTSTAMP:", stamp, 16);
+    at = PUT_SHORT(at, "LAST-MODIFIED:", stamp, 16);
+    /* Minutes since 2025 of the last change: it grows with every change, as SEQUENCE must. */
+    long long seq = (it->changed - 1735689600) / 60 > 0 ? (it->changed - 1735689600) / 60 : 0;
+    char *digits = num + sizeof(num) - 1;
+    *digits = '\0';
+    do
+        *--digits = (char)('0' + seq % 10);
+    while ((seq /= 10) > 0);
+    at = PUT_SHORT(at, "SEQUENCE:", digits, (size_t)(num + sizeof(num) - 1 - digits));
+    utc_stamp(it->start, stamp);
+    at = PUT_SHORT(at, "DTSTART:", stamp, 16);
+    utc_stamp(it->end, stamp);
+    at = PUT_SHORT(at, "DTEND:", stamp, 16);
+    sb_put(b, head, (size_t)(at - head));
+}
+
+/* DESCRIPTION's text into d: whole texts, however long (a growing buffer, never a fixed one
+ * that would cut a description of 4,000 characters of 4 bytes mid-character). */
+static void
+description(struct strbuf *d, const struct feed_item *it, const char *wlang)
+{
+    const struct feed_row *row = it->row;
+
+    sb_reset(d);
+    if (row->description != NULL) {
+        sb_puts(d, row->description);
+        sb_puts(d, "\n");
+    }
+    /* What the offer did not say (free, registration) is left out, never guessed. */
+    if (row->free == FACT_YES)
+        put_word(d, "free", wlang);
+    if (row->price_note != NULL) {
+        if (row->free == FACT_YES)
+            sb_puts(d, "\n");
+        sb_puts(d, row->price_note);
+    }
+    if (row->free == FACT_YES || row->price_note != NULL)
+        sb_puts(d, "\n");
+    if (row->registration != NULL) {
+        put_word(d,
+                 strcmp(row->registration, "required") == 0 ? "registration_required" : "walk_in",
+                 wlang);
+        sb_puts(d, "\n");
+    }
+    if (row->audience != NULL) {
+        sb_puts(d, row->audience);
+        sb_puts(d, "\n");
+    }
+    sb_puts(d, row->partner_name);
+    if (row->contact_phone != NULL) {
+        sb_puts(d, "\nTel. ");
+        sb_puts(d, row->contact_phone);
+    }
+    if (row->contact_email != NULL) {
+        sb_puts(d, "\n");
+        sb_puts(d, row->contact_email);
+    }
+    if (it->note != NULL) {
+        sb_puts(d, "\n");
+        sb_puts(d, it->note);
+    }
+}
+
+/* CONTACT (RFC 5545 3.8.4.2: whom to contact) and ORGANIZER (3.8.4.3: the partner, with its
+ * address; a quoted CN holds no '"'). */
+static void
+put_contact(struct strbuf *b, struct strbuf *scratch, struct strbuf *part,
+            const struct feed_row *row)
+{
+    if (row->contact_email != NULL || row->contact_phone != NULL) {
+        sb_reset(part);
+        if (row->contact_phone != NULL)
+            sb_puts(part, row->contact_phone);
+        if (row->contact_email != NULL) {
+            if (row->contact_phone != NULL)
+                sb_puts(part, ", ");
+            sb_puts(part, row->contact_email);
+        }
+        text_line(b, scratch, "CONTACT", NULL, sb_str(part));
+    }
+    if (row->contact_email != NULL) {
+        sb_reset(part);
+        sb_puts(part, "ORGANIZER;CN=\"");
+        for (const char *q = row->partner_name; *q; q++)
+            if (*q != '"')
+                sb_put(part, q, 1);
+        sb_puts(part, "\":mailto:");
+        sb_puts(part, row->contact_email);
+        line(b, sb_str(part));
+    }
+}
+
+/* The lines that follow from an occurrence's row, site and note (SUMMARY to GEO). */
+static void
+put_body(struct strbuf *b, struct strbuf *scratch, struct strbuf *part, const struct feed_item *it,
+         const char *lang, struct geo_memo *geo, size_t ngeo)
+{
+    const struct feed_row *row = it->row;
+    /* The fixed phrases: in the item's language when the reader chose one, else the
+     * Dutch/English pair every calendar has always shown. */
+    const char *wlang = lang != NULL ? row->language : NULL;
+    const json_t *loc = json_object_get(it->site, "location");
+
+    text_line(b, scratch, "SUMMARY", row->language, row->title);
+    description(part, it, wlang);
+    text_line(b, scratch, "DESCRIPTION", row->language, sb_str(part));
+    sb_reset(part);
+    sb_puts(part, json_string_value(json_object_get(it->site, "name")));
+    sb_puts(part, ", ");
+    sb_address_line(part, json_object_get(it->site, "address"));
+    text_line(b, scratch, "LOCATION", row->language, sb_str(part));
+    put_contact(b, scratch, part, row);
+    if (json_is_object(loc))
+        line(b, geo_of(loc, geo, ngeo));
+}
+
 char *
 feed_render_ics(const struct feed_result *res, const char *calname, const char *lang, size_t *len)
 {
+    static const char tail_cancelled[] = "STATUS:CANCELLED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
+    static const char tail_confirmed[] = "STATUS:CONFIRMED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
     struct strbuf b = {0}, scratch = {0}, part = {0}, blocks = {0};
-    char stamp[17], num[24];
     struct geo_memo geo[32] = {{0}};
     size_t nrows = 0;
 
@@ -167,7 +297,6 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
     struct row_lines *memo = calloc(nrows + 1, sizeof(*memo));
     if (memo == NULL)
         abort();
-
     line(&b, "BEGIN:VCALENDAR");
     line(&b, "VERSION:2.0");
     line(&b, "PRODID:-//stek//activity feed//EN");
@@ -178,135 +307,21 @@ feed_render_ics(const struct feed_result *res, const char *calname, const char *
     line(&b, "X-PUBLISHED-TTL:PT1H");
     for (size_t i = 0; i < res->n; i++) {
         const struct feed_item *it = &res->items[i];
-        const struct feed_row *row = it->row;
-        /* The fixed phrases: in the item's language when the reader chose one, else the
-         * Dutch/English pair every calendar has always shown. */
-        const char *wlang = lang != NULL ? row->language : NULL;
-        const json_t *addr = json_object_get(it->site, "address");
-        const json_t *loc = json_object_get(it->site, "location");
-
-        /* The event's short lines, written into one block (every occurrence has them). */
-        char head[256], *at = head;
-        at = PUT_SHORT(at, "BEGIN:VEVENT", "", 0);
-        at = PUT_SHORT(at, "UID:", it->occurrence_id, 36);
-        memcpy(at - 2, "@stek\r\n", 7);
-        at += 5;
-        /* DTSTAMP is the last change, not the time of rendering: equal data, equal bytes. */
-        utc_stamp(it->changed, stamp);
-        at = PUT_SHORT(at, "DTSTAMP:", stamp, 16);
-        at = PUT_SHORT(at, "LAST-MODIFIED:", stamp, 16);
-        /* Minutes since 2025 of the last change: it grows with every change, as SEQUENCE must. */
-        long long seq = (it->changed - 1735689600) / 60 > 0 ? (it->changed - 1735689600) / 60 : 0;
-        char *digits = num + sizeof(num) - 1;
-        *digits = '\0';
-        do
-            *--digits = (char)('0' + seq % 10);
-        while ((seq /= 10) > 0);
-        at = PUT_SHORT(at, "SEQUENCE:", digits, (size_t)(num + sizeof(num) - 1 - digits));
-        utc_stamp(it->start, stamp);
-        at = PUT_SHORT(at, "DTSTART:", stamp, 16);
-        utc_stamp(it->end, stamp);
-        at = PUT_SHORT(at, "DTEND:", stamp, 16);
-        sb_put(&b, head, (size_t)(at - head));
-        static const char tail_cancelled[] = "STATUS:CANCELLED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
-        static const char tail_confirmed[] = "STATUS:CONFIRMED\r\nTRANSP:OPAQUE\r\nEND:VEVENT\r\n";
         struct row_lines *m = &memo[it->row_index];
+        put_head(&b, it);
+        /* The body once per row, site and note: copied for its other occurrences. */
         if (m->set && m->site == it->site && m->note == it->note) {
             sb_put(&b, blocks.p + m->off, m->len);
-            if (it->status == OCC_CANCELLED)
-                sb_put(&b, tail_cancelled, sizeof(tail_cancelled) - 1);
-            else
-                sb_put(&b, tail_confirmed, sizeof(tail_confirmed) - 1);
-            continue;
+        } else {
+            size_t from = b.len;
+            put_body(&b, &scratch, &part, it, lang, geo, sizeof(geo) / sizeof(geo[0]));
+            *m = (struct row_lines){.site = it->site,
+                                    .note = it->note,
+                                    .off = blocks.len,
+                                    .len = b.len - from,
+                                    .set = true};
+            sb_put(&blocks, b.p + from, b.len - from);
         }
-        size_t from = b.len;
-        text_line(&b, &scratch, "SUMMARY", row->language, row->title);
-        {
-            /* Whole texts, however long: a growing buffer, never a fixed one that would cut
-             * a description (4,000 characters of 4 bytes) or an address mid-character. */
-            struct strbuf *d = &part;
-            sb_reset(d);
-            if (row->description != NULL) {
-                sb_puts(d, row->description);
-                sb_puts(d, "\n");
-            }
-            /* What the offer did not say (free, registration) is left out, never guessed. */
-            if (row->free == FACT_YES)
-                put_word(d, "free", wlang);
-            if (row->price_note != NULL) {
-                if (row->free == FACT_YES)
-                    sb_puts(d, "\n");
-                sb_puts(d, row->price_note);
-            }
-            if (row->free == FACT_YES || row->price_note != NULL)
-                sb_puts(d, "\n");
-            if (row->registration != NULL) {
-                put_word(d,
-                         strcmp(row->registration, "required") == 0 ? "registration_required"
-                                                                    : "walk_in",
-                         wlang);
-                sb_puts(d, "\n");
-            }
-            if (row->audience != NULL) {
-                sb_puts(d, row->audience);
-                sb_puts(d, "\n");
-            }
-            sb_puts(d, row->partner_name);
-            if (row->contact_phone != NULL) {
-                sb_puts(d, "\nTel. ");
-                sb_puts(d, row->contact_phone);
-            }
-            if (row->contact_email != NULL) {
-                sb_puts(d, "\n");
-                sb_puts(d, row->contact_email);
-            }
-            if (it->note != NULL) {
-                sb_puts(d, "\n");
-                sb_puts(d, it->note);
-            }
-            text_line(&b, &scratch, "DESCRIPTION", row->language, sb_str(d));
-        }
-        {
-            struct strbuf *l = &part;
-            sb_reset(l);
-            sb_puts(l, json_string_value(json_object_get(it->site, "name")));
-            sb_puts(l, ", ");
-            sb_address_line(l, addr);
-            text_line(&b, &scratch, "LOCATION", row->language, sb_str(l));
-        }
-        if (row->contact_email != NULL || row->contact_phone != NULL) {
-            /* RFC 5545 3.8.4.2: whom to contact about the event. */
-            struct strbuf *c = &part;
-            sb_reset(c);
-            if (row->contact_phone != NULL)
-                sb_puts(c, row->contact_phone);
-            if (row->contact_email != NULL) {
-                if (row->contact_phone != NULL)
-                    sb_puts(c, ", ");
-                sb_puts(c, row->contact_email);
-            }
-            text_line(&b, &scratch, "CONTACT", NULL, sb_str(c));
-        }
-        if (row->contact_email != NULL) {
-            /* ORGANIZER (3.8.4.3): the partner, with its address; a quoted CN holds no '"'. */
-            struct strbuf *o = &part;
-            sb_reset(o);
-            sb_puts(o, "ORGANIZER;CN=\"");
-            for (const char *q = row->partner_name; *q; q++)
-                if (*q != '"')
-                    sb_put(o, q, 1);
-            sb_puts(o, "\":mailto:");
-            sb_puts(o, row->contact_email);
-            line(&b, sb_str(o));
-        }
-        if (json_is_object(loc))
-            line(&b, geo_of(loc, geo, sizeof(geo) / sizeof(geo[0])));
-        *m = (struct row_lines){.site = it->site,
-                                .note = it->note,
-                                .off = blocks.len,
-                                .len = b.len - from,
-                                .set = true};
-        sb_put(&blocks, b.p + from, b.len - from);
         if (it->status == OCC_CANCELLED)
             sb_put(&b, tail_cancelled, sizeof(tail_cancelled) - 1);
         else
