@@ -160,16 +160,12 @@ intake_drain_limit(const struct stek_config *cfg)
     return four > ((size_t)16 << 20) ? four : ((size_t)16 << 20);
 }
 
-bool
-intake_begin(struct request *r, const struct stek_config *cfg, bool draining, const char *url,
-             const char *method)
+/* Who sent the request (the peer, or the client a trusted proxy names), its id and method, and
+ * the headers the layers read. */
+static void
+read_identity(struct request *r, const struct stek_config *cfg, const char *url, const char *method)
 {
     const char *rid = header(r, "X-Request-Id");
-    const char *cl;
-    struct header_scan hs = {0};
-    const char *te;
-    char allow[128];
-    enum route_match m;
 
     if (rid != NULL && valid_request_id(rid))
         snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
@@ -206,6 +202,86 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
     r->h_host = header(r, "Host");
     r->h_accept_language = header(r, "Accept-Language");
     r->watchdog_probe = header(r, "X-Stek-Watchdog") != NULL;
+}
+
+/*
+ * Request smuggling shapes and bodies where none belongs: a proxy and we must never disagree on
+ * where a request ends. Replies 400 and returns false on the first found.
+ */
+static bool
+framing_ok(struct request *r, const char *method)
+{
+    struct header_scan hs = {0};
+    const char *te, *cl;
+
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &hs);
+    const char *why =
+        hs.content_length > 1 || (hs.content_length > 0 && hs.transfer_encoding > 0)
+            ? "conflicting Content-Length / Transfer-Encoding headers"
+        : hs.folded ? "a header is folded over two lines (obsolete line folding, RFC 9112 5.2)"
+        : hs.spaced != NULL ? "a header name has whitespace before its colon (RFC 9112 5.1)"
+                            : NULL;
+    if (why != NULL) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL, "%s", why);
+        return false;
+    }
+    if (hs.twice != NULL) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL, "the header %s is sent more than once", hs.twice);
+        return false;
+    }
+    /* Only "chunked" is a transfer coding we read; anything else would hang or desync. */
+    te = header(r, "Transfer-Encoding");
+    if (te != NULL && strcasecmp(te, "chunked") != 0) {
+        reply_problem(
+            r, ERR_BAD_REQUEST, NULL,
+            "Transfer-Encoding must be exactly chunked (other codings are not supported)");
+        return false;
+    }
+    /* A body where the method takes none (GET, HEAD, DELETE, OPTIONS): refuse it and close,
+     * rather than read bytes that a proxy may have sent as the next request. */
+    cl = header(r, "Content-Length");
+    if ((r->method == M_GET || r->method == M_HEAD || r->method == M_DELETE ||
+         r->method == M_OPTIONS) &&
+        (te != NULL || (cl != NULL && strtoull(cl, NULL, 10) > 0))) {
+        reply_problem(r, ERR_BAD_REQUEST, NULL, "a %s request carries no body", method);
+        return false;
+    }
+    return true;
+}
+
+/* The route of the request; OPTIONS answered (CORS preflight), 404 and 405 replied. */
+static void
+find_route(struct request *r)
+{
+    char allow[128];
+    enum route_match m = router_find(r->method, r->path_copy, &r->route, r->params, &r->nparams,
+                                     allow, sizeof(allow));
+
+    if (r->method == M_OPTIONS && m == ROUTE_NO_METHOD) {
+        /* CORS preflight: any origin may call; bearer tokens, never cookies. */
+        reply_empty(r, 204);
+        reply_header(r, "Allow", allow);
+        reply_header(r, "Access-Control-Allow-Methods", allow);
+        reply_header(r, "Access-Control-Allow-Headers", cors_allow_headers);
+        reply_header(r, "Access-Control-Max-Age", "86400");
+        r->route = NULL;
+    } else if (m == ROUTE_NO_PATH) {
+        reply_problem(r, ERR_NOT_FOUND, NULL, "no such path; see /openapi.json");
+        r->route = NULL;
+    } else if (m == ROUTE_NO_METHOD) {
+        reply_problem(r, ERR_METHOD_NOT_ALLOWED, NULL, "this path allows %s", allow);
+        reply_header(r, "Allow", allow);
+        r->route = NULL;
+    }
+}
+
+bool
+intake_begin(struct request *r, const struct stek_config *cfg, bool draining, const char *url,
+             const char *method)
+{
+    const char *cl;
+
+    read_identity(r, cfg, url, method);
     /* A write's Stek-LSN sent back: reads wait for a replica that has it (replicas.h). */
     const char *read_after = header(r, "Stek-Read-After");
     r->read_after = lsn_parse(read_after);
@@ -217,50 +293,14 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
                       "the Stek-Read-After header is not a write's position");
         return true;
     }
-
     if (r->uri_len > cfg->url_limit) {
         reply_problem(r, ERR_URI_TOO_LONG, NULL, "the URI is longer than %zu bytes",
                       cfg->url_limit);
         return true;
     }
-    /* Request smuggling shapes: a proxy and we must never disagree on the body length. */
-    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, scan_header, &hs);
-    if (hs.content_length > 1 || (hs.content_length > 0 && hs.transfer_encoding > 0)) {
-        reply_problem(r, ERR_BAD_REQUEST, NULL,
-                      "conflicting Content-Length / Transfer-Encoding headers");
+    if (!framing_ok(r, method))
         return true;
-    }
-    if (hs.folded) {
-        reply_problem(r, ERR_BAD_REQUEST, NULL,
-                      "a header is folded over two lines (obsolete line folding, RFC 9112 5.2)");
-        return true;
-    }
-    if (hs.spaced != NULL) {
-        reply_problem(r, ERR_BAD_REQUEST, NULL,
-                      "a header name has whitespace before its colon (RFC 9112 5.1)");
-        return true;
-    }
-    if (hs.twice != NULL) {
-        reply_problem(r, ERR_BAD_REQUEST, NULL, "the header %s is sent more than once", hs.twice);
-        return true;
-    }
-    /* Only "chunked" is a transfer coding we read; anything else would hang or desync. */
-    te = header(r, "Transfer-Encoding");
-    if (te != NULL && strcasecmp(te, "chunked") != 0) {
-        reply_problem(
-            r, ERR_BAD_REQUEST, NULL,
-            "Transfer-Encoding must be exactly chunked (other codings are not supported)");
-        return true;
-    }
-    /* A body where the method takes none (GET, HEAD, DELETE, OPTIONS): refuse it and close,
-     * rather than read bytes that a proxy may have sent as the next request. */
     cl = header(r, "Content-Length");
-    if ((r->method == M_GET || r->method == M_HEAD || r->method == M_DELETE ||
-         r->method == M_OPTIONS) &&
-        (te != NULL || (cl != NULL && strtoull(cl, NULL, 10) > 0))) {
-        reply_problem(r, ERR_BAD_REQUEST, NULL, "a %s request carries no body", method);
-        return true;
-    }
     if (cl != NULL && strtoull(cl, NULL, 10) > cfg->body_limit) {
         /*
          * RFC 9112 9.6: a client still writing its body when the server answers and closes
@@ -282,26 +322,7 @@ intake_begin(struct request *r, const struct stek_config *cfg, bool draining, co
         reply_header(r, "Connection", "close");
         return false;
     }
-    m = router_find(r->method, r->path_copy, &r->route, r->params, &r->nparams, allow,
-                    sizeof(allow));
-    if (r->method == M_OPTIONS && m == ROUTE_NO_METHOD) {
-        /* CORS preflight: any origin may call; bearer tokens, never cookies. */
-        reply_empty(r, 204);
-        reply_header(r, "Allow", allow);
-        reply_header(r, "Access-Control-Allow-Methods", allow);
-        reply_header(r, "Access-Control-Allow-Headers", cors_allow_headers);
-        reply_header(r, "Access-Control-Max-Age", "86400");
-        r->route = NULL;
-        return false;
-    }
-    if (m == ROUTE_NO_PATH) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no such path; see /openapi.json");
-        r->route = NULL;
-    } else if (m == ROUTE_NO_METHOD) {
-        reply_problem(r, ERR_METHOD_NOT_ALLOWED, NULL, "this path allows %s", allow);
-        reply_header(r, "Allow", allow);
-        r->route = NULL;
-    }
+    find_route(r);
     return false;
 }
 
