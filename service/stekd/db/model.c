@@ -79,26 +79,27 @@ struct pack {
     X(S, ID, id)                                                                                   \
     X(S, DOC, doc)                                                                                 \
     X(S, ACTIVE, active)                                                                           \
-    X(S, FOLD, fold) X(S, POSTAL, postal_code) X(S, LAT, lat) X(S, LON, lon) X(S, TZ, timezone)    \
-        X(S, EMAIL, email) X(S, PHONE, phone) X(S, UPDATED, updated)
+    X(S, FOLD, fold)                                                                               \
+    X(S, POSTAL, postal_code) X(S, LAT, lat) X(S, LON, lon) X(S, TZ, timezone) X(S, EMAIL, email)  \
+        X(S, PHONE, phone) X(S, UPDATED, updated)
 #define CLOSURE_COLS(X)                                                                            \
     X(C, SITE, site_id)                                                                            \
     X(C, FROM, from_day)                                                                           \
     X(C, TO, to_day)                                                                               \
-    X(C, NOTE, note) X(C, MAIN, main_language) X(C, TRANSLATIONS, translations)                    \
-        X(C, CHANGED, changed)
+    X(C, NOTE, note)                                                                               \
+    X(C, MAIN, main_language) X(C, TRANSLATIONS, translations) X(C, CHANGED, changed)
 #define PARTNER_COLS(X)                                                                            \
     X(P, ID, id) X(P, NAME, name) X(P, EMAIL, email) X(P, PHONE, phone) X(P, UPDATED, updated)
 #define OFFER_COLS(X)                                                                              \
     X(O, ID, id)                                                                                   \
     X(O, TITLE, title)                                                                             \
     X(O, DESCRIPTION, description)                                                                 \
-    X(O, FUNCTIONS, functions) X(O, CATEGORIES, categories) X(O, FREE, free)                       \
-        X(O, PRICE_NOTE, price_note) X(O, VERSION, version) X(O, UPDATED, updated)                 \
-            X(O, PARTNER, partner_id) X(O, SITE, site_id) X(O, REGISTRATION, registration)         \
-                X(O, AUDIENCE, audience) X(O, EMAIL, email) X(O, PHONE, phone)                     \
-                    X(O, MAIN, main_language) X(O, TRANSLATIONS, translations) X(O, FOLD, fold)    \
-                        X(O, KIND, kind)
+    X(O, FUNCTIONS, functions)                                                                     \
+    X(O, CATEGORIES, categories) X(O, FREE, free) X(O, PRICE_NOTE, price_note)                     \
+        X(O, VERSION, version) X(O, UPDATED, updated) X(O, PARTNER, partner_id)                    \
+            X(O, SITE, site_id) X(O, REGISTRATION, registration) X(O, AUDIENCE, audience)          \
+                X(O, EMAIL, email) X(O, PHONE, phone) X(O, MAIN, main_language)                    \
+                    X(O, TRANSLATIONS, translations) X(O, FOLD, fold) X(O, KIND, kind)
 #define SCHEDULE_COLS(X)                                                                           \
     X(SC, OFFER, offer_id)                                                                         \
     X(SC, SITE, site_id)                                                                           \
@@ -108,8 +109,9 @@ struct pack {
     X(E, OFFER, offer_id)                                                                          \
     X(E, DAY, day)                                                                                 \
     X(E, STATUS, status)                                                                           \
-    X(E, START, start_min) X(E, END, end_min) X(E, NOTE, note) X(E, MAIN, main_language)           \
-        X(E, TRANSLATIONS, translations) X(E, CHANGED, changed) X(E, SITE, site_id)
+    X(E, START, start_min)                                                                         \
+    X(E, END, end_min) X(E, NOTE, note) X(E, MAIN, main_language) X(E, TRANSLATIONS, translations) \
+        X(E, CHANGED, changed) X(E, SITE, site_id)
 enum { SITE_COLS(COL_ENUM) S_NCOLS };
 enum { CLOSURE_COLS(COL_ENUM) C_NCOLS };
 enum { PARTNER_COLS(COL_ENUM) P_NCOLS };

@@ -163,122 +163,110 @@ opening_hours(const json_t *offer)
     return out;
 }
 
-json_t *
-uit_export(const struct uit_input *in, const char **field, char *why, size_t whylen)
+/* Why an offer cannot be exported (in why, naming *field), or NULL; *type, *here and *changed
+ * set when it can: its event type, its occurrences at its site, whether one is not as
+ * scheduled. */
+static const char *
+not_exportable(const struct uit_input *in, const struct uit_event_type **type, size_t *here,
+               bool *changed, char *why, size_t whylen)
 {
-    const json_t *offer = in->offer, *site = in->site, *partner = in->partner;
+    const json_t *offer = in->offer;
     const char *site_id = str(offer, "site_id");
-    const char *place = str(site, "uitdatabank_place_id");
-    const struct uit_event_type *type;
-    const struct feed_result *occ = in->occurrences;
-    char url[512];
-    size_t here = 0;
-    bool changed = false;
 
     if (strcmp(str(offer, "kind") ? str(offer, "kind") : "", "opening_hours") == 0) {
-        *field = "kind";
         snprintf(why, whylen,
                  "an offer of kind opening_hours is a service open at set hours, not an event:"
                  " in UiTdatabank it belongs to its place's opening hours");
-        return NULL;
+        return "kind";
     }
-    if ((type = event_type(offer)) == NULL) {
-        *field = "categories";
+    if ((*type = event_type(offer)) == NULL) {
         snprintf(
             why, whylen,
             "no UiTdatabank event type fits: UiTdatabank lists leisure, culture and learning"
             " (categories such as course, leisure, walk, game, film, concert, lecture, or the"
             " function learning); help with forms and bills, referral and food aid are services"
             " outside its scope, whatever the offer's functions say");
-        return NULL;
+        return "categories";
     }
-    if (place == NULL) {
-        *field = "site.uitdatabank_place_id";
+    if (str(in->site, "uitdatabank_place_id") == NULL) {
         snprintf(why, whylen,
                  "the offer's site has no UiTdatabank place id: set uitdatabank_place_id with"
                  " PATCH /v1/sites/%s",
                  site_id);
-        return NULL;
+        return "site.uitdatabank_place_id";
     }
-    for (size_t i = 0; i < occ->n; i++) {
-        const char *sid = str(occ->items[i].site, "id");
+    for (size_t i = 0; i < in->occurrences->n; i++) {
+        const struct feed_item *it = &in->occurrences->items[i];
+        const char *sid = str(it->site, "id");
         if (sid != NULL && strcmp(sid, site_id) == 0) {
-            here++;
-            changed |= occ->items[i].status != OCC_SCHEDULED;
+            (*here)++;
+            *changed |= it->status != OCC_SCHEDULED;
         }
     }
-    if (here == 0) {
-        *field = "schedules";
+    if (*here == 0) {
         snprintf(why, whylen, "the offer has no occurrence at its site in the coming year");
-        return NULL;
+        return "schedules";
     }
-    bool periodic = in->calendar != NULL ? strcmp(in->calendar, "periodic") == 0
-                                         : !changed && here > 1 && weekly_only(offer, site_id);
-    if (periodic && !weekly_only(offer, site_id)) {
-        *field = "calendar";
-        snprintf(why, whylen,
-                 "periodic needs every schedule to repeat every week at the offer's site");
-        return NULL;
-    }
+    return NULL;
+}
 
-    const char *main = str(offer, "main_language");
-    json_t *ev = json_pack("{s:s, s:o, s:[{s:s, s:s, s:s}], s:s, s:{s:s}}", "mainLanguage",
-                           main ? main : "nl", "name", texts(offer, "title"), "terms", "id",
-                           type->id, "label", type->label, "domain", "eventtype", "attendanceMode",
-                           "offline", "audience", "audienceType", "everyone");
-    json_t *description = texts(offer, "description");
-    if (description != NULL)
-        json_object_set_new(ev, "description", description);
-    snprintf(url, sizeof(url), "%s/places/%s", in->uit_base, place);
-    json_object_set_new(ev, "location", json_pack("{s:s}", "@id", url));
-    if (str(partner, "uitdatabank_organizer_id") != NULL) {
-        snprintf(url, sizeof(url), "%s/organizers/%s", in->uit_base,
-                 str(partner, "uitdatabank_organizer_id"));
-        json_object_set_new(ev, "organizer", json_pack("{s:s}", "@id", url));
-    }
+/* A periodic calendar: the first start and last end at the site, and the weekly hours. */
+static void
+put_periodic(json_t *ev, const struct uit_input *in, const char *site_id)
+{
+    const struct feed_result *occ = in->occurrences;
+    char start[32] = "", end[32] = "";
 
-    if (periodic) {
-        char start[32] = "", end[32] = "";
-        for (size_t i = 0; i < occ->n; i++) {
-            const struct feed_item *it = &occ->items[i];
-            if (strcmp(str(it->site, "id") ? str(it->site, "id") : "", site_id) != 0)
-                continue;
-            if (start[0] == '\0')
-                format_local(it->start, it->start_off, start);
-            format_local(it->end, it->end_off, end);
-        }
-        json_object_set_new(ev, "calendarType", json_string("periodic"));
-        json_object_set_new(ev, "startDate", json_string(start));
-        json_object_set_new(ev, "endDate", json_string(end));
-        json_object_set_new(ev, "openingHours", opening_hours(offer));
-    } else {
-        json_t *subs = json_array();
-        for (size_t i = 0; i < occ->n; i++) {
-            const struct feed_item *it = &occ->items[i];
-            char start[32], end[32];
-            if (strcmp(str(it->site, "id") ? str(it->site, "id") : "", site_id) != 0)
-                continue;
+    for (size_t i = 0; i < occ->n; i++) {
+        const struct feed_item *it = &occ->items[i];
+        if (strcmp(str(it->site, "id") ? str(it->site, "id") : "", site_id) != 0)
+            continue;
+        if (start[0] == '\0')
             format_local(it->start, it->start_off, start);
-            format_local(it->end, it->end_off, end);
-            json_t *status = json_pack("{s:s}", "type",
-                                       it->status == OCC_CANCELLED ? "Unavailable" : "Available");
-            if (it->status == OCC_CANCELLED && it->note != NULL)
-                json_object_set_new(
-                    status, "reason",
-                    json_pack("{s:s}",
-                              it->row->language && strcmp(it->row->language, "all") != 0
-                                  ? it->row->language
-                                  : (main ? main : "nl"),
-                              it->note));
-            json_array_append_new(subs, json_pack("{s:I, s:s, s:s, s:o}", "id",
-                                                  (json_int_t)json_array_size(subs), "startDate",
-                                                  start, "endDate", end, "status", status));
-        }
-        json_object_set_new(ev, "calendarType",
-                            json_string(json_array_size(subs) == 1 ? "single" : "multiple"));
-        json_object_set_new(ev, "subEvent", subs);
+        format_local(it->end, it->end_off, end);
     }
+    json_object_set_new(ev, "calendarType", json_string("periodic"));
+    json_object_set_new(ev, "startDate", json_string(start));
+    json_object_set_new(ev, "endDate", json_string(end));
+    json_object_set_new(ev, "openingHours", opening_hours(in->offer));
+}
 
+/* Each occurrence at the site as a subEvent, a cancelled one Unavailable with its note. */
+static void
+put_sub_events(json_t *ev, const struct uit_input *in, const char *site_id, const char *main)
+{
+    const struct feed_result *occ = in->occurrences;
+    json_t *subs = json_array();
+
+    for (size_t i = 0; i < occ->n; i++) {
+        const struct feed_item *it = &occ->items[i];
+        char start[32], end[32];
+        if (strcmp(str(it->site, "id") ? str(it->site, "id") : "", site_id) != 0)
+            continue;
+        format_local(it->start, it->start_off, start);
+        format_local(it->end, it->end_off, end);
+        json_t *status =
+            json_pack("{s:s}", "type", it->status == OCC_CANCELLED ? "Unavailable" : "Available");
+        if (it->status == OCC_CANCELLED && it->note != NULL)
+            json_object_set_new(status, "reason",
+                                json_pack("{s:s}",
+                                          it->row->language && strcmp(it->row->language, "all") != 0
+                                              ? it->row->language
+                                              : main,
+                                          it->note));
+        json_array_append_new(subs, json_pack("{s:I, s:s, s:s, s:o}", "id",
+                                              (json_int_t)json_array_size(subs), "startDate", start,
+                                              "endDate", end, "status", status));
+    }
+    json_object_set_new(ev, "calendarType",
+                        json_string(json_array_size(subs) == 1 ? "single" : "multiple"));
+    json_object_set_new(ev, "subEvent", subs);
+}
+
+/* The price (only when the offer says it is free) and whom to contact. */
+static void
+put_price_and_contact(json_t *ev, const json_t *offer, const json_t *partner)
+{
     if (json_is_true(json_object_get(offer, "free")))
         json_object_set_new(ev, "priceInfo",
                             json_pack("[{s:s, s:{s:s, s:s, s:s, s:s}, s:i, s:s}]", "category",
@@ -293,5 +281,47 @@ uit_export(const struct uit_input *in, const char **field, char *why, size_t why
     add_contact(web, str(partner, "website"));
     json_object_set_new(ev, "contactPoint",
                         json_pack("{s:o, s:o, s:o}", "email", email, "phone", phone, "url", web));
+}
+
+json_t *
+uit_export(const struct uit_input *in, const char **field, char *why, size_t whylen)
+{
+    const json_t *offer = in->offer, *partner = in->partner;
+    const char *site_id = str(offer, "site_id");
+    const struct uit_event_type *type = NULL;
+    char url[512];
+    size_t here = 0;
+    bool changed = false;
+
+    if ((*field = not_exportable(in, &type, &here, &changed, why, whylen)) != NULL)
+        return NULL;
+    bool periodic = in->calendar != NULL ? strcmp(in->calendar, "periodic") == 0
+                                         : !changed && here > 1 && weekly_only(offer, site_id);
+    if (periodic && !weekly_only(offer, site_id)) {
+        *field = "calendar";
+        snprintf(why, whylen,
+                 "periodic needs every schedule to repeat every week at the offer's site");
+        return NULL;
+    }
+    const char *main = str(offer, "main_language") ? str(offer, "main_language") : "nl";
+    json_t *ev =
+        json_pack("{s:s, s:o, s:[{s:s, s:s, s:s}], s:s, s:{s:s}}", "mainLanguage", main, "name",
+                  texts(offer, "title"), "terms", "id", type->id, "label", type->label, "domain",
+                  "eventtype", "attendanceMode", "offline", "audience", "audienceType", "everyone");
+    json_t *description = texts(offer, "description");
+    if (description != NULL)
+        json_object_set_new(ev, "description", description);
+    snprintf(url, sizeof(url), "%s/places/%s", in->uit_base, str(in->site, "uitdatabank_place_id"));
+    json_object_set_new(ev, "location", json_pack("{s:s}", "@id", url));
+    if (str(partner, "uitdatabank_organizer_id") != NULL) {
+        snprintf(url, sizeof(url), "%s/organizers/%s", in->uit_base,
+                 str(partner, "uitdatabank_organizer_id"));
+        json_object_set_new(ev, "organizer", json_pack("{s:s}", "@id", url));
+    }
+    if (periodic)
+        put_periodic(ev, in, site_id);
+    else
+        put_sub_events(ev, in, site_id, main);
+    put_price_and_contact(ev, offer, partner);
     return ev;
 }
