@@ -73,6 +73,7 @@ struct pack {
  * (columns_ok) before a row of it is decoded. A statement and its decoder cannot drift apart
  * unnoticed: a misfit is logged with the column's name and the load fails.
  */
+/* clang-format off */
 #define COL_ENUM(prefix, id, name) prefix##_##id,
 #define COL_NAME(prefix, id, name) #name,
 #define SITE_COLS(X)                                                                               \
@@ -112,6 +113,7 @@ struct pack {
     X(E, START, start_min)                                                                         \
     X(E, END, end_min) X(E, NOTE, note) X(E, MAIN, main_language) X(E, TRANSLATIONS, translations) \
         X(E, CHANGED, changed) X(E, SITE, site_id)
+/* clang-format on */
 enum { SITE_COLS(COL_ENUM) S_NCOLS };
 enum { CLOSURE_COLS(COL_ENUM) C_NCOLS };
 enum { PARTNER_COLS(COL_ENUM) P_NCOLS };
