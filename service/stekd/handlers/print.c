@@ -44,29 +44,25 @@ url_encode(struct strbuf *b, const char *s)
     }
 }
 
-void
-h_print_month(struct request *r)
+/* What a printable month is asked for: a site or a municipality, the month, the language. */
+struct print_query {
+    const char *site, *municipality, *lang;
+    int32_t month;
+};
+
+/* Reads and checks the query; replies 400 (the parameter named) or 404 (a municipality that
+ * names no site, with the closest known ones) and returns false otherwise. */
+static bool
+read_query(struct request *r, struct print_query *pq)
 {
-    const char *site = NULL, *municipality = NULL, *lang = NULL;
-    int32_t month = service_today();
-    struct month_page page = {0};
-    struct feed_filter f = {0};
-    struct feed_query q = {0};
-    struct db_feed rows = {0};
-    struct feed_result res = {0};
-    struct db_doc doc = {0};
-    char from[11], to[11], base[256];
-    struct strbuf url = {0}, address = {0}; /* user text: whole, never cut */
-    int y;
-    unsigned m, d;
     const struct qspec spec[] = {
-        QS_ID("site", &site, "a site id"),
-        QS_TXT("municipality", &municipality, 100),
-        QS_MON("month", &month),
-        QS_ONEOF("lang", &lang, langs),
+        QS_ID("site", &pq->site, "a site id"),
+        QS_TXT("municipality", &pq->municipality, 100),
+        QS_MON("month", &pq->month),
+        QS_ONEOF("lang", &pq->lang, langs),
         QS_SPEC_END,
     };
-    json_t *errs = qspec_check(r, spec);
+    json_t *errs = qspec_check(r, spec), *suggestions;
 
     if (req_query(r, "site") != NULL && req_query(r, "municipality") != NULL)
         field_error(errs, "municipality", "must not be given with site: give one of the two");
@@ -75,9 +71,8 @@ h_print_month(struct request *r)
                     "is required unless municipality is given: give a site's id, "
                     "or a municipality");
     if (!qspec_reply(r, errs))
-        return;
-    json_t *suggestions;
-    if (municipality_unknown(r, municipality, &suggestions, NULL)) {
+        return false;
+    if (municipality_unknown(r, pq->municipality, &suggestions, NULL)) {
         /* A calendar of nothing would be printed and pinned up: say what is known instead. */
         json_t *e = json_pack("[{s:s, s:s, s:o}]", "field", "municipality", "message",
                               json_array_size(suggestions) > 0
@@ -85,70 +80,97 @@ h_print_month(struct request *r)
                                   : "names no site, and no known municipality is close",
                               "suggestions", suggestions);
         reply_problem(r, ERR_NOT_FOUND, e, "no site in this municipality");
-        return;
+        return false;
     }
-    civil_from_days(month, &y, &m, &d);
+    /* ?lang=, else the reader's Accept-Language, else Dutch. */
+    if (pq->lang == NULL)
+        pq->lang = req_first_language(r);
+    if (pq->lang == NULL)
+        pq->lang = "nl";
+    return true;
+}
+
+/* The page's heading, address and the address its QR code leads to (the site's or the
+ * municipality's public page); false after a 404 or a database failure. doc keeps the site. */
+static bool
+page_heading(struct request *r, const struct print_query *pq, struct month_page *page,
+             struct db_doc *doc, struct strbuf *url, struct strbuf *address)
+{
+    char base[256];
+
+    req_public_base(r, base, sizeof(base));
+    if (pq->site != NULL) {
+        if (!reply_found(r, db_get_site(r->db, pq->site, false, doc), "site"))
+            return false;
+        i18n_localize(doc->doc, page->lang); /* the site's name in the page's language */
+        sb_address_line(address, json_object_get(doc->doc, "address"));
+        page->heading = json_string_value(json_object_get(doc->doc, "name"));
+        page->address = sb_str(address);
+        sb_printf(url, "%s/?site=%s", base, pq->site);
+    } else {
+        page->heading = pq->municipality;
+        page->show_site = true;
+        sb_printf(url, "%s/?municipality=", base);
+        url_encode(url, pq->municipality);
+    }
+    if (strcmp(page->lang, "nl") != 0)
+        sb_printf(url, "&lang=%s", page->lang);
+    page->url = sb_str(url);
+    return true;
+}
+
+void
+h_print_month(struct request *r)
+{
+    struct print_query pq = {.month = service_today()};
+    struct month_page page = {0};
+    struct feed_filter f = {0};
+    struct feed_query q = {0};
+    struct db_feed rows = {0};
+    struct feed_result res = {0};
+    struct db_doc doc = {0};
+    char from[11], to[11];
+    struct strbuf url = {0}, address = {0}; /* user text: whole, never cut */
+    char *html = NULL;
+    size_t len = 0;
+    int y;
+    unsigned m, d;
+
+    if (!read_query(r, &pq))
+        return;
+    civil_from_days(pq.month, &y, &m, &d);
     page.year = y;
     page.month = m;
-    /* ?lang=, else the reader's Accept-Language, else Dutch. */
-    if (lang == NULL)
-        lang = req_first_language(r);
-    page.lang = lang ? lang : "nl";
-    req_public_base(r, base, sizeof(base));
-    if (site != NULL) {
-        enum db_qs qs = db_get_site(r->db, site, false, &doc);
-        if (!reply_found(r, qs, "site"))
-            return;
-        i18n_localize(doc.doc, page.lang); /* the site's name in the page's language */
-        const json_t *a = json_object_get(doc.doc, "address");
-        sb_address_line(&address, a);
-        page.heading = json_string_value(json_object_get(doc.doc, "name"));
-        page.address = sb_str(&address);
-        sb_printf(&url, "%s/?site=%s", base, site);
-    } else {
-        page.heading = municipality;
-        page.show_site = true;
-        sb_printf(&url, "%s/?municipality=", base);
-        url_encode(&url, municipality);
-    }
-    if (strcmp(page.lang, "nl") != 0)
-        sb_printf(&url, "&lang=%s", page.lang);
+    page.lang = pq.lang;
+    if (!page_heading(r, &pq, &page, &doc, &url, &address))
+        goto out;
     q.from = days_from_civil(y, m, 1);
     q.to = first_of_next_month(y, m) - 1;
     date_format(q.from, from);
     date_format(q.to, to);
-    f.from = from;
-    f.to = to;
-    f.site = site;
-    f.municipality = municipality;
+    f = (struct feed_filter){
+        .from = from, .to = to, .site = pq.site, .municipality = pq.municipality};
     if (db_feed_rows(r->db, &f, &rows) < 0) {
-        db_doc_clear(&doc);
-        sb_free(&url);
-        sb_free(&address);
         reply_db_error(r);
-        return;
+        goto out;
     }
     feed_localize(rows.rows, rows.n, page.lang);
     if (!feed_build(rows.rows, rows.n, &q, tz_cached, &res))
         abort();
     page.feed = &res;
-    page.url = sb_str(&url);
-    char *svg = qr_svg(page.url, word("qr_caption", page.lang));
-    page.qr_svg = svg;
-    size_t len = 0;
-    char *html = month_render_html(&page, &len);
-    free(svg);
-    feed_result_clear(&res);
-    db_feed_clear(&rows);
-    db_doc_clear(&doc);
-    sb_free(&url);
-    sb_free(&address);
-    if (html == NULL)
-        abort();
+    page.qr_svg = qr_svg(page.url, word("qr_caption", page.lang));
+    html = month_render_html(&page, &len);
+    free((char *)page.qr_svg);
     reply_raw_steal(r, 200, html, len, "text/html; charset=utf-8");
     reply_header(r, "Content-Security-Policy", print_csp);
     reply_header(r, "Cache-Control", "no-cache");
     reply_header(r, "Referrer-Policy", "no-referrer");
     reply_header(r, "Content-Language", page.lang);
     reply_header(r, "Vary", "Accept-Language");
+out:
+    feed_result_clear(&res);
+    db_feed_clear(&rows);
+    db_doc_clear(&doc);
+    sb_free(&url);
+    sb_free(&address);
 }
