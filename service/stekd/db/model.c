@@ -447,7 +447,97 @@ run(struct db_conn *db, enum db_stmt s, const char *const *params)
     return db_exec(db, s, params, &qs);
 }
 
-/* Reads the whole model at generation gen into a new chain; its ids into ids. NULL when the
+/* The sites with their closures in the model's days, into m and fresh's ids. */
+static bool
+load_sites(struct loader *fresh, struct db_conn *db, struct feed_model *m,
+           const char *const days[2])
+{
+    const char *none[1] = {NULL}, *window[] = {days[0], days[1]};
+    PGresult *rs = run(db, STMT0(model_sites), none);
+    PGresult *rc = rs != NULL ? run(db, STMT(model_closures, window), window) : NULL;
+    bool ok = rc != NULL && columns_ok(rs, site_cols, "model_sites") &&
+              columns_ok(rc, closure_cols, "model_closures");
+
+    for (int i = 0, ci = 0; ok && i < PQntuples(rs); i++) {
+        struct fm_site *s = decode_site(fresh, rs, i, rc, &ci);
+        if ((ok = s != NULL)) {
+            uint32_t slot = fm_ids_new_slot(&fresh->sites);
+            fm_ids_put(&fresh->sites, s->id, slot);
+            feed_model_put_site(m, NULL, slot, s);
+        }
+    }
+    PQclear(rs);
+    PQclear(rc);
+    return ok;
+}
+
+static bool
+load_partners(struct loader *fresh, struct db_conn *db, struct feed_model *m)
+{
+    const char *none[1] = {NULL};
+    PGresult *rp = run(db, STMT0(model_partners), none);
+    bool ok = rp != NULL && columns_ok(rp, partner_cols, "model_partners");
+
+    for (int i = 0; ok && i < PQntuples(rp); i++) {
+        struct fm_partner *p = decode_partner(rp, i);
+        uint32_t slot = fm_ids_new_slot(&fresh->partners);
+        fm_ids_put(&fresh->partners, p->id, slot);
+        feed_model_put_partner(m, NULL, slot, p);
+    }
+    PQclear(rp);
+    return ok;
+}
+
+/*
+ * The offers in slices of their table's pages, each with its schedules and exceptions, each
+ * result freed once decoded: the peak is the model and one slice. Then the slots in id order
+ * (feedmodel.h: the queries' order without comparing ids), and slots below that are never
+ * given to another offer.
+ */
+static bool
+load_offers(struct loader *fresh, struct db_conn *db, struct feed_model *m,
+            const char *const days[2])
+{
+    const char *none[1] = {NULL};
+    PGresult *head = run(db, STMT0(model_load_begin), none), *ro = NULL, *rs = NULL, *re = NULL;
+    bool ok = head != NULL;
+
+    if (!ok)
+        return false;
+    long long count = num(head, 0, 1), pages = num(head, 0, 2);
+    PQclear(head);
+    long long slices = count / SLICE_OFFERS + 1, per = pages / slices + 1;
+    for (long long k = 0; ok && k < slices; k++) {
+        char lo[32], hi[32];
+        snprintf(lo, sizeof(lo), "(%lld,0)", k * per);
+        snprintf(hi, sizeof(hi), "(%lld,0)", k + 1 < slices ? (k + 1) * per : 4294967295LL);
+        const char *slice[] = {lo, hi}, *exc[] = {days[0], days[1], lo, hi};
+        ok = (ro = run(db, STMT(model_offers, slice), slice)) != NULL &&
+             (rs = run(db, STMT(model_schedules, slice), slice)) != NULL &&
+             (re = run(db, STMT(model_exceptions, exc), exc)) != NULL &&
+             columns_ok(ro, offer_cols, "model_offers") &&
+             columns_ok(rs, schedule_cols, "model_schedules") &&
+             columns_ok(re, exception_cols, "model_exceptions");
+        for (int i = 0, si = 0, ei = 0; ok && i < PQntuples(ro); i++) {
+            struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
+            if ((ok = o != NULL))
+                feed_model_put_offer(m, NULL, fm_ids_new_slot(&fresh->offers), o);
+        }
+        PQclear(ro);
+        PQclear(rs);
+        PQclear(re);
+        ro = rs = re = NULL;
+    }
+    if (!ok)
+        return false;
+    feed_model_sort_offers(m);
+    for (size_t i = 0; i < m->noffers; i++)
+        fm_ids_put(&fresh->offers, m->offers[i]->id, (uint32_t)i);
+    fresh->offers.ordered = (uint32_t)m->noffers;
+    return true;
+}
+
+/* Reads the whole model at generation gen into a new chain; its ids into fresh. NULL when the
  * database did not answer or the tables did not fit together. */
 static struct feed_model *
 load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
@@ -457,7 +547,7 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     const char *days[] = {first, last}, *none[1] = {NULL};
     struct feed_model *m =
         feed_model_new(today - FEED_MODEL_DAYS_BEFORE, today + FEED_MODEL_DAYS_AFTER);
-    PGresult *rs = NULL, *rc = NULL, *ro = NULL, *re = NULL, *head = NULL;
+    PGresult *head = NULL;
     bool ok = false;
 
     *fresh = (struct loader){.names = json_incref(ld->names),
@@ -465,83 +555,14 @@ load(struct loader *ld, struct db_conn *db, uint64_t gen, struct loader *fresh)
     date_format(m->first_day, first);
     date_format(m->last_day, last);
     m->generation = gen;
-    if (db_begin_snapshot(db) != DB_NO_ROWS)
-        goto out;
-    if ((rs = run(db, STMT0(model_sites), none)) == NULL ||
-        (rc = run(db, STMT(model_closures, days), days)) == NULL ||
-        !columns_ok(rs, site_cols, "model_sites") ||
-        !columns_ok(rc, closure_cols, "model_closures"))
-        goto out;
-    for (int i = 0, ci = 0; i < PQntuples(rs); i++) {
-        struct fm_site *s = decode_site(fresh, rs, i, rc, &ci);
-        if (s == NULL)
-            goto out;
-        uint32_t slot = fm_ids_new_slot(&fresh->sites);
-        fm_ids_put(&fresh->sites, s->id, slot);
-        feed_model_put_site(m, NULL, slot, s);
+    if (db_begin_snapshot(db) == DB_NO_ROWS && load_sites(fresh, db, m, days) &&
+        load_partners(fresh, db, m) && load_offers(fresh, db, m, days) &&
+        (head = run(db, STMT0(model_change_head), none)) != NULL && PQntuples(head) == 1) {
+        m->change_seq = (uint64_t)num(head, 0, 0);
+        ok = feed_model_index(m);
+        if (!ok)
+            log_event("error", "the feed model's tables did not fit together", NULL);
     }
-    PQclear(rs);
-    PQclear(rc);
-    rs = rc = NULL;
-    if ((rs = run(db, STMT0(model_partners), none)) == NULL ||
-        !columns_ok(rs, partner_cols, "model_partners"))
-        goto out;
-    for (int i = 0; i < PQntuples(rs); i++) {
-        struct fm_partner *p = decode_partner(rs, i);
-        uint32_t slot = fm_ids_new_slot(&fresh->partners);
-        fm_ids_put(&fresh->partners, p->id, slot);
-        feed_model_put_partner(m, NULL, slot, p);
-    }
-    PQclear(rs);
-    rs = NULL;
-    /* Offers in slices of their table's pages, each with its schedules and exceptions, each
-     * result freed once decoded: the peak is the model and one slice. */
-    if ((rs = run(db, STMT0(model_load_begin), none)) == NULL)
-        goto out;
-    long long count = num(rs, 0, 1), pages = num(rs, 0, 2);
-    PQclear(rs);
-    rs = NULL;
-    long long slices = count / SLICE_OFFERS + 1, per = pages / slices + 1;
-    for (long long k = 0; k < slices; k++) {
-        char lo[32], hi[32];
-        snprintf(lo, sizeof(lo), "(%lld,0)", k * per);
-        snprintf(hi, sizeof(hi), "(%lld,0)", k + 1 < slices ? (k + 1) * per : 4294967295LL);
-        const char *slice[] = {lo, hi}, *exc[] = {first, last, lo, hi};
-        if ((ro = run(db, STMT(model_offers, slice), slice)) == NULL ||
-            (rs = run(db, STMT(model_schedules, slice), slice)) == NULL ||
-            (re = run(db, STMT(model_exceptions, exc), exc)) == NULL ||
-            !columns_ok(ro, offer_cols, "model_offers") ||
-            !columns_ok(rs, schedule_cols, "model_schedules") ||
-            !columns_ok(re, exception_cols, "model_exceptions"))
-            goto out;
-        for (int i = 0, si = 0, ei = 0; i < PQntuples(ro); i++) {
-            struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
-            if (o == NULL)
-                goto out;
-            feed_model_put_offer(m, NULL, fm_ids_new_slot(&fresh->offers), o);
-        }
-        PQclear(ro);
-        PQclear(rs);
-        PQclear(re);
-        ro = rs = re = NULL;
-    }
-    /* The slots in id order (feedmodel.h: the queries' order without comparing ids), and
-     * slots below that are never given to another offer. */
-    feed_model_sort_offers(m);
-    for (size_t i = 0; i < m->noffers; i++)
-        fm_ids_put(&fresh->offers, m->offers[i]->id, (uint32_t)i);
-    fresh->offers.ordered = (uint32_t)m->noffers;
-    if ((head = run(db, STMT0(model_change_head), none)) == NULL || PQntuples(head) != 1)
-        goto out;
-    m->change_seq = (uint64_t)num(head, 0, 0);
-    ok = feed_model_index(m);
-    if (!ok)
-        log_event("error", "the feed model's tables did not fit together", NULL);
-out:
-    PQclear(rs);
-    PQclear(rc);
-    PQclear(ro);
-    PQclear(re);
     PQclear(head);
     db_rollback(db); /* read only */
     if (!ok) {
