@@ -99,13 +99,89 @@ parse_until(const char *v, int32_t *day)
     return date_parse(iso, day);
 }
 
+enum rule_part { P_FREQ = 1, P_INTERVAL = 2, P_COUNT = 4, P_UNTIL = 8, P_BYDAY = 16, P_BYMD = 32 };
+
+/* One NAME=VALUE of a rule into out; the part it was (0 for an unknown name, told in err). */
+static unsigned
+parse_part(const char *name, const char *value, struct rrule *out, char *err, size_t errlen)
+{
+    long v;
+
+    if (strcmp(name, "FREQ") == 0) {
+        if (strcmp(value, "DAILY") == 0)
+            out->freq = FREQ_DAILY;
+        else if (strcmp(value, "WEEKLY") == 0)
+            out->freq = FREQ_WEEKLY;
+        else if (strcmp(value, "MONTHLY") == 0)
+            out->freq = FREQ_MONTHLY;
+        else
+            add_err(err, errlen, "FREQ must be DAILY, WEEKLY or MONTHLY");
+        return P_FREQ;
+    }
+    if (strcmp(name, "INTERVAL") == 0) {
+        if (parse_int(value, 1, RRULE_MAX_INTERVAL, &v))
+            out->interval = (int)v;
+        else
+            add_err(err, errlen, "INTERVAL must be a whole number from 1 to 99");
+        return P_INTERVAL;
+    }
+    if (strcmp(name, "COUNT") == 0) {
+        if (parse_int(value, 1, RRULE_MAX_COUNT, &v))
+            out->count = (int)v;
+        else
+            add_err(err, errlen, "COUNT must be a whole number from 1 to 1000");
+        return P_COUNT;
+    }
+    if (strcmp(name, "UNTIL") == 0) {
+        if (!parse_until(value, &out->until))
+            add_err(err, errlen, "UNTIL must be a date such as 20230209");
+        return P_UNTIL;
+    }
+    if (strcmp(name, "BYDAY") == 0) {
+        if (!each_item(value, out, byday_item) || out->nbyday == 0)
+            add_err(err, errlen, "BYDAY must list days such as MO,TH or 3WE,-1FR");
+        return P_BYDAY;
+    }
+    if (strcmp(name, "BYMONTHDAY") == 0) {
+        if (!each_item(value, out, bymonthday_item) || out->nbymonthday == 0)
+            add_err(err, errlen, "BYMONTHDAY must list days from 1 to 31 or -31 to -1");
+        return P_BYMD;
+    }
+    char msg[96];
+    snprintf(msg, sizeof(msg),
+             "%.20s is not supported (use FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL)", name);
+    add_err(err, errlen, msg);
+    return 0;
+}
+
+/* The rules between the parts (seen: the parts given). */
+static void
+check_parts(const struct rrule *out, unsigned seen, char *err, size_t errlen)
+{
+    if (!(seen & P_FREQ))
+        add_err(err, errlen, "FREQ is required");
+    if ((seen & P_COUNT) && (seen & P_UNTIL))
+        add_err(err, errlen, "COUNT and UNTIL cannot be combined");
+    if (out->freq == FREQ_DAILY && (seen & P_BYDAY))
+        add_err(err, errlen, "BYDAY needs FREQ=WEEKLY or MONTHLY");
+    if (out->freq != FREQ_MONTHLY && (seen & P_BYMD))
+        add_err(err, errlen, "BYMONTHDAY needs FREQ=MONTHLY");
+    if (out->freq == FREQ_MONTHLY && (seen & P_BYDAY) && (seen & P_BYMD))
+        add_err(err, errlen, "BYDAY and BYMONTHDAY cannot be combined");
+    if (out->freq == FREQ_WEEKLY)
+        for (int i = 0; i < out->nbyday; i++)
+            if (out->byday[i].ord != 0) {
+                add_err(err, errlen, "BYDAY ordinals such as 3WE need FREQ=MONTHLY");
+                break;
+            }
+}
+
 bool
 rrule_parse(const char *text, struct rrule *out, char *err, size_t errlen)
 {
     char buf[1024];
     char *save = NULL;
     unsigned seen = 0;
-    enum { P_FREQ = 1, P_INTERVAL = 2, P_COUNT = 4, P_UNTIL = 8, P_BYDAY = 16, P_BYMD = 32 };
 
     memset(out, 0, sizeof(*out));
     out->interval = 1;
@@ -125,80 +201,20 @@ rrule_parse(const char *text, struct rrule *out, char *err, size_t errlen)
     for (char *part = strtok_r(buf, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(part, '=');
         char msg[96];
-        unsigned bit = 0;
-        long v;
-
         if (eq == NULL) {
             snprintf(msg, sizeof(msg), "'%.20s' is not NAME=VALUE", part);
             add_err(err, errlen, msg);
             continue;
         }
         *eq = '\0';
-        const char *name = part, *value = eq + 1;
-        if (strcmp(name, "FREQ") == 0) {
-            bit = P_FREQ;
-            if (strcmp(value, "DAILY") == 0)
-                out->freq = FREQ_DAILY;
-            else if (strcmp(value, "WEEKLY") == 0)
-                out->freq = FREQ_WEEKLY;
-            else if (strcmp(value, "MONTHLY") == 0)
-                out->freq = FREQ_MONTHLY;
-            else
-                add_err(err, errlen, "FREQ must be DAILY, WEEKLY or MONTHLY");
-        } else if (strcmp(name, "INTERVAL") == 0) {
-            bit = P_INTERVAL;
-            if (parse_int(value, 1, RRULE_MAX_INTERVAL, &v))
-                out->interval = (int)v;
-            else
-                add_err(err, errlen, "INTERVAL must be a whole number from 1 to 99");
-        } else if (strcmp(name, "COUNT") == 0) {
-            bit = P_COUNT;
-            if (parse_int(value, 1, RRULE_MAX_COUNT, &v))
-                out->count = (int)v;
-            else
-                add_err(err, errlen, "COUNT must be a whole number from 1 to 1000");
-        } else if (strcmp(name, "UNTIL") == 0) {
-            bit = P_UNTIL;
-            if (!parse_until(value, &out->until))
-                add_err(err, errlen, "UNTIL must be a date such as 20230209");
-        } else if (strcmp(name, "BYDAY") == 0) {
-            bit = P_BYDAY;
-            if (!each_item(value, out, byday_item) || out->nbyday == 0)
-                add_err(err, errlen, "BYDAY must list days such as MO,TH or 3WE,-1FR");
-        } else if (strcmp(name, "BYMONTHDAY") == 0) {
-            bit = P_BYMD;
-            if (!each_item(value, out, bymonthday_item) || out->nbymonthday == 0)
-                add_err(err, errlen, "BYMONTHDAY must list days from 1 to 31 or -31 to -1");
-        } else {
-            snprintf(msg, sizeof(msg),
-                     "%.20s is not supported (use FREQ, INTERVAL, BYDAY,"
-                     " BYMONTHDAY, COUNT, UNTIL)",
-                     name);
-            add_err(err, errlen, msg);
-            continue;
-        }
-        if (seen & bit) {
-            snprintf(msg, sizeof(msg), "%.20s is given twice", name);
+        unsigned bit = parse_part(part, eq + 1, out, err, errlen);
+        if (bit != 0 && (seen & bit)) {
+            snprintf(msg, sizeof(msg), "%.20s is given twice", part);
             add_err(err, errlen, msg);
         }
         seen |= bit;
     }
-    if (!(seen & P_FREQ))
-        add_err(err, errlen, "FREQ is required");
-    if ((seen & P_COUNT) && (seen & P_UNTIL))
-        add_err(err, errlen, "COUNT and UNTIL cannot be combined");
-    if (out->freq == FREQ_DAILY && (seen & P_BYDAY))
-        add_err(err, errlen, "BYDAY needs FREQ=WEEKLY or MONTHLY");
-    if (out->freq != FREQ_MONTHLY && (seen & P_BYMD))
-        add_err(err, errlen, "BYMONTHDAY needs FREQ=MONTHLY");
-    if (out->freq == FREQ_MONTHLY && (seen & P_BYDAY) && (seen & P_BYMD))
-        add_err(err, errlen, "BYDAY and BYMONTHDAY cannot be combined");
-    if (out->freq == FREQ_WEEKLY)
-        for (int i = 0; i < out->nbyday; i++)
-            if (out->byday[i].ord != 0) {
-                add_err(err, errlen, "BYDAY ordinals such as 3WE need FREQ=MONTHLY");
-                break;
-            }
+    check_parts(out, seen, err, errlen);
     return err[0] == '\0';
 }
 
