@@ -52,105 +52,158 @@ parse_near(const char *v, struct qnear *n)
 
 /* Checks one present parameter; NULL when valid (out written), else the message. */
 static const char *
+check_text(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    size_t chars = utf8_chars(v); /* characters: the query is UTF-8, checked when read */
+    if (chars < (size_t)q->min || chars > (size_t)q->max) {
+        snprintf(msg, msglen, "must be %lld to %lld characters", q->min, q->max);
+        return msg;
+    }
+    if (q->out)
+        *(const char **)q->out = v;
+    return NULL;
+}
+
+static const char *
+check_uuid(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    if (!is_uuid(v)) {
+        snprintf(msg, msglen, "must be %s (UUID)", q->what);
+        return msg;
+    }
+    if (q->out)
+        *(const char **)q->out = v;
+    return NULL;
+}
+
+static const char *
+check_date(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    int32_t day;
+    if (!date_parse(v, &day))
+        return "must be a date YYYY-MM-DD";
+    if (q->out)
+        *(int32_t *)q->out = day;
+    return NULL;
+}
+
+static const char *
+check_month(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    char tmp[16];
+    int32_t day;
+    snprintf(tmp, sizeof(tmp), "%.7s-01", v);
+    if (strlen(v) != 7 || !date_parse(tmp, &day))
+        return "must be a month YYYY-MM";
+    if (q->out)
+        *(int32_t *)q->out = day;
+    return NULL;
+}
+
+static const char *
+check_bool(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    const char *b = strcmp(v, "true") == 0 ? "t" : strcmp(v, "false") == 0 ? "f" : NULL;
+    if (b == NULL)
+        return "must be true or false";
+    if (q->out)
+        *(const char **)q->out = b;
+    return NULL;
+}
+
+static const char *
+check_choice(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    for (const char *const *c = q->choices; *c != NULL; c++) {
+        if (strcmp(*c, v) == 0) {
+            if (q->out)
+                *(const char **)q->out = *c;
+            return NULL;
+        }
+    }
+    choices_message(msg, msglen, q->choices);
+    return msg;
+}
+
+static const char *
+check_int(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!isdigit((unsigned char)*v) || *end != '\0' || n < q->min || n > q->max || strlen(v) > 18) {
+        snprintf(msg, msglen, "must be an integer from %lld to %lld", q->min, q->max);
+        return msg;
+    }
+    if (q->out)
+        *(int *)q->out = (int)n;
+    return NULL;
+}
+
+static const char *
+check_cursor(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    struct qcursor c = {.present = true};
+    bool feed = q->what != NULL && strcmp(q->what, "feed") == 0;
+    if (*v == '\0' || strlen(v) > 200 || !cursor_decode(v, c.a, c.b) || (feed && !is_uuid(c.b))) {
+        snprintf(msg, msglen, "is not a cursor returned by this %s", q->what);
+        return msg;
+    }
+    if (q->out)
+        *(struct qcursor *)q->out = c;
+    return NULL;
+}
+
+static const char *
+check_near(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    return parse_near(v, q->out);
+}
+
+static const char *
+check_radius(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    double km;
+    if (!parse_double(v, 0.1, (double)q->max, &km)) {
+        snprintf(msg, msglen, "must be a number from 0.1 to %lld", q->max);
+        return msg;
+    }
+    if (q->out)
+        snprintf(((struct qnear *)q->out)->radius_km, 32, "%.3f", km);
+    return NULL;
+}
+
+static const char *
+check_custom(const struct qspec *q, const char *v, char *msg, size_t msglen)
+{
+    (void)msg;
+    (void)msglen;
+    return q->parse(v, q->out);
+}
+
+typedef const char *(*check_fn)(const struct qspec *q, const char *v, char *msg, size_t msglen);
+
+/* Each kind's check: NULL when v is good (written to q->out), else why (in msg, or static). */
+static const check_fn checks[] = {
+    [QS_TEXT] = check_text,     [QS_UUID] = check_uuid,     [QS_DATE] = check_date,
+    [QS_MONTH] = check_month,   [QS_BOOL] = check_bool,     [QS_CHOICE] = check_choice,
+    [QS_INT] = check_int,       [QS_CURSOR] = check_cursor, [QS_NEAR] = check_near,
+    [QS_RADIUS] = check_radius, [QS_CUSTOM] = check_custom,
+};
+
+static const char *
 check_one(const struct qspec *q, const char *v, char *msg, size_t msglen)
 {
-    switch (q->kind) {
-    case QS_TEXT: {
-        size_t chars = utf8_chars(v); /* characters: the query is UTF-8, checked when read */
-        if (chars < (size_t)q->min || chars > (size_t)q->max) {
-            snprintf(msg, msglen, "must be %lld to %lld characters", q->min, q->max);
-            return msg;
-        }
-        if (q->out)
-            *(const char **)q->out = v;
-        return NULL;
-    }
-    case QS_UUID:
-        if (!is_uuid(v)) {
-            snprintf(msg, msglen, "must be %s (UUID)", q->what);
-            return msg;
-        }
-        if (q->out)
-            *(const char **)q->out = v;
-        return NULL;
-    case QS_DATE: {
-        int32_t day;
-        if (!date_parse(v, &day))
-            return "must be a date YYYY-MM-DD";
-        if (q->out)
-            *(int32_t *)q->out = day;
-        return NULL;
-    }
-    case QS_MONTH: {
-        char tmp[16];
-        int32_t day;
-        snprintf(tmp, sizeof(tmp), "%.7s-01", v);
-        if (strlen(v) != 7 || !date_parse(tmp, &day))
-            return "must be a month YYYY-MM";
-        if (q->out)
-            *(int32_t *)q->out = day;
-        return NULL;
-    }
-    case QS_BOOL: {
-        const char *b = strcmp(v, "true") == 0 ? "t" : strcmp(v, "false") == 0 ? "f" : NULL;
-        if (b == NULL)
-            return "must be true or false";
-        if (q->out)
-            *(const char **)q->out = b;
-        return NULL;
-    }
-    case QS_CHOICE:
-        for (const char *const *c = q->choices; *c != NULL; c++) {
-            if (strcmp(*c, v) == 0) {
-                if (q->out)
-                    *(const char **)q->out = *c;
-                return NULL;
-            }
-        }
-        choices_message(msg, msglen, q->choices);
-        return msg;
-    case QS_INT: {
-        char *end;
-        long long n = strtoll(v, &end, 10);
-        if (!isdigit((unsigned char)*v) || *end != '\0' || n < q->min || n > q->max ||
-            strlen(v) > 18) {
-            snprintf(msg, msglen, "must be an integer from %lld to %lld", q->min, q->max);
-            return msg;
-        }
-        if (q->out)
-            *(int *)q->out = (int)n;
-        return NULL;
-    }
-    case QS_CURSOR: {
-        struct qcursor c = {.present = true};
-        bool feed = q->what != NULL && strcmp(q->what, "feed") == 0;
-        if (*v == '\0' || strlen(v) > 200 || !cursor_decode(v, c.a, c.b) ||
-            (feed && !is_uuid(c.b))) {
-            snprintf(msg, msglen, "is not a cursor returned by this %s", q->what);
-            return msg;
-        }
-        if (q->out)
-            *(struct qcursor *)q->out = c;
-        return NULL;
-    }
-    case QS_NEAR:
-        return parse_near(v, q->out);
-    case QS_RADIUS: {
-        double km;
-        if (!parse_double(v, 0.1, (double)q->max, &km)) {
-            snprintf(msg, msglen, "must be a number from 0.1 to %lld", q->max);
-            return msg;
-        }
-        if (q->out)
-            snprintf(((struct qnear *)q->out)->radius_km, 32, "%.3f", km);
-        return NULL;
-    }
-    case QS_CUSTOM:
-        return q->parse(v, q->out);
-    case QS_END:
-        break;
-    }
-    return "is not understood";
+    if ((size_t)q->kind >= sizeof(checks) / sizeof(checks[0]) || checks[q->kind] == NULL)
+        return "is not understood";
+    return checks[q->kind](q, v, msg, msglen);
 }
 
 json_t *
