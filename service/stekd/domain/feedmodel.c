@@ -879,6 +879,104 @@ fill_row(struct feed_model *m, struct feed_row *row, const struct fm_offer *o,
     row->language = row->main_language;
 }
 
+/* The run of by_fold whose sites are in the municipality (folded), as [*lo, *hi). */
+static void
+municipality_run(const struct feed_model *m, const char *fold, size_t *lo, size_t *hi)
+{
+    const struct fm_list *sites = m->by_fold;
+
+    while (*lo < *hi) {
+        size_t mid = (*lo + *hi) / 2;
+        if (strcmp(m->sites[sites->slot[mid]]->fold, fold) < 0)
+            *lo = mid + 1;
+        else
+            *hi = mid;
+    }
+    for (*hi = *lo; *hi < sites->n && strcmp(m->sites[sites->slot[*hi]]->fold, fold) == 0; (*hi)++)
+        ;
+}
+
+/*
+ * The candidates, sorted by offer id (ORDER BY o.id, sc.position): offers with a schedule at a
+ * matching site, and offers with an occurrence moved to a matching site in the window (all
+ * their schedules: the statement's cand). ok[site] says which sites match.
+ */
+static struct cand *
+candidates(const struct feed_model *m, const struct feed_filter *f,
+           const struct model_site_filter *sf, const char *qfold, int32_t from, int32_t to,
+           bool *ok, size_t *n)
+{
+    const struct fm_list *sites = m->by_fold;
+    size_t lo = 0, hi = sites->n, cap = 0;
+    struct cand *cand = NULL;
+
+    *n = 0;
+    if (f->municipality != NULL) /* only the municipality's sites: their run in by_fold */
+        municipality_run(m, sf->fold, &lo, &hi);
+    for (size_t k = lo; k < hi; k++) {
+        uint32_t s = sites->slot[k];
+        ok[s] = site_matches(m->sites[s], sf);
+        const struct fm_list *l = m->by_site[s];
+        for (uint32_t i = 0; ok[s] && l != NULL && i < l->n; i++)
+            if (offer_matches(m->offers[l->slot[i]], m, f, qfold))
+                add_cand(&cand, n, &cap, m, l->slot[i], false);
+    }
+    for (uint32_t k = 0; m->moved != NULL && k < m->moved->n; k++) {
+        const struct fm_offer *o = m->offers[m->moved->slot[k]];
+        for (uint32_t i = 0; i < o->nexceptions; i++) {
+            const struct fm_exception *e = &o->exceptions[i];
+            if (e->site != FM_NONE && e->day >= from && e->day <= to && ok[e->site]) {
+                if (offer_matches(o, m, f, qfold))
+                    add_cand(&cand, n, &cap, m, m->moved->slot[k], true);
+                break;
+            }
+        }
+    }
+    if (*n > 1)
+        qsort(cand, *n, sizeof(*cand), by_offer_id);
+    return cand;
+}
+
+/* The rows of the candidates' schedules in the window, as the feed statement returns them. */
+static void
+candidate_rows(struct feed_model *m, const struct cand *cand, size_t n, const bool *ok,
+               const struct model_site_filter *sf, int32_t from, int32_t to, int slot,
+               const char *lang, struct db_feed *out)
+{
+    size_t rows = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->json = json_array();
+    for (size_t i = 0; i < n; i++)
+        rows += m->offers[cand[i].slot]->nschedules;
+    out->rows = calloc(rows + 1, sizeof(*out->rows));
+    if (out->rows == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && cand[i].slot == cand[i - 1].slot)
+            continue; /* UNION (the first of a run has "all" when any has) */
+        const struct fm_offer *o = m->offers[cand[i].slot]; /* its filters: when added */
+        for (uint32_t k = 0; k < o->nschedules; k++) {
+            const struct fm_schedule *sc = &o->schedules[k];
+            if ((!cand[i].all && !ok[sc->site]) || sc->dtstart > to ||
+                (sc->until != DAY_NONE && sc->until < from))
+                continue;
+            struct feed_row *row = &out->rows[out->n++];
+            fill_row(m, row, o, sc, slot, lang, ok[sc->site]);
+            if (o->nexceptions > 0) {
+                row->exceptions = exceptions_json(m, o, from, to, sf);
+                json_array_append_new(out->json, row->exceptions);
+            }
+            const struct fm_site *s = m->sites[sc->site];
+            if (s->nclosures > 0) {
+                row->closures = closures_json(s, from, to);
+                json_array_append_new(out->json, row->closures);
+            }
+        }
+    }
+    out->model = m;
+}
+
 bool
 feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from, int32_t to,
                  const char *lang, struct db_feed *out)
@@ -887,6 +985,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         .municipality = f->municipality, .postal_code = f->postal_code, .site = f->site};
     char qfold[408];
     int slot = lang_slot(lang);
+    size_t n;
 
     if (from < m->first_day || to > m->last_day || slot < 0)
         return false;
@@ -900,82 +999,12 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
         sf.lon = strtod(f->lon, NULL);
         sf.radius_km = strtod(f->radius_km, NULL);
     }
-
-    /* The candidates: offers with a schedule at a matching site, and offers with an occurrence
-     * moved to a matching site in the window (all their schedules: the statement's cand). */
     bool *ok = calloc(m->nsites + 1, 1);
-    const struct fm_list *sites = m->by_fold;
-    size_t lo = 0, hi = sites->n;
     if (ok == NULL)
         abort();
-    if (f->municipality != NULL) { /* only the municipality's sites: their run in by_fold */
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (strcmp(m->sites[sites->slot[mid]]->fold, sf.fold) < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (hi = lo; hi < sites->n && strcmp(m->sites[sites->slot[hi]]->fold, sf.fold) == 0; hi++)
-            ;
-    }
-    struct cand *cand = NULL;
-    size_t n = 0, cap = 0;
-    for (size_t k = lo; k < hi; k++) {
-        uint32_t s = sites->slot[k];
-        ok[s] = site_matches(m->sites[s], &sf);
-        const struct fm_list *l = m->by_site[s];
-        for (uint32_t i = 0; ok[s] && l != NULL && i < l->n; i++)
-            if (offer_matches(m->offers[l->slot[i]], m, f, f->q ? qfold : NULL))
-                add_cand(&cand, &n, &cap, m, l->slot[i], false);
-    }
-    for (uint32_t k = 0; m->moved != NULL && k < m->moved->n; k++) {
-        const struct fm_offer *o = m->offers[m->moved->slot[k]];
-        for (uint32_t i = 0; i < o->nexceptions; i++) {
-            const struct fm_exception *e = &o->exceptions[i];
-            if (e->site != FM_NONE && e->day >= from && e->day <= to && ok[e->site]) {
-                if (offer_matches(o, m, f, f->q ? qfold : NULL))
-                    add_cand(&cand, &n, &cap, m, m->moved->slot[k], true);
-                break;
-            }
-        }
-    }
-    if (n > 1)
-        qsort(cand, n, sizeof(*cand), by_offer_id); /* ORDER BY o.id, sc.position */
-
-    memset(out, 0, sizeof(*out));
-    out->json = json_array();
-    size_t rows = 0;
-    for (size_t i = 0; i < n; i++)
-        rows += m->offers[cand[i].slot]->nschedules;
-    out->rows = calloc(rows + 1, sizeof(*out->rows));
-    if (out->rows == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && cand[i].slot == cand[i - 1].slot)
-            continue; /* UNION (the first of a run has "all" when any has) */
-        const struct fm_offer *o = m->offers[cand[i].slot]; /* its filters: when added */
-        for (uint32_t k = 0; k < o->nschedules; k++) {
-            const struct fm_schedule *sc = &o->schedules[k];
-            if (!cand[i].all && !ok[sc->site])
-                continue;
-            if (sc->dtstart > to || (sc->until != DAY_NONE && sc->until < from))
-                continue;
-            struct feed_row *row = &out->rows[out->n++];
-            fill_row(m, row, o, sc, slot, lang, ok[sc->site]);
-            if (o->nexceptions > 0) {
-                row->exceptions = exceptions_json(m, o, from, to, &sf);
-                json_array_append_new(out->json, row->exceptions);
-            }
-            const struct fm_site *s = m->sites[sc->site];
-            if (s->nclosures > 0) {
-                row->closures = closures_json(s, from, to);
-                json_array_append_new(out->json, row->closures);
-            }
-        }
-    }
+    struct cand *cand = candidates(m, f, &sf, f->q ? qfold : NULL, from, to, ok, &n);
+    candidate_rows(m, cand, n, ok, &sf, from, to, slot, lang, out);
     free(cand);
     free(ok);
-    out->model = m;
     return true;
 }
