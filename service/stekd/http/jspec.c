@@ -121,10 +121,43 @@ check_strings(const json_t *v, const struct jspec *f, const char *field, json_t 
     return true;
 }
 
+/* What is wrong with s as the format of f's kind (a UUID, an e-mail address, a date, one of
+ * its choices: into msg), or NULL. */
+static const char *
+format_problem(const struct jspec *f, const char *s, char *msg, size_t msglen)
+{
+    int32_t day;
+    int minutes;
+
+    switch (f->kind) {
+    case JS_UUID:
+        return is_uuid(s) ? NULL : "must be a UUID";
+    case JS_EMAIL:
+        return valid_email(s) ? NULL : "must be an e-mail address such as info@example.org";
+    case JS_URL:
+        return valid_url(s) ? NULL : "must be an http:// or https:// address";
+    case JS_PHONE:
+        return valid_phone(s) ? NULL
+                              : "must be a phone number: digits, spaces, . / ( ) - and a leading +";
+    case JS_DATE:
+        return date_parse(s, &day) ? NULL : "must be a date YYYY-MM-DD";
+    case JS_TIME:
+        return time_parse(s, &minutes) ? NULL : "must be a time of day HH:MM";
+    case JS_ENUM:
+        for (const char *const *c = f->choices; *c != NULL; c++)
+            if (strcmp(*c, s) == 0)
+                return NULL;
+        choices_message(msg, msglen, f->choices);
+        return msg;
+    default:
+        return NULL;
+    }
+}
+
 static bool
 check_string(const json_t *v, const struct jspec *f, const char *field, json_t *errors)
 {
-    const char *s;
+    const char *s, *problem = NULL;
     size_t len;
     char msg[128];
 
@@ -133,84 +166,25 @@ check_string(const json_t *v, const struct jspec *f, const char *field, json_t *
         return false;
     }
     s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        field_error(errors, field, "must not contain NUL characters");
-        return false;
-    }
     len = utf8_chars(s);
-    if (has_control(s, f->kind == JS_TEXT)) {
-        field_error(errors, field,
-                    f->kind == JS_TEXT ? "must not contain control characters"
-                                       : "must be one line without control characters");
-        return false;
-    }
-    if (f->max > 0 && ((long long)len < f->min || (long long)len > f->max)) {
+    if (strlen(s) != json_string_length(v))
+        problem = "must not contain NUL characters";
+    else if (has_control(s, f->kind == JS_TEXT))
+        problem = f->kind == JS_TEXT ? "must not contain control characters"
+                                     : "must be one line without control characters";
+    else if (f->max > 0 && ((long long)len < f->min || (long long)len > f->max)) {
         if (f->min > 0 && len == 0)
             snprintf(msg, sizeof(msg), "must not be empty");
         else
             snprintf(msg, sizeof(msg), "must be %lld to %lld characters long", f->min, f->max);
-        field_error(errors, field, msg);
+        problem = msg;
+    } else if (f->kind == JS_STRING && len > 0 && (s[0] == ' ' || s[strlen(s) - 1] == ' '))
+        problem = "must not start or end with a space";
+    else
+        problem = format_problem(f, s, msg, sizeof(msg));
+    if (problem != NULL) {
+        field_error(errors, field, problem);
         return false;
-    }
-    if (f->kind == JS_STRING && len > 0 && (s[0] == ' ' || s[strlen(s) - 1] == ' ')) {
-        field_error(errors, field, "must not start or end with a space");
-        return false;
-    }
-    switch (f->kind) {
-    case JS_UUID:
-        if (!is_uuid(s)) {
-            field_error(errors, field, "must be a UUID");
-            return false;
-        }
-        break;
-    case JS_EMAIL:
-        if (!valid_email(s)) {
-            field_error(errors, field, "must be an e-mail address such as info@example.org");
-            return false;
-        }
-        break;
-    case JS_URL:
-        if (!valid_url(s)) {
-            field_error(errors, field, "must be an http:// or https:// address");
-            return false;
-        }
-        break;
-    case JS_PHONE:
-        if (!valid_phone(s)) {
-            field_error(errors, field,
-                        "must be a phone number: digits, spaces, . / ( ) - and a leading +");
-            return false;
-        }
-        break;
-    case JS_DATE: {
-        int32_t day;
-        if (!date_parse(s, &day)) {
-            field_error(errors, field, "must be a date YYYY-MM-DD");
-            return false;
-        }
-        break;
-    }
-    case JS_TIME: {
-        int minutes;
-        if (!time_parse(s, &minutes)) {
-            field_error(errors, field, "must be a time of day HH:MM");
-            return false;
-        }
-        break;
-    }
-    case JS_ENUM: {
-        bool ok = false;
-        for (const char *const *c = f->choices; *c != NULL; c++)
-            ok = ok || strcmp(*c, s) == 0;
-        if (!ok) {
-            choices_message(msg, sizeof(msg), f->choices);
-            field_error(errors, field, msg);
-            return false;
-        }
-        break;
-    }
-    default:
-        break;
     }
     return true;
 }
