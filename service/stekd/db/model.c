@@ -723,6 +723,49 @@ mark_offers(struct loader *ld, json_t *places, const struct feed_model *v, json_
     return all_known;
 }
 
+/* The results of a change set, read in one round trip: the log, then the records it names. */
+enum { Q_LOG, Q_SITES, Q_CLOSURES, Q_PARTNERS, Q_OFFERS, Q_SCHEDULES, Q_EXCEPTIONS, Q_N };
+
+/* The change set's results have the columns their decoders read. */
+static bool
+changed_columns_ok(PGresult *const *r)
+{
+    return columns_ok(r[Q_SITES], site_cols, "model_sites_changed") &&
+           columns_ok(r[Q_CLOSURES], closure_cols, "model_closures_changed") &&
+           columns_ok(r[Q_PARTNERS], partner_cols, "model_partners_changed") &&
+           columns_ok(r[Q_OFFERS], offer_cols, "model_offers_changed") &&
+           columns_ok(r[Q_SCHEDULES], schedule_cols, "model_schedules_changed") &&
+           columns_ok(r[Q_EXCEPTIONS], exception_cols, "model_exceptions_changed");
+}
+
+/*
+ * The change log's entries after have (rows: the last kept entry, then each new one): the
+ * records they name into the sets, the last entry into *seq. False when the log was trimmed
+ * past have, or holds more than a full load costs.
+ */
+static bool
+read_log(const struct loader *ld, PGresult *log, uint64_t have, uint64_t *seq, struct idset *sites,
+         struct idset *partners, struct idset *offers)
+{
+    int n = PQntuples(log);
+
+    if (n < 1 || (uint64_t)num(log, 0, 0) > have || n > MAX_CHANGES)
+        return false;
+    for (int i = 0; i < n; i++) {
+        if (PQgetisnull(log, i, 1))
+            continue; /* no entry after ours */
+        const char *entity = PQgetvalue(log, i, 2), *id = PQgetvalue(log, i, 3);
+        *seq = (uint64_t)num(log, i, 1);
+        if (strcmp(entity, "offer") == 0 && !ld->ignore_offers)
+            idset_add(offers, id);
+        else if (strcmp(entity, "site") == 0 && !ld->ignore_sites)
+            idset_add(sites, id);
+        else if (strcmp(entity, "partner") == 0 && !ld->ignore_partners)
+            idset_add(partners, id);
+    }
+    return true;
+}
+
 /*
  * Reads the change log after cur's last entry and the records it names, from one snapshot and
  * in one round trip, and makes the version that follows cur (*out; NULL when nothing changed).
@@ -735,7 +778,6 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
 {
     char last[24], limit[16], first[11], lastday[11];
     const char *log[] = {last, limit}, *days[] = {first, lastday, last, limit};
-    enum { Q_LOG, Q_SITES, Q_CLOSURES, Q_PARTNERS, Q_OFFERS, Q_SCHEDULES, Q_EXCEPTIONS, Q_N };
     const enum db_stmt stmts[Q_N] = {STMT(model_changes, log),
                                      STMT(model_sites_changed, log),
                                      STMT(model_closures_changed, days),
@@ -759,28 +801,10 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
         result = APPLY_DB;
         goto done;
     }
-    if (!columns_ok(r[Q_SITES], site_cols, "model_sites_changed") ||
-        !columns_ok(r[Q_CLOSURES], closure_cols, "model_closures_changed") ||
-        !columns_ok(r[Q_PARTNERS], partner_cols, "model_partners_changed") ||
-        !columns_ok(r[Q_OFFERS], offer_cols, "model_offers_changed") ||
-        !columns_ok(r[Q_SCHEDULES], schedule_cols, "model_schedules_changed") ||
-        !columns_ok(r[Q_EXCEPTIONS], exception_cols, "model_exceptions_changed"))
+    if (!changed_columns_ok(r))
         goto out; /* loaded whole, which checks them again and logs */
-    int n = PQntuples(r[Q_LOG]);
-    if (n < 1 || (uint64_t)num(r[Q_LOG], 0, 0) > cur->change_seq || n > MAX_CHANGES)
+    if (!read_log(ld, r[Q_LOG], cur->change_seq, &seq, &sites, &partners, &offers))
         goto out; /* trimmed past us, or more than a full load costs */
-    for (int i = 0; i < n; i++) {
-        if (PQgetisnull(r[Q_LOG], i, 1))
-            continue; /* no entry after ours */
-        const char *entity = PQgetvalue(r[Q_LOG], i, 2), *id = PQgetvalue(r[Q_LOG], i, 3);
-        seq = (uint64_t)num(r[Q_LOG], i, 1);
-        if (strcmp(entity, "offer") == 0 && !ld->ignore_offers)
-            idset_add(&offers, id);
-        else if (strcmp(entity, "site") == 0 && !ld->ignore_sites)
-            idset_add(&sites, id);
-        else if (strcmp(entity, "partner") == 0 && !ld->ignore_partners)
-            idset_add(&partners, id);
-    }
     *entities = json_object_size(sites.seen) + json_object_size(partners.seen) +
                 json_object_size(offers.seen);
     result = APPLY_OK;
