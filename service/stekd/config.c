@@ -255,6 +255,29 @@ env_or(const char *name, const char *dflt, bool empty_ok)
     return v == NULL || (*v == '\0' && !empty_ok) ? dflt : v;
 }
 
+/* The numeric variables of the table numbers (each within its bounds). */
+static bool
+read_numbers(struct stek_config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        const char *v = getenv(numbers[i].name);
+        unsigned long val = numbers[i].dflt;
+        if (v != NULL && *v != '\0') {
+            char *end;
+            errno = 0;
+            val = strtoul(v, &end, 10);
+            if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || val < numbers[i].min ||
+                val > numbers[i].max) {
+                snprintf(err, errlen, "%s must be a whole number from %lu to %lu, not '%s'",
+                         numbers[i].name, numbers[i].min, numbers[i].max, v);
+                return false;
+            }
+        }
+        set_number(cfg, i, val);
+    }
+    return true;
+}
+
 bool
 config_from_env(struct stek_config *cfg, char *err, size_t errlen)
 {
@@ -311,22 +334,8 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  cfg->metrics_allow);
         return false;
     }
-    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
-        const char *v = getenv(numbers[i].name);
-        unsigned long val = numbers[i].dflt;
-        if (v != NULL && *v != '\0') {
-            char *end;
-            errno = 0;
-            val = strtoul(v, &end, 10);
-            if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || val < numbers[i].min ||
-                val > numbers[i].max) {
-                snprintf(err, errlen, "%s must be a whole number from %lu to %lu, not '%s'",
-                         numbers[i].name, numbers[i].min, numbers[i].max, v);
-                return false;
-            }
-        }
-        set_number(cfg, i, val);
-    }
+    if (!read_numbers(cfg, err, errlen))
+        return false;
     struct tz *zone = tz_load(cfg->timezone);
     if (zone == NULL) {
         snprintf(err, errlen,

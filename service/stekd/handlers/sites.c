@@ -53,6 +53,20 @@ site_hold_clear(struct site_hold *h)
     h->plain = h->translations = NULL;
 }
 
+/* What the spec cannot say of an address: the postal code's characters, the country's code. */
+static void
+check_address(const char *postal_code, const char *country, json_t *errs)
+{
+    if (postal_code != NULL &&
+        (strspn(postal_code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -") !=
+             strlen(postal_code) ||
+         !isalnum((unsigned char)postal_code[0])))
+        field_error(errs, "address.postal_code", "must be letters, digits, spaces or -");
+    if (country != NULL && (strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
+                            !isupper((unsigned char)country[1])))
+        field_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
+}
+
 static bool
 parse_site(struct request *r, const json_t *doc, struct site_fields *out, char lat[32],
            char lon[32], struct site_hold *hold)
@@ -97,15 +111,7 @@ parse_site(struct request *r, const json_t *doc, struct site_fields *out, char l
     const char *main;
 
     hold->plain = jspec_check_i18n(doc, spec, translatable, "nl", &main, &hold->translations, errs);
-    if (s.postal_code != NULL &&
-        (strspn(s.postal_code,
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -") !=
-             strlen(s.postal_code) ||
-         !isalnum((unsigned char)s.postal_code[0])))
-        field_error(errs, "address.postal_code", "must be letters, digits, spaces or -");
-    if (s.country != NULL && (strlen(s.country) != 2 || !isupper((unsigned char)s.country[0]) ||
-                              !isupper((unsigned char)s.country[1])))
-        field_error(errs, "address.country", "must be an ISO 3166-1 alpha-2 code such as BE");
+    check_address(s.postal_code, s.country, errs);
     if (json_array_size(errs) > 0) {
         jspec_reply_invalid(r, errs);
         site_hold_clear(hold);
