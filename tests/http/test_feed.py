@@ -7,7 +7,7 @@ import icalendar
 import pytest
 import requests
 
-from conftest import Daemon, assert_clean_exit, unique
+from conftest import Daemon, assert_clean_exit, unique, wait_until
 
 
 def feed(api, **params):
@@ -96,12 +96,9 @@ def test_occurrence_ids_are_stable(demo, admin, api):
     leersalon = demo["offers"]["Open Leersalon"]
     assert admin.post(f"/v1/offers/{leersalon['id']}/exceptions",
                       json={"date": "2027-01-07", "status": "cancelled"}).status_code == 201
-    deadline = time.time() + 2
-    while time.time() < deadline:
-        after = feed(api, **window)["items"]
-        if any(i["status"] == "cancelled" for i in after):
-            break
-        time.sleep(0.05)
+    after = wait_until(lambda: (lambda items: items if any(
+        i["status"] == "cancelled" for i in items) else None)(feed(api, **window)["items"]),
+        2, "the cancellation shows in the feed")
     assert {(i["offer_id"], i["start"]): i["occurrence_id"] for i in after} == before
     admin.delete(f"/v1/offers/{leersalon['id']}/exceptions/2027-01-07")
 
@@ -197,10 +194,7 @@ def test_inactive_offers_and_sites_leave_the_feed(demo, admin, api):
         return len(feed(api, **window)["items"])
 
     def eventually(n):
-        deadline = time.time() + 1.5
-        while time.time() < deadline and count() != n:
-            time.sleep(0.05)
-        return count() == n
+        return wait_until(lambda: count() == n, 1.5, f"the feed has {n} items")
 
     assert eventually(1)
     admin.patch("/v1/offers/" + o["id"], json={"active": False})
@@ -248,12 +242,8 @@ def test_site_filters_apply_to_where_an_occurrence_really_is(demo, admin, api):
         "date": "2027-03-11", "status": "moved", "site_id": away["id"],
         "note": "In het dienstencentrum"}).status_code == 201
     window = {"from": "2027-03-01", "to": "2027-03-31", "q": o["title"].split()[-1]}
-    deadline = time.time() + 2
-    while True:
-        at_home = feed(api, site=home["id"], **window)["items"]
-        if len(at_home) == 2 or time.time() > deadline:
-            break
-        time.sleep(0.05)
+    at_home = wait_until(lambda: (lambda items: items if len(items) == 2 else None)(
+        feed(api, site=home["id"], **window)["items"]), 2, "the moved occurrence left home")
     assert [i["start"][:10] for i in at_home] == ["2027-03-04", "2027-03-18"]
     moved = feed(api, site=away["id"], **window)["items"]
     assert [(i["start"], i["status"], i["site"]["name"]) for i in moved] == [

@@ -15,21 +15,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import Api, Daemon, assert_clean_exit, metric, unique
+from conftest import Api, Daemon, assert_clean_exit, metric, unique, wait_until
 
 
 def model_current(api, daemon, timeout=10):
     """Waits until a new feed query is answered from the model; returns its counter."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
+    def answered_by_model():
         before = metric(daemon, "stek_feed_model_answers_total")
-        r = api.get("/v1/feed", params={"q": uuid.uuid4().hex})
-        assert r.status_code == 200
+        assert api.get("/v1/feed", params={"q": uuid.uuid4().hex}).status_code == 200
         after = metric(daemon, "stek_feed_model_answers_total")
-        if after > before:
-            return after
-        time.sleep(0.05)
-    raise AssertionError("the feed model did not become current")
+        return after if after > before else None
+    return wait_until(answered_by_model, timeout, "the feed model is current")
 
 
 def day(offset):
