@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from conftest import PG, Daemon, assert_clean_exit, free_port
+from conftest import PG, Daemon, assert_clean_exit, free_port, wait_until
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
@@ -55,11 +55,9 @@ logfile = {folder}/pgbouncer.log
                             else cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         url = f"postgresql://postgres@127.0.0.1:{port}/{dbname}"
-        deadline = time.time() + 15
-        while subprocess.run(["psql", url, "-Xqtc", "SELECT 1"], capture_output=True,
-                             timeout=10).returncode != 0:
-            assert time.time() < deadline and proc.poll() is None, "pgbouncer did not start"
-            time.sleep(0.1)
+        wait_until(lambda: proc.poll() is None and subprocess.run(
+            ["psql", url, "-Xqtc", "SELECT 1"], capture_output=True, timeout=10).returncode == 0,
+            15, "pgbouncer answers")
         yield url, own_db.token, folder
     finally:
         proc.terminate()
@@ -89,10 +87,8 @@ def test_everything_works_through_pgbouncer_in_session_mode(bouncer):
         assert o.status_code == 201, o.text
         # the other daemon's feed follows within a second (LISTEN through the bouncer)
         feed = f"{b.base}/v1/feed?municipality={town}&from={day}&to={day}"
-        deadline = time.time() + 3
-        while not requests.get(feed, timeout=5).json()["items"]:
-            assert time.time() < deadline, "the write never reached the other daemon's feed"
-            time.sleep(0.1)
+        wait_until(lambda: requests.get(feed, timeout=5).json()["items"], 3,
+                   "the write reaches the other daemon's feed")
         k = requests.post(a.base + "/v1/keys", headers=h, timeout=10, json={
             "name": "app", "role": "partner", "partner_id": p.json()["id"]}).json()
         ph = {"Authorization": "Bearer " + k["token"], "Idempotency-Key": uuid.uuid4().hex}
