@@ -33,4 +33,11 @@ char *template_render(const char *tmpl, const json_t *view, size_t *len, char *e
 /* An embedded template of service/web/templates/ by file name ("month.html"), or NULL. */
 const char *template_named(const char *name);
 
+/*
+ * The one way a page is made: the embedded template name rendered with view (taken). The
+ * templates are part of the binary and each is rendered by a unit test, so a malformed one
+ * cannot ship: it aborts.
+ */
+char *template_page(const char *name, json_t *view, size_t *len);
+
 #endif

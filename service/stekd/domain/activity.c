@@ -296,12 +296,5 @@ activity_view(const struct activity_page *p)
 char *
 activity_render_html(const struct activity_page *p, size_t *len)
 {
-    json_t *v = activity_view(p);
-    char err[128];
-    char *html = template_render(template_named("activity.html"), v, len, err, sizeof(err));
-
-    json_decref(v);
-    if (html == NULL)
-        abort(); /* the template is embedded, and a unit test renders it */
-    return html;
+    return template_page("activity.html", activity_view(p), len);
 }

@@ -215,12 +215,5 @@ month_view(const struct month_page *p)
 char *
 month_render_html(const struct month_page *p, size_t *len)
 {
-    json_t *v = month_view(p);
-    char err[128];
-    char *html = template_render(template_named("month.html"), v, len, err, sizeof(err));
-
-    json_decref(v);
-    if (html == NULL)
-        abort(); /* the template is embedded, and a unit test renders it */
-    return html;
+    return template_page("month.html", month_view(p), len);
 }

@@ -208,3 +208,16 @@ template_named(const char *name)
             return t->text;
     return NULL;
 }
+
+char *
+template_page(const char *name, json_t *view, size_t *len)
+{
+    char err[128];
+    const char *t = template_named(name);
+    char *html = t != NULL ? template_render(t, view, len, err, sizeof(err)) : NULL;
+
+    json_decref(view);
+    if (html == NULL)
+        abort();
+    return html;
+}
