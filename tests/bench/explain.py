@@ -57,7 +57,7 @@ STATEMENTS = {
     "get_offer": ([offer], False),
     "list_exceptions": ([offer, None, 51], False),
     "list_closures": ([site, None, None, 51], False),
-    "feed_rows": (["2026-12-01", "2026-12-29", "M17"] + [None] * 10, False),
+    "feed_rows": (["2026-12-01", "2026-12-29", "M17"] + [None] * 11, False),
     "list_themes": ([None, 51], False),
     "list_signals": ([None, None, "barrier", None, None, None, None, None, 51], False),
     "signal_cells": (["2025-12-01", "2026-11-30", "M1", None, None], False),

@@ -591,3 +591,21 @@ db_replayed_lsn(struct db_conn *c, char out[32])
 {
     return lsn_of(c, STMT0(replayed_lsn), out);
 }
+
+bool
+db_columns_ok(const PGresult *res, const char *const *names, const char *what)
+{
+    int n = 0;
+    for (; names[n] != NULL; n++)
+        if (n >= PQnfields(res) || strcmp(PQfname(res, n), names[n]) != 0) {
+            log_event("error", "a statement does not answer what its decoder reads", "statement",
+                      what, "column", names[n], NULL);
+            return false;
+        }
+    if (n != PQnfields(res)) {
+        log_event("error", "a statement answers more columns than its decoder reads", "statement",
+                  what, NULL);
+        return false;
+    }
+    return true;
+}

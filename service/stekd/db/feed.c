@@ -13,7 +13,39 @@ opt(PGresult *res, int row, int col)
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-/* The columns of feed_rows in statements.def, in its order. */
+/* The columns of feed_rows in statements.def, in its order, and their names (checked against
+ * every result before a row is decoded). */
+static const char *const feed_col_names[] = {
+    "offer_id",
+    "title",
+    "description",
+    "functions",
+    "categories",
+    "free",
+    "price_note",
+    "version",
+    "changed",
+    "partner_id",
+    "partner_name",
+    "dtstart",
+    "until",
+    "rrule",
+    "start_min",
+    "end_min",
+    "timezone",
+    "site",
+    "site_ok",
+    "exceptions",
+    "closures",
+    "registration",
+    "audience",
+    "contact_email",
+    "contact_phone",
+    "main_language",
+    "translations",
+    "kind",
+    NULL,
+};
 enum feed_col {
     COL_OFFER_ID,
     COL_TITLE,
@@ -45,6 +77,8 @@ enum feed_col {
     COL_KIND,
     FEED_COLS
 };
+_Static_assert(sizeof(feed_col_names) / sizeof(feed_col_names[0]) == FEED_COLS + 1,
+               "a name for each column of feed_rows");
 
 /* Parses a JSON column once into out->json (which keeps it); NULL column: an empty array. */
 static json_t *
@@ -82,7 +116,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
     memset(out, 0, sizeof(*out));
     if (res == NULL)
         return qs;
-    if (PQnfields(res) != FEED_COLS) {
+    if (!db_columns_ok(res, feed_col_names, "feed_rows")) {
         PQclear(res); /* statements.def and enum feed_col disagree: a bug, caught by any test */
         return DB_HARD_ERROR;
     }

@@ -52,6 +52,13 @@ const char *db_stmt_sql(enum db_stmt s);
 PGresult *db_exec(struct db_conn *c, enum db_stmt s, const char *const *params, enum db_qs *qs);
 
 /*
+ * True when res has exactly the columns names lists (NULL-ended), in that order: the decoder
+ * of a statement reads them by these names' positions. Otherwise logs the first that differs
+ * (the statement, "what", and its decoder drifted apart) and returns false.
+ */
+bool db_columns_ok(const PGresult *res, const char *const *names, const char *what);
+
+/*
  * Runs n statements in one read-only REPEATABLE READ transaction (one snapshot) and in one
  * round trip (libpq's pipeline mode): BEGIN, the statements, ROLLBACK, sent together. On
  * success out[i] holds statement i's result (owned by the caller); false when one failed

@@ -127,26 +127,6 @@ static const char *const offer_cols[] = {OFFER_COLS(COL_NAME) NULL};
 static const char *const schedule_cols[] = {SCHEDULE_COLS(COL_NAME) NULL};
 static const char *const exception_cols[] = {EXCEPTION_COLS(COL_NAME) NULL};
 
-/* True when res has exactly the columns names lists, in that order; else logs the first
- * that differs (a statement and its decoder drifted apart) and returns false. */
-static bool
-columns_ok(const PGresult *res, const char *const *names, const char *what)
-{
-    int n = 0;
-    for (; names[n] != NULL; n++)
-        if (n >= PQnfields(res) || strcmp(PQfname(res, n), names[n]) != 0) {
-            log_event("error", "a feed model statement does not answer what its decoder reads",
-                      "statement", what, "column", names[n], NULL);
-            return false;
-        }
-    if (n != PQnfields(res)) {
-        log_event("error", "a feed model statement answers more columns than its decoder reads",
-                  "statement", what, NULL);
-        return false;
-    }
-    return true;
-}
-
 /* The text columns each record keeps (the rest are numbers, flags and JSON, decoded). */
 #define TEXTS(...) ((const int[]){__VA_ARGS__, -1})
 #define SITE_TEXTS TEXTS(S_ID, S_DOC, S_FOLD, S_POSTAL, S_TZ, S_EMAIL, S_PHONE)
@@ -455,8 +435,8 @@ load_sites(struct loader *fresh, struct db_conn *db, struct feed_model *m,
     const char *none[1] = {NULL}, *window[] = {days[0], days[1]};
     PGresult *rs = run(db, STMT0(model_sites), none);
     PGresult *rc = rs != NULL ? run(db, STMT(model_closures, window), window) : NULL;
-    bool ok = rc != NULL && columns_ok(rs, site_cols, "model_sites") &&
-              columns_ok(rc, closure_cols, "model_closures");
+    bool ok = rc != NULL && db_columns_ok(rs, site_cols, "model_sites") &&
+              db_columns_ok(rc, closure_cols, "model_closures");
 
     for (int i = 0, ci = 0; ok && i < PQntuples(rs); i++) {
         struct fm_site *s = decode_site(fresh, rs, i, rc, &ci);
@@ -476,7 +456,7 @@ load_partners(struct loader *fresh, struct db_conn *db, struct feed_model *m)
 {
     const char *none[1] = {NULL};
     PGresult *rp = run(db, STMT0(model_partners), none);
-    bool ok = rp != NULL && columns_ok(rp, partner_cols, "model_partners");
+    bool ok = rp != NULL && db_columns_ok(rp, partner_cols, "model_partners");
 
     for (int i = 0; ok && i < PQntuples(rp); i++) {
         struct fm_partner *p = decode_partner(rp, i);
@@ -515,9 +495,9 @@ load_offers(struct loader *fresh, struct db_conn *db, struct feed_model *m,
         ok = (ro = run(db, STMT(model_offers, slice), slice)) != NULL &&
              (rs = run(db, STMT(model_schedules, slice), slice)) != NULL &&
              (re = run(db, STMT(model_exceptions, exc), exc)) != NULL &&
-             columns_ok(ro, offer_cols, "model_offers") &&
-             columns_ok(rs, schedule_cols, "model_schedules") &&
-             columns_ok(re, exception_cols, "model_exceptions");
+             db_columns_ok(ro, offer_cols, "model_offers") &&
+             db_columns_ok(rs, schedule_cols, "model_schedules") &&
+             db_columns_ok(re, exception_cols, "model_exceptions");
         for (int i = 0, si = 0, ei = 0; ok && i < PQntuples(ro); i++) {
             struct fm_offer *o = decode_offer(fresh, ro, i, rs, &si, re, &ei);
             if ((ok = o != NULL))
@@ -728,14 +708,14 @@ enum { Q_LOG, Q_SITES, Q_CLOSURES, Q_PARTNERS, Q_OFFERS, Q_SCHEDULES, Q_EXCEPTIO
 
 /* The change set's results have the columns their decoders read. */
 static bool
-changed_columns_ok(PGresult *const *r)
+changed_db_columns_ok(PGresult *const *r)
 {
-    return columns_ok(r[Q_SITES], site_cols, "model_sites_changed") &&
-           columns_ok(r[Q_CLOSURES], closure_cols, "model_closures_changed") &&
-           columns_ok(r[Q_PARTNERS], partner_cols, "model_partners_changed") &&
-           columns_ok(r[Q_OFFERS], offer_cols, "model_offers_changed") &&
-           columns_ok(r[Q_SCHEDULES], schedule_cols, "model_schedules_changed") &&
-           columns_ok(r[Q_EXCEPTIONS], exception_cols, "model_exceptions_changed");
+    return db_columns_ok(r[Q_SITES], site_cols, "model_sites_changed") &&
+           db_columns_ok(r[Q_CLOSURES], closure_cols, "model_closures_changed") &&
+           db_columns_ok(r[Q_PARTNERS], partner_cols, "model_partners_changed") &&
+           db_columns_ok(r[Q_OFFERS], offer_cols, "model_offers_changed") &&
+           db_columns_ok(r[Q_SCHEDULES], schedule_cols, "model_schedules_changed") &&
+           db_columns_ok(r[Q_EXCEPTIONS], exception_cols, "model_exceptions_changed");
 }
 
 /*
@@ -801,7 +781,7 @@ apply_changes(struct loader *ld, struct db_conn *db, struct feed_model *cur, uin
         result = APPLY_DB;
         goto done;
     }
-    if (!changed_columns_ok(r))
+    if (!changed_db_columns_ok(r))
         goto out; /* loaded whole, which checks them again and logs */
     if (!read_log(ld, r[Q_LOG], cur->change_seq, &seq, &sites, &partners, &offers))
         goto out; /* trimmed past us, or more than a full load costs */
