@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from conftest import Daemon, assert_clean_exit
+from conftest import Daemon, assert_clean_exit, wait_until
 
 # Deadlines in seconds: not run under valgrind (make memcheck).
 pytestmark = pytest.mark.timing
@@ -86,10 +86,7 @@ def test_slow_connections_do_not_starve_others_and_time_out(db_url, tmp_path):
         assert statistics.median(took) < 0.1 and max(took) < 1.0, took
         # STEK_CONNECTION_TIMEOUT closes them, and the descriptors come back.
         assert closed_by_server(socks, time.time() + 3 + 5) == 2000
-        deadline = time.time() + 3
-        while fds(d) > baseline and time.time() < deadline:
-            time.sleep(0.1)
-        assert fds(d) <= baseline
+        wait_until(lambda: fds(d) <= baseline, 3, "the daemon's descriptors are back to its baseline")
     finally:
         for s in socks:
             s.close()
@@ -130,10 +127,7 @@ def test_a_connection_flood_is_refused_and_recovers_within_a_second(db_url, tmp_
         refused = re.search(r"^stek_http_connections_refused_total (\d+)$", metrics, re.M)
         assert refused and int(refused.group(1)) >= 200, metrics[-600:]
         assert "limit reached" in d.log_path.read_text()
-        deadline = time.time() + 3
-        while fds(d) > baseline and time.time() < deadline:
-            time.sleep(0.1)
-        assert fds(d) <= baseline
+        wait_until(lambda: fds(d) <= baseline, 3, "the daemon's descriptors are back to its baseline")
     finally:
         for s in socks:
             s.close()
