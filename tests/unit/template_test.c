@@ -1,5 +1,7 @@
 /* The template engine and the word catalogue (domain/template.c, domain/words.c). */
 #include "check.h"
+#include "stek/activity.h"
+#include "stek/date.h"
 #include "stek/i18n.h"
 #include "stek/template.h"
 #include "stek/words.h"
@@ -98,4 +100,47 @@ test_template(void)
     json_t *view = words_view("fr");
     CHECK(strcmp(json_string_value(json_object_get(view, "cancelled")), "Annulé") == 0);
     json_decref(view);
+
+    /* The activity page's view, as data: what the offer said, and nothing it did not say. */
+    struct feed_row row = {.offer_id = "00000000-0000-4000-8000-000000000001",
+                           .title = "Soep & <praat>",
+                           .free = FACT_UNKNOWN,
+                           .partner_name = "SAAMO",
+                           .language = "nl",
+                           .main_language = "nl",
+                           .kind = "activity"};
+    json_t *site =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "id", "s1", "name", "Kantine", "address",
+                  "street", "Dorp 1", "postal_code", "2920", "municipality", "Kalmthout");
+    struct feed_item it = {.row = &row, .status = OCC_CANCELLED, .note = "Ziek", .site = site};
+    it.start = (int64_t)days_from_civil(2026, 12, 17) * 86400 + 12 * 3600;
+    it.end = it.start + 7200;
+    it.start_off = it.end_off = 3600;
+    snprintf(it.occurrence_id, sizeof(it.occurrence_id), "%s", row.offer_id);
+    struct activity_page page = {.item = &it,
+                                 .rows = &row,
+                                 .nrows = 1,
+                                 .base = "https://stek.example.org",
+                                 .lang = "nl",
+                                 .css = "/assets/page.css"};
+    json_t *av = activity_view(&page);
+    CHECK(strcmp(json_string_value(json_object_get(av, "status")), "Afgelast") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(av, "where")),
+                 "Kantine, Dorp 1, 2920 Kalmthout") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(av, "start_time")), "13:00") == 0);
+    CHECK(json_object_get(av, "price") == NULL && json_object_get(av, "registration") == NULL &&
+          json_is_false(json_object_get(av, "price_line")));
+    json_decref(av);
+    size_t len;
+    char *html = activity_render_html(&page, &len);
+    CHECK(strstr(html, "Soep &amp; &lt;praat&gt;") != NULL && strstr(html, "<praat>") == NULL);
+    CHECK(strstr(html, "class=\"price\"") == NULL && strstr(html, "Ziek") != NULL);
+    free(html);
+    row.free = FACT_YES;
+    row.registration = "required";
+    av = activity_view(&page);
+    CHECK(strcmp(json_string_value(json_object_get(av, "price")), "Gratis") == 0 &&
+          strcmp(json_string_value(json_object_get(av, "registration")), "Inschrijven nodig") == 0);
+    json_decref(av);
+    json_decref(site);
 }
