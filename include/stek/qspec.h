@@ -74,6 +74,8 @@ struct qspec {
 /* ?lang= of a read with translatable texts: any tag up to 35 characters (a language the
  * service lacks is no error, i18n.h); req_language reads it. */
 #define QS_LANGUAGE            {"lang", QS_TEXT, 0, 35, NULL, NULL, NULL, NULL}
+/* ?missing_languages=true|false: answer.c adds what each language of a record lacks */
+#define QS_MISSING_LANGUAGES   {"missing_languages", QS_BOOL, 0, 0, NULL, NULL, NULL, NULL}
 #define QS_SPEC_END            {NULL, QS_END, 0, 0, NULL, NULL, NULL, NULL}
 /* clang-format on */
 

@@ -194,6 +194,11 @@ def test_a_write_in_languages_is_answered_in_languages(admin, api, place):
     assert "missing_languages" not in api.get(path).json()
     site = api.get(f"/v1/sites/{place['site']['id']}", params={"missing_languages": "true"})
     assert site.json()["missing_languages"]["fr"] == ["name"]
+    listed = api.get("/v1/offers", params={"municipality": place["town"],
+                                            "missing_languages": "true"}).json()["items"]
+    assert [o["missing_languages"] for o in listed] == [missing]
+    assert "missing_languages" not in api.get("/v1/offers", params={
+        "municipality": place["town"]}).json()["items"][0]
     r = api.get(path, params={"missing_languages": "yes"})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "missing_languages"
 

@@ -50,9 +50,8 @@ reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *loca
 void
 reply_entity(struct request *r, const char *what, db_get_fn get)
 {
-    const char *id = req_id(r, what), *missing = NULL;
-    const struct qspec spec[] = {QS_BOOLEAN("missing_languages", &missing), QS_LANGUAGE,
-                                 QS_SPEC_END};
+    const char *id = req_id(r, what);
+    const struct qspec spec[] = {QS_MISSING_LANGUAGES, QS_LANGUAGE, QS_SPEC_END};
     struct db_doc d;
     enum db_qs qs;
     char etag[64];
@@ -67,18 +66,14 @@ reply_entity(struct request *r, const char *what, db_get_fn get)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no %s with this id", what);
         return;
     }
-    /* ?missing_languages=true: which translatable fields each other language lacks. */
-    json_t *lacking = missing != NULL && missing[0] == 't' ? i18n_missing(d.doc) : NULL;
+    /* (?missing_languages=true is answered by reply_localize, with the record's languages.) */
     representation_etag(r, &d, etag);
     if (req_if_none_match(r, etag)) {
-        json_decref(lacking);
         db_doc_clear(&d);
         reply_empty(r, 304);
         reply_header(r, "ETag", etag);
         return;
     }
-    if (lacking != NULL)
-        json_object_set_new(d.doc, "missing_languages", lacking);
     reply_json_steal(r, 200, d.doc);
     d.doc = NULL;
     reply_header(r, "ETag", etag);

@@ -171,6 +171,7 @@ h_offers_list(struct request *r)
         QS_BOOLEAN("active", &f.active),
         QS_TXT("q", &f.q, 100),
         QS_LANGUAGE,
+        QS_MISSING_LANGUAGES,
         QS_SPEC_END,
     };
 

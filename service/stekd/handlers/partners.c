@@ -39,7 +39,7 @@ h_partners_list(struct request *r)
     struct qpage p = QPAGE_INIT;
     const char *active = NULL;
     const struct qspec spec[] = {QS_PAGE(&p), QS_BOOLEAN("active", &active), QS_LANGUAGE,
-                                 QS_SPEC_END};
+                                 QS_MISSING_LANGUAGES, QS_SPEC_END};
     struct db_page page;
 
     if (!qspec_parse(r, spec))

@@ -161,6 +161,7 @@ h_sites_list(struct request *r)
         QS_NEARBY(&near),
         QS_TXT("q", &f.q, 100),
         QS_LANGUAGE,
+        QS_MISSING_LANGUAGES,
         QS_SPEC_END,
     };
 

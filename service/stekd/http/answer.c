@@ -25,16 +25,28 @@ note_language(char *set, size_t len, const char *lang)
     snprintf(set + used, len - used, "%s%s", used ? ", " : "", lang);
 }
 
-/* Localizes one record; notes its language in set; returns what i18n_localize did. */
+/* ?missing_languages=true: each record says which of its texts each language lacks. */
+static bool
+wants_missing(struct request *r)
+{
+    const char *v = req_query(r, "missing_languages");
+    return v != NULL && strcmp(v, "true") == 0;
+}
+
+/* Localizes one record (with missing, adding what each language lacks, read before); notes
+ * its language in set; returns what i18n_localize did. */
 static const char *
-localize_one(json_t *doc, const char *want, char *set, size_t len)
+localize_one(json_t *doc, const char *want, bool missing, char *set, size_t len)
 {
     const char *main = json_string_value(json_object_get(doc, "main_language"));
     char main_copy[8];
     snprintf(main_copy, sizeof(main_copy), "%s", main ? main : "");
+    json_t *lacking = missing ? i18n_missing(doc) : NULL;
     const char *got = i18n_localize(doc, want);
     if (got != NULL)
         note_language(set, len, strcmp(got, "all") == 0 ? main_copy : got);
+    if (lacking != NULL)
+        json_object_set_new(doc, "missing_languages", lacking);
     return got;
 }
 
@@ -78,7 +90,8 @@ const char *
 reply_localize(struct request *r, json_t *doc)
 {
     char set[64] = "";
-    const char *got = localize_one(doc, answer_language(r, doc), set, sizeof(set));
+    const char *got =
+        localize_one(doc, answer_language(r, doc), wants_missing(r), set, sizeof(set));
     language_headers(r, set);
     return got;
 }
@@ -95,13 +108,14 @@ localize(struct request *r, json_t *body)
     char set[64] = "";
     json_t *items = json_object_get(body, "items"), *item;
     size_t i;
+    bool missing = wants_missing(r);
 
     if (json_object_get(body, "translatable") != NULL)
-        localize_one(body, want, set, sizeof(set));
+        localize_one(body, want, missing, set, sizeof(set));
     json_array_foreach(items, i, item)
     {
         if (json_object_get(item, "translatable") != NULL)
-            localize_one(item, want, set, sizeof(set));
+            localize_one(item, want, missing, set, sizeof(set));
     }
     language_headers(r, set);
 }
@@ -124,13 +138,14 @@ reply_page(struct request *r, struct db_page *page)
     const char *want = req_language(r);
     char set[64] = "", main[8];
     struct strbuf b = {0};
+    bool missing = wants_missing(r);
 
     sb_puts(&b, "{\"items\":[");
     for (int i = 0; i < page->n; i++) {
         const char *text = db_page_doc(page, i);
         if (i > 0)
             sb_puts(&b, ",");
-        if (i18n_plain_json(text, want, &b, main)) {
+        if (!missing && i18n_plain_json(text, want, &b, main)) {
             if (main[0] != '\0')
                 note_language(set, sizeof(set), main);
             continue;
@@ -143,7 +158,7 @@ reply_page(struct request *r, struct db_page *page)
             return;
         }
         if (json_object_get(doc, "translatable") != NULL)
-            localize_one(doc, want, set, sizeof(set));
+            localize_one(doc, want, missing, set, sizeof(set));
         char *one = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15));
         json_decref(doc);
         if (one == NULL)
