@@ -3,8 +3,10 @@
 #define STEK_AUTH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct request;
+struct db_conn;
 
 enum auth_result {
     AUTH_REFUSED,  /* replied 401, 403, 429 or 503 */
@@ -35,5 +37,12 @@ bool auth_token_tag(const struct request *r, char out[24]);
  * after replying 401 (revoked) or 403 (partner archived).
  */
 bool auth_confirm_write(struct request *r);
+
+/*
+ * On a worker, after an authenticated request: notes key_id's use on day (a key's
+ * last_used_on, a day and never a time) at most once a day per key on this daemon, on the
+ * primary. A failure is only logged: a request never fails for it.
+ */
+void auth_note_use(struct db_conn *db, const char *key_id, int32_t day);
 
 #endif

@@ -40,6 +40,11 @@ struct stek_config {
     unsigned auth_failures;
     /* STEK_WRITES_PER_MINUTE: writes one key may make a minute (0: no limit) */
     unsigned writes_per_minute;
+    /* STEK_KEY_MAX_DAYS_ADMIN, STEK_KEY_MAX_DAYS: longest key lifetimes (admin, others) */
+    unsigned key_max_days_admin;
+    unsigned key_max_days;
+    /* STEK_KEY_ROTATION_GRACE_HOURS: how long a rotated key's old token keeps working */
+    unsigned key_rotation_grace_h;
     /* STEK_HANDOFF_GUESSES: failed handoff-code lookups one key may make a minute */
     unsigned handoff_guesses;
     /* STEK_WATCHDOG_STALL: seconds all workers may be busy with one request each (watchdog) */

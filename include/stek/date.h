@@ -35,6 +35,10 @@ void date_format(int32_t day, char out[11]);
 /* Strict HH:MM (00:00..23:59) into minutes since midnight; false otherwise. */
 bool time_parse(const char *s, int *minutes);
 
+/* An RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS, optional fraction, Z or +HH:MM) into seconds
+ * since 1970, to the second; false otherwise. */
+bool timestamp_parse(const char *s, int64_t *epoch);
+
 /* The same day of the month, months earlier (the month's last day when it is shorter). */
 int32_t date_months_before(int32_t day, unsigned months);
 

@@ -404,15 +404,28 @@ struct key_auth {
     char role[16];
     char partner_id[48];
     bool revoked;
-    bool archived; /* the key's partner is archived (active = false) */
+    bool archived;       /* the key's partner is archived (active = false) */
+    int64_t valid_until; /* seconds since 1970: the key's end, or a replaced token's grace */
+    bool replaced;       /* the token is the one a rotation replaced */
 };
 
 enum db_qs db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out);
 /* The key's revoked and archived state as committed now; DB_NO_ROWS when it is gone. */
 enum db_qs db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archived);
+/* A new key that works until expires_at (seconds since 1970). */
 enum db_qs db_insert_key(struct db_conn *c, const char *name, const char *role,
                          const char *partner_id, const char *prefix, const char *token_hash,
+                         int64_t expires_at, struct db_doc *out);
+/* A new token for key id (prefix, hash) that works until expires_at; the replaced one works
+ * grace_hours more (0: not). DB_NO_ROWS when the key is unknown, revoked or expired. */
+enum db_qs db_rotate_key(struct db_conn *c, const char *id, const char *token_hash,
+                         const char *prefix, int grace_hours, int64_t expires_at,
                          struct db_doc *out);
+/* Notes that key id was used on day (the service's day: never a time). */
+enum db_qs db_touch_key(struct db_conn *c, const char *id, int32_t day);
+/* Announces partners' keys that end within 14 days to their webhooks (once per key end);
+ * the number announced. */
+enum db_qs db_announce_expiring_keys(struct db_conn *c);
 enum db_qs db_list_keys(struct db_conn *c, const char *after_a, const char *after_b, int limit,
                         struct db_page *page);
 enum db_qs db_get_key(struct db_conn *c, const char *id, struct db_doc *out);

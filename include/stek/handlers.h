@@ -99,6 +99,7 @@ void h_keys_create(struct request *r);
 void h_keys_get(struct request *r);
 void h_me(struct request *r);
 void h_keys_delete(struct request *r);
+void h_keys_rotate(struct request *r);
 
 /* audit.c */
 void h_audit_list(struct request *r);

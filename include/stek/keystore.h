@@ -27,6 +27,10 @@ int keys_lookup(const char *token_hash, struct key_auth *out);
  */
 bool keys_sync(void (*done)(void *arg), void *arg);
 
+/* Keys (neither revoked nor replaced tokens) whose end is after now and within seconds of
+ * it, from the copy as last loaded (0 before the first load). */
+unsigned keys_ending_within(int64_t now, int64_t seconds);
+
 /* Moves on with every change to api_keys (NOTIFY stek_keys, heard by the listener) and every
  * reconnect of the listener. */
 uint64_t keys_generation(void);

@@ -50,6 +50,13 @@ static const struct {
      "failed authentications one client address may make per minute (then 429)"},
     {"STEK_WRITES_PER_MINUTE", 600, 0, 10000000, offsetof(struct stek_config, writes_per_minute),
      false, "writes one API key may make per minute, 0 for no limit (then 429)"},
+    {"STEK_KEY_MAX_DAYS_ADMIN", 90, 1, 3650, offsetof(struct stek_config, key_max_days_admin),
+     false, "longest lifetime of an admin key in days (a key made without expires_at gets it)"},
+    {"STEK_KEY_MAX_DAYS", 365, 1, 3650, offsetof(struct stek_config, key_max_days), false,
+     "longest lifetime of any other key in days (a key made without expires_at gets it)"},
+    {"STEK_KEY_ROTATION_GRACE_HOURS", 24, 0, 720,
+     offsetof(struct stek_config, key_rotation_grace_h), false,
+     "hours a rotated key's old token keeps working unless the rotation asks otherwise"},
     {"STEK_WATCHDOG_STALL", 3, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
      "seconds every database worker may be busy with one request before the systemd watchdog"
      " stops pinging (keep it below the statement timeout)"},

@@ -1,4 +1,5 @@
 #include "stek/metrics.h"
+#include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/feedmodel.h"
 #include "stek/router.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Rows by route index; row MAX_ROUTES counts requests that matched no route. */
 #define MAX_ROUTES STEK_ROUTES_MAX
@@ -158,6 +160,8 @@ value_of(enum metric_id id, const struct feed_model_stats *fm, double *count)
         return (double)atomic_load(&outbox_depth);
     case X_WEBHOOK_OUTBOX_OLDEST:
         return (double)atomic_load(&outbox_oldest);
+    case X_KEYS_EXPIRING:
+        return (double)keys_ending_within((int64_t)time(NULL), 14 * 86400);
     case X_FEED_MODEL_OFFERS:
         return (double)fm->offers;
     case X_FEED_MODEL_SCHEDULES:

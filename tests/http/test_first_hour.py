@@ -135,7 +135,8 @@ def test_a_key_learns_what_it_is(admin, api, place):
     body = me.json()
     assert body["id"] == k.json()["id"] and body["role"] == "partner"
     assert body["partner"] == {"id": place["partner"]["id"], "name": place["partner"]["name"]}
-    assert body["partner_id"] == place["partner"]["id"] and body["expires_at"] is None
+    assert body["partner_id"] == place["partner"]["id"]
+    assert body["expires_at"] == k.json()["expires_at"] and body["expires_at"] is not None
     assert "offers" in body["scopes"] and "keys" not in body["scopes"]
     assert token not in me.text and "token" not in body and "hash" not in me.text
     mine = admin.get("/v1/me").json()

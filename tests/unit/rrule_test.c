@@ -71,6 +71,18 @@ test_dates(void)
     CHECK(!date_parse("2023-02-09T10:00", &d));
     CHECK(time_parse("13:00", &min) && min == 780);
     CHECK(!time_parse("24:00", &min) && !time_parse("9:00", &min) && !time_parse("13:60", &min));
+
+    int64_t t;
+    CHECK(timestamp_parse("1970-01-01T00:00:00Z", &t) && t == 0);
+    CHECK(timestamp_parse("2027-03-01T01:30:00+01:00", &t) && t == 1803861000);
+    CHECK(timestamp_parse("2027-03-01T00:30:00.999-00:00", &t) && t == 1803861000);
+    CHECK(timestamp_parse("2027-03-01t00:30:00z", &t) && t == 1803861000);
+    CHECK(!timestamp_parse("2027-03-01T00:30:00", &t));      /* no zone */
+    CHECK(!timestamp_parse("2027-02-29T00:00:00Z", &t));     /* no such day */
+    CHECK(!timestamp_parse("2027-03-01T24:00:00Z", &t));     /* no such hour */
+    CHECK(!timestamp_parse("2027-03-01T00:00:00+1:00", &t)); /* an offset is +HH:MM */
+    CHECK(!timestamp_parse("2027-03-01T00:00:00Zjunk", &t));
+    CHECK(!timestamp_parse("2027-03-01", &t));
 }
 
 static void

@@ -109,6 +109,8 @@ void db_languages_free(char *buf);
 
 /* Loads every key as of generation; false when the connection failed. */
 bool keystore_load(PGconn *pg, uint64_t generation);
+/* A key_auth from columns col.. of row (the columns of KEY_AUTH_COLUMNS in statements.def). */
+void db_key_auth_row(const PGresult *res, int row, int col, struct key_auth *out);
 /* The generation of the loaded snapshot (0: none). */
 uint64_t keystore_generation(void);
 /* The listener says whether it is connected: the copy is trusted only while it is. */

@@ -1,7 +1,21 @@
 #include "internal.h"
+#include "stek/date.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+void
+db_key_auth_row(const PGresult *res, int row, int col, struct key_auth *out)
+{
+    snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, row, col));
+    snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, row, col + 1));
+    snprintf(out->partner_id, sizeof(out->partner_id), "%s", PQgetvalue(res, row, col + 2));
+    out->revoked = strcmp(PQgetvalue(res, row, col + 3), "t") == 0;
+    out->archived = strcmp(PQgetvalue(res, row, col + 4), "t") == 0;
+    out->valid_until = strtoll(PQgetvalue(res, row, col + 5), NULL, 10);
+    out->replaced = strcmp(PQgetvalue(res, row, col + 6), "t") == 0;
+}
 
 enum db_qs
 db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out)
@@ -12,13 +26,8 @@ db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out)
 
     if (res == NULL)
         return qs;
-    if (qs > 0) {
-        snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
-        snprintf(out->role, sizeof(out->role), "%s", PQgetvalue(res, 0, 1));
-        snprintf(out->partner_id, sizeof(out->partner_id), "%s", PQgetvalue(res, 0, 2));
-        out->revoked = strcmp(PQgetvalue(res, 0, 3), "t") == 0;
-        out->archived = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-    }
+    if (qs > 0)
+        db_key_auth_row(res, 0, 0, out);
     PQclear(res);
     return qs;
 }
@@ -42,10 +51,39 @@ db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archive
 
 enum db_qs
 db_insert_key(struct db_conn *c, const char *name, const char *role, const char *partner_id,
-              const char *prefix, const char *token_hash, struct db_doc *out)
+              const char *prefix, const char *token_hash, int64_t expires_at, struct db_doc *out)
 {
-    const char *params[] = {name, role, partner_id, prefix, token_hash};
+    char until[24];
+    snprintf(until, sizeof(until), "%lld", (long long)expires_at);
+    const char *params[] = {name, role, partner_id, prefix, token_hash, until};
     return db_query_doc(c, STMT(insert_key, params), params, out);
+}
+
+enum db_qs
+db_rotate_key(struct db_conn *c, const char *id, const char *token_hash, const char *prefix,
+              int grace_hours, int64_t expires_at, struct db_doc *out)
+{
+    char grace[16], until[24];
+    snprintf(grace, sizeof(grace), "%d", grace_hours);
+    snprintf(until, sizeof(until), "%lld", (long long)expires_at);
+    const char *params[] = {id, token_hash, grace, prefix, until};
+    return db_query_doc(c, STMT(rotate_key, params), params, out);
+}
+
+enum db_qs
+db_touch_key(struct db_conn *c, const char *id, int32_t day)
+{
+    char d[11];
+    date_format(day, d);
+    const char *params[] = {id, d};
+    return db_exec_command(c, STMT(touch_key, params), params);
+}
+
+enum db_qs
+db_announce_expiring_keys(struct db_conn *c)
+{
+    const char *const *none = NULL;
+    return db_exec_command(c, STMT0(announce_expiring_keys), none);
 }
 
 enum db_qs

@@ -132,6 +132,19 @@ keys_lookup(const char *token_hash, struct key_auth *out)
     return found;
 }
 
+unsigned
+keys_ending_within(int64_t now, int64_t seconds)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&K.mu);
+    for (size_t i = 0; i < K.n; i++) {
+        const struct key_auth *k = &K.rows[i].key;
+        n += !k->revoked && !k->replaced && k->valid_until > now && k->valid_until <= now + seconds;
+    }
+    pthread_mutex_unlock(&K.mu);
+    return n;
+}
+
 bool
 keystore_load(PGconn *pg, uint64_t generation)
 {
@@ -148,12 +161,7 @@ keystore_load(PGconn *pg, uint64_t generation)
         abort();
     for (int i = 0; i < n; i++) {
         snprintf(rows[i].hash, sizeof(rows[i].hash), "%s", PQgetvalue(res, i, 0));
-        snprintf(rows[i].key.id, sizeof(rows[i].key.id), "%s", PQgetvalue(res, i, 1));
-        snprintf(rows[i].key.role, sizeof(rows[i].key.role), "%s", PQgetvalue(res, i, 2));
-        snprintf(rows[i].key.partner_id, sizeof(rows[i].key.partner_id), "%s",
-                 PQgetvalue(res, i, 3));
-        rows[i].key.revoked = strcmp(PQgetvalue(res, i, 4), "t") == 0;
-        rows[i].key.archived = strcmp(PQgetvalue(res, i, 5), "t") == 0;
+        db_key_auth_row(res, i, 1, &rows[i].key);
     }
     PQclear(res);
     if (n > 1)

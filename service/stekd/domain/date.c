@@ -87,6 +87,36 @@ time_parse(const char *s, int *minutes)
     return true;
 }
 
+bool
+timestamp_parse(const char *s, int64_t *epoch)
+{
+    int32_t day;
+    char date[11];
+    int h, mi, sec, oh = 0, om = 0, sign = 0;
+    size_t n = strlen(s);
+
+    if (n < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
+        return false;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    if (!date_parse(date, &day) || !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) ||
+        !digits(s + 17, 2, &sec) || h > 23 || mi > 59 || sec > 59)
+        return false;
+    const char *z = s + 19;
+    if (*z == '.') /* fractions of a second: kept to the second */
+        for (z++; *z >= '0' && *z <= '9'; z++)
+            ;
+    if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
+        sign = 0;
+    else if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && z[3] == ':' &&
+             digits(z + 1, 2, &oh) && digits(z + 4, 2, &om) && oh <= 23 && om <= 59)
+        sign = z[0] == '+' ? 1 : -1;
+    else
+        return false;
+    *epoch = (int64_t)day * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    return true;
+}
+
 int32_t
 date_months_before(int32_t day, unsigned months)
 {

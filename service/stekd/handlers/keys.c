@@ -8,9 +8,12 @@
 #include "stek/listen.h"
 #include "stek/handlers.h"
 #include "stek/jspec.h"
+#include "stek/config.h"
+#include "stek/date.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const roles[] = {"admin", "partner", NULL};
 static const struct constraint_reply constraints[] = {
@@ -19,10 +22,42 @@ static const struct constraint_reply constraints[] = {
 };
 
 struct create_ctx {
-    const char *name, *role, *partner_id;
+    const char *name, *role, *partner_id, *expires_at;
+    int64_t until;
     struct token_minted key;
     struct db_doc out;
 };
+
+/*
+ * The end of a key of role: expires_at as given (after now, within the role's longest
+ * lifetime: STEK_KEY_MAX_DAYS_ADMIN, STEK_KEY_MAX_DAYS), or that longest when absent.
+ * False after a field error.
+ */
+static bool
+key_end(const char *given, const char *role, json_t *errs, int64_t *out)
+{
+    const struct stek_config *cfg = stek_config();
+    unsigned days = strcmp(role, "admin") == 0 ? cfg->key_max_days_admin : cfg->key_max_days;
+    int64_t now = (int64_t)time(NULL), longest = now + (int64_t)days * 86400;
+
+    if (given == NULL) {
+        *out = longest;
+        return true;
+    }
+    if (!timestamp_parse(given, out))
+        field_error(errs, "expires_at", "must be a date-time such as 2027-03-01T00:00:00Z");
+    else if (*out <= now)
+        field_error(errs, "expires_at", "must be in the future");
+    else if (*out <= longest + 60) /* a minute's leeway for the caller's clock */
+        return true;
+    else {
+        char m[96];
+        snprintf(m, sizeof(m), "is beyond the longest lifetime of a%s %s key (%u days)",
+                 role[0] == 'a' ? "n" : "", role, days);
+        field_error(errs, "expires_at", m);
+    }
+    return false;
+}
 
 static enum tx_result
 create_tx(struct request *r, void *cls)
@@ -30,10 +65,11 @@ create_tx(struct request *r, void *cls)
     struct create_ctx *c = cls;
 
     db_doc_clear(&c->out);
-    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->key.prefix, c->key.hash,
+    if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->key.prefix, c->key.hash, c->until,
                       &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
-    if (audit(r, "create", "key", c->out.id, NULL) < 0)
+    /* A key made to end within 14 days is announced at once (else by the hourly job). */
+    if (audit(r, "create", "key", c->out.id, NULL) < 0 || db_announce_expiring_keys(r->db) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
 }
@@ -46,11 +82,14 @@ h_keys_create(struct request *r)
         JS_STR("name", &c.name, JF_REQUIRED, 1, 100),
         JS_ENUMF("role", &c.role, JF_REQUIRED, roles),
         JS_UUIDF("partner_id", &c.partner_id, JF_NULLABLE),
+        JS_STR("expires_at", &c.expires_at, 0, 1, 40),
         JS_RO("id"),
         JS_RO("prefix"),
         JS_RO("token"),
         JS_RO("created_at"),
         JS_RO("revoked_at"),
+        JS_RO("last_used_on"),
+        JS_RO("previous_token_valid_until"),
         JS_SPEC_END,
     };
     json_t *errs;
@@ -63,6 +102,8 @@ h_keys_create(struct request *r)
         field_error(errs, "partner_id", "is required for a partner key");
     if (c.role != NULL && strcmp(c.role, "admin") == 0 && c.partner_id != NULL)
         field_error(errs, "partner_id", "must be absent for an admin key");
+    if (c.role != NULL)
+        key_end(c.expires_at, c.role, errs, &c.until);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the key request is not valid; see errors");
         return;
@@ -143,6 +184,90 @@ h_keys_delete(struct request *r)
     }
 }
 
+struct rotate_ctx {
+    const char *id;
+    int grace_hours;
+    int64_t until;
+    struct token_minted key;
+    struct db_doc out;
+};
+
+static enum tx_result
+rotate_tx(struct request *r, void *cls)
+{
+    struct rotate_ctx *c = cls;
+    enum db_qs qs;
+
+    db_doc_clear(&c->out);
+    qs = db_rotate_key(r->db, c->id, c->key.hash, c->key.prefix, c->grace_hours, c->until, &c->out);
+    if (qs < 0)
+        return TX_DB_ERROR;
+    if (qs == DB_NO_ROWS) {
+        reply_problem(r, ERR_CONFLICT, NULL,
+                      "this key is revoked or expired and cannot be rotated; make a new one");
+        return TX_REPLIED;
+    }
+    json_t *changed = json_pack("[s,s]", "token", "expires_at");
+    qs = audit(r, "update", "key", c->id, changed); /* a rotation: token and end */
+    json_decref(changed);
+    return qs < 0 || db_announce_expiring_keys(r->db) < 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+/*
+ * POST /v1/keys/{id}/rotate: a new token for the key (an admin for any key, any key for
+ * itself); the old token keeps working grace_hours (STEK_KEY_ROTATION_GRACE_HOURS unless the
+ * body says), and the key gets a new end (expires_at, or its role's longest lifetime).
+ */
+void
+h_keys_rotate(struct request *r)
+{
+    struct rotate_ctx c = {.id = req_id(r, "key"),
+                           .grace_hours = (int)stek_config()->key_rotation_grace_h};
+    const char *expires_at = NULL;
+    long long grace = c.grace_hours;
+    struct jspec spec[] = {
+        JS_INTEGER("grace_hours", &grace, 0, 0, 720),
+        JS_STR("expires_at", &expires_at, 0, 1, 40),
+        JS_SPEC_END,
+    };
+    struct db_doc cur = {0};
+    json_t *errs = NULL;
+
+    if (c.id == NULL)
+        return;
+    if (r->who.role != ROLE_ADMIN && strcmp(c.id, r->who.key_id) != 0) {
+        reply_problem(r, ERR_FORBIDDEN, NULL, "a key may rotate only itself; an admin any key");
+        return;
+    }
+    if (r->body_len > 0 && !req_json_body(r, false))
+        return;
+    if (!reply_found(r, db_get_key(r->db, c.id, &cur), "key"))
+        return;
+    errs = json_array();
+    if (r->json != NULL)
+        jspec_check(r->json, spec, "", errs);
+    c.grace_hours = (int)grace;
+    key_end(expires_at, json_string_value(json_object_get(cur.doc, "role")), errs, &c.until);
+    db_doc_clear(&cur);
+    if (json_array_size(errs) > 0) {
+        reply_problem(r, ERR_VALIDATION, errs, "the rotation is not valid; see errors");
+        return;
+    }
+    json_decref(errs);
+    if (!token_mint(&c.key)) {
+        reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
+        return;
+    }
+    if (run_tx(r, rotate_tx, &c)) {
+        keys_changed_here(); /* the new token works here at once */
+        json_object_set_new(c.out.doc, "token", json_string(c.key.token));
+        json_object_set_new(c.out.doc, "grace_hours", json_integer(c.grace_hours));
+        reply_json_steal(r, 200, c.out.doc);
+        c.out.doc = NULL;
+    }
+    db_doc_clear(&c.out);
+}
+
 /*
  * What each role may do, as /v1/me lists it: the areas a key of that role writes (a partner
  * key only its own partner's records there). Reads of public data need no key.
@@ -178,7 +303,6 @@ h_me(struct request *r)
         json_array_append_new(scopes, json_string(*s));
     json_object_set_new(key.doc, "scopes", scopes);
     scopes = NULL;
-    json_object_set_new(key.doc, "expires_at", json_null()); /* keys do not expire yet */
     json_object_set_new(key.doc, "partner",
                         partner.doc == NULL
                             ? json_null()

@@ -94,6 +94,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/keys/{id}",        h_keys_get,         ROLE_ADMIN, ROUTE_DB, NULL},
     {M_GET,    "/v1/me",               h_me,               ROLE_PARTNER, ROUTE_DB, NULL},
     {M_DELETE, "/v1/keys/{id}",        h_keys_delete,      ROLE_ADMIN, ROUTE_DB, NULL},
+    {M_POST,   "/v1/keys/{id}/rotate", h_keys_rotate,      ROLE_PARTNER, ROUTE_DB, NULL},
 
     {M_GET,    "/v1/audit",            h_audit_list,       ROLE_ADMIN, ROUTE_DB, NULL},
 

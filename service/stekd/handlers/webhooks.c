@@ -1,6 +1,7 @@
 /*
  * /v1/partners/{id}/webhooks: a partner's subscriptions to events (referral.created for
- * referrals made to it, handoff.arrived and barrier.status_changed for its own signals),
+ * referrals made to it, handoff.arrived and barrier.status_changed for its own signals,
+ * key.expiring for its keys that end within 14 days),
  * managed by an admin or by that partner's own keys. The secret is made here and shown once
  * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
  */
@@ -18,7 +19,7 @@
 #include <string.h>
 
 static const char *const event_names[] = {"referral.created", "handoff.arrived",
-                                          "barrier.status_changed", NULL};
+                                          "barrier.status_changed", "key.expiring", NULL};
 
 /* The partner of the path, if this key may manage its webhooks (403/404 otherwise). */
 static const char *

@@ -6,11 +6,14 @@
 #include "stek/server.h"
 #include "stek/config.h"
 #include "stek/ratelimit.h"
+#include "stek/log.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /*
  * Failed authentications are counted per client address; past the budget the
@@ -89,6 +92,35 @@ bearer_token(struct request *r)
     return NULL;
 }
 
+/*
+ * True (after replying 401) when the key has ended or the token is one a rotation replaced
+ * and its grace is over. The answer says which, since only a holder of the token can ask:
+ * an expired key is renewed by an admin, a replaced token by the new one.
+ */
+static bool
+refused_as_ended(struct request *r, const struct key_auth *k)
+{
+    char when[32];
+    time_t t = (time_t)k->valid_until;
+    struct tm tm;
+
+    if (k->valid_until > (int64_t)time(NULL))
+        return false;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (k->replaced)
+        reply_problem(r, ERR_UNAUTHORIZED, NULL,
+                      "this token was replaced by a rotation of key %s; its grace ended at %s: "
+                      "use the new token",
+                      k->id, when);
+    else
+        reply_problem(r, ERR_UNAUTHORIZED, NULL,
+                      "the API key %s expired at %s; an admin can rotate it or make a new one",
+                      k->id, when);
+    failed(r);
+    return true;
+}
+
 enum auth_result
 auth_check(struct request *r, int need)
 {
@@ -130,6 +162,8 @@ auth_check(struct request *r, int need)
         failed(r);
         return AUTH_REFUSED;
     }
+    if (refused_as_ended(r, &k))
+        return AUTH_REFUSED;
     r->who.authenticated = true;
     r->who.role = strcmp(k.role, "admin") == 0 ? ROLE_ADMIN : ROLE_PARTNER;
     snprintf(r->who.key_id, sizeof(r->who.key_id), "%.36s", k.id);
@@ -182,4 +216,38 @@ auth_confirm_write(struct request *r)
         return false;
     }
     return true;
+}
+
+/* The day each key was last noted as used here: slots by the key id's hash (a collision only
+ * writes once more; the statement changes nothing when the day is already stored). */
+static struct {
+    pthread_mutex_t mu;
+    struct {
+        char id[40];
+        int32_t day;
+    } slot[512];
+} used = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void
+auth_note_use(struct db_conn *db, const char *key_id, int32_t day)
+{
+    unsigned h = 5381;
+    bool fresh;
+
+    for (const char *p = key_id; *p; p++)
+        h = h * 33u + (unsigned char)*p;
+    h %= sizeof(used.slot) / sizeof(used.slot[0]);
+    pthread_mutex_lock(&used.mu);
+    fresh = used.slot[h].day != day || strcmp(used.slot[h].id, key_id) != 0;
+    pthread_mutex_unlock(&used.mu);
+    if (!fresh)
+        return;
+    if (db_touch_key(db, key_id, day) < 0) {
+        log_event("warn", "could not note a key's use", "key_id", key_id, NULL);
+        return;
+    }
+    pthread_mutex_lock(&used.mu);
+    snprintf(used.slot[h].id, sizeof(used.slot[h].id), "%s", key_id);
+    used.slot[h].day = day;
+    pthread_mutex_unlock(&used.mu);
 }

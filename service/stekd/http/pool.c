@@ -1,6 +1,7 @@
 #include "stek/pool.h"
 #include "stek/auth.h"
 #include "stek/cache.h"
+#include "stek/clock.h"
 #include "stek/db.h"
 #include "stek/listen.h"
 #include "stek/metrics.h"
@@ -134,6 +135,8 @@ run_job(struct worker *w, struct request *r)
         if (is_write(r) && r->reply.status >= 200 && r->reply.status < 300)
             after_write(w, r); /* before the answer: a client reads its own write */
         db_rollback(db);       /* a no-op unless a handler left a transaction open */
+        if (r->who.authenticated && !replica)
+            auth_note_use(db, r->who.key_id, service_today());
         r->db = NULL;
         if (replica)
             reply_header(r, "Stek-Served-By", "replica");

@@ -61,6 +61,9 @@ maintenance_run(struct job *j)
                 log_event("info", "retention", "erased", n, NULL);
             }
         }
+        /* Partners' keys that end within 14 days: key.expiring to their webhooks, once. */
+        if (tick % 3600 == 7 && db_conn_ensure(db) && db_announce_expiring_keys(db) < 0)
+            log_event("warn", "could not announce expiring keys", NULL);
         job_sleep(j, 1000);
     }
     db_conn_free(db);
