@@ -16,6 +16,7 @@
 #define STEK_DB_H
 
 #include "stek/feed.h"
+#include "stek/ids.h"
 #include "stek/offer.h"
 #include "stek/stats.h"
 
@@ -255,6 +256,7 @@ struct signal_fields {
 
 struct signal_filter {
     const char *partner; /* visible to this partner; NULL: all (admin) */
+    const char *scope;   /* at sites in these municipalities (an array literal); NULL: any */
     const char *kind, *theme, *site, *from, *to, *status;
 };
 
@@ -325,6 +327,10 @@ enum db_qs db_get_closure(struct db_conn *c, const char *site_id, const char *id
                           struct db_doc *out);
 enum db_qs db_delete_closure(struct db_conn *c, const char *site_id, const char *id);
 /* 1 when the partner runs an offer at the site (the offer's own site or a schedule's). */
+/* Whether every place of a record (entity and id as the audit trail names them, or
+ * "municipality" and a name) lies in scope, a coordinator's municipalities (an array literal):
+ * a row when it does, DB_NO_ROWS when not (or no such record). */
+enum db_qs db_in_scope(struct db_conn *c, const char *scope, const char *entity, const char *id);
 enum db_qs db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *partner_id);
 
 /* ---- webhooks (webhooks.c) ---- */
@@ -404,18 +410,20 @@ struct key_auth {
     char role[16];
     char partner_id[48];
     bool revoked;
-    bool archived;       /* the key's partner is archived (active = false) */
-    int64_t valid_until; /* seconds since 1970: the key's end, or a replaced token's grace */
-    bool replaced;       /* the token is the one a rotation replaced */
+    bool archived;         /* the key's partner is archived (active = false) */
+    int64_t valid_until;   /* seconds since 1970: the key's end, or a replaced token's grace */
+    bool replaced;         /* the token is the one a rotation replaced */
+    char scope[SCOPE_MAX]; /* a coordinator's municipalities (an array literal), else "" */
 };
 
 enum db_qs db_auth_key(struct db_conn *c, const char *token_hash, struct key_auth *out);
 /* The key's revoked and archived state as committed now; DB_NO_ROWS when it is gone. */
 enum db_qs db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archived);
-/* A new key that works until expires_at (seconds since 1970). */
+/* A new key that works until expires_at (seconds since 1970); municipalities: a
+ * coordinator's, as a JSON array of names (else NULL). */
 enum db_qs db_insert_key(struct db_conn *c, const char *name, const char *role,
                          const char *partner_id, const char *prefix, const char *token_hash,
-                         int64_t expires_at, struct db_doc *out);
+                         int64_t expires_at, const char *municipalities, struct db_doc *out);
 /* A new token for key id (prefix, hash) that works until expires_at; the replaced one works
  * grace_hours more (0: not). DB_NO_ROWS when the key is unknown, revoked or expired. */
 enum db_qs db_rotate_key(struct db_conn *c, const char *id, const char *token_hash,
@@ -436,8 +444,10 @@ enum db_qs db_revoke_key(struct db_conn *c, const char *id);
 /* Records a write; key_id NULL for the command line; fields: names changed, or NULL. */
 enum db_qs db_insert_audit(struct db_conn *c, const char *key_id, const char *action,
                            const char *entity, const char *entity_id, const json_t *fields);
+/* scope: a coordinator's municipalities (an array literal): only entries at places among
+ * them; NULL for every entry. */
 enum db_qs db_list_audit(struct db_conn *c, const char *before_seq, const char *entity,
-                         const char *entity_id, const char *key_id, int limit,
+                         const char *entity_id, const char *key_id, const char *scope, int limit,
                          struct db_page *page);
 
 #endif

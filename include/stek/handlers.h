@@ -91,6 +91,9 @@ void h_hsds_taxonomy_term(struct request *r);
 
 /* stats.c */
 void h_stats_signals(struct request *r);
+/* Who may ask /v1/stats/signals for the exact counts (?raw=true; a coordinator for its
+ * municipalities only); openapi.yaml says it as x-stek-raw-roles. */
+#define RAW_STATS_ROLES (R_ADMIN | R_READER | R_COORDINATOR)
 void h_stats_answers(struct request *r);
 
 /* keys.c */

@@ -27,7 +27,20 @@ enum stek_err {
 
 enum http_method { M_GET, M_HEAD, M_POST, M_PATCH, M_DELETE, M_PUT, M_OPTIONS, M_OTHER };
 
-enum role { ROLE_NONE = 0, ROLE_PARTNER = 1, ROLE_ADMIN = 2 };
+/*
+ * The roles of API keys. A route allows a set of them (R_*: a bit per role; R_PUBLIC needs no
+ * key); what a role may do within a route (its partner's records, its municipalities) the
+ * handler checks (handlers/scope.c).
+ */
+enum role { ROLE_NONE = 0, ROLE_ADMIN, ROLE_PARTNER, ROLE_COORDINATOR, ROLE_READER, ROLE_COUNT };
+#define R_PUBLIC 0u
+#define R_ADMIN (1u << ROLE_ADMIN)
+#define R_PARTNER (1u << ROLE_PARTNER)
+#define R_COORDINATOR (1u << ROLE_COORDINATOR)
+#define R_READER (1u << ROLE_READER)
+#define R_ANY_KEY (R_ADMIN | R_PARTNER | R_COORDINATOR | R_READER)
+/* "admin", "partner", "coordinator", "reader" by role ("" for ROLE_NONE). */
+extern const char *const role_names[ROLE_COUNT];
 
 #define REQ_MAX_QUERY 32
 #define REQ_MAX_PARAMS 4
@@ -38,6 +51,7 @@ struct principal {
     enum role role;
     char key_id[UUID_LEN + 1];
     char partner_id[UUID_LEN + 1]; /* "" unless role is partner */
+    char scope[SCOPE_MAX];         /* "" unless role is coordinator: its municipalities */
 };
 
 struct reply_header {

@@ -6,6 +6,10 @@
 
 #define UUID_LEN 36
 
+/* A coordinator key's municipalities as a PostgreSQL array literal ({Kalmthout,Wuustwezel}),
+ * with its NUL: at most 20 names of 100 characters, quoted and escaped. */
+#define SCOPE_MAX 4200
+
 /* True when s is a canonical lower- or upper-case UUID string. */
 bool is_uuid(const char *s);
 

@@ -1,5 +1,5 @@
 /*
- * The one route table: method, path pattern, handler, required role.
+ * The one route table: method, path pattern, handler, the roles it allows.
  * Patterns are literal segments and "{name}" parameters.
  */
 #ifndef STEK_ROUTER_H
@@ -48,7 +48,7 @@ struct route {
     enum http_method method;
     const char *pattern;
     handler_fn handler;
-    enum role role; /* ROLE_NONE: public */
+    unsigned allow; /* the roles that may call it (R_* of http.h); R_PUBLIC: no key needed */
     unsigned flags;
     fast_fn fast; /* NULL: none */
 };

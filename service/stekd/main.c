@@ -115,7 +115,8 @@ create_admin_key(const struct stek_config *cfg, const char *name)
     }
     if (db_begin(db) != DB_NO_ROWS ||
         db_insert_key(db, name, "admin", NULL, key.prefix, key.hash,
-                      (int64_t)time(NULL) + (int64_t)cfg->key_max_days_admin * 86400, &doc) <= 0 ||
+                      (int64_t)time(NULL) + (int64_t)cfg->key_max_days_admin * 86400, NULL,
+                      &doc) <= 0 ||
         db_insert_audit(db, NULL, "create", "key", doc.id, NULL) < 0 ||
         db_commit(db) != DB_NO_ROWS) {
         fprintf(stderr, "stekd: could not store the key (%s)\n",

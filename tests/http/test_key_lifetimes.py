@@ -2,6 +2,7 @@
 grace period, the day of last use is kept, and keys about to end are announced."""
 import datetime
 import json
+import types
 
 import pytest
 import requests
@@ -39,14 +40,19 @@ def refused(a, path):
 
 
 @pytest.fixture
-def second(daemon, db_url, tmp_path, spec):
-    """A second daemon on the same database (what a key change must reach too)."""
-    d = Daemon(db_url, tmp_path, STEK_WRITES_PER_MINUTE=0)
-    yield Api(d.base, spec)
-    assert_clean_exit(*d.stop())
+def pair(own_db, tmp_path, spec):
+    """Two daemons on a database of the tests' own (a key change must reach both; the refused
+    keys here count against no other test's budget of failed authentications)."""
+    daemons = [Daemon(own_db.url, tmp_path, STEK_WRITES_PER_MINUTE=0) for _ in range(2)]
+    yield types.SimpleNamespace(
+        admin=Api(daemons[0].base, spec, own_db.token), api=Api(daemons[0].base, spec),
+        second=Api(daemons[1].base, spec), url=own_db.url)
+    for d in daemons:
+        assert_clean_exit(*d.stop())
 
 
-def test_every_key_ends_by_default_at_its_roles_longest_lifetime(admin):
+def test_every_key_ends_by_default_at_its_roles_longest_lifetime(pair):
+    admin = pair.admin
     _, k = partner_key(admin)
     assert abs(parse(k["expires_at"]) - (now() + datetime.timedelta(days=365))) < \
         datetime.timedelta(minutes=5)
@@ -65,7 +71,8 @@ def test_every_key_ends_by_default_at_its_roles_longest_lifetime(admin):
     ("2026-13-01T00:00:00Z", "date-time"),
     ("beyond", "longest lifetime"),
 ])
-def test_an_end_in_the_past_or_beyond_the_maximum_is_422_naming_it(admin, expires_at, says):
+def test_an_end_in_the_past_or_beyond_the_maximum_is_422_naming_it(pair, expires_at, says):
+    admin = pair.admin
     if expires_at == "beyond":
         expires_at = iso(now() + datetime.timedelta(days=91))
     before = len(admin.get("/v1/keys?limit=200").json()["items"])
@@ -76,7 +83,8 @@ def test_an_end_in_the_past_or_beyond_the_maximum_is_422_naming_it(admin, expire
     assert len(admin.get("/v1/keys?limit=200").json()["items"]) == before
 
 
-def test_an_expired_key_is_refused_saying_it_expired_on_every_daemon(admin, api, second):
+def test_an_expired_key_is_refused_saying_it_expired_on_every_daemon(pair):
+    admin, api, second = pair.admin, pair.api, pair.second
     _, k = partner_key(admin, expires_at=iso(now() + datetime.timedelta(seconds=3)))
     mine, there = api.as_key(k["token"]), second.as_key(k["token"])
     assert mine.get("/v1/me").status_code == 200
@@ -93,8 +101,8 @@ def test_an_expired_key_is_refused_saying_it_expired_on_every_daemon(admin, api,
     assert admin.post(f"/v1/keys/{k['id']}/rotate").status_code == 409
 
 
-def test_a_rotation_keeps_the_old_token_for_the_grace_then_refuses_it(admin, api, second,
-                                                                       db_url):
+def test_a_rotation_keeps_the_old_token_for_the_grace_then_refuses_it(pair):
+    admin, api, second, db_url = pair.admin, pair.api, pair.second, pair.url
     pid, k = partner_key(admin)
     old = k["token"]
     r = admin.post(f"/v1/keys/{k['id']}/rotate")
@@ -123,7 +131,8 @@ def test_a_rotation_keeps_the_old_token_for_the_grace_then_refuses_it(admin, api
     assert (audit[0]["action"], audit[0]["fields"]) == ("update", ["token", "expires_at"])
 
 
-def test_grace_zero_ends_the_old_token_at_once_and_a_key_rotates_itself(admin, api, second):
+def test_grace_zero_ends_the_old_token_at_once_and_a_key_rotates_itself(pair):
+    admin, api, second = pair.admin, pair.api, pair.second
     pid, k = partner_key(admin)
     me = api.as_key(k["token"])
     r = me.post(f"/v1/keys/{k['id']}/rotate", json={"grace_hours": 0})
@@ -146,7 +155,8 @@ def test_grace_zero_ends_the_old_token_at_once_and_a_key_rotates_itself(admin, a
     assert admin.post("/v1/keys/00000000-0000-4000-8000-000000000000/rotate").status_code == 404
 
 
-def test_the_day_of_last_use_is_kept_as_a_day(admin, api, db_url, daemon):
+def test_the_day_of_last_use_is_kept_as_a_day(pair):
+    admin, api, db_url = pair.admin, pair.api, pair.url
     _, k = partner_key(admin)
     assert admin.get(f"/v1/keys/{k['id']}").json()["last_used_on"] is None
     api.as_key(k["token"]).get("/v1/me")

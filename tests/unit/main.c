@@ -212,7 +212,32 @@ test_router(void)
     CHECK(method_parse("PATCH") == M_PATCH && method_parse("BREW") == M_OTHER);
 }
 
-/* Every route is in openapi.yaml, and every operation there has a route. */
+/* The roles a route allows are the operation's x-stek-roles (none for a public route), and an
+ * operation with a key says so in its security. */
+static void
+check_roles(const struct route *rt, const json_t *op, const char *method)
+{
+    const json_t *declared = json_object_get(op, "x-stek-roles");
+    unsigned set = 0;
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(declared, i, v)
+    {
+        for (int k = ROLE_ADMIN; k < ROLE_COUNT; k++)
+            if (json_string_value(v) != NULL && strcmp(json_string_value(v), role_names[k]) == 0)
+                set |= 1u << k;
+    }
+    bool ok = set == rt->allow && (declared == NULL || json_array_size(declared) > 0) &&
+              (rt->allow == R_PUBLIC) == (json_object_get(op, "security") == NULL);
+    if (!ok)
+        printf("route %s %s: the route table allows roles %#x, openapi.yaml's x-stek-roles %#x\n",
+               method, rt->pattern, rt->allow, set);
+    CHECK(ok);
+}
+
+/* Every route is in openapi.yaml (with the roles it allows), and every operation there has a
+ * route. */
 static void
 test_routes_match_openapi(void)
 {
@@ -230,10 +255,12 @@ test_routes_match_openapi(void)
         for (i = 0; m[i] && i < sizeof(lower) - 1; i++)
             lower[i] = (char)(m[i] | 0x20);
         lower[i] = '\0';
-        bool ok = json_object_get(json_object_get(paths, rt->pattern), lower) != NULL;
-        if (!ok)
+        json_t *op = json_object_get(json_object_get(paths, rt->pattern), lower);
+        if (op == NULL)
             printf("route %s %s is missing from openapi.yaml\n", m, rt->pattern);
-        CHECK(ok);
+        CHECK(op != NULL);
+        if (op != NULL)
+            check_roles(rt, op, m);
     }
     json_object_foreach(paths, path, item)
     {

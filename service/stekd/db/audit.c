@@ -14,8 +14,8 @@ db_insert_audit(struct db_conn *c, const char *key_id, const char *action, const
 
 enum db_qs
 db_list_audit(struct db_conn *c, const char *before_seq, const char *entity, const char *entity_id,
-              const char *key_id, int limit, struct db_page *page)
+              const char *key_id, const char *scope, int limit, struct db_page *page)
 {
-    const char *params[] = {before_seq, entity, entity_id, key_id, NULL};
+    const char *params[] = {before_seq, entity, entity_id, key_id, NULL, scope};
     return db_query_page(c, STMT(list_audit, params), params, 4, limit, page);
 }

@@ -59,3 +59,13 @@ db_partner_runs_offer_at(struct db_conn *c, const char *site_id, const char *par
     db_doc_clear(&d);
     return qs;
 }
+
+enum db_qs
+db_in_scope(struct db_conn *c, const char *scope, const char *entity, const char *id)
+{
+    const char *params[] = {scope, entity, id};
+    struct db_doc d = {0};
+    enum db_qs qs = db_query_doc(c, STMT(in_scope, params), params, &d);
+    db_doc_clear(&d);
+    return qs;
+}

@@ -15,6 +15,7 @@ db_key_auth_row(const PGresult *res, int row, int col, struct key_auth *out)
     out->archived = strcmp(PQgetvalue(res, row, col + 4), "t") == 0;
     out->valid_until = strtoll(PQgetvalue(res, row, col + 5), NULL, 10);
     out->replaced = strcmp(PQgetvalue(res, row, col + 6), "t") == 0;
+    snprintf(out->scope, sizeof(out->scope), "%s", PQgetvalue(res, row, col + 7));
 }
 
 enum db_qs
@@ -51,11 +52,12 @@ db_key_state(struct db_conn *c, const char *key_id, bool *revoked, bool *archive
 
 enum db_qs
 db_insert_key(struct db_conn *c, const char *name, const char *role, const char *partner_id,
-              const char *prefix, const char *token_hash, int64_t expires_at, struct db_doc *out)
+              const char *prefix, const char *token_hash, int64_t expires_at,
+              const char *municipalities, struct db_doc *out)
 {
     char until[24];
     snprintf(until, sizeof(until), "%lld", (long long)expires_at);
-    const char *params[] = {name, role, partner_id, prefix, token_hash, until};
+    const char *params[] = {name, role, partner_id, prefix, token_hash, until, municipalities};
     return db_query_doc(c, STMT(insert_key, params), params, out);
 }
 

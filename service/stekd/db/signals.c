@@ -78,7 +78,7 @@ db_list_signals(struct db_conn *c, const char *before, const struct signal_filte
                 struct db_page *page)
 {
     const char *params[] = {before,  f->partner, f->kind,   f->theme, f->site,
-                            f->from, f->to,      f->status, NULL};
+                            f->from, f->to,      f->status, NULL,     f->scope};
     return db_query_page(c, STMT(list_signals, params), params, 8, limit, page);
 }
 

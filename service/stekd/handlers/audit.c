@@ -1,5 +1,7 @@
-/* /v1/audit: who wrote what, newest first. Admin only. */
+/* /v1/audit: who wrote what under which scope, newest first. An admin and a reader read every
+ * entry, a coordinator the entries of its municipalities (their places all among them). */
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/ids.h"
 #include "stek/qspec.h"
 
@@ -31,7 +33,8 @@ h_audit_list(struct request *r)
 
     if (!qspec_parse(r, spec))
         return;
-    if (db_list_audit(r->db, qcursor_a(&p.cursor), entity, entity_id, key_id, p.limit, &page) < 0) {
+    if (db_list_audit(r->db, qcursor_a(&p.cursor), entity, entity_id, key_id, scope_of(r), p.limit,
+                      &page) < 0) {
         reply_db_error(r);
         return;
     }

@@ -7,6 +7,7 @@
  * schedule's): the partners that would otherwise each cancel their dates.
  */
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/i18n.h"
 #include "stek/qspec.h"
 #include "stek/ids.h"
@@ -31,7 +32,8 @@ static const struct constraint_reply constraints[] = {
     {NULL, ERR_VALIDATION, NULL, NULL},
 };
 
-/* The site exists (404 otherwise) and this key may manage its closures (403 otherwise). */
+/* The site exists (404 otherwise) and this key may manage its closures (403 otherwise): an
+ * admin, a coordinator of its municipality, a partner with an offer there. */
 static enum tx_result
 may_manage(struct request *r, const char *site, bool lock)
 {
@@ -47,6 +49,8 @@ may_manage(struct request *r, const char *site, bool lock)
     }
     if (r->who.role == ROLE_ADMIN)
         return TX_COMMIT;
+    if (r->who.role == ROLE_COORDINATOR) /* the sites of its municipalities */
+        return scope_check(r, "site", site, NULL);
     if ((qs = db_partner_runs_offer_at(r->db, site, r->who.partner_id)) < 0)
         return TX_DB_ERROR;
     if (qs == DB_NO_ROWS) {
@@ -273,13 +277,15 @@ delete_tx(struct request *r, void *cls)
 
     if ((res = may_manage(r, c->site, true)) != TX_COMMIT)
         return res;
-    if ((qs = db_delete_closure(r->db, c->site, c->id)) < 0)
+    /* The entry first, while the closure still says where it was (its places). */
+    if (audit(r, "delete", "site_closure", c->id, NULL) < 0 ||
+        (qs = db_delete_closure(r->db, c->site, c->id)) < 0)
         return TX_DB_ERROR;
     if (qs == DB_NO_ROWS) {
         reply_problem(r, ERR_NOT_FOUND, NULL, "no closure with this id at this site");
         return TX_REPLIED;
     }
-    return audit(r, "delete", "site_closure", c->id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    return TX_COMMIT;
 }
 
 void

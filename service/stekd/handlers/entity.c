@@ -175,9 +175,10 @@ delete_tx(struct request *r, void *cls)
     if (res != TX_COMMIT)
         return res;
     db_doc_clear(&cur);
-    if ((res = c->ops->remove(r, c->id)) != TX_COMMIT)
-        return res;
-    return audit(r, "delete", c->ops->what, c->id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
+    /* The entry first, while the record still says where it was (its places). */
+    if (audit(r, "delete", c->ops->what, c->id, NULL) < 0)
+        return TX_DB_ERROR;
+    return c->ops->remove(r, c->id);
 }
 
 void

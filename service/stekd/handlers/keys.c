@@ -8,14 +8,17 @@
 #include "stek/listen.h"
 #include "stek/handlers.h"
 #include "stek/jspec.h"
+#include "stek/hint.h"
 #include "stek/config.h"
 #include "stek/date.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
-static const char *const roles[] = {"admin", "partner", NULL};
+static const char *const roles[] = {"admin", "partner", "coordinator", "reader", NULL};
 static const struct constraint_reply constraints[] = {
     {"api_keys_partner_id_fkey", ERR_VALIDATION, "partner_id", "does not name an existing partner"},
     {NULL, ERR_VALIDATION, NULL, NULL},
@@ -23,6 +26,7 @@ static const struct constraint_reply constraints[] = {
 
 struct create_ctx {
     const char *name, *role, *partner_id, *expires_at;
+    char *municipalities; /* a coordinator's, as JSON (owned) */
     int64_t until;
     struct token_minted key;
     struct db_doc out;
@@ -66,12 +70,65 @@ create_tx(struct request *r, void *cls)
 
     db_doc_clear(&c->out);
     if (db_insert_key(r->db, c->name, c->role, c->partner_id, c->key.prefix, c->key.hash, c->until,
-                      &c->out) <= 0)
+                      c->municipalities, &c->out) <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     /* A key made to end within 14 days is announced at once (else by the hourly job). */
     if (audit(r, "create", "key", c->out.id, NULL) < 0 || db_announce_expiring_keys(r->db) < 0)
         return TX_DB_ERROR;
     return TX_COMMIT;
+}
+
+/*
+ * A coordinator key's municipalities: 1 to 20 names, each of a municipality with a site (the
+ * closest known ones suggested otherwise), none twice. Their JSON into *out (NULL after an
+ * error, or when the role needs none; then present is an error too).
+ */
+static void
+check_municipalities(struct request *r, const char *role, json_t *errs, char **out)
+{
+    const json_t *v = json_object_get(r->json, "municipalities");
+    bool coordinator = role != NULL && strcmp(role, "coordinator") == 0;
+    size_t i;
+    json_t *item;
+
+    *out = NULL;
+    if (!coordinator) {
+        if (v != NULL && !json_is_null(v))
+            field_error(errs, "municipalities", "must be absent for all but a coordinator key");
+        return;
+    }
+    if (!json_is_array(v) || json_array_size(v) < 1 || json_array_size(v) > 20) {
+        field_error(errs, "municipalities",
+                    "a coordinator key needs a list of 1 to 20 municipalities");
+        return;
+    }
+    json_array_foreach(v, i, item)
+    {
+        const char *name = json_string_value(item);
+        char field[40], msg[400];
+        json_t *near = NULL;
+        snprintf(field, sizeof(field), "municipalities[%zu]", i);
+        if (name == NULL || strlen(name) < 1 || strlen(name) > 100 ||
+            strlen(name) != json_string_length(item)) {
+            field_error(errs, field, "must be the name of a municipality (1 to 100 characters)");
+            return;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(json_string_value(json_array_get(v, j)), name) == 0) {
+                field_error(errs, field, "is listed twice");
+                return;
+            }
+        if (municipality_unknown(r, name, &near, NULL)) {
+            char *list = json_dumps(near, JSON_COMPACT);
+            snprintf(msg, sizeof(msg), "no site is in this municipality; closest known: %s",
+                     list != NULL ? list : "[]");
+            free(list);
+            json_decref(near);
+            field_error(errs, field, msg);
+            return;
+        }
+    }
+    *out = json_dumps(v, JSON_COMPACT);
 }
 
 void
@@ -83,6 +140,7 @@ h_keys_create(struct request *r)
         JS_ENUMF("role", &c.role, JF_REQUIRED, roles),
         JS_UUIDF("partner_id", &c.partner_id, JF_NULLABLE),
         JS_STR("expires_at", &c.expires_at, 0, 1, 40),
+        JS_IGNORE("municipalities"), /* checked below */
         JS_RO("id"),
         JS_RO("prefix"),
         JS_RO("token"),
@@ -100,25 +158,26 @@ h_keys_create(struct request *r)
     jspec_check(r->json, spec, "", errs);
     if (c.role != NULL && strcmp(c.role, "partner") == 0 && c.partner_id == NULL)
         field_error(errs, "partner_id", "is required for a partner key");
-    if (c.role != NULL && strcmp(c.role, "admin") == 0 && c.partner_id != NULL)
-        field_error(errs, "partner_id", "must be absent for an admin key");
+    if (c.role != NULL && strcmp(c.role, "partner") != 0 && c.partner_id != NULL)
+        field_error(errs, "partner_id", "must be absent for all but a partner key");
     if (c.role != NULL)
         key_end(c.expires_at, c.role, errs, &c.until);
+    check_municipalities(r, c.role, errs, &c.municipalities);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the key request is not valid; see errors");
+        free(c.municipalities);
         return;
     }
     json_decref(errs);
-    if (!token_mint(&c.key)) {
+    if (!token_mint(&c.key))
         reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
-        return;
-    }
-    if (run_tx(r, create_tx, &c)) {
+    else if (run_tx(r, create_tx, &c)) {
         keys_changed_here(); /* usable here at once, before NOTIFY stek_keys reloads the keys */
         json_object_set_new(c.out.doc, "token", json_string(c.key.token));
         reply_doc(r, 201, &c.out, "/v1/keys");
     }
     db_doc_clear(&c.out);
+    free(c.municipalities);
 }
 
 void
@@ -270,7 +329,8 @@ h_keys_rotate(struct request *r)
 
 /*
  * What each role may do, as /v1/me lists it: the areas a key of that role writes (a partner
- * key only its own partner's records there). Reads of public data need no key.
+ * key only its own partner's records there, a coordinator only those at its municipalities'
+ * sites; a reader writes nothing). Reads of public data need no key.
  */
 static const char *const admin_scopes[] = {
     "partners", "sites",  "offers",   "exceptions", "closures", "signals",
@@ -278,6 +338,16 @@ static const char *const admin_scopes[] = {
 };
 static const char *const partner_scopes[] = {
     "offers", "exceptions", "closures", "signals", "handoffs", "webhooks", NULL,
+};
+static const char *const coordinator_scopes[] = {
+    "sites", "offers", "exceptions", "closures", "signals", NULL,
+};
+static const char *const reader_scopes[] = {NULL};
+static const char *const *const scopes_of[ROLE_COUNT] = {
+    [ROLE_ADMIN] = admin_scopes,
+    [ROLE_PARTNER] = partner_scopes,
+    [ROLE_COORDINATOR] = coordinator_scopes,
+    [ROLE_READER] = reader_scopes,
 };
 
 /* GET /v1/me: the calling key as stored (never its token), its partner and its scopes. */
@@ -298,7 +368,7 @@ h_me(struct request *r)
         reply_problem(r, ERR_UNAUTHORIZED, NULL, "this key is no longer valid");
         goto out;
     }
-    for (const char *const *s = r->who.role == ROLE_ADMIN ? admin_scopes : partner_scopes;
+    for (const char *const *s = scopes_of[r->who.role] ? scopes_of[r->who.role] : reader_scopes;
          *s != NULL; s++)
         json_array_append_new(scopes, json_string(*s));
     json_object_set_new(key.doc, "scopes", scopes);

@@ -4,6 +4,7 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/hint.h"
 #include "stek/i18n.h"
 #include "stek/ids.h"
@@ -134,12 +135,26 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
     return true;
 }
 
-/* True when the request's key may write an offer of partner_id. */
+/* True when the request's key may write an offer of partner_id (a coordinator: any partner's,
+ * at the sites of its municipalities: offer_sites_in_scope). */
 static bool
 may_write(const struct request *r, const char *partner_id)
 {
-    return r->who.role == ROLE_ADMIN ||
+    return r->who.role == ROLE_ADMIN || r->who.role == ROLE_COORDINATOR ||
            (partner_id != NULL && strcmp(partner_id, r->who.partner_id) == 0);
+}
+
+/* For a coordinator: every site the offer names (its own, its schedules') in its scope. */
+static enum tx_result
+offer_sites_in_scope(struct request *r, const struct offer_parsed *o)
+{
+    enum tx_result res = scope_check(r, "site", o->f.site_id, "site_id");
+    for (int i = 0; i < o->nsched && res == TX_COMMIT; i++) {
+        char field[40];
+        snprintf(field, sizeof(field), "schedules[%d].site_id", i);
+        res = scope_check(r, "site", o->sched[i].site_id, field);
+    }
+    return res;
 }
 
 static bool
@@ -199,6 +214,9 @@ create_tx(struct request *r, void *cls)
     struct create_ctx *c = cls;
 
     db_doc_clear(&c->out);
+    enum tx_result in = offer_sites_in_scope(r, &c->o);
+    if (in != TX_COMMIT)
+        return in;
     if (db_insert_offer(r->db, &c->o.f, c->new_id) <= 0 ||
         db_replace_schedules(r->db, c->new_id, c->o.sched, c->o.nsched) < 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
@@ -247,10 +265,15 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     struct offer_parsed o;
     enum tx_result res = TX_COMMIT;
 
+    /* A coordinator edits the offers at its places and moves none away from them. */
+    if ((res = scope_check(r, "offer", id, NULL)) != TX_COMMIT)
+        return res;
     if (!parse_offer(r, merged, &o))
         return TX_REPLIED;
     if (refuse_foreign_partner(r, &o))
         res = TX_REPLIED;
+    else if ((res = offer_sites_in_scope(r, &o)) != TX_COMMIT)
+        ;
     else if (db_update_offer(r->db, id, &o.f) <= 0 ||
              /* Schedules are replaced only when the patch sends them. */
              (json_object_get(patch, "schedules") != NULL &&
@@ -265,6 +288,9 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
 static enum tx_result
 remove_offer(struct request *r, const char *id)
 {
+    enum tx_result in = scope_check(r, "offer", id, NULL);
+    if (in != TX_COMMIT)
+        return in;
     return db_delete_offer(r->db, id) < 0 ? TX_DB_ERROR : TX_COMMIT;
 }
 
@@ -433,9 +459,16 @@ exception_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
         return res;
+    if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT) {
+        db_doc_clear(&offer);
+        return res;
+    }
     bool occurs = offer_occurs_on(offer.doc, c->day);
     db_doc_clear(&offer);
     if (c->patching && (res = exception_merge(r, c)) != TX_COMMIT)
+        return res;
+    /* A coordinator moves an occurrence only to a site of its municipalities. */
+    if ((res = scope_check(r, "site", c->f.site_id, "site_id")) != TX_COMMIT)
         return res;
     if (!c->patching && !occurs) {
         reply_problem(r, ERR_VALIDATION,
@@ -525,6 +558,8 @@ exception_delete_tx(struct request *r, void *cls)
     if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
         return res;
     db_doc_clear(&offer);
+    if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT)
+        return res;
     if ((qs = db_delete_exception(r->db, c->id, c->date)) < 0)
         return TX_DB_ERROR;
     if (qs == DB_NO_ROWS) {

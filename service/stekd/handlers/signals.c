@@ -15,6 +15,7 @@
 #include "stek/date.h"
 #include "stek/crypto.h"
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/strbuf.h"
 #include "stek/i18n.h"
 #include "stek/signal.h"
@@ -283,17 +284,19 @@ h_signals_batch(struct request *r)
     free(c.items);
 }
 
+/* The partner whose signals a key reads (its own and those referred to it); NULL for every
+ * partner's (an admin, a reader, a coordinator: at its places, scope.h). */
 static const char *
 visible_to(const struct request *r)
 {
-    return r->who.role == ROLE_ADMIN ? NULL : r->who.partner_id;
+    return r->who.role == ROLE_PARTNER ? r->who.partner_id : NULL;
 }
 
 void
 h_signals_list(struct request *r)
 {
     struct qpage p = QPAGE_INIT;
-    struct signal_filter f = {.partner = visible_to(r)};
+    struct signal_filter f = {.partner = visible_to(r), .scope = scope_of(r)};
     struct db_page page;
     int32_t from = DAY_NONE, to = DAY_NONE;
     char from_iso[11], to_iso[11];
@@ -333,8 +336,12 @@ h_signals_get(struct request *r)
 
     if (id == NULL)
         return;
-    if (reply_found(r, db_get_signal(r->db, id, visible_to(r), false, &d), "signal"))
-        reply_json_steal(r, 200, d.doc);
+    if (reply_found(r, db_get_signal(r->db, id, visible_to(r), false, &d), "signal")) {
+        if (scope_allows(r, "signal", id, NULL))
+            reply_json_steal(r, 200, d.doc);
+        else
+            json_decref(d.doc);
+    }
 }
 
 struct patch_ctx {
@@ -358,6 +365,11 @@ patch_tx(struct request *r, void *cls)
     if (qs == DB_NO_ROWS) {
         reply_problem(r, ERR_NOT_FOUND, NULL, "no signal with this id");
         return TX_REPLIED;
+    }
+    enum tx_result in = scope_check(r, "signal", c->id, NULL); /* a coordinator: its places */
+    if (in != TX_COMMIT) {
+        db_doc_clear(&cur);
+        return in;
     }
     from = json_string_value(json_object_get(cur.doc, "status"));
     problem = signal_transition_problem(

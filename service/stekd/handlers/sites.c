@@ -1,6 +1,7 @@
 /* /v1/sites: the meeting places. Reads are public; writes are admin-only. */
 #include "stek/config.h"
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/hint.h"
 #include "stek/i18n.h"
 #include "stek/qspec.h"
@@ -199,8 +200,11 @@ create_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if (!parse_site(r, c->body, &f, lat, lon, &hold))
         return TX_REPLIED;
-    qs = db_insert_site(r->db, &f, &c->out);
+    enum tx_result in = scope_check(r, "municipality", f.municipality, "address.municipality");
+    qs = in == TX_COMMIT ? db_insert_site(r->db, &f, &c->out) : DB_NO_ROWS;
     site_hold_clear(&hold);
+    if (in != TX_COMMIT)
+        return in;
     if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return audit(r, "create", "site", c->out.id, NULL) < 0 ? TX_DB_ERROR : TX_COMMIT;
@@ -235,10 +239,17 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     enum db_qs qs;
     (void)patch;
 
+    /* A coordinator edits the sites of its municipalities and moves none out of them. */
+    enum tx_result in = scope_check(r, "site", id, NULL);
+    if (in != TX_COMMIT)
+        return in;
     if (!parse_site(r, merged, &f, lat, lon, &hold))
         return TX_REPLIED;
-    qs = db_update_site(r->db, id, &f, out);
+    in = scope_check(r, "municipality", f.municipality, "address.municipality");
+    qs = in == TX_COMMIT ? db_update_site(r->db, id, &f, out) : DB_NO_ROWS;
     site_hold_clear(&hold);
+    if (in != TX_COMMIT)
+        return in;
     if (qs <= 0)
         return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
     return TX_COMMIT;
@@ -247,6 +258,9 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
 static enum tx_result
 remove_site(struct request *r, const char *id)
 {
+    enum tx_result in = scope_check(r, "site", id, NULL);
+    if (in != TX_COMMIT)
+        return in;
     if (db_delete_site(r->db, id) >= 0)
         return TX_COMMIT;
     if (db_last_failure(r->db) != DB_FOREIGN_KEY)

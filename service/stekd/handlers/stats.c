@@ -2,8 +2,9 @@
  * /v1/stats/signals: counts of signals for advocacy, public and so protected
  * (see stek/stats.h and docs/architecture.md, "Signals and privacy"). Windows are whole
  * months. The public sees closed months only: the current month is still
- * being filled, and each new signal would show. An admin key may ask for the
- * exact counts, this month included, with ?raw=true. JSON, or CSV.
+ * being filled, and each new signal would show. An admin or reader key (a coordinator for its
+ * municipalities) may ask for the exact counts, this month included, with ?raw=true. JSON,
+ * or CSV.
  */
 #include "stek/config.h"
 #include "stek/ids.h"
@@ -12,6 +13,7 @@
 #include "stek/date.h"
 #include "stek/auth.h"
 #include "stek/handlers.h"
+#include "stek/scope.h"
 #include "stek/hint.h"
 #include "stek/rrule.h"
 #include "stek/stats.h"
@@ -26,6 +28,30 @@ static const char *
 parse_group_by(const char *v, void *out)
 {
     return stats_parse_group_by(v, out);
+}
+
+/*
+ * The exact counts (?raw=true) are for an admin, a reader, and a coordinator asking about its
+ * own places: a coordinator's query names its municipality or a site there, and one that
+ * reaches outside them is 403 (never answered filtered, which would pass for the whole).
+ */
+static bool
+raw_allowed(struct request *r, const char *municipality, const char *site)
+{
+    if (auth_check(r, RAW_STATS_ROLES) != AUTH_OK)
+        return false;
+    if (r->who.role != ROLE_COORDINATOR)
+        return true;
+    if (municipality == NULL && site == NULL) {
+        reply_problem(r, ERR_FORBIDDEN,
+                      json_pack("[{s:s, s:s}]", "field", "municipality", "message",
+                                "a coordinator's exact counts name one of its municipalities"),
+                      "a coordinator key asks for the exact counts of its own municipalities "
+                      "(municipality=) or of a site there (site=)");
+        return false;
+    }
+    return scope_allows(r, "municipality", municipality, "municipality") &&
+           scope_allows(r, "site", site, "site");
 }
 
 void
@@ -53,7 +79,7 @@ h_stats_signals(struct request *r)
 
     if ((problem = stats_window(service_today(), raw, from_req, to_req, &from, &to)) != NULL)
         field_error(errs, "to", problem);
-    if (!qspec_reply(r, errs) || (raw && auth_check(r, ROLE_ADMIN) != AUTH_OK))
+    if (!qspec_reply(r, errs) || (raw && !raw_allowed(r, municipality, site)))
         return;
     date_format(from, from_iso);
     date_format(to, to_iso);

@@ -121,8 +121,20 @@ refused_as_ended(struct request *r, const struct key_auth *k)
     return true;
 }
 
+const char *const role_names[ROLE_COUNT] = {"", "admin", "partner", "coordinator", "reader"};
+
+/* A stored role's name into its role (the database's CHECK allows no other). */
+static enum role
+role_parse(const char *name)
+{
+    for (int i = ROLE_ADMIN; i < ROLE_COUNT; i++)
+        if (strcmp(name, role_names[i]) == 0)
+            return (enum role)i;
+    return ROLE_NONE;
+}
+
 enum auth_result
-auth_check(struct request *r, int need)
+auth_check(struct request *r, unsigned allow)
 {
     const char *token = bearer_token(r);
     char hash[STEK_SHA256_HEX_LEN + 1];
@@ -165,16 +177,23 @@ auth_check(struct request *r, int need)
     if (refused_as_ended(r, &k))
         return AUTH_REFUSED;
     r->who.authenticated = true;
-    r->who.role = strcmp(k.role, "admin") == 0 ? ROLE_ADMIN : ROLE_PARTNER;
+    r->who.role = role_parse(k.role);
     snprintf(r->who.key_id, sizeof(r->who.key_id), "%.36s", k.id);
     snprintf(r->who.partner_id, sizeof(r->who.partner_id), "%.36s", k.partner_id);
+    snprintf(r->who.scope, sizeof(r->who.scope), "%s", k.scope);
     if (k.archived) {
         reply_problem(r, ERR_FORBIDDEN, NULL,
                       "the partner of this key is archived; an admin can reactivate it");
         return AUTH_REFUSED;
     }
-    if ((int)r->who.role < need) {
-        reply_problem(r, ERR_FORBIDDEN, NULL, "this needs an admin key");
+    if ((allow & (1u << r->who.role)) == 0) {
+        char which[64] = "";
+        for (int i = ROLE_ADMIN; i < ROLE_COUNT; i++)
+            if (allow & (1u << i))
+                snprintf(which + strlen(which), sizeof(which) - strlen(which), "%s%s",
+                         which[0] ? ", " : "", role_names[i]);
+        reply_problem(r, ERR_FORBIDDEN, NULL, "a%s %s key may not do this; it needs: %s",
+                      r->who.role == ROLE_ADMIN ? "n" : "", role_names[r->who.role], which);
         return AUTH_REFUSED;
     }
     if (r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE) {
@@ -194,11 +213,11 @@ auth_confirm_write(struct request *r)
     bool revoked = false, archived = false;
     enum db_qs qs;
 
-    if (r->who.role != ROLE_PARTNER ||
+    if (r->who.role == ROLE_ADMIN ||
         !(r->method == M_POST || r->method == M_PATCH || r->method == M_DELETE))
         return true;
     /*
-     * The in-memory keys follow NOTIFY within milliseconds; a partner's write is confirmed on
+     * The in-memory keys follow NOTIFY within milliseconds; a scoped key's write is confirmed on
      * the worker's own connection, so that no offer, exception or signal is ever written with
      * a key revoked or a partner archived a moment ago on another daemon.
      */

@@ -127,8 +127,8 @@ run_job(struct worker *w, struct request *r)
         /* A public answer's lookup found the model behind: settled first (what a computed
          * answer is kept at), and often the kept answer still stands. */
         bool answered = cache_public_settle(r);
-        if (!answered && (r->route->role == ROLE_NONE ||
-                          ((r->authorized || auth_check(r, r->route->role) == AUTH_OK) &&
+        if (!answered && (r->route->allow == R_PUBLIC ||
+                          ((r->authorized || auth_check(r, r->route->allow) == AUTH_OK) &&
                            ((r->route->flags & ROUTE_KEY_IN_STATEMENT) || auth_confirm_write(r)))))
             r->route->handler(r);
         cache_public_keep(r); /* a public read's answer, for the next reader */

@@ -173,9 +173,9 @@ dispatch(struct server *s, struct request *r)
         r->route->handler(r);
         return;
     }
-    if (r->route->role != ROLE_NONE && !r->authorized) {
+    if (r->route->allow != R_PUBLIC && !r->authorized) {
         /* A client that failed too often gets 429 for keys that do not work (auth_check). */
-        enum auth_result a = auth_check(r, r->route->role);
+        enum auth_result a = auth_check(r, r->route->allow);
         if (a == AUTH_REFUSED)
             return;
         if (a == AUTH_SYNC) {
