@@ -66,6 +66,9 @@ env_lines = ["# stek configuration: read by stekd.service and stek-migrate (Envi
 for name, desc, default in environment(stekd):
     if name == "DATABASE_URL":
         continue
+    if name == "STEK_SECRET_KEY_FILE":  # made by postinst: webhook secrets sealed at rest
+        env_lines += [f"# {desc}", f"{name}=/etc/stek/secret.key", ""]
+        continue
     if " " in default:  # not a value, a rule ("http:// + Host")
         env_lines += [f"# {desc} (default: {default})", f"#{name}=", ""]
     else:

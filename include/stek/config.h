@@ -54,6 +54,8 @@ struct stek_config {
     /* STEK_FEED_MODEL: 1 to answer the feed from the in-memory model (feedmodel.h), following
      * changes; 2 the same, loading it whole after each change; 0 from the database */
     unsigned feed_model;
+    /* STEK_SECRET_KEY_FILE: the key ring that seals secrets at rest (secrets.h); NULL: none */
+    const char *secret_key_file;
     /* STEK_READ_URLS: read replicas (postgresql:// URIs separated by spaces); NULL: none */
     const char *read_urls;
     /* STEK_MAX_REPLICA_LAG: seconds a replica may lag before it leaves the rotation */

@@ -18,6 +18,7 @@
 #include "stek/feed.h"
 #include "stek/ids.h"
 #include "stek/offer.h"
+#include "stek/secrets.h"
 #include "stek/stats.h"
 
 #include <jansson.h>
@@ -336,9 +337,9 @@ enum db_qs db_partner_runs_offer_at(struct db_conn *c, const char *site_id, cons
 /* ---- webhooks (webhooks.c) ---- */
 
 /* events: an array of validated event names. */
-enum db_qs db_insert_webhook(struct db_conn *c, const char *partner, const char *url,
-                             const json_t *events, const char *description, const char *secret,
-                             struct db_doc *out);
+enum db_qs db_insert_webhook(struct db_conn *c, const char *id, const char *partner,
+                             const char *url, const json_t *events, const char *description,
+                             const char *secret, struct db_doc *out);
 enum db_qs db_list_webhooks(struct db_conn *c, const char *partner, const char *after_a,
                             const char *after_b, int limit, struct db_page *page);
 enum db_qs db_get_webhook(struct db_conn *c, const char *partner, const char *id,
@@ -358,11 +359,25 @@ enum db_qs db_redeliver(struct db_conn *c, const char *webhook, const char *id, 
 struct webhook_job {
     char id[40], webhook_id[40], event_type[40];
     char *payload, *url;
-    char secret[80], previous_secret[80]; /* previous: "" when none */
+    char secret[SECRET_STORED_MAX], previous_secret[SECRET_STORED_MAX]; /* as stored; "": none */
     int attempts;
     long long age_s; /* since the event was made */
 };
 
+/* Secrets as stored (secrets.h), of one webhook. */
+struct stored_secret {
+    char id[40], secret[SECRET_STORED_MAX], previous[SECRET_STORED_MAX]; /* previous "": none */
+};
+/* The ids of the keys that sealed stored secrets into out, comma-separated: DB_NO_ROWS when
+ * none is sealed. */
+enum db_qs db_sealed_key_ids(struct db_conn *c, char *out, size_t len);
+/* The webhooks whose secrets are not all sealed under key_id (plain ones too): a new array
+ * into *out (free it), *n of them. */
+enum db_qs db_secrets_not_under(struct db_conn *c, const char *key_id, struct stored_secret **out,
+                                size_t *n);
+/* Stores a webhook's secrets sealed anew, unless its secret is no longer old_secret. */
+enum db_qs db_reseal_webhook(struct db_conn *c, const char *id, const char *old_secret,
+                             const char *secret, const char *previous);
 enum db_qs db_claim_deliveries(struct db_conn *c, int max, int lease_s, struct webhook_job **jobs,
                                size_t *n);
 void webhook_jobs_free(struct webhook_job *jobs, size_t n);

@@ -98,3 +98,46 @@ stek_hmac_sha256_hex(const char *key, const void *msg, size_t len,
     }
     out[STEK_SHA256_HEX_LEN] = '\0';
 }
+
+bool
+stek_aead_seal(const uint8_t key[STEK_AEAD_KEY_LEN], const void *aad, size_t aadlen,
+               const void *plain, size_t len, uint8_t *out)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0, m = 0;
+    bool ok = ctx != NULL && len <= INT32_MAX && aadlen <= INT32_MAX &&
+              stek_random_bytes(out, STEK_AEAD_NONCE_LEN) &&
+              EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, STEK_AEAD_NONCE_LEN, NULL) == 1 &&
+              EVP_EncryptInit_ex(ctx, NULL, NULL, key, out) == 1 &&
+              EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) == 1 &&
+              EVP_EncryptUpdate(ctx, out + STEK_AEAD_NONCE_LEN, &n, plain, (int)len) == 1 &&
+              EVP_EncryptFinal_ex(ctx, out + STEK_AEAD_NONCE_LEN + n, &m) == 1 &&
+              (size_t)(n + m) == len &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, STEK_AEAD_TAG_LEN,
+                                  out + STEK_AEAD_NONCE_LEN + len) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}
+
+bool
+stek_aead_open(const uint8_t key[STEK_AEAD_KEY_LEN], const void *aad, size_t aadlen,
+               const uint8_t *in, size_t n, uint8_t *out)
+{
+    if (n < STEK_AEAD_OVERHEAD || n - STEK_AEAD_OVERHEAD > INT32_MAX || aadlen > INT32_MAX)
+        return false;
+    size_t len = n - STEK_AEAD_OVERHEAD;
+    uint8_t tag[STEK_AEAD_TAG_LEN];
+    memcpy(tag, in + STEK_AEAD_NONCE_LEN + len, sizeof(tag));
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int k = 0, m = 0;
+    bool ok = ctx != NULL && EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, STEK_AEAD_NONCE_LEN, NULL) == 1 &&
+              EVP_DecryptInit_ex(ctx, NULL, NULL, key, in) == 1 &&
+              EVP_DecryptUpdate(ctx, NULL, &k, aad, (int)aadlen) == 1 &&
+              EVP_DecryptUpdate(ctx, out, &k, in + STEK_AEAD_NONCE_LEN, (int)len) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, STEK_AEAD_TAG_LEN, tag) == 1 &&
+              EVP_DecryptFinal_ex(ctx, out + k, &m) == 1; /* 0 when the tag does not match */
+    EVP_CIPHER_CTX_free(ctx);
+    return ok;
+}

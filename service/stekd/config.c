@@ -225,7 +225,9 @@ config_usage(void)
            "  STEK_UITDATABANK_URL         UiTdatabank's Entry API the export's ids point into\n"
            "                               (default https://io.uitdatabank.be)\n"
            "  STEK_READ_URLS               read replicas for public reads (postgresql:// URIs\n"
-           "                               separated by spaces; default none)\n");
+           "                               separated by spaces; default none)\n"
+           "  STEK_SECRET_KEY_FILE         owner-only file of keys that seal webhook secrets at\n"
+           "                               rest (default none: stored as they are)\n");
     for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
         printf("  %-28s %s (default %lu)\n", numbers[i].name, numbers[i].help, numbers[i].dflt);
 }
@@ -312,6 +314,7 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
                  cfg->public_url);
         return false;
     }
+    cfg->secret_key_file = env_or("STEK_SECRET_KEY_FILE", NULL, false);
     cfg->read_urls = env_or("STEK_READ_URLS", NULL, false);
     for (const char *u = cfg->read_urls; u != NULL && *u != '\0';) {
         size_t len = strcspn(u, " \t\n");

@@ -45,6 +45,8 @@ usage(FILE *out)
                  "       stekd create-admin-key NAME\n"
                  "       stekd purge [--as-of YYYY-MM-DD]\n"
                  "       stekd scan-texts\n"
+                 "       stekd new-secret-key\n"
+                 "       stekd reseal-secrets\n"
                  "\n"
                  "Serves the stek API. create-admin-key creates an admin API key and prints\n"
                  "its token alone on one line (it is shown only this once).\n"
@@ -53,7 +55,10 @@ usage(FILE *out)
                  "--as-of runs it as if it were that day.\n"
                  "scan-texts reads every stored free text with the privacy guard and lists\n"
                  "those it refuses today (entity, id, field, kind; never the text), so that an\n"
-                 "administrator can clean them; exit 0 when none, 3 when some.\n\n");
+                 "administrator can clean them; exit 0 when none, 3 when some.\n"
+                 "new-secret-key prints a new key for STEK_SECRET_KEY_FILE (64 hex digits).\n"
+                 "reseal-secrets seals every stored secret under the key file's first key\n"
+                 "(plain ones, and those of the older keys below it, which can then go).\n\n");
     if (out == stdout)
         config_usage();
 }
@@ -196,6 +201,110 @@ scan_texts(const struct stek_config *cfg)
     return qs < 0 ? 1 : found > 0 ? 3 : 0;
 }
 
+/*
+ * Seals every stored secret not yet under the key ring's first key (plain ones, and those of
+ * older keys of the ring); the number sealed, or -1 when one could not be opened or the
+ * database failed (named on stderr).
+ */
+static long
+reseal(struct db_conn *db)
+{
+    struct stored_secret *rows;
+    size_t n;
+    long done = 0;
+
+    if (db_secrets_not_under(db, secrets_current_id(), &rows, &n) < 0) {
+        fprintf(stderr, "stekd: cannot read the stored secrets: %s\n", db_conn_error(db));
+        return -1;
+    }
+    for (size_t i = 0; i < n && done >= 0; i++) {
+        char plain[SECRET_PLAIN_MAX + 1], old[SECRET_PLAIN_MAX + 1] = "";
+        char sealed[SECRET_STORED_MAX], sealed_old[SECRET_STORED_MAX] = "";
+        if (!secret_open(rows[i].secret, rows[i].id, plain, sizeof(plain)) ||
+            (rows[i].previous[0] && !secret_open(rows[i].previous, rows[i].id, old, sizeof(old))) ||
+            !secret_seal(plain, rows[i].id, sealed) ||
+            (old[0] && !secret_seal(old, rows[i].id, sealed_old))) {
+            fprintf(stderr, "stekd: the secret of webhook %s does not open with this key ring\n",
+                    rows[i].id);
+            done = -1;
+        } else if (db_reseal_webhook(db, rows[i].id, rows[i].secret, sealed, sealed_old) < 0) {
+            fprintf(stderr, "stekd: cannot store a sealed secret: %s\n", db_conn_error(db));
+            done = -1;
+        } else {
+            done++;
+        }
+        memset(plain, 0, sizeof(plain));
+        memset(old, 0, sizeof(old));
+    }
+    free(rows);
+    return done;
+}
+
+/*
+ * Before serving: the key ring opens every sealed secret's key (a daemon without the key file,
+ * or with the wrong one, refuses to start rather than sign nothing), and plain secrets are
+ * sealed once there is a ring. False after saying why.
+ */
+static bool
+secrets_ready(struct db_conn *db)
+{
+    char ids[256];
+    enum db_qs qs = db_sealed_key_ids(db, ids, sizeof(ids));
+
+    if (qs < 0) {
+        fprintf(stderr, "stekd: cannot read the stored secrets: %s\n", db_conn_error(db));
+        return false;
+    }
+    for (char *id = qs > 0 ? strtok(ids, ",") : NULL; id != NULL; id = strtok(NULL, ",")) {
+        if (secrets_have(id))
+            continue;
+        fprintf(stderr,
+                "stekd: the database holds webhook secrets sealed with key %s, which %s; set "
+                "STEK_SECRET_KEY_FILE to the key file that holds it (refusing to start)\n",
+                id,
+                secrets_configured() ? "STEK_SECRET_KEY_FILE does not hold"
+                                     : "needs STEK_SECRET_KEY_FILE");
+        return false;
+    }
+    return !secrets_configured() || reseal(db) >= 0;
+}
+
+static int
+cmd_new_secret_key(const struct stek_config *cfg, int argc, char **argv)
+{
+    char hex[2 * STEK_AEAD_KEY_LEN + 1];
+    (void)cfg;
+    (void)argc;
+    (void)argv;
+    if (!stek_random_hex(hex, STEK_AEAD_KEY_LEN)) {
+        fprintf(stderr, "stekd: no randomness available\n");
+        return 1;
+    }
+    printf("%s\n", hex);
+    return 0;
+}
+
+static int
+cmd_reseal_secrets(const struct stek_config *cfg, int argc, char **argv)
+{
+    struct db_conn *db;
+    long n;
+    (void)argc;
+    (void)argv;
+    if (!secrets_configured()) {
+        fprintf(stderr, "stekd: reseal-secrets needs STEK_SECRET_KEY_FILE\n");
+        return 2;
+    }
+    if ((db = open_checked(cfg)) == NULL)
+        return 1;
+    n = reseal(db);
+    db_conn_free(db);
+    if (n >= 0)
+        fprintf(stderr, "stekd: %ld webhook secrets sealed anew under key %s\n", n,
+                secrets_current_id());
+    return n >= 0 ? 0 : 1;
+}
+
 static int
 cmd_create_admin_key(const struct stek_config *cfg, int argc, char **argv)
 {
@@ -221,6 +330,8 @@ static const struct subcommand {
     {"create-admin-key", 1, 1, "create-admin-key needs exactly one NAME", cmd_create_admin_key},
     {"purge", 0, 2, "usage: stekd purge [--as-of YYYY-MM-DD]", purge},
     {"scan-texts", 0, 0, "scan-texts takes no argument", cmd_scan_texts},
+    {"new-secret-key", 0, 0, "new-secret-key takes no argument", cmd_new_secret_key},
+    {"reseal-secrets", 0, 0, "reseal-secrets takes no argument", cmd_reseal_secrets},
     {NULL, 0, 0, NULL, NULL},
 };
 
@@ -335,6 +446,10 @@ serve(const struct stek_config *cfg)
 
     if ((db = open_checked(cfg)) == NULL)
         return 1;
+    if (!secrets_ready(db)) {
+        db_conn_free(db);
+        return 1;
+    }
     db_conn_free(db);
     /* Signals are taken synchronously by this thread; every other thread inherits the mask. */
     sigemptyset(&set);
@@ -401,6 +516,10 @@ main(int argc, char **argv)
         return 2;
     }
     config_use(&cfg);
+    if (!secrets_load(cfg.secret_key_file, err, sizeof(err))) {
+        fprintf(stderr, "stekd: %s\n", err);
+        return 2;
+    }
     /* jansson's hash seed must be set before any thread uses it. */
     json_object_seed(0);
     /* Buffers of 128 KiB and more (calendars, long pages, the feed model's load) are mapped and
@@ -414,5 +533,7 @@ main(int argc, char **argv)
      * rows, the same requests/s). MALLOC_ARENA_MAX in the environment still decides. */
     if (getenv("MALLOC_ARENA_MAX") == NULL)
         mallopt(M_ARENA_MAX, 4);
-    return cmd != NULL ? cmd->run(&cfg, argc, argv) : serve(&cfg);
+    int rc = cmd != NULL ? cmd->run(&cfg, argc, argv) : serve(&cfg);
+    secrets_clear();
+    return rc;
 }

@@ -66,6 +66,8 @@ MORE = {
         "`1`: answer feed queries that miss the cache from the feed's data held in memory, following each change as it comes (only the records a change names are read again; see [The feed from memory](architecture.md#the-feed-from-memory)); `2`: the same, but reading all of it again after every change (the behaviour before issue 29, slow while data changes: kept for comparison in tests and benchmarks); `0`: ask the database for each (less memory: about 15 MiB less with 30,000 offers)",
     'STEK_READ_URLS':
         'read replicas for public reads: `postgresql://` URIs separated by spaces (see [Read replicas](operations.md#read-replicas-issue-18))',
+    'STEK_SECRET_KEY_FILE':
+        'a file only its owner reads (`chmod 600`) of keys, one per line (64 hex digits, `stekd new-secret-key`), the first sealing webhook secrets at rest with AES-256-GCM and the others opening what they sealed; a daemon refuses to start while the database holds a value sealed by a key it lacks (see [Secrets sealed at rest](operations.md))',
     'STEK_MAX_REPLICA_LAG':
         'seconds a read replica may lag behind the primary before it leaves the rotation',
     'STEK_UITDATABANK_URL':

@@ -5,8 +5,9 @@ headers of its own layer or of a lower one, never of a higher one.
   base      version.h, crypto.h, embedded.h           (no state, no I/O)
   domain    pure logic: recurrence, time zones, the feed's expansion and model, rendering,
             the privacy guard, languages (service/stekd/domain/)
-  infra     config.h, log.h, metrics.h, job.h, notify.h: the process's configuration, log,
-            counters, background jobs and systemd notifications,
+  infra     config.h, log.h, metrics.h, job.h, notify.h, secrets.h: the process's
+            configuration, log, counters, background jobs, systemd notifications and the key
+            ring of the secrets sealed at rest,
             which every layer above the domain may use (the domain may not: it is pure)
   db        statements, connections, the listener, the key store, replicas (service/stekd/db/)
   http      the server, the pool, routing, requests and replies, caches (service/stekd/http/)
@@ -31,7 +32,7 @@ ORDER = ["base", "domain", "infra", "db", "http", "handlers", "jobs", "top"]
 HEADERS = {  # headers whose first comment names no implementing file
     "version.h": "base", "crypto.h": "base", "embedded.h": "base", "errors.def": "domain",
     "config.h": "infra", "log.h": "infra", "metrics.h": "infra", "metrics.def": "infra",
-    "job.h": "infra", "notify.h": "infra",
+    "job.h": "infra", "notify.h": "infra", "secrets.h": "infra",
     "feedmodel.h": "domain", "i18n.h": "domain", "db.h": "db", "http.h": "http",
     "jspec.h": "http", "qspec.h": "http", "router.h": "http", "server.h": "http",
     "handlers.h": "handlers",

@@ -26,7 +26,8 @@ if [[ -f "$tokfile" ]]; then
     token=$(cat "$tokfile")
     valid=$(psql "$DATABASE_URL" -X -tA -v t="$token" <<'SQL'
 SELECT count(*) FROM api_keys
- WHERE token_hash = encode(sha256(convert_to(:'t', 'UTF8')), 'hex') AND revoked_at IS NULL;
+ WHERE token_hash = encode(sha256(convert_to(:'t', 'UTF8')), 'hex') AND revoked_at IS NULL
+   AND expires_at > now() + interval '1 day';
 SQL
 )
     [[ "$valid" == "1" ]] || token=""
@@ -35,6 +36,12 @@ if [[ -z "$token" ]]; then
     token=$(build/stekd create-admin-key "development admin")
     (umask 077 && echo "$token" >"$tokfile")
 fi
+
+# Webhook secrets sealed at rest (docs/operations.md): a development key of its own, kept
+# owner-only beside the database.
+keyfile=$state/secret.key
+[[ -f "$keyfile" ]] || (umask 077 && build/stekd new-secret-key >"$keyfile")
+export STEK_SECRET_KEY_FILE=${STEK_SECRET_KEY_FILE:-$keyfile}
 
 port=${STEK_PORT:-8080}
 build/stekd &

@@ -51,6 +51,8 @@ def test_the_package_holds_what_an_administrator_expects(package):
     assert "/etc/stek/stek.env" in (OUT / "control" / "conffiles").read_text()
     postinst = (OUT / "control" / "postinst").read_text()
     assert "adduser --system" in postinst and "chmod 0640 /etc/stek/stek.env" in postinst
+    # The key that seals webhook secrets: made once, owner-only, named in stek.env.
+    assert "chmod 0600 /etc/stek/secret.key" in postinst and "/dev/urandom" in postinst
 
 
 def test_the_extracted_programs_run_and_migrate(package, fresh_db):
@@ -75,7 +77,9 @@ def test_the_extracted_programs_run_and_migrate(package, fresh_db):
         assert name in env_file and name.replace("_", "_") in man, name
     assert "\nDATABASE_URL=" in env_file
     assert all(l.startswith("#") for l in env_file.splitlines()
-               if l.startswith(("STEK_", "#STEK_")) and not l.startswith("DATABASE_URL"))
+               if l.startswith(("STEK_", "#STEK_")) and not l.startswith("DATABASE_URL")
+               and l != "STEK_SECRET_KEY_FILE=/etc/stek/secret.key")
+    assert "\nSTEK_SECRET_KEY_FILE=/etc/stek/secret.key\n" in env_file
 
 
 def test_the_unit_verifies_and_is_sandboxed(package, tmp_path):

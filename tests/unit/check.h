@@ -24,5 +24,6 @@ void test_month(void);
 void test_domain(void);
 void test_feedmodel(void);
 void test_template(void);
+void test_secrets(void);
 
 #endif

@@ -311,6 +311,7 @@ main(int argc, char **argv)
     test_domain();
     test_feedmodel();
     test_template();
+    test_secrets();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

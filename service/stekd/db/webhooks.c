@@ -6,12 +6,13 @@
 #include <string.h>
 
 enum db_qs
-db_insert_webhook(struct db_conn *c, const char *partner, const char *url, const json_t *events,
-                  const char *description, const char *secret, struct db_doc *out)
+db_insert_webhook(struct db_conn *c, const char *id, const char *partner, const char *url,
+                  const json_t *events, const char *description, const char *secret,
+                  struct db_doc *out)
 {
     char ev[256];
-    const char *params[] = {partner, url, db_text_array(events, ev, sizeof(ev)), description,
-                            secret};
+    const char *params[] = {partner,     url,    db_text_array(events, ev, sizeof(ev)),
+                            description, secret, id};
     return db_query_doc(c, STMT(insert_webhook, params), params, out);
 }
 
@@ -152,4 +153,52 @@ db_outbox_stats(struct db_conn *c, long *depth, long *oldest_s)
     *oldest_s = strtol(PQgetvalue(res, 0, 1), NULL, 10);
     PQclear(res);
     return qs;
+}
+
+enum db_qs
+db_sealed_key_ids(struct db_conn *c, char *out, size_t len)
+{
+    const char *const *none = NULL;
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT0(sealed_key_ids), none, &qs);
+
+    out[0] = '\0';
+    if (res == NULL)
+        return qs;
+    snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return out[0] != '\0' ? 1 : DB_NO_ROWS;
+}
+
+enum db_qs
+db_secrets_not_under(struct db_conn *c, const char *key_id, struct stored_secret **out, size_t *n)
+{
+    char prefix[40];
+    snprintf(prefix, sizeof(prefix), "sealed:1:%s:", key_id);
+    const char *params[] = {prefix};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT(secrets_not_under, params), params, &qs);
+
+    *out = NULL;
+    *n = 0;
+    if (res == NULL)
+        return qs;
+    *n = (size_t)PQntuples(res);
+    if ((*out = calloc(*n + 1, sizeof(**out))) == NULL)
+        abort();
+    for (int i = 0; i < (int)*n; i++) {
+        snprintf((*out)[i].id, sizeof((*out)[i].id), "%s", PQgetvalue(res, i, 0));
+        snprintf((*out)[i].secret, sizeof((*out)[i].secret), "%s", PQgetvalue(res, i, 1));
+        snprintf((*out)[i].previous, sizeof((*out)[i].previous), "%s", PQgetvalue(res, i, 2));
+    }
+    PQclear(res);
+    return (enum db_qs) * n;
+}
+
+enum db_qs
+db_reseal_webhook(struct db_conn *c, const char *id, const char *old_secret, const char *secret,
+                  const char *previous)
+{
+    const char *params[] = {id, old_secret, secret, previous[0] ? previous : NULL};
+    return db_exec_command(c, STMT(reseal_webhook, params), params);
 }

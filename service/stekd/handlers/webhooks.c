@@ -6,6 +6,7 @@
  * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
  */
 #include "stek/config.h"
+#include "stek/secrets.h"
 #include "stek/ids.h"
 #include "stek/qspec.h"
 #include "stek/tx.h"
@@ -87,7 +88,7 @@ h_webhooks_list(struct request *r)
 struct create_ctx {
     const char *partner, *url;
     const json_t *events;
-    const char *description, *secret;
+    const char *description, *id, *stored; /* stored: the secret as kept (sealed.h) */
     struct db_doc out;
 };
 
@@ -96,7 +97,7 @@ create_tx(struct request *r, void *cls)
 {
     struct create_ctx *c = cls;
     db_doc_clear(&c->out);
-    if (db_insert_webhook(r->db, c->partner, c->url, c->events, c->description, c->secret,
+    if (db_insert_webhook(r->db, c->id, c->partner, c->url, c->events, c->description, c->stored,
                           &c->out) <= 0 ||
         audit(r, "create", "webhook", c->out.id, NULL) < 0)
         return TX_DB_ERROR;
@@ -118,7 +119,7 @@ h_webhooks_create(struct request *r)
         JS_RO("active"),
         JS_SPEC_END,
     };
-    char pin[600], secret[80];
+    char pin[600], secret[80], id[UUID_LEN + 1], stored[SECRET_STORED_MAX];
     json_t *errs;
 
     if ((partner = own_partner(r)) == NULL || !req_json_body(r, false))
@@ -132,9 +133,10 @@ h_webhooks_create(struct request *r)
         return;
     }
     json_decref(errs);
-    struct create_ctx c = {partner, url, events, description, secret, {0}};
-    if (!new_secret(secret)) {
-        reply_db_error(r);
+    struct create_ctx c = {partner, url, events, description, id, stored, {0}};
+    /* Sealed at rest for this subscription (its id chosen here): secrets.h. */
+    if (!new_secret(secret) || !uuid_new(id) || !secret_seal(secret, id, stored)) {
+        reply_problem(r, ERR_INTERNAL, NULL, "the secret could not be made");
         return;
     }
     /* The subscription and its audit entry together: a client never loses a secret to a
@@ -266,7 +268,7 @@ void
 h_webhooks_rotate(struct request *r)
 {
     const char *partner = own_partner(r);
-    char secret[80];
+    char secret[80], stored[SECRET_STORED_MAX];
     struct db_doc d;
 
     if (partner == NULL)
@@ -275,11 +277,11 @@ h_webhooks_rotate(struct request *r)
         reply_no_webhook(r);
         return;
     }
-    if (!new_secret(secret)) {
-        reply_problem(r, ERR_INTERNAL, NULL, "no randomness available");
+    if (!new_secret(secret) || !secret_seal(secret, r->params[1], stored)) {
+        reply_problem(r, ERR_INTERNAL, NULL, "the secret could not be made");
         return;
     }
-    if (!found(r, db_rotate_webhook_secret(r->db, partner, r->params[1], secret, &d)))
+    if (!found(r, db_rotate_webhook_secret(r->db, partner, r->params[1], stored, &d)))
         return;
     json_t *changed = json_pack("[s]", "secret");
     audit(r, "update", "webhook", d.id, changed);

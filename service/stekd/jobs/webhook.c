@@ -1,3 +1,4 @@
+#include "stek/secrets.h"
 #include "stek/webhook.h"
 #include "stek/outbound.h"
 
@@ -67,6 +68,13 @@ post(const struct stek_config *cfg, const struct webhook_job *j, long *retry_aft
     }
     /* Stripe's scheme: t=<unix time>,v1=<HMAC-SHA256 of "t.body">; a second v1 with the
      * previous secret while it still counts, so a rotation never breaks the receiver. */
+    char secret[SECRET_PLAIN_MAX + 1], previous[SECRET_PLAIN_MAX + 1] = "";
+    if (!secret_open(j->secret, j->webhook_id, secret, sizeof(secret)) ||
+        (j->previous_secret[0] != '\0' &&
+         !secret_open(j->previous_secret, j->webhook_id, previous, sizeof(previous)))) {
+        snprintf(err, errlen, "the secret cannot be opened with this daemon's key ring");
+        return 0; /* retried: another daemon (or this one, with its key file fixed) may */
+    }
     long long t = (long long)time(NULL);
     size_t blen = strlen(j->payload);
     char *signed_ = malloc(blen + 32);
@@ -74,14 +82,16 @@ post(const struct stek_config *cfg, const struct webhook_job *j, long *retry_aft
         abort();
     int hl = snprintf(signed_, blen + 32, "%lld.", t);
     memcpy(signed_ + hl, j->payload, blen + 1);
-    stek_hmac_sha256_hex(j->secret, signed_, (size_t)hl + blen, sig);
-    if (j->previous_secret[0] != '\0') {
-        stek_hmac_sha256_hex(j->previous_secret, signed_, (size_t)hl + blen, old);
+    stek_hmac_sha256_hex(secret, signed_, (size_t)hl + blen, sig);
+    if (previous[0] != '\0') {
+        stek_hmac_sha256_hex(previous, signed_, (size_t)hl + blen, old);
         snprintf(header, sizeof(header), "Stek-Signature: t=%lld,v1=%s,v1=%s", t, sig, old);
     } else {
         snprintf(header, sizeof(header), "Stek-Signature: t=%lld,v1=%s", t, sig);
     }
     free(signed_);
+    memset(secret, 0, sizeof(secret));
+    memset(previous, 0, sizeof(previous));
     hdrs = curl_slist_append(hdrs, header);
     hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     snprintf(header, sizeof(header), "Stek-Event-Id: %s", j->id);
