@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct stek_config {
     const char *database_url; /* borrowed from the environment */
@@ -45,6 +46,10 @@ struct stek_config {
     unsigned key_max_days;
     /* STEK_KEY_ROTATION_GRACE_HOURS: how long a rotated key's old token keeps working */
     unsigned key_rotation_grace_h;
+    /* STEK_CONFIRM_DAYS: an offer not confirmed for this many days is stale;
+     * STEK_STALE_GRACE_DAYS: and this many days later it leaves what the public sees */
+    unsigned confirm_days;
+    unsigned stale_grace_days;
     /* STEK_HANDOFF_GUESSES: failed handoff-code lookups one key may make a minute */
     unsigned handoff_guesses;
     /* STEK_WATCHDOG_STALL: seconds all workers may be busy with one request each (watchdog) */
@@ -92,5 +97,15 @@ void config_use(const struct stek_config *cfg);
 
 /* Prints the variables, their defaults and meaning (for --help). */
 void config_usage(void);
+
+/*
+ * Whether an offer is stale or quiet (issue 33), by days: on the service day today, an offer
+ * last confirmed before offer_stale_before(today) (seconds since 1970: midnight UTC of the day
+ * STEK_CONFIRM_DAYS before) is stale; before offer_quiet_before(today) (STEK_STALE_GRACE_DAYS
+ * more) it is quiet: left out of the feed, the pages and HSDS until it is confirmed. The same
+ * boundaries all day, for the database and the in-memory model alike.
+ */
+int64_t offer_stale_before(int32_t today);
+int64_t offer_quiet_before(int32_t today);
 
 #endif

@@ -204,6 +204,8 @@ struct schedule_fields {
 
 struct offer_filter {
     const char *site, *partner, *municipality, *function, *category, *free, *active, *q;
+    const char *stale;        /* "t": only stale offers, "f": only the others, NULL: all */
+    const char *stale_before; /* seconds since 1970: confirmed before is stale */
 };
 
 enum db_qs db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
@@ -216,6 +218,12 @@ enum db_qs db_update_offer(struct db_conn *c, const char *id, const struct offer
 enum db_qs db_replace_schedules(struct db_conn *c, const char *offer_id,
                                 const struct schedule_fields *s, int n);
 enum db_qs db_delete_offer(struct db_conn *c, const char *id);
+/* Marks the offer confirmed now (its document with it into out); DB_NO_ROWS when unknown. */
+enum db_qs db_confirm_offer(struct db_conn *c, const char *id, struct db_doc *out);
+/* offer.confirmation_due to the partners of active offers confirmed before due_before (once
+ * per confirmation); the number announced. */
+enum db_qs db_remind_confirmations(struct db_conn *c, int64_t due_before, unsigned confirm_days,
+                                   unsigned grace_days);
 
 struct exception_fields {
     const char *date, *status, *start_time, *end_time, *site_id, *note;

@@ -32,6 +32,8 @@ struct feed_filter {
     const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
     const char *partner, *function, *category, *free, *q;
     const char *kind; /* activity | opening_hours, or NULL: both */
+    /* seconds since 1970: offers last confirmed before are quiet, left out (NULL: none is) */
+    const char *confirmed_since;
 };
 
 /* The schedule rows of a feed query, decoded; rows borrow from what this owns. */
@@ -70,6 +72,7 @@ struct feed_row {
     const char *main_language;                 /* the offer's */
     json_t *translations;                      /* the offer's other languages (i18n.h) */
     const char *language; /* the language its texts are shown in (set by feed_localize) */
+    int64_t confirmed;    /* seconds since 1970: when the offer was last confirmed */
 };
 
 /* How the feed writes a JSON value it has as a json_t. */

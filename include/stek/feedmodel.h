@@ -97,6 +97,7 @@ struct fm_offer {
     enum offer_fact free;
     long version;
     int64_t updated;
+    int64_t confirmed;      /* seconds since 1970: when it was last confirmed */
     uint32_t partner, site; /* slots */
     struct fm_schedule *schedules;
     struct fm_exception *exceptions;
@@ -141,6 +142,9 @@ struct feed_model {
      * derived from. feed_model_link hands them to that version, which frees them when it goes. */
     struct fm_retired retired;
 };
+
+/* The version's offers (all active) last confirmed before `before` (seconds since 1970). */
+size_t feed_model_confirmed_before(const struct feed_model *m, int64_t before);
 
 /* ---- building versions (pure: domain/feedmodel.c) ---- */
 

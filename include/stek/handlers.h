@@ -32,6 +32,7 @@ void h_offers_create(struct request *r);
 void h_offers_get(struct request *r);
 void h_offers_patch(struct request *r);
 void h_offers_delete(struct request *r);
+void h_offers_confirm(struct request *r);
 void h_exceptions_list(struct request *r);
 void h_exceptions_create(struct request *r);
 void h_exceptions_get(struct request *r);
@@ -57,6 +58,10 @@ void h_offers_uitdatabank(struct request *r);
 /* feed.c: the fast paths answer from the cache; the handlers on a worker after a miss */
 bool h_feed_json_cached(struct request *r);
 bool h_feed_ics_cached(struct request *r);
+/* What the public sees of the feed: no quiet offer (config.h: offer_quiet_before, as of the
+ * service's today); since holds the bound f points to. */
+struct feed_filter;
+void feed_filter_public(struct feed_filter *f, char since[24]);
 void h_feed_json(struct request *r);
 void h_feed_ics(struct request *r);
 

@@ -57,6 +57,11 @@ static const struct {
     {"STEK_KEY_ROTATION_GRACE_HOURS", 24, 0, 720,
      offsetof(struct stek_config, key_rotation_grace_h), false,
      "hours a rotated key's old token keeps working unless the rotation asks otherwise"},
+    {"STEK_CONFIRM_DAYS", 120, 7, 3650, offsetof(struct stek_config, confirm_days), false,
+     "days after which an offer nobody confirmed (edit, calendar sync, POST .../confirm) is"
+     " stale"},
+    {"STEK_STALE_GRACE_DAYS", 14, 0, 365, offsetof(struct stek_config, stale_grace_days), false,
+     "days a stale offer stays public before it leaves the feed, the pages and HSDS"},
     {"STEK_WATCHDOG_STALL", 3, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
      "seconds every database worker may be busy with one request before the systemd watchdog"
      " stops pinging (keep it below the statement timeout)"},
@@ -355,4 +360,17 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
     }
     tz_free(zone);
     return true;
+}
+
+int64_t
+offer_stale_before(int32_t today)
+{
+    return ((int64_t)today - stek_config()->confirm_days) * 86400;
+}
+
+int64_t
+offer_quiet_before(int32_t today)
+{
+    const struct stek_config *c = stek_config();
+    return ((int64_t)today - c->confirm_days - c->stale_grace_days) * 86400;
 }

@@ -2,6 +2,8 @@
 #include "stek/keystore.h"
 #include "stek/listen.h"
 #include "stek/feedmodel.h"
+#include "stek/clock.h"
+#include "stek/config.h"
 #include "stek/router.h"
 
 #include <stdarg.h>
@@ -162,6 +164,14 @@ value_of(enum metric_id id, const struct feed_model_stats *fm, double *count)
         return (double)atomic_load(&outbox_oldest);
     case X_KEYS_EXPIRING:
         return (double)keys_ending_within((int64_t)time(NULL), 14 * 86400);
+    case X_OFFERS_STALE:
+    case X_OFFERS_STALE_SHARE: {
+        struct feed_model *m = feed_model_acquire(0, 0);
+        size_t stale = feed_model_confirmed_before(m, offer_stale_before(service_today()));
+        size_t all = m != NULL ? m->active_offers : 0;
+        feed_model_release(m);
+        return id == X_OFFERS_STALE ? (double)stale : all ? (double)stale / (double)all : 0.0;
+    }
     case X_FEED_MODEL_OFFERS:
         return (double)fm->offers;
     case X_FEED_MODEL_SCHEDULES:

@@ -12,6 +12,7 @@
  * data-stek-days (how many days ahead, default 14), data-stek-lang (nl, fr, en, de; default:
  * the host page's lang, else nl: labels and the activities' texts, where they are translated),
  * data-stek-postal-code, data-stek-near ("lat,lon") with data-stek-radius (km),
+ * data-stek-confirmed (each activity says when it was last confirmed),
  * data-stek-api (the API's origin; default: where this script came from).
  *
  * Plain JavaScript, no framework; no cookies, no storage, no requests except to the API.
@@ -200,6 +201,8 @@
       return;
     }
     var list = null, day = null;
+    /* data-stek-confirmed: each activity says the day it was last confirmed (the public page). */
+    var confirmed = box.closest && box.closest("[data-stek-confirmed]");
     for (var i = 0; i < items.length; i++) {
       var it = items[i], start = local(it.start), end = local(it.end);
       if (start.date !== day) {
@@ -225,6 +228,7 @@
       if (it.price_note && it.free !== true) li.appendChild(node("p", "price", it.price_note));
       if (it.audience) li.appendChild(node("p", "audience", it.audience));
       if (it.registration) li.appendChild(node("p", "reg", it.registration === "required" ? t.register : t.walkin));
+      if (confirmed && it.confirmed_on) li.appendChild(node("p", "confirmed", t.confirmed + ": " + it.confirmed_on));
       var c = it.contact || {};
       if (c.phone || c.email) {
         var cp = li.appendChild(node("p", "contact", t.contact + ": "));

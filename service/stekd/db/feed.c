@@ -16,35 +16,12 @@ opt(PGresult *res, int row, int col)
 /* The columns of feed_rows in statements.def, in its order, and their names (checked against
  * every result before a row is decoded). */
 static const char *const feed_col_names[] = {
-    "offer_id",
-    "title",
-    "description",
-    "functions",
-    "categories",
-    "free",
-    "price_note",
-    "version",
-    "changed",
-    "partner_id",
-    "partner_name",
-    "dtstart",
-    "until",
-    "rrule",
-    "start_min",
-    "end_min",
-    "timezone",
-    "site",
-    "site_ok",
-    "exceptions",
-    "closures",
-    "registration",
-    "audience",
-    "contact_email",
-    "contact_phone",
-    "main_language",
-    "translations",
-    "kind",
-    NULL,
+    "offer_id",      "title",        "description", "functions",     "categories",
+    "free",          "price_note",   "version",     "changed",       "partner_id",
+    "partner_name",  "dtstart",      "until",       "rrule",         "start_min",
+    "end_min",       "timezone",     "site",        "site_ok",       "exceptions",
+    "closures",      "registration", "audience",    "contact_email", "contact_phone",
+    "main_language", "translations", "kind",        "confirmed",     NULL,
 };
 enum feed_col {
     COL_OFFER_ID,
@@ -75,6 +52,7 @@ enum feed_col {
     COL_MAIN_LANGUAGE,
     COL_TRANSLATIONS,
     COL_KIND,
+    COL_CONFIRMED,
     FEED_COLS
 };
 _Static_assert(sizeof(feed_col_names) / sizeof(feed_col_names[0]) == FEED_COLS + 1,
@@ -108,8 +86,9 @@ enum db_qs
 db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out)
 {
     const char *params[] = {
-        f->from,      f->to,      f->municipality, f->postal_code, f->site, f->lat, f->lon,
-        f->radius_km, f->partner, f->function,     f->category,    f->free, f->q,   f->kind};
+        f->from, f->to,        f->municipality,   f->postal_code, f->site,     f->lat,
+        f->lon,  f->radius_km, f->partner,        f->function,    f->category, f->free,
+        f->q,    f->kind,      f->confirmed_since};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT(feed_rows, params), params, &qs);
 
@@ -157,6 +136,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->main_language = PQgetvalue(res, r, COL_MAIN_LANGUAGE);
         row->translations = json_col(out, res, r, COL_TRANSLATIONS);
         row->kind = feed_kind(PQgetvalue(res, r, COL_KIND));
+        row->confirmed = num(res, r, COL_CONFIRMED);
         row->language = row->main_language;
     }
     return (enum db_qs)out->n;

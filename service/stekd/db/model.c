@@ -100,7 +100,8 @@ struct pack {
         X(O, VERSION, version) X(O, UPDATED, updated) X(O, PARTNER, partner_id)                    \
             X(O, SITE, site_id) X(O, REGISTRATION, registration) X(O, AUDIENCE, audience)          \
                 X(O, EMAIL, email) X(O, PHONE, phone) X(O, MAIN, main_language)                    \
-                    X(O, TRANSLATIONS, translations) X(O, FOLD, fold) X(O, KIND, kind)
+                    X(O, TRANSLATIONS, translations) X(O, FOLD, fold) X(O, KIND, kind)         \
+                        X(O, CONFIRMED, confirmed)
 #define SCHEDULE_COLS(X)                                                                           \
     X(SC, OFFER, offer_id)                                                                         \
     X(SC, SITE, site_id)                                                                           \
@@ -377,6 +378,7 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
     o->translations = json_col(ld, ro, i, O_TRANSLATIONS);
     o->fold = text(&pk, ro, i, O_FOLD);
     o->kind = feed_kind(PQgetvalue(ro, i, O_KIND));
+    o->confirmed = num(ro, i, O_CONFIRMED);
     ok = o->partner != FM_NONE && o->site != FM_NONE && o->functions && o->categories &&
          o->translations;
     for (int k = s0; k < *si; k++) {

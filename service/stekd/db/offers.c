@@ -8,9 +8,9 @@ enum db_qs
 db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
                const struct offer_filter *f, int limit, struct db_page *page)
 {
-    const char *params[] = {after_a,         after_b,     f->site,     f->partner,
-                            f->municipality, f->function, f->category, f->free,
-                            f->active,       f->q,        NULL};
+    const char *params[] = {after_a,     after_b,     f->site,        f->partner, f->municipality,
+                            f->function, f->category, f->free,        f->active,  f->q,
+                            NULL,        f->stale,    f->stale_before};
     return db_query_page(c, STMT(list_offers, params), params, 10, limit, page);
 }
 
@@ -152,4 +152,23 @@ db_delete_exception(struct db_conn *c, const char *offer_id, const char *date)
 {
     const char *params[] = {offer_id, date};
     return db_exec_command(c, STMT(delete_exception, params), params);
+}
+
+enum db_qs
+db_confirm_offer(struct db_conn *c, const char *id, struct db_doc *out)
+{
+    const char *params[] = {id};
+    return db_query_doc(c, STMT(confirm_offer, params), params, out);
+}
+
+enum db_qs
+db_remind_confirmations(struct db_conn *c, int64_t due_before, unsigned confirm_days,
+                        unsigned grace_days)
+{
+    char before[24], days[16], grace[16];
+    snprintf(before, sizeof(before), "%lld", (long long)due_before);
+    snprintf(days, sizeof(days), "%u", confirm_days);
+    snprintf(grace, sizeof(grace), "%u", grace_days);
+    const char *params[] = {before, days, grace};
+    return db_exec_command(c, STMT(remind_confirmations, params), params);
 }

@@ -519,6 +519,22 @@ put_text(struct strbuf *b, const struct feed_row *row, bool all, const char *fie
     }
 }
 
+/* The end of an item: its partner's object closed, the day its offer was last confirmed (UTC;
+ * null when not known), the item closed. */
+static void
+put_confirmed_end(struct strbuf *b, int64_t confirmed)
+{
+    char day[11];
+    if (confirmed <= 0) {
+        sb_puts(b, "},\"confirmed_on\":null}");
+        return;
+    }
+    date_format((int32_t)(confirmed / 86400), day);
+    sb_puts(b, "},\"confirmed_on\":\"");
+    sb_puts(b, day);
+    sb_puts(b, "\"}");
+}
+
 char *
 feed_render_json(const struct feed_result *res, size_t *len)
 {
@@ -581,7 +597,7 @@ feed_render_json(const struct feed_result *res, size_t *len)
         put_string(&b, row->partner_id);
         sb_puts(&b, ",\"name\":");
         put_string(&b, row->partner_name);
-        sb_puts(&b, "}}");
+        put_confirmed_end(&b, row->confirmed);
     }
     sb_puts(&b, "],\"next_cursor\":");
     if (res->more) {

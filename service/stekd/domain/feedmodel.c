@@ -673,12 +673,13 @@ has_name(const json_t *names, const char *name)
     return false;
 }
 
-/* The offer filters of feed_rows' WHERE clause ($9-$14). */
+/* The offer filters of feed_rows' WHERE clause ($9-$15). */
 static bool
 offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct feed_filter *f,
               const char *qfold)
 {
-    return (f->partner == NULL || strcasecmp(m->partners[o->partner]->id, f->partner) == 0) &&
+    return (f->confirmed_since == NULL || o->confirmed >= strtoll(f->confirmed_since, NULL, 10)) &&
+           (f->partner == NULL || strcasecmp(m->partners[o->partner]->id, f->partner) == 0) &&
            (f->function == NULL || has_name(o->functions, f->function)) &&
            (f->category == NULL || has_name(o->categories, f->category)) &&
            (f->free == NULL || o->free == offer_fact_of(f->free)) &&
@@ -875,6 +876,7 @@ fill_row(struct feed_model *m, struct feed_row *row, const struct fm_offer *o,
         .contact_phone = first_of(o->phone, p->phone, s->phone),
         .main_language = o->main_language,
         .translations = o->translations,
+        .confirmed = o->confirmed,
     };
     row->language = row->main_language;
 }
@@ -1007,4 +1009,13 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
     free(cand);
     free(ok);
     return true;
+}
+
+size_t
+feed_model_confirmed_before(const struct feed_model *m, int64_t before)
+{
+    size_t n = 0;
+    for (size_t i = 0; m != NULL && i < m->noffers; i++)
+        n += m->offers[i] != NULL && m->offers[i]->confirmed < before;
+    return n;
 }

@@ -60,7 +60,7 @@ h_activity(struct request *r)
 {
     const char *lang = NULL;
     const struct qspec spec[] = {QS_ONEOF("lang", &lang, langs), QS_SPEC_END};
-    char id[37], from[11], to[11], base[256];
+    char id[37], from[11], to[11], base[256], since[24];
     struct feed_filter f = {0};
     struct feed_query q = {0};
     struct db_feed rows = {0};
@@ -70,6 +70,7 @@ h_activity(struct request *r)
 
     if (!qspec_parse(r, spec))
         return;
+    feed_filter_public(&f, since); /* a quiet offer's page is gone with it */
     if (r->nparams < 1 || !is_uuid(r->params[0])) {
         reply_problem(r, ERR_NOT_FOUND, NULL, "no activity with this id");
         return;

@@ -113,6 +113,7 @@ merge_writable_steal(struct db_doc *cur, const json_t *patch)
     json_object_del(doc, "id");
     json_object_del(doc, "created_at");
     json_object_del(doc, "updated_at");
+    json_object_del(doc, "confirmed_at"); /* an offer's: the server's */
     return merge_patch_steal(doc, patch);
 }
 

@@ -11,6 +11,7 @@
  */
 #include "stek/cache.h"
 #include "stek/clock.h"
+#include "stek/config.h"
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/feedmodel.h"
@@ -39,7 +40,7 @@ struct feed_req {
     struct feed_filter f;
     bool ics;
     const char *lang; /* the reader's language, or NULL (i18n.h) */
-    char from[11], to[11];
+    char from[11], to[11], since[24];
     struct qnear near;
     /* Every parameter at its longest fits (400-byte texts, a cursor); longer is refused, never
      * cut: two queries must never share a cache key. */
@@ -48,6 +49,13 @@ struct feed_req {
     uint64_t cache_gen;   /* what an answer is cached at (cache_generation_for) */
     bool cache_unsettled; /* the lookup found the model behind (cache_generation_settled) */
 };
+
+void
+feed_filter_public(struct feed_filter *f, char since[24])
+{
+    snprintf(since, 24, "%lld", (long long)offer_quiet_before(service_today()));
+    f->confirmed_since = since;
+}
 
 /* Parses and checks the query, every problem of it in one 400. NULL after replying. */
 static struct feed_req *
@@ -93,6 +101,7 @@ parse(struct request *r, bool ics)
     date_format(fr->q.to, fr->to);
     f->from = fr->from;
     f->to = fr->to;
+    feed_filter_public(f, fr->since);
     if (fr->near.lat[0] != '\0') {
         f->lat = fr->near.lat;
         f->lon = fr->near.lon;

@@ -8,6 +8,8 @@
  */
 #include "stek/entity.h"
 #include "stek/handlers.h"
+#include "stek/clock.h"
+#include "stek/config.h"
 #include "stek/ids.h"
 #include "stek/qspec.h"
 #include "stek/reply.h"
@@ -70,12 +72,27 @@ bad:
     return "must be a date-time such as 2026-11-30T12:00:00Z (or a date)";
 }
 
-/* Runs q and replies with its document, or 404 naming what (for one record). */
+/* Runs q and replies with its document, or 404 naming what (for one record). A query that
+ * reads offers gets, as its last parameter, the bound of quiet offers: they are not published
+ * (config.h: offer_quiet_before). */
 static void
-reply_hsds(struct request *r, enum hsds_query q, const char *const *params, size_t n,
+reply_hsds(struct request *r, enum hsds_query q, const char *const *given, size_t n,
            const char *what)
 {
     struct db_doc d = {0};
+    const char *params[16];
+    char since[24];
+    bool offers = q == HSDS_SERVICES || q == HSDS_SERVICE || q == HSDS_SERVICE_AT_LOCATIONS ||
+                  q == HSDS_SERVICE_AT_LOCATION || q == HSDS_ORGANIZATIONS ||
+                  q == HSDS_ORGANIZATION;
+
+    if (n + 1 > sizeof(params) / sizeof(params[0]))
+        abort();
+    memcpy(params, given, n * sizeof(*params));
+    if (offers) {
+        snprintf(since, sizeof(since), "%lld", (long long)offer_quiet_before(service_today()));
+        params[n++] = since;
+    }
     enum db_qs qs = db_hsds(r->db, q, params, n, &d);
 
     if (qs < 0) {

@@ -4,6 +4,8 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/clock.h"
+#include "stek/config.h"
 #include "stek/scope.h"
 #include "stek/hint.h"
 #include "stek/i18n.h"
@@ -84,6 +86,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         JS_RO("id"),
         JS_RO("created_at"),
         JS_RO("updated_at"),
+        JS_RO("confirmed_at"), /* POST .../confirm, or any edit */
         JS_SPEC_END,
     };
     json_t *errs = json_array();
@@ -185,13 +188,18 @@ h_offers_list(struct request *r)
         QS_BOOLEAN("free", &f.free),
         QS_BOOLEAN("active", &f.active),
         QS_TXT("q", &f.q, 100),
+        QS_BOOLEAN("stale", &f.stale),
         QS_LANGUAGE,
         QS_MISSING_LANGUAGES,
         QS_SPEC_END,
     };
+    char stale_before[24];
 
     if (!qspec_parse(r, spec))
         return;
+    snprintf(stale_before, sizeof(stale_before), "%lld",
+             (long long)offer_stale_before(service_today()));
+    f.stale_before = stale_before;
     if (db_list_offers(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page) < 0) {
         reply_db_error(r);
         return;
@@ -306,6 +314,46 @@ void
 h_offers_delete(struct request *r)
 {
     delete_entity(r, &ops);
+}
+
+struct confirm_ctx {
+    const char *id;
+    struct db_doc out;
+};
+
+static enum tx_result
+confirm_tx(struct request *r, void *cls)
+{
+    struct confirm_ctx *c = cls;
+    struct db_doc cur;
+    enum tx_result res;
+
+    db_doc_clear(&c->out);
+    if ((res = lock_offer(r, c->id, false, &cur)) != TX_COMMIT)
+        return res;
+    db_doc_clear(&cur);
+    if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT)
+        return res;
+    json_t *changed = json_pack("[s]", "confirmed_at");
+    enum db_qs qs = db_confirm_offer(r->db, c->id, &c->out);
+    if (qs > 0)
+        qs = audit(r, "update", "offer", c->id, changed);
+    json_decref(changed);
+    return qs <= 0 ? TX_DB_ERROR : TX_COMMIT;
+}
+
+/*
+ * POST /v1/offers/{id}/confirm: the offer is still as it stands (its partner, an admin, a
+ * coordinator of its places): confirmed_at is now, a stale or quiet offer is public again.
+ */
+void
+h_offers_confirm(struct request *r)
+{
+    struct confirm_ctx c = {.id = req_id(r, "offer")};
+
+    if (c.id != NULL && run_tx(r, confirm_tx, &c))
+        reply_doc(r, 200, &c.out, NULL);
+    db_doc_clear(&c.out);
 }
 
 /* ---- exceptions ---- */

@@ -129,7 +129,7 @@ h_print_month(struct request *r)
     struct db_feed rows = {0};
     struct feed_result res = {0};
     struct db_doc doc = {0};
-    char from[11], to[11];
+    char from[11], to[11], since[24];
     struct strbuf url = {0}, address = {0}; /* user text: whole, never cut */
     char *html = NULL;
     size_t len = 0;
@@ -150,6 +150,7 @@ h_print_month(struct request *r)
     date_format(q.to, to);
     f = (struct feed_filter){
         .from = from, .to = to, .site = pq.site, .municipality = pq.municipality};
+    feed_filter_public(&f, since);
     if (db_feed_rows(r->db, &f, &rows) < 0) {
         reply_db_error(r);
         goto out;

@@ -1,7 +1,8 @@
 /*
  * /v1/partners/{id}/webhooks: a partner's subscriptions to events (referral.created for
  * referrals made to it, handoff.arrived and barrier.status_changed for its own signals,
- * key.expiring for its keys that end within 14 days),
+ * key.expiring for its keys that end within 14 days, offer.confirmation_due for its offers
+ * that turn stale within 14 days),
  * managed by an admin or by that partner's own keys. The secret is made here and shown once
  * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
  */
@@ -19,8 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const event_names[] = {"referral.created", "handoff.arrived",
-                                          "barrier.status_changed", "key.expiring", NULL};
+static const char *const event_names[] = {"referral.created",       "handoff.arrived",
+                                          "barrier.status_changed", "key.expiring",
+                                          "offer.confirmation_due", NULL};
 
 /* The partner of the path, if this key may manage its webhooks (403/404 otherwise). */
 static const char *
@@ -111,7 +113,7 @@ h_webhooks_create(struct request *r)
     const json_t *events = NULL;
     struct jspec spec[] = {
         JS_URLF("url", &url, JF_REQUIRED),
-        JS_LIST("events", &events, JF_REQUIRED, 1, 3, event_names),
+        JS_LIST("events", &events, JF_REQUIRED, 1, 5, event_names),
         JS_TXT("description", &description, JF_NULLABLE, 500),
         JS_RO("id"),
         JS_RO("partner_id"),
@@ -199,7 +201,7 @@ h_webhooks_patch(struct request *r)
     bool active = true, has_active = false, has_description = false;
     struct jspec spec[] = {
         JS_URLF("url", &url, 0),
-        JS_LIST("events", &events, 0, 1, 3, event_names),
+        JS_LIST("events", &events, 0, 1, 5, event_names),
         {"description", JS_TEXT, JF_NULLABLE, 0, 500, NULL, NULL, &description, &has_description},
         {"active", JS_BOOL, 0, 0, 0, NULL, NULL, &active, &has_active},
         JS_IGNORE("id"),

@@ -1,6 +1,8 @@
 /* The maintenance job: see maintenance.h. */
 #include "stek/maintenance.h"
 #include "stek/date.h"
+#include "stek/clock.h"
+#include "stek/config.h"
 #include "stek/ids.h"
 #include "stek/job.h"
 #include "stek/log.h"
@@ -64,6 +66,12 @@ maintenance_run(struct job *j)
         /* Partners' keys that end within 14 days: key.expiring to their webhooks, once. */
         if (tick % 3600 == 7 && db_conn_ensure(db) && db_announce_expiring_keys(db) < 0)
             log_event("warn", "could not announce expiring keys", NULL);
+        /* Offers that turn stale within 14 days: offer.confirmation_due to their partner, once
+         * per confirmation. */
+        if (tick % 3600 == 9 && db_conn_ensure(db) &&
+            db_remind_confirmations(db, offer_stale_before(service_today() + 14), cfg->confirm_days,
+                                    cfg->stale_grace_days) < 0)
+            log_event("warn", "could not remind of offers to confirm", NULL);
         job_sleep(j, 1000);
     }
     db_conn_free(db);
