@@ -5,7 +5,7 @@
 BUILD ?= build
 SAN ?= 0
 CC ?= cc
-PKGS := libmicrohttpd jansson libpq libcrypto zlib libqrencode libcurl
+PKGS := libmicrohttpd jansson libpq libcrypto zlib libqrencode libcurl libical
 
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wformat=2 \
         -Wpointer-arith -Wvla -Wundef
