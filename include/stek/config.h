@@ -18,6 +18,8 @@ struct stek_config {
     /* STEK_WEBHOOK_ALLOW: hosts, addresses and IPv4 networks webhooks may reach although private
      * (and over http); default none */
     const char *webhook_allow;
+    /* STEK_CALENDAR_ALLOW: the same syntax, for the calendars partners connect */
+    const char *calendar_allow;
     /* STEK_TIMEZONE: the service's own timezone (IANA name): its "today", new sites' default */
     const char *timezone;
     /* STEK_UITDATABANK_URL: UiTdatabank's Entry API the export's ids point into (default
@@ -50,6 +52,8 @@ struct stek_config {
      * STEK_STALE_GRACE_DAYS: and this many days later it leaves what the public sees */
     unsigned confirm_days;
     unsigned stale_grace_days;
+    /* STEK_CALENDAR_SYNC_MINUTES: how often each partner's calendar is synchronised */
+    unsigned calendar_sync_minutes;
     /* STEK_HANDOFF_GUESSES: failed handoff-code lookups one key may make a minute */
     unsigned handoff_guesses;
     /* STEK_WATCHDOG_STALL: seconds all workers may be busy with one request each (watchdog) */
@@ -78,7 +82,7 @@ bool config_trusted_proxy(const struct stek_config *cfg, const char *addr);
 
 /* True when host (a name or an address) is in STEK_WEBHOOK_ALLOW, or addr in one of its
  * networks (addr may be NULL). */
-bool config_webhook_allowed(const struct stek_config *cfg, const char *host, const char *addr);
+bool config_host_allowed(const char *list, const char *host, const char *addr);
 
 /* True when addr (the client, after trusted proxies) may read /metrics. */
 bool config_metrics_allowed(const struct stek_config *cfg, const char *addr);

@@ -417,6 +417,79 @@ enum hsds_query {
 enum db_qs db_hsds(struct db_conn *c, enum hsds_query q, const char *const *params, size_t nparams,
                    struct db_doc *out);
 
+/* ---- partners' calendars (calendars.c) ---- */
+
+/* A calendar source as written: NULL fields are unchanged in an update. */
+struct calendar_fields {
+    const char *id, *partner_id, *url, *url_shown, *site_id, *main_language;
+    const json_t *functions, *categories; /* lists of names */
+};
+enum db_qs db_insert_calendar(struct db_conn *c, const struct calendar_fields *f, int first_in_s,
+                              struct db_doc *out);
+enum db_qs db_list_calendars(struct db_conn *c, const char *partner, const char *after_a,
+                             const char *after_b, int limit, struct db_page *page);
+enum db_qs db_get_calendar(struct db_conn *c, const char *partner, const char *id,
+                           struct db_doc *out);
+/* active: "t", "f" or NULL (unchanged). */
+enum db_qs db_update_calendar(struct db_conn *c, const struct calendar_fields *f,
+                              const char *active, struct db_doc *out);
+/* Archives the source's offers (they become the partner's own) and deletes the source. */
+enum db_qs db_delete_calendar(struct db_conn *c, const char *partner, const char *id);
+
+/* What a sync needs: the stored (maybe sealed) address, the source's partner, site and its
+ * time zone, what its offers are, and the validators of the last answer. */
+struct calendar_source {
+    char url[4608], partner_id[40], site_id[40], timezone[64], main_language[4];
+    char etag[304], last_modified[104];
+    json_t *functions, *categories; /* owned */
+};
+enum db_qs db_calendar_for_sync(struct db_conn *c, const char *id, struct calendar_source *out);
+void calendar_source_clear(struct calendar_source *s);
+/* The next source due, claimed for period_s seconds (its next sync moved on): its id. */
+enum db_qs db_claim_calendar(struct db_conn *c, int period_s, char id[40]);
+
+/* An offer a source made. */
+struct source_offer {
+    char id[40], uid[256], hash[65];
+    bool active;
+    bool confirm_due; /* last confirmed a day ago or more */
+};
+enum db_qs db_source_offers(struct db_conn *c, const char *calendar, struct source_offer **out,
+                            size_t *n);
+struct source_offer_fields {
+    const char *title, *description, *site_id, *partner_id, *main_language;
+    const json_t *functions, *categories;
+    const char *calendar_id, *uid, *hash;
+};
+/* Updates offer id from the event (active, confirmed), or with id NULL makes a new one
+ * (its id into new_id). */
+enum db_qs db_write_source_offer(struct db_conn *c, const char *id,
+                                 const struct source_offer_fields *f, char new_id[40]);
+enum db_qs db_delete_offer_exceptions(struct db_conn *c, const char *offer);
+/* Archives the source's active offers whose UID is not in uids (a list); their ids into a
+ * new array *ids (free it). */
+enum db_qs db_archive_source_offers(struct db_conn *c, const char *calendar, const json_t *uids,
+                                    char (**ids)[40], size_t *n);
+enum db_qs db_reconfirm_source_offers(struct db_conn *c, const char *calendar);
+enum db_qs db_finish_calendar_sync(struct db_conn *c, const char *id, bool ok, const char *etag,
+                                   const char *last_modified);
+
+/* A sync's report. */
+struct calendar_report {
+    bool ok;
+    long http_status, ms;
+    char error[300];
+    int created, updated, unchanged, archived;
+    json_t *refused; /* [{uid, field, reason}] (owned by the caller) */
+};
+enum db_qs db_insert_calendar_run(struct db_conn *c, const char *calendar,
+                                  const struct calendar_report *r, struct db_doc *out);
+enum db_qs db_list_calendar_runs(struct db_conn *c, const char *calendar, const char *before,
+                                 int limit, struct db_page *page);
+enum db_qs db_announce_failing_calendars(struct db_conn *c);
+/* Active sources failing for 3 days; -1 when the database could not say. */
+long db_count_failing_calendars(struct db_conn *c);
+
 /* ---- stored texts (texts.c) ---- */
 
 /* One stored text: entity ("offer"), its id, the field, the text (all borrowed for the call). */

@@ -74,4 +74,9 @@ void entity_language(struct request *r, db_get_fn get, const char *id, char out[
 /* Sets ETag and replies 200 (or 201 with Location) with the document; takes d->doc. */
 void reply_doc(struct request *r, unsigned status, struct db_doc *d, const char *location_base);
 
+/* The partner of the path ({id}) when this key may manage its `what` (webhooks, calendars):
+ * an admin any partner's, a partner its own (else 403), a reader for the reads its routes
+ * allow; 404 for an unknown partner. NULL after replying. */
+const char *owned_partner(struct request *r, const char *what);
+
 #endif

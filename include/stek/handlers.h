@@ -18,6 +18,14 @@ void h_partners_create(struct request *r);
 void h_partners_get(struct request *r);
 void h_partners_patch(struct request *r);
 void h_partners_delete(struct request *r);
+/* calendars.c: a partner's calendars, synchronised into its offers */
+void h_calendars_list(struct request *r);
+void h_calendars_create(struct request *r);
+void h_calendars_get(struct request *r);
+void h_calendars_patch(struct request *r);
+void h_calendars_delete(struct request *r);
+void h_calendars_sync(struct request *r);
+void h_calendars_runs(struct request *r);
 
 /* sites.c */
 void h_sites_list(struct request *r);

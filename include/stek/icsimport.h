@@ -30,14 +30,14 @@
 #define ICS_RULE_MAX 160
 
 struct ics_schedule {
-    int32_t dtstart, until;  /* local days; until DAY_NONE for none */
+    int32_t dtstart, until;   /* local days; until DAY_NONE for none */
     char rrule[ICS_RULE_MAX]; /* stek's rule (rrule.h), "" for a single date */
-    int start_min, end_min;  /* local minutes of the day */
+    int start_min, end_min;   /* local minutes of the day */
 };
 
 struct ics_exception {
-    int32_t day;             /* the local date of the occurrence */
-    bool cancelled;          /* else moved to start_min..end_min the same day */
+    int32_t day;    /* the local date of the occurrence */
+    bool cancelled; /* else moved to start_min..end_min the same day */
     int start_min, end_min;
 };
 

@@ -41,4 +41,7 @@ void metric_connections(int delta);
 /* Renders every metric; a malloc'd string. */
 char *metrics_render(size_t *len);
 
+/* The partners' calendars failing for 3 days (the calendar job counts them each minute). */
+void metric_calendars_failing(long n);
+
 #endif

@@ -19,7 +19,7 @@
 
 #define SECRET_KEY_ID_LEN 8
 /* The longest stored form of a secret of up to SECRET_PLAIN_MAX bytes, with its NUL. */
-#define SECRET_PLAIN_MAX 127
+#define SECRET_PLAIN_MAX 2048
 #define SECRET_STORED_MAX (20 + 2 * (28 + SECRET_PLAIN_MAX) + 1)
 
 /* Reads the key ring from path (NULL or "": none); false with the reason in err. */

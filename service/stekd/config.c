@@ -62,6 +62,8 @@ static const struct {
      " stale"},
     {"STEK_STALE_GRACE_DAYS", 14, 0, 365, offsetof(struct stek_config, stale_grace_days), false,
      "days a stale offer stays public before it leaves the feed, the pages and HSDS"},
+    {"STEK_CALENDAR_SYNC_MINUTES", 30, 1, 1440, offsetof(struct stek_config, calendar_sync_minutes),
+     false, "minutes between two syncs of a partner's calendar"},
     {"STEK_WATCHDOG_STALL", 3, 1, 3600, offsetof(struct stek_config, watchdog_stall_s), false,
      "seconds every database worker may be busy with one request before the systemd watchdog"
      " stops pinging (keep it below the statement timeout)"},
@@ -181,9 +183,8 @@ allow_list_each(const char *list, const char *match)
 }
 
 bool
-config_webhook_allowed(const struct stek_config *cfg, const char *host, const char *addr)
+config_host_allowed(const char *list, const char *host, const char *addr)
 {
-    const char *list = cfg->webhook_allow;
     for (const char *p = list; p != NULL && *p != '\0'; p += *p == ',') {
         size_t n = strcspn(p, ",");
         if (strlen(host) == n && strncasecmp(p, host, n) == 0)
@@ -223,6 +224,7 @@ config_usage(void)
            "  STEK_PUBLIC_URL              public address for QR codes (default: http:// + Host)\n"
            "  STEK_WEBHOOK_ALLOW           hosts, addresses, networks webhooks may reach although\n"
            "                               private, also over http (default none)\n"
+           "  STEK_CALENDAR_ALLOW          the same for partners' calendars (default none)\n"
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
            "                               (default 127.0.0.0/8,::1)\n"
            "  STEK_TIMEZONE                the service's timezone: its today, new sites' default\n"
@@ -340,6 +342,7 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
         return false;
     }
     cfg->webhook_allow = env_or("STEK_WEBHOOK_ALLOW", cfg->webhook_allow, true);
+    cfg->calendar_allow = env_or("STEK_CALENDAR_ALLOW", "", true);
     cfg->metrics_allow = env_or("STEK_METRICS_ALLOW", cfg->metrics_allow, false);
     cfg->timezone = env_or("STEK_TIMEZONE", cfg->timezone, false);
     if (!allow_list_each(cfg->metrics_allow, NULL)) {

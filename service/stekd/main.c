@@ -18,6 +18,7 @@
 #include "stek/handlers.h"
 #include "stek/log.h"
 #include "stek/maintenance.h"
+#include "stek/calendarjob.h"
 #include "stek/notify.h"
 #include "stek/watchdog.h"
 #include "stek/webhook.h"
@@ -392,6 +393,13 @@ start_watchdog(struct daemon *d)
 }
 
 static bool
+start_calendars(struct daemon *d)
+{
+    calendar_job_start(d->cfg);
+    return true;
+}
+
+static bool
 start_webhooks(struct daemon *d)
 {
     webhook_delivery_start(d->cfg);
@@ -410,6 +418,7 @@ STOP(feed_model_stop)
 STOP(maintenance_stop)
 STOP(watchdog_stop)
 STOP(webhook_delivery_stop)
+STOP(calendar_job_stop)
 
 static const struct stage {
     const char *name;
@@ -423,6 +432,7 @@ static const struct stage {
     {"server", start_server, stop_server},
     {"watchdog", start_watchdog, stop_watchdog_stop},
     {"webhook delivery", start_webhooks, stop_webhook_delivery_stop},
+    {"calendars", start_calendars, stop_calendar_job_stop},
 };
 #define NSTAGES (sizeof(stages) / sizeof(stages[0]))
 

@@ -146,6 +146,14 @@ static const struct metric_def {
 };
 
 /* A gauge's, total's or summary's sum (*count for a summary), read now. */
+static atomic_long calendars_failing;
+
+void
+metric_calendars_failing(long n)
+{
+    atomic_store(&calendars_failing, n);
+}
+
 static double
 value_of(enum metric_id id, const struct feed_model_stats *fm, double *count)
 {
@@ -164,6 +172,8 @@ value_of(enum metric_id id, const struct feed_model_stats *fm, double *count)
         return (double)atomic_load(&outbox_oldest);
     case X_KEYS_EXPIRING:
         return (double)keys_ending_within((int64_t)time(NULL), 14 * 86400);
+    case X_CALENDARS_FAILING:
+        return (double)atomic_load(&calendars_failing);
     case X_OFFERS_STALE:
     case X_OFFERS_STALE_SHARE: {
         struct feed_model *m = feed_model_acquire(0, 0);

@@ -66,6 +66,7 @@ struct reader {
     icalcomponent *cal;
     const struct tz *site;
     struct zone floating; /* X-WR-TIMEZONE, else the site's */
+    bool wr;              /* the calendar named its zone (X-WR-TIMEZONE) */
     int32_t today;
     struct ics_calendar *out;
 };
@@ -151,7 +152,16 @@ when_of(struct reader *rd, icalproperty *p, struct icaltimetype t, struct when *
         w->day = w->wall_day;
         return true;
     }
-    if (icaltime_is_utc(t))
+    if (icaltime_is_utc(t) && rd->wr && rd->floating.iana != NULL) {
+        /* Google writes some times in UTC and means them in the calendar's zone: a rule of
+         * such a time repeats its wall-clock time there (as Google shows it, and as RFC 7986's
+         * readers of X-WR-TIMEZONE do). */
+        int64_t utc = (int64_t)icaltime_as_timet_with_zone(t, icaltimezone_get_utc_timezone());
+        int64_t wall = utc + tz_offset_at(rd->floating.iana, utc);
+        w->zone = rd->floating;
+        w->wall_day = (int32_t)(wall >= 0 ? wall / 86400 : (wall - 86399) / 86400);
+        w->wall_minute = (int)((wall - (int64_t)w->wall_day * 86400) / 60);
+    } else if (icaltime_is_utc(t))
         w->zone.iana = tz_cached("UTC");
     else if (tzp == NULL || !zone_named(rd, icalparameter_get_tzid(tzp), &w->zone))
         w->zone = rd->floating; /* floating, or a TZID nothing defines */
@@ -232,8 +242,7 @@ stek_rule(const struct icalrecurrencetype *r, const struct when *start, char *ou
     /* The week's first day matters only to a rule of several days every other week or so,
      * and a week from Sunday groups them as one from Monday unless Sunday is among them. */
     if (r->freq == ICAL_WEEKLY_RECURRENCE && r->interval > 1 && nday > 1 &&
-        r->week_start != ICAL_MONDAY_WEEKDAY &&
-        !(r->week_start == ICAL_SUNDAY_WEEKDAY && !sunday))
+        r->week_start != ICAL_MONDAY_WEEKDAY && !(r->week_start == ICAL_SUNDAY_WEEKDAY && !sunday))
         goto no;
     for (int i = 0; i < ICAL_BY_MONTHDAY_SIZE && r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX;
          i++)
@@ -241,12 +250,12 @@ stek_rule(const struct icalrecurrencetype *r, const struct when *start, char *ou
     if (r->count > 0)
         sb_printf(&b, ";COUNT=%d", r->count);
     if (!icaltime_is_null_time(r->until)) {
-        int32_t uday = days_from_civil(r->until.year, (unsigned)r->until.month,
-                                       (unsigned)r->until.day);
+        int32_t uday =
+            days_from_civil(r->until.year, (unsigned)r->until.month, (unsigned)r->until.day);
         if (!r->until.is_date && icaltime_is_utc(r->until) && start->zone.iana != NULL) {
             /* the last wall-clock day whose occurrence starts at or before UNTIL */
-            int64_t until = (int64_t)icaltime_as_timet_with_zone(
-                r->until, icaltimezone_get_utc_timezone());
+            int64_t until =
+                (int64_t)icaltime_as_timet_with_zone(r->until, icaltimezone_get_utc_timezone());
             int64_t wall = until + tz_offset_at(start->zone.iana, until);
             uday = (int32_t)(wall / 86400);
             if ((int)((wall - (int64_t)uday * 86400) / 60) < start->wall_minute)
@@ -283,8 +292,8 @@ add_schedule(struct ics_event *e, int32_t day, const char *rule, int start, int 
     if (e->nschedules == ICS_MAX_SCHEDULES)
         return false;
     struct ics_schedule *s = &e->schedules[e->nschedules++];
-    *s = (struct ics_schedule){.dtstart = day, .until = DAY_NONE, .start_min = start,
-                               .end_min = end};
+    *s = (struct ics_schedule){
+        .dtstart = day, .until = DAY_NONE, .start_min = start, .end_min = end};
     snprintf(s->rrule, sizeof(s->rrule), "%s", rule ? rule : "");
     return true;
 }
@@ -348,8 +357,8 @@ single_dates(struct reader *rd, icalcomponent *ev, const struct when *w, int min
 {
     icalproperty *rp = icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY);
     icalproperty *dp = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY);
-    icalrecur_iterator *it = icalrecur_iterator_new(icalproperty_get_rrule(rp),
-                                                    icalproperty_get_dtstart(dp));
+    icalrecur_iterator *it =
+        icalrecur_iterator_new(icalproperty_get_rrule(rp), icalproperty_get_dtstart(dp));
     bool full = false;
 
     for (struct icaltimetype t = it ? icalrecur_iterator_next(it) : icaltime_null_time();
@@ -705,8 +714,8 @@ quiet_errors(void)
 }
 
 bool
-ics_read(const char *text, const char *site_tz, int32_t today, struct ics_calendar *out,
-         char *err, size_t errlen)
+ics_read(const char *text, const char *site_tz, int32_t today, struct ics_calendar *out, char *err,
+         size_t errlen)
 {
     struct reader rd = {.today = today, .out = out};
     icalcomponent *root, *cal, **all = NULL;
@@ -719,10 +728,9 @@ ics_read(const char *text, const char *site_tz, int32_t today, struct ics_calend
         return false;
     }
     root = icalparser_parse_string(text);
-    cal = root != NULL && icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT
-              ? root
-              : root != NULL ? icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT)
-                             : NULL;
+    cal = root != NULL && icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT ? root
+          : root != NULL ? icalcomponent_get_first_component(root, ICAL_VCALENDAR_COMPONENT)
+                         : NULL;
     if (cal == NULL) {
         snprintf(err, errlen, "the answer is not iCalendar data (no VCALENDAR)");
         if (root != NULL)
@@ -731,7 +739,8 @@ ics_read(const char *text, const char *site_tz, int32_t today, struct ics_calend
     }
     rd.cal = cal;
     const char *wr = calendar_zone(cal);
-    if (wr == NULL || !zone_named(&rd, wr, &rd.floating))
+    rd.wr = wr != NULL && zone_named(&rd, wr, &rd.floating);
+    if (!rd.wr)
         rd.floating = (struct zone){.iana = rd.site};
     for (icalcomponent *ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
          ev != NULL; ev = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {

@@ -202,3 +202,22 @@ entity_language(struct request *r, db_get_fn get, const char *id, char out[4])
     snprintf(out, 4, "%s", i18n_supported(l) ? l : "nl");
     db_doc_clear(&d);
 }
+
+const char *
+owned_partner(struct request *r, const char *what)
+{
+    const char *partner = req_id(r, "partner");
+    struct db_doc d;
+
+    if (partner == NULL)
+        return NULL;
+    /* An admin any partner's; a reader any partner's, for the reads its routes allow it. */
+    if (r->who.role == ROLE_PARTNER && strcmp(r->who.partner_id, partner) != 0) {
+        reply_problem(r, ERR_FORBIDDEN, NULL, "a partner manages only its own %s", what);
+        return NULL;
+    }
+    if (!reply_found(r, db_get_partner(r->db, partner, false, &d), "partner"))
+        return NULL;
+    db_doc_clear(&d);
+    return partner;
+}

@@ -87,6 +87,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         JS_RO("created_at"),
         JS_RO("updated_at"),
         JS_RO("confirmed_at"), /* POST .../confirm, or any edit */
+        JS_RO("source"),       /* its calendar's (issue 33) */
         JS_SPEC_END,
     };
     json_t *errs = json_array();
@@ -266,6 +267,40 @@ lock_offer(struct request *r, const char *id, bool check_etag, struct db_doc *cu
     return lock_entity(r, "offer", db_get_offer, visible, id, check_etag, cur);
 }
 
+/* What an offer's calendar owns (issue 33): a change through the API would be undone by the
+ * next sync. Its functions, categories and translations stay the partner's to edit. */
+static const char *const source_owned[] = {"title",      "description", "schedules",     "site_id",
+                                           "partner_id", "active",      "main_language", NULL};
+
+/* True (after replying 409 naming each field) when doc comes from a calendar and patch
+ * touches what the calendar owns. */
+static bool
+refuse_source_owned(struct request *r, const json_t *doc, const json_t *patch)
+{
+    const json_t *source = json_object_get(doc, "source");
+    json_t *errs;
+
+    if (source == NULL || json_is_null(source))
+        return false;
+    errs = json_array();
+    if (patch == NULL) /* an exception: the calendar's EXDATEs and overrides */
+        field_error(errs, "date",
+                    "the offer's exceptions come from its calendar: change them "
+                    "there (or disconnect the calendar)");
+    for (const char *const *f = source_owned; patch != NULL && *f != NULL; f++)
+        if (json_object_get(patch, *f) != NULL)
+            field_error(errs, *f,
+                        "comes from the offer's calendar: change it there (or "
+                        "disconnect the calendar)");
+    if (json_array_size(errs) == 0) {
+        json_decref(errs);
+        return false;
+    }
+    reply_problem(r, ERR_CONFLICT, errs,
+                  "this offer is kept by its partner's calendar, which owns these fields");
+    return true;
+}
+
 static enum tx_result
 update(struct request *r, const char *id, const json_t *merged, const json_t *patch,
        struct db_doc *out)
@@ -276,6 +311,9 @@ update(struct request *r, const char *id, const json_t *merged, const json_t *pa
     /* A coordinator edits the offers at its places and moves none away from them. */
     if ((res = scope_check(r, "offer", id, NULL)) != TX_COMMIT)
         return res;
+    if (refuse_source_owned(r, merged, patch))
+        return TX_REPLIED;
+    json_object_del((json_t *)merged, "source"); /* the server's */
     if (!parse_offer(r, merged, &o))
         return TX_REPLIED;
     if (refuse_foreign_partner(r, &o))
@@ -507,9 +545,10 @@ exception_tx(struct request *r, void *cls)
     db_doc_clear(&c->out);
     if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
         return res;
-    if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT) {
+    if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT ||
+        refuse_source_owned(r, offer.doc, NULL)) {
         db_doc_clear(&offer);
-        return res;
+        return res != TX_COMMIT ? res : TX_REPLIED;
     }
     bool occurs = offer_occurs_on(offer.doc, c->day);
     db_doc_clear(&offer);
@@ -605,7 +644,10 @@ exception_delete_tx(struct request *r, void *cls)
 
     if ((res = lock_offer(r, c->id, false, &offer)) != TX_COMMIT)
         return res;
+    bool sourced = refuse_source_owned(r, offer.doc, NULL);
     db_doc_clear(&offer);
+    if (sourced)
+        return TX_REPLIED;
     if ((res = scope_check(r, "offer", c->id, NULL)) != TX_COMMIT)
         return res;
     if ((qs = db_delete_exception(r->db, c->id, c->date)) < 0)

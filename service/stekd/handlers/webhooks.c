@@ -2,7 +2,7 @@
  * /v1/partners/{id}/webhooks: a partner's subscriptions to events (referral.created for
  * referrals made to it, handoff.arrived and barrier.status_changed for its own signals,
  * key.expiring for its keys that end within 14 days, offer.confirmation_due for its offers
- * that turn stale within 14 days),
+ * that turn stale within 14 days, calendar.failing for its calendars failing for 3 days),
  * managed by an admin or by that partner's own keys. The secret is made here and shown once
  * (on create and on rotation); deliveries come from the outbox (service/stekd/webhook.c).
  */
@@ -20,28 +20,19 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const event_names[] = {"referral.created",       "handoff.arrived",
-                                          "barrier.status_changed", "key.expiring",
-                                          "offer.confirmation_due", NULL};
+static const char *const event_names[] = {"referral.created",
+                                          "handoff.arrived",
+                                          "barrier.status_changed",
+                                          "key.expiring",
+                                          "offer.confirmation_due",
+                                          "calendar.failing",
+                                          NULL};
 
 /* The partner of the path, if this key may manage its webhooks (403/404 otherwise). */
 static const char *
 own_partner(struct request *r)
 {
-    const char *partner = req_id(r, "partner");
-    struct db_doc d;
-
-    if (partner == NULL)
-        return NULL;
-    /* An admin any partner's, a reader reads any partner's (the route allows it reads only). */
-    if (r->who.role == ROLE_PARTNER && strcmp(r->who.partner_id, partner) != 0) {
-        reply_problem(r, ERR_FORBIDDEN, NULL, "a partner manages only its own webhooks");
-        return NULL;
-    }
-    if (!reply_found(r, db_get_partner(r->db, partner, false, &d), "partner"))
-        return NULL;
-    db_doc_clear(&d);
-    return partner;
+    return owned_partner(r, "webhooks");
 }
 
 static void
@@ -113,7 +104,7 @@ h_webhooks_create(struct request *r)
     const json_t *events = NULL;
     struct jspec spec[] = {
         JS_URLF("url", &url, JF_REQUIRED),
-        JS_LIST("events", &events, JF_REQUIRED, 1, 5, event_names),
+        JS_LIST("events", &events, JF_REQUIRED, 1, 6, event_names),
         JS_TXT("description", &description, JF_NULLABLE, 500),
         JS_RO("id"),
         JS_RO("partner_id"),
@@ -128,7 +119,8 @@ h_webhooks_create(struct request *r)
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) &&
-        (why = outbound_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        (why = outbound_check_url(stek_config()->webhook_allow, "STEK_WEBHOOK_ALLOW", url, pin,
+                                  sizeof(pin))) != NULL)
         field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the webhook is not valid; see errors");
@@ -201,7 +193,7 @@ h_webhooks_patch(struct request *r)
     bool active = true, has_active = false, has_description = false;
     struct jspec spec[] = {
         JS_URLF("url", &url, 0),
-        JS_LIST("events", &events, 0, 1, 5, event_names),
+        JS_LIST("events", &events, 0, 1, 6, event_names),
         {"description", JS_TEXT, JF_NULLABLE, 0, 500, NULL, NULL, &description, &has_description},
         {"active", JS_BOOL, 0, 0, 0, NULL, NULL, &active, &has_active},
         JS_IGNORE("id"),
@@ -222,7 +214,8 @@ h_webhooks_patch(struct request *r)
         return;
     errs = json_array();
     if (jspec_check(r->json, spec, "", errs) && url != NULL &&
-        (why = outbound_check_url(stek_config(), url, pin, sizeof(pin))) != NULL)
+        (why = outbound_check_url(stek_config()->webhook_allow, "STEK_WEBHOOK_ALLOW", url, pin,
+                                  sizeof(pin))) != NULL)
         field_error(errs, "url", why);
     if (json_array_size(errs) > 0) {
         reply_problem(r, ERR_VALIDATION, errs, "the change is not valid; see errors");

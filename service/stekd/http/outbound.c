@@ -1,6 +1,8 @@
 /* Outbound URLs: see outbound.h. */
 #include "stek/outbound.h"
 
+#include "stek/version.h"
+
 #include <curl/curl.h>
 
 #include <arpa/inet.h>
@@ -9,9 +11,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+
+static _Thread_local char why_http[96];
 
 /* Loopback, private, link-local (cloud metadata at 169.254.169.254), CGNAT, unspecified,
  * multicast and reserved addresses: never reached unless allow-listed. */
@@ -42,7 +47,8 @@ not_public(const struct sockaddr *sa)
 }
 
 const char *
-outbound_check_url(const struct stek_config *cfg, const char *url, char *pin, size_t pinlen)
+outbound_check_url(const char *allow, const char *setting, const char *url, char *pin,
+                   size_t pinlen)
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
@@ -71,9 +77,10 @@ outbound_check_url(const struct stek_config *cfg, const char *url, char *pin, si
         memmove(bare, bare + 1, strlen(bare));
         bare[strcspn(bare, "]")] = '\0';
     }
-    bool listed = config_webhook_allowed(cfg, bare, NULL);
+    bool listed = config_host_allowed(allow, bare, NULL);
     if (strcasecmp(scheme, "https") != 0 && !(strcasecmp(scheme, "http") == 0 && listed)) {
-        why = "must be https (http only for a host in STEK_WEBHOOK_ALLOW)";
+        snprintf(why_http, sizeof(why_http), "must be https (http only for a host in %s)", setting);
+        why = why_http;
         goto out;
     }
     if (getaddrinfo(bare, port, &hints, &res) != 0 || res == NULL) {
@@ -88,7 +95,7 @@ outbound_check_url(const struct stek_config *cfg, const char *url, char *pin, si
                 ? (const void *)&((struct sockaddr_in *)(void *)a->ai_addr)->sin_addr
                 : (const void *)&((struct sockaddr_in6 *)(void *)a->ai_addr)->sin6_addr;
         inet_ntop(a->ai_family, in, addr, sizeof(addr));
-        if (not_public(a->ai_addr) && !listed && !config_webhook_allowed(cfg, bare, addr)) {
+        if (not_public(a->ai_addr) && !listed && !config_host_allowed(allow, bare, addr)) {
             why = "reaches a loopback, private, link-local or metadata address";
             goto out;
         }
@@ -104,4 +111,110 @@ out:
     curl_free(port);
     curl_url_cleanup(u);
     return why;
+}
+
+struct fetch {
+    struct outbound_answer *out;
+    size_t max;
+    bool too_large;
+};
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+    struct fetch *f = arg;
+    size_t len = size * n;
+    if (f->out->len + len > f->max) {
+        f->too_large = true;
+        return 0; /* stops the transfer */
+    }
+    char *grown = realloc(f->out->body, f->out->len + len + 1);
+    if (grown == NULL)
+        abort();
+    memcpy(grown + f->out->len, p, len);
+    f->out->len += len;
+    grown[f->out->len] = '\0';
+    f->out->body = grown;
+    return len;
+}
+
+/* ETag and Last-Modified, for the next request's conditions. */
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+    struct fetch *f = arg;
+    size_t len = size * n;
+    char line[320];
+    if (len >= sizeof(line))
+        return len;
+    memcpy(line, p, len);
+    line[len] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strncasecmp(line, "ETag:", 5) == 0)
+        snprintf(f->out->etag, sizeof(f->out->etag), "%s", line + 5 + strspn(line + 5, " "));
+    else if (strncasecmp(line, "Last-Modified:", 14) == 0)
+        snprintf(f->out->last_modified, sizeof(f->out->last_modified), "%s",
+                 line + 14 + strspn(line + 14, " "));
+    return len;
+}
+
+bool
+outbound_fetch(const char *allow, const char *setting, const char *url, const char *etag,
+               const char *last_modified, size_t max_bytes, long timeout_s,
+               struct outbound_answer *out)
+{
+    char pin[600], cond[400];
+    const char *why;
+    struct fetch f = {.out = out, .max = max_bytes};
+    struct curl_slist *resolve = NULL, *hdrs = NULL;
+    CURL *c;
+
+    memset(out, 0, sizeof(*out));
+    if ((why = outbound_check_url(allow, setting, url, pin, sizeof(pin))) != NULL) {
+        snprintf(out->error, sizeof(out->error), "the address %s", why);
+        return false;
+    }
+    if ((c = curl_easy_init()) == NULL) {
+        snprintf(out->error, sizeof(out->error), "cannot start a request");
+        return false;
+    }
+    resolve = curl_slist_append(resolve, pin);
+    if (etag != NULL && *etag != '\0' && strlen(etag) < 300) {
+        snprintf(cond, sizeof(cond), "If-None-Match: %s", etag);
+        hdrs = curl_slist_append(hdrs, cond);
+    }
+    if (last_modified != NULL && *last_modified != '\0' && strlen(last_modified) < 100) {
+        snprintf(cond, sizeof(cond), "If-Modified-Since: %s", last_modified);
+        hdrs = curl_slist_append(hdrs, cond);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "stek-calendars/" STEK_VERSION);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* each address is checked: none followed */
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &f);
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    if (f.too_large)
+        snprintf(out->error, sizeof(out->error), "the calendar is larger than %zu bytes",
+                 max_bytes);
+    else if (rc != CURLE_OK)
+        snprintf(out->error, sizeof(out->error), "%s", curl_easy_strerror(rc));
+    curl_slist_free_all(resolve);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    if (out->error[0] != '\0') {
+        free(out->body);
+        out->body = NULL;
+        out->len = 0;
+        return false;
+    }
+    return true;
 }

@@ -55,7 +55,8 @@ post(const struct stek_config *cfg, const struct webhook_job *j, long *retry_aft
      size_t errlen)
 {
     char pin[600], sig[STEK_SHA256_HEX_LEN + 1], old[STEK_SHA256_HEX_LEN + 1], header[400];
-    const char *why = outbound_check_url(cfg, j->url, pin, sizeof(pin));
+    const char *why =
+        outbound_check_url(cfg->webhook_allow, "STEK_WEBHOOK_ALLOW", j->url, pin, sizeof(pin));
     struct curl_slist *hdrs = NULL, *resolve = NULL;
     struct answer a = {0, -1};
     long status = 0;
