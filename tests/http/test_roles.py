@@ -65,8 +65,8 @@ class World:
         self.o_b_out = self.offer(self.pb, self.s_out)  # B's, elsewhere
         self.w_a = self.webhook(self.pa)
         self.w_b = self.webhook(self.pb)
-        self.c_a = self.calendar(self.pa)
-        self.c_b = self.calendar(self.pb)
+        self.c_a = self.calendar(self.pa, self.s_in)
+        self.c_b = self.calendar(self.pb, self.s_out)
 
     def api(self, role):
         return self.anon if role is None else self.anon.as_key(self.tokens[role])
@@ -98,9 +98,9 @@ class World:
         return ok(self.admin.post(f"/v1/partners/{partner['id']}/webhooks", json={
             "url": "http://127.0.0.1:9/hook", "events": ["referral.created"]}), "webhook")
 
-    def calendar(self, partner):
+    def calendar(self, partner, site):
         return ok(self.admin.post(f"/v1/partners/{partner['id']}/calendars", json={
-            "url": "http://127.0.0.1:9/cal.ics", "site_id": self.s_in["id"],
+            "url": "http://127.0.0.1:9/cal.ics", "site_id": site["id"],
             "functions": ["meeting"]}), "calendar")
 
     def signal(self, poster, site, kind="barrier", to=None):
@@ -145,10 +145,10 @@ def target(w, op, role, inside):
         back = f"/v1/partners/{partner['id']}/webhooks/{hook['id']}"
         return p, body, headers, back
     if path.startswith("/v1/partners/{id}/calendars"):
-        c = (w.c_a if inside else w.c_b) if method != "delete" else w.calendar(partner)
+        c = (w.c_a if inside else w.c_b) if method != "delete" else w.calendar(partner, site)
         p = path.replace("{id}", partner["id"]).replace("{cid}", c["id"])
         if method == "post" and p.endswith("/calendars"):
-            body = {"url": "http://127.0.0.1:9/other.ics", "site_id": w.s_in["id"],
+            body = {"url": "http://127.0.0.1:9/other.ics", "site_id": site["id"],
                     "functions": ["meeting"]}
         if method == "patch":
             body = {"categories": [unique("c").replace(" ", "").lower()[:20]]}

@@ -3,7 +3,8 @@
  * Nextcloud, Apple), each event of which becomes one of its offers at the source's site, kept
  * current by a sync (jobs/calendar.c every STEK_CALENDAR_SYNC_MINUTES, or POST .../sync).
  * The address is a secret (Google's "secret address"): stored sealed (secrets.h), shown as
- * its scheme and host only.
+ * its scheme and host only. An admin and the partner manage them; a coordinator those whose
+ * events take place at the sites of its municipalities (not moved elsewhere), a reader reads.
  */
 #include "stek/calendars.h"
 #include "stek/clock.h"
@@ -17,6 +18,7 @@
 #include "stek/jspec.h"
 #include "stek/outbound.h"
 #include "stek/qspec.h"
+#include "stek/scope.h"
 #include "stek/secrets.h"
 #include "stek/tx.h"
 
@@ -58,6 +60,8 @@ shown(const char *url, char *out, size_t len)
     snprintf(out, len, "%.*s/…", (int)(n < 250 ? n : 250), url);
 }
 
+static const char *own_calendar(struct request *r);
+
 struct write_ctx {
     struct calendar_fields f;
     const char *active;
@@ -72,6 +76,10 @@ write_tx(struct request *r, void *cls)
     enum db_qs qs;
 
     db_doc_clear(&c->out);
+    /* A coordinator: calendars whose events take place at the sites of its municipalities. */
+    enum tx_result in = scope_check(r, "site", c->f.site_id, "site_id");
+    if (in != TX_COMMIT)
+        return in;
     qs = c->creating ? db_insert_calendar(r->db, &c->f, 0, &c->out)
                      : db_update_calendar(r->db, &c->f, c->active, &c->out);
     if (qs == DB_NO_ROWS && !c->creating) {
@@ -149,10 +157,8 @@ write_calendar(struct request *r, bool creating)
         return;
     }
     c.f.id = creating ? id : r->params[1];
-    if (!creating && !is_uuid(c.f.id)) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no calendar with this id for this partner");
+    if (!creating && own_calendar(r) == NULL)
         return;
-    }
     if (!req_json_body(r, !creating) ||
         !parse_calendar(r, &c, url, sizeof(url), stored, url_shown, sizeof(url_shown)))
         return;
@@ -212,23 +218,20 @@ own_calendar(struct request *r)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no calendar with this id for this partner");
     else if (qs < 0)
         reply_db_error(r);
+    bool in = qs > 0 && scope_allows(r, "site", json_string_value(json_object_get(d.doc, "site_id")),
+                                     NULL);
     db_doc_clear(&d);
-    return qs > 0 ? r->params[1] : NULL;
+    return in ? r->params[1] : NULL;
 }
 
 void
 h_calendars_get(struct request *r)
 {
-    const char *partner = owned_partner(r, "calendars");
     struct db_doc d;
 
-    if (partner == NULL)
+    if (own_calendar(r) == NULL)
         return;
-    if (!is_uuid(r->params[1])) {
-        reply_problem(r, ERR_NOT_FOUND, NULL, "no calendar with this id for this partner");
-        return;
-    }
-    if (reply_found(r, db_get_calendar(r->db, partner, r->params[1], &d), "calendar"))
+    if (reply_found(r, db_get_calendar(r->db, r->params[0], r->params[1], &d), "calendar"))
         reply_doc(r, 200, &d, NULL);
     db_doc_clear(&d);
 }

@@ -40,12 +40,12 @@ const struct route stek_routes[] = {
     {M_POST,   "/v1/partners/{id}/webhooks/{wid}/deliveries/{did}/redeliver", h_webhook_redeliver, R_ADMIN | R_PARTNER, ROUTE_DB, NULL},
 
     {M_GET,    "/v1/partners/{id}/calendars", h_calendars_list, R_ADMIN | R_PARTNER | R_READER, ROUTE_DB, NULL},
-    {M_POST,   "/v1/partners/{id}/calendars", h_calendars_create, R_ADMIN | R_PARTNER, ROUTE_DB, NULL},
-    {M_GET,    "/v1/partners/{id}/calendars/{cid}", h_calendars_get, R_ADMIN | R_PARTNER | R_READER, ROUTE_DB, NULL},
-    {M_PATCH,  "/v1/partners/{id}/calendars/{cid}", h_calendars_patch, R_ADMIN | R_PARTNER, ROUTE_DB, NULL},
-    {M_DELETE, "/v1/partners/{id}/calendars/{cid}", h_calendars_delete, R_ADMIN | R_PARTNER, ROUTE_DB, NULL},
-    {M_POST,   "/v1/partners/{id}/calendars/{cid}/sync", h_calendars_sync, R_ADMIN | R_PARTNER, ROUTE_DB, NULL},
-    {M_GET,    "/v1/partners/{id}/calendars/{cid}/runs", h_calendars_runs, R_ADMIN | R_PARTNER | R_READER, ROUTE_DB, NULL},
+    {M_POST,   "/v1/partners/{id}/calendars", h_calendars_create, R_ADMIN | R_PARTNER | R_COORDINATOR, ROUTE_DB, NULL},
+    {M_GET,    "/v1/partners/{id}/calendars/{cid}", h_calendars_get, R_ADMIN | R_PARTNER | R_COORDINATOR | R_READER, ROUTE_DB, NULL},
+    {M_PATCH,  "/v1/partners/{id}/calendars/{cid}", h_calendars_patch, R_ADMIN | R_PARTNER | R_COORDINATOR, ROUTE_DB, NULL},
+    {M_DELETE, "/v1/partners/{id}/calendars/{cid}", h_calendars_delete, R_ADMIN | R_PARTNER | R_COORDINATOR, ROUTE_DB, NULL},
+    {M_POST,   "/v1/partners/{id}/calendars/{cid}/sync", h_calendars_sync, R_ADMIN | R_PARTNER | R_COORDINATOR, ROUTE_DB, NULL},
+    {M_GET,    "/v1/partners/{id}/calendars/{cid}/runs", h_calendars_runs, R_ADMIN | R_PARTNER | R_COORDINATOR | R_READER, ROUTE_DB, NULL},
 
     {M_GET,    "/v1/sites",            h_sites_list,       R_PUBLIC,  ROUTE_DB | ROUTE_READ | ROUTE_LANGUAGES | ROUTE_CACHE, NULL},
     {M_POST,   "/v1/sites",            h_sites_create,     R_ADMIN | R_COORDINATOR, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
