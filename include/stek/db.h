@@ -218,6 +218,9 @@ enum db_qs db_update_offer(struct db_conn *c, const char *id, const struct offer
 enum db_qs db_replace_schedules(struct db_conn *c, const char *offer_id,
                                 const struct schedule_fields *s, int n);
 enum db_qs db_delete_offer(struct db_conn *c, const char *id);
+/* A site (site true) or partner by its id or exact name: 1 with its id, 2 when the name is
+ * ambiguous, DB_NO_ROWS when none. */
+enum db_qs db_resolve(struct db_conn *c, bool site, const char *name, char id[40]);
 /* Marks the offer confirmed now (its document with it into out); DB_NO_ROWS when unknown. */
 enum db_qs db_confirm_offer(struct db_conn *c, const char *id, struct db_doc *out);
 /* offer.confirmation_due to the partners of active offers confirmed before due_before (once

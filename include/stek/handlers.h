@@ -41,6 +41,7 @@ void h_offers_get(struct request *r);
 void h_offers_patch(struct request *r);
 void h_offers_delete(struct request *r);
 void h_offers_confirm(struct request *r);
+void h_offers_import(struct request *r);
 void h_exceptions_list(struct request *r);
 void h_exceptions_create(struct request *r);
 void h_exceptions_get(struct request *r);

@@ -17,6 +17,9 @@ const char *req_query(const struct request *r, const char *key);
  */
 bool req_json_body(struct request *r, bool merge_patch);
 
+/* Whether the request's Content-Type is type (parameters such as charset aside). */
+bool req_media_is(const struct request *r, const char *type);
+
 /*
  * If-Match handling: true when the request may proceed given the current
  * ETag (no If-Match, "*", or a match). Otherwise replies 412 and returns false.

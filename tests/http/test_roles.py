@@ -153,6 +153,12 @@ def target(w, op, role, inside):
         if method == "patch":
             body = {"categories": [unique("c").replace(" ", "").lower()[:20]]}
         return p, body, headers, f"/v1/partners/{partner['id']}/calendars/{c['id']}"
+    if path == "/v1/imports/offers":
+        who = w.pa if mine else w.pb
+        csv = ("title;site;partner;functions;dtstart;rrule;start_time;end_time\n"
+               f"{unique('Upload')};{w.s_in['id']};{who['id']};meeting;2026-12-01;elke dinsdag;"
+               "13:00;15:00\n")
+        return path, ("text/csv", csv), headers, None
     if path == "/v1/partners":
         return path, {"name": unique("P"), "kind": "welfare"}, headers, None
     if path == "/v1/partners/{id}":
@@ -245,8 +251,11 @@ def stable(doc):
 
 def call(w, role, method, path, body, headers):
     a = w.api(role)
-    kw = {"headers": headers}
-    if body is not None:
+    kw = {"headers": dict(headers)}
+    if isinstance(body, tuple):  # (content type, text): an upload
+        kw["headers"]["Content-Type"] = body[0]
+        kw["data"] = body[1].encode()
+    elif body is not None:
         kw["json"] = body
     return a.request(method.upper(), path, **kw)
 

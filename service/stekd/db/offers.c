@@ -172,3 +172,18 @@ db_remind_confirmations(struct db_conn *c, int64_t due_before, unsigned confirm_
     const char *params[] = {before, days, grace};
     return db_exec_command(c, STMT(remind_confirmations, params), params);
 }
+
+enum db_qs
+db_resolve(struct db_conn *c, bool site, const char *name, char id[40])
+{
+    const char *params[] = {name};
+    enum db_qs qs;
+    PGresult *res = site ? db_exec(c, STMT(resolve_site, params), params, &qs)
+                         : db_exec(c, STMT(resolve_partner, params), params, &qs);
+    if (res == NULL)
+        return qs;
+    if (qs == 1)
+        snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return qs;
+}

@@ -218,8 +218,8 @@ own_calendar(struct request *r)
         reply_problem(r, ERR_NOT_FOUND, NULL, "no calendar with this id for this partner");
     else if (qs < 0)
         reply_db_error(r);
-    bool in = qs > 0 && scope_allows(r, "site", json_string_value(json_object_get(d.doc, "site_id")),
-                                     NULL);
+    bool in = qs > 0 &&
+              scope_allows(r, "site", json_string_value(json_object_get(d.doc, "site_id")), NULL);
     db_doc_clear(&d);
     return in ? r->params[1] : NULL;
 }

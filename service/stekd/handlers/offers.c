@@ -4,6 +4,7 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/offerimport.h"
 #include "stek/clock.h"
 #include "stek/config.h"
 #include "stek/scope.h"
@@ -57,11 +58,11 @@ offer_parsed_clear(struct offer_parsed *o)
 }
 
 /*
- * Checks a whole offer document (a POST body, or the document after a merge
- * patch) with every error at once. Replies 422 and returns false otherwise.
+ * Checks a whole offer document (a POST body, the document after a merge patch, a row of an
+ * upload) with every error at once into errs; false when there is one (o cleared).
  */
 static bool
-parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
+check_offer(const json_t *doc, struct offer_parsed *o, json_t *errs)
 {
     const json_t *fns = NULL, *cats = NULL, *scheds = NULL;
     struct offer_fields *f = &o->f;
@@ -90,8 +91,7 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
         JS_RO("source"),       /* its calendar's (issue 33) */
         JS_SPEC_END,
     };
-    json_t *errs = json_array();
-    size_t i;
+    size_t i, before = json_array_size(errs);
     json_t *item;
 
     memset(o, 0, sizeof(*o));
@@ -128,15 +128,26 @@ parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
                 prefix, errs);
         o->nsched = (int)i + 1;
     }
-    if (json_array_size(errs) > 0) {
-        jspec_reply_invalid(r, errs);
+    if (json_array_size(errs) > before) {
         offer_parsed_clear(o);
         return false;
     }
-    json_decref(errs);
     f->functions = fns;
     f->categories = cats;
     return true;
+}
+
+/* check_offer for a request: replies 422 and returns false when the document is not valid. */
+static bool
+parse_offer(struct request *r, const json_t *doc, struct offer_parsed *o)
+{
+    json_t *errs = json_array();
+    if (check_offer(doc, o, errs)) {
+        json_decref(errs);
+        return true;
+    }
+    jspec_reply_invalid(r, errs);
+    return false;
 }
 
 /* True when the request's key may write an offer of partner_id (a coordinator: any partner's,
@@ -690,4 +701,162 @@ h_exceptions_delete(struct request *r)
         return;
     if (run_tx(r, exception_delete_tx, &c))
         reply_empty(r, 204);
+}
+
+/* ---- uploads of many offers (issue 33): POST /v1/imports/offers ---- */
+
+struct import_ctx {
+    json_t *rows;           /* [{"row", "doc"}] */
+    struct offer_parsed *o; /* checked, one per row */
+    size_t n;
+    json_t *ids; /* the new offers' ids */
+};
+
+/* A row's problems as the answer names them: {"row", "column", "message"} (and "field", the
+ * problem+json way: "row 3: rrule"). */
+static void
+import_errors(json_t *out, size_t row, json_t *errs)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(errs, i, e)
+    {
+        const char *col = import_column(json_string_value(json_object_get(e, "field")));
+        char field[96];
+        snprintf(field, sizeof(field), "row %zu: %s", row, col);
+        json_array_append_new(out, json_pack("{s:s, s:I, s:s, s:O}", "field", field, "row",
+                                             (json_int_t)row, "column", col, "message",
+                                             json_object_get(e, "message")));
+    }
+}
+
+/* A row's site or partner named by id or exact name into its id (an error otherwise). */
+static void
+resolve(struct request *r, json_t *doc, bool site, json_t *errs, json_t *cache)
+{
+    const char *col = site ? "site" : "partner";
+    const char *given = json_string_value(json_object_get(doc, col));
+    char id[40];
+
+    if (given == NULL)
+        return; /* the offer check names the missing site_id / partner_id */
+    json_t *known = json_object_get(json_object_get(cache, col), given);
+    if (known != NULL) {
+        json_object_set(doc, site ? "site_id" : "partner_id", known);
+    } else {
+        enum db_qs qs = db_resolve(r->db, site, given, id);
+        if (qs == 1) {
+            json_object_set_new(json_object_get(cache, col), given, json_string(id));
+            json_object_set_new(doc, site ? "site_id" : "partner_id", json_string(id));
+        } else {
+            json_array_append_new(errs, json_pack("{s:s, s:s}", "field",
+                                                  site ? "site_id" : "partner_id", "message",
+                                                  qs == DB_NO_ROWS ? "names no known one (an id or "
+                                                                     "the exact name)"
+                                                                   : "names more than one: give "
+                                                                     "its id"));
+        }
+    }
+    json_object_del(doc, col);
+}
+
+/* Every row checked as one offer is, with what this key may write; its problems into out. */
+static void
+import_check(struct request *r, struct import_ctx *c, json_t *out)
+{
+    json_t *cache = json_pack("{s:{}, s:{}}", "site", "partner");
+    size_t i;
+    json_t *row;
+
+    c->n = json_array_size(c->rows);
+    if ((c->o = calloc(c->n + 1, sizeof(*c->o))) == NULL)
+        abort();
+    json_array_foreach(c->rows, i, row)
+    {
+        json_t *doc = json_object_get(row, "doc"), *errs = json_array();
+        size_t n = (size_t)json_integer_value(json_object_get(row, "row"));
+        resolve(r, doc, true, errs, cache);
+        resolve(r, doc, false, errs, cache);
+        if (check_offer(doc, &c->o[i], errs)) {
+            if (!may_write(r, c->o[i].f.partner_id))
+                json_array_append_new(errs,
+                                      json_pack("{s:s, s:s}", "field", "partner_id", "message",
+                                                "must be the partner of your API key"));
+            else if (r->who.role == ROLE_COORDINATOR &&
+                     db_in_scope(r->db, r->who.scope, "site", c->o[i].f.site_id) == DB_NO_ROWS)
+                json_array_append_new(errs, json_pack("{s:s, s:s}", "field", "site_id", "message",
+                                                      "lies outside this coordinator key's "
+                                                      "municipalities"));
+        }
+        import_errors(out, n, errs);
+        json_decref(errs);
+    }
+    json_decref(cache);
+}
+
+static enum tx_result
+import_tx(struct request *r, void *cls)
+{
+    struct import_ctx *c = cls;
+    char id[48];
+
+    json_array_clear(c->ids);
+    for (size_t i = 0; i < c->n; i++) {
+        if (db_insert_offer(r->db, &c->o[i].f, id) <= 0 ||
+            db_replace_schedules(r->db, id, c->o[i].sched, c->o[i].nsched) < 0)
+            return reply_constraint(r, constraints, "") ? TX_REPLIED : TX_DB_ERROR;
+        if (audit(r, "create", "offer", id, NULL) < 0)
+            return TX_DB_ERROR;
+        json_array_append_new(c->ids, json_string(id));
+    }
+    return TX_COMMIT;
+}
+
+/*
+ * POST /v1/imports/offers (text/csv, or JSON lines): every row an offer. ?dry_run=true answers
+ * every row's problems without writing; otherwise all rows are made or, with any problem,
+ * none (422 naming row and column).
+ */
+void
+h_offers_import(struct request *r)
+{
+    const char *dry = NULL;
+    const struct qspec spec[] = {QS_BOOLEAN("dry_run", &dry), QS_SPEC_END};
+    bool csv = req_media_is(r, "text/csv");
+    struct import_ctx c = {0};
+    json_t *errors;
+
+    if (!qspec_parse(r, spec))
+        return;
+    if (!csv && !req_media_is(r, "application/x-ndjson") && !req_media_is(r, "application/jsonl")) {
+        reply_problem(r, ERR_UNSUPPORTED_MEDIA_TYPE, NULL,
+                      "send the rows as text/csv or as JSON lines (application/x-ndjson)");
+        return;
+    }
+    errors = json_array();
+    c.rows = import_rows(r->body ? r->body : "", r->body_len, csv, errors);
+    c.ids = json_array();
+    import_check(r, &c, errors);
+    if (dry != NULL && strcmp(dry, "t") == 0) {
+        reply_json_plain_steal(r, 200,
+                               json_pack("{s:I, s:o}", "rows", (json_int_t)c.n, "errors", errors));
+        errors = NULL;
+    } else if (json_array_size(errors) > 0 || c.n == 0) {
+        if (c.n == 0 && json_array_size(errors) == 0)
+            json_array_append_new(errors, json_pack("{s:s, s:I, s:s, s:s}", "field",
+                                                    "row 0: ", "row", (json_int_t)0, "column", "",
+                                                    "message", "the upload holds no row"));
+        reply_problem(r, ERR_VALIDATION, errors, "%zu problem%s in the upload; nothing was made",
+                      json_array_size(errors), json_array_size(errors) == 1 ? "" : "s");
+        errors = NULL;
+    } else if (run_tx(r, import_tx, &c)) {
+        reply_json_plain_steal(r, 201,
+                               json_pack("{s:I, s:O}", "created", (json_int_t)c.n, "ids", c.ids));
+    }
+    for (size_t i = 0; i < c.n; i++)
+        offer_parsed_clear(&c.o[i]);
+    free(c.o);
+    json_decref(c.rows);
+    json_decref(c.ids);
+    json_decref(errors);
 }

@@ -63,6 +63,7 @@ const struct route stek_routes[] = {
     {M_GET,    "/v1/offers/{id}",      h_offers_get,       R_PUBLIC,  ROUTE_DB | ROUTE_READ | ROUTE_LANGUAGES, NULL},
     {M_PATCH,  "/v1/offers/{id}",      h_offers_patch,     R_WRITERS, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_DELETE, "/v1/offers/{id}",      h_offers_delete,    R_WRITERS, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
+    {M_POST,   "/v1/imports/offers",   h_offers_import,    R_WRITERS, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_POST,   "/v1/offers/{id}/confirm", h_offers_confirm, R_WRITERS, ROUTE_DB | ROUTE_FEED_WRITE, NULL},
     {M_GET,    "/v1/offers/{id}/uitdatabank", h_offers_uitdatabank, R_PUBLIC, ROUTE_DB | ROUTE_READ, NULL},
     {M_GET,    "/v1/offers/{id}/exceptions", h_exceptions_list, R_PUBLIC, ROUTE_DB | ROUTE_READ | ROUTE_LANGUAGES, NULL},

@@ -33,6 +33,12 @@ media_is(const char *ctype, const char *want)
 }
 
 bool
+req_media_is(const struct request *r, const char *type)
+{
+    return r->h_content_type != NULL && media_is(r->h_content_type, type);
+}
+
+bool
 req_json_body(struct request *r, bool merge_patch)
 {
     json_error_t jerr;
