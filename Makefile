@@ -68,7 +68,7 @@ $(BUILD)/db-tests: $(OBJ)/tests/db/db_test.o $(BUILD)/libstekd.a
 unit: $(BUILD)/unit-tests $(BUILD)/db-tests
 
 # libFuzzer targets (clang): make fuzz runs each for FUZZ_SECONDS on a copy of its seed corpus.
-FUZZ_TARGETS := json rrule privacy query
+FUZZ_TARGETS := json rrule privacy query ics
 FUZZ_SECONDS ?= 60
 $(BUILD)/fuzz_%: $(OBJ)/tests/fuzz/fuzz_%.o $(BUILD)/libstekd.a
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
@@ -135,6 +135,7 @@ deb:
 bench: deps all
 	@bash tests/bench/run.sh
 	@bash tests/bench/webhooks.sh
+	@bash tests/bench/calendars.sh
 	@bash tests/bench/changes.sh
 
 bench-changes: deps all

@@ -375,20 +375,22 @@ struct webhook_job {
     long long age_s; /* since the event was made */
 };
 
-/* Secrets as stored (secrets.h), of one webhook. */
+/* Secrets as stored (secrets.h): a webhook's (its secret, and the previous one) or a
+ * calendar's (its address, with no previous). */
 struct stored_secret {
+    bool calendar;
     char id[40], secret[SECRET_STORED_MAX], previous[SECRET_STORED_MAX]; /* previous "": none */
 };
 /* The ids of the keys that sealed stored secrets into out, comma-separated: DB_NO_ROWS when
  * none is sealed. */
 enum db_qs db_sealed_key_ids(struct db_conn *c, char *out, size_t len);
-/* The webhooks whose secrets are not all sealed under key_id (plain ones too): a new array
- * into *out (free it), *n of them. */
+/* The webhooks and calendars whose secrets are not all sealed under key_id (plain ones too):
+ * a new array into *out (free it), *n of them. */
 enum db_qs db_secrets_not_under(struct db_conn *c, const char *key_id, struct stored_secret **out,
                                 size_t *n);
-/* Stores a webhook's secrets sealed anew, unless its secret is no longer old_secret. */
-enum db_qs db_reseal_webhook(struct db_conn *c, const char *id, const char *old_secret,
-                             const char *secret, const char *previous);
+/* Stores a record's secrets sealed anew, unless they are no longer as was read them. */
+enum db_qs db_reseal(struct db_conn *c, const struct stored_secret *was, const char *secret,
+                     const char *previous);
 enum db_qs db_claim_deliveries(struct db_conn *c, int max, int lease_s, struct webhook_job **jobs,
                                size_t *n);
 void webhook_jobs_free(struct webhook_job *jobs, size_t n);

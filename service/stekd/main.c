@@ -225,10 +225,10 @@ reseal(struct db_conn *db)
             (rows[i].previous[0] && !secret_open(rows[i].previous, rows[i].id, old, sizeof(old))) ||
             !secret_seal(plain, rows[i].id, sealed) ||
             (old[0] && !secret_seal(old, rows[i].id, sealed_old))) {
-            fprintf(stderr, "stekd: the secret of webhook %s does not open with this key ring\n",
-                    rows[i].id);
+            fprintf(stderr, "stekd: the secret of %s %s does not open with this key ring\n",
+                    rows[i].calendar ? "calendar" : "webhook", rows[i].id);
             done = -1;
-        } else if (db_reseal_webhook(db, rows[i].id, rows[i].secret, sealed, sealed_old) < 0) {
+        } else if (db_reseal(db, &rows[i], sealed, sealed_old) < 0) {
             fprintf(stderr, "stekd: cannot store a sealed secret: %s\n", db_conn_error(db));
             done = -1;
         } else {
@@ -260,7 +260,7 @@ secrets_ready(struct db_conn *db)
         if (secrets_have(id))
             continue;
         fprintf(stderr,
-                "stekd: the database holds webhook secrets sealed with key %s, which %s; set "
+                "stekd: the database holds secrets sealed with key %s, which %s; set "
                 "STEK_SECRET_KEY_FILE to the key file that holds it (refusing to start)\n",
                 id,
                 secrets_configured() ? "STEK_SECRET_KEY_FILE does not hold"
@@ -301,8 +301,7 @@ cmd_reseal_secrets(const struct stek_config *cfg, int argc, char **argv)
     n = reseal(db);
     db_conn_free(db);
     if (n >= 0)
-        fprintf(stderr, "stekd: %ld webhook secrets sealed anew under key %s\n", n,
-                secrets_current_id());
+        fprintf(stderr, "stekd: %ld secrets sealed anew under key %s\n", n, secrets_current_id());
     return n >= 0 ? 0 : 1;
 }
 

@@ -81,7 +81,8 @@ def reorder(text):
 def w(own_db, tmp_path, spec):
     srv = Server()
     d = Daemon(own_db.url, tmp_path, STEK_CALENDAR_ALLOW="127.0.0.1", STEK_WRITES_PER_MINUTE=0,
-               STEK_CALENDAR_SYNC_MINUTES=1440)
+               STEK_CALENDAR_SYNC_MINUTES=1440, STEK_WEBHOOK_ALLOW="127.0.0.1",
+               STEK_WEBHOOK_RETRY_MS=200)
     admin = Api(d.base, spec, own_db.token)
     p = admin.post("/v1/partners", json={"name": unique("Buurthuis"), "kind": "welfare"}).json()
     k = admin.post("/v1/keys", json={"name": "app", "role": "partner", "partner_id": p["id"]})
@@ -258,3 +259,32 @@ def test_bad_addresses_and_failures_are_reported(w):
     assert got["failing_since"] is not None and got["last_ok_at"] is None
     stored = psql(w.url, "SELECT url FROM calendar_sources WHERE id = :'p1'", cal["id"])
     assert stored.startswith("http://127.0.0.1")  # no key file here: kept as given
+
+
+def test_a_calendar_failing_for_three_days_is_announced_and_counted(w, tmp_path, spec):
+    from test_webhooks import Receiver
+    from conftest import wait_until
+    rec = Receiver()
+    try:
+        hook = w.partner.post(f"/v1/partners/{w.p['id']}/webhooks",
+                              json={"url": rec.url, "events": ["calendar.failing"]})
+        assert hook.status_code == 201, hook.text
+        cal = connect(w, "gone.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+        del w.srv.files["gone.ics"]
+        assert not sync(w, cal)["ok"]
+        psql(w.url, "UPDATE calendar_sources SET failing_since = now() - interval '4 days'"
+             " WHERE id = :'p1'", cal["id"])
+        # The job announces at its start and each minute after: a daemon that starts finds it.
+        d = Daemon(w.url, tmp_path, STEK_WEBHOOK_ALLOW="127.0.0.1", STEK_CALENDAR_ALLOW="127.0.0.1",
+                   STEK_CALENDAR_SYNC_MINUTES=1440)
+        try:
+            got = rec.wait(1, timeout=60)
+            payload = __import__("json").loads(got[0]["body"])
+            assert payload["type"] == "calendar.failing"
+            assert payload["data"]["calendar_id"] == cal["id"]
+            assert payload["data"]["url"].endswith("/…") and "gone.ics" not in got[0]["body"].decode()
+            wait_until(lambda: metric(d, "stek_calendars_failing") == 1, 60, "the metric counts it")
+        finally:
+            assert_clean_exit(*d.stop())
+    finally:
+        rec.stop()

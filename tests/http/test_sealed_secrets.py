@@ -122,7 +122,7 @@ def test_plain_secrets_are_sealed_at_start_and_keys_rotate(db, spec, tmp_path):
     # Rotation: a new key first, the old one below it; reseal; then the old one can go.
     keys = key_file(tmp_path, "secret.key", new_key(url), old)
     out = run(url, "reseal-secrets", STEK_SECRET_KEY_FILE=keys)
-    assert out.returncode == 0 and "1 webhook secrets sealed anew" in out.stderr, out
+    assert out.returncode == 0 and "1 secrets sealed anew" in out.stderr, out
     [resealed] = stored(url)
     assert resealed.startswith("sealed:1:") and resealed.split(":")[2] != old_id
     keys = key_file(tmp_path, "secret.key", open(keys).read().split("\n")[1])
@@ -158,3 +158,30 @@ def test_a_key_file_others_may_read_is_refused(db, tmp_path):
     assert out.returncode == 2 and "chmod 600" in out.stderr, out
     out = run(url, STEK_SECRET_KEY_FILE=tmp_path / "missing.key")
     assert out.returncode == 2 and "cannot be read" in out.stderr, out
+
+
+def test_a_calendars_address_is_sealed_too_and_still_fetched(db, spec, tmp_path):
+    from test_calendars import FIXTURES, Server
+    url, token = db
+    keys = key_file(tmp_path, "secret.key", new_key(url))
+    srv = Server()
+    srv.files["private-0123abcd/basic.ics"] = (FIXTURES / "google.ics").read_text()
+    d = Daemon(url, tmp_path, STEK_SECRET_KEY_FILE=keys, STEK_CALENDAR_ALLOW="127.0.0.1",
+               STEK_CALENDAR_SYNC_MINUTES=1440)
+    try:
+        admin = Api(d.base, spec, token)
+        p = admin.post("/v1/partners", json={"name": unique("Kring"), "kind": "welfare"}).json()
+        site = admin.post("/v1/sites", json={"name": unique("Kring"), "address": {
+            "street": "Markt 1", "postal_code": "2920", "municipality": "Kalmthout"}}).json()
+        cal = admin.post(f"/v1/partners/{p['id']}/calendars", json={
+            "url": srv.url("private-0123abcd/basic.ics"), "site_id": site["id"],
+            "functions": ["meeting"]})
+        assert cal.status_code == 201, cal.text
+        assert "private-0123abcd" not in cal.text
+        stored = psql(url, "SELECT url FROM calendar_sources")
+        assert stored.startswith("sealed:1:") and "private-0123abcd" not in stored
+        run = admin.post(f"/v1/partners/{p['id']}/calendars/{cal.json()['id']}/sync").json()
+        assert run["ok"] and run["created"] == 3, run
+    finally:
+        srv.stop()
+        assert_clean_exit(*d.stop())

@@ -25,5 +25,7 @@ void test_domain(void);
 void test_feedmodel(void);
 void test_template(void);
 void test_secrets(void);
+void test_import(void);
+void test_ics(void);
 
 #endif

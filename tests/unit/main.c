@@ -312,6 +312,8 @@ main(int argc, char **argv)
     test_feedmodel();
     test_template();
     test_secrets();
+    test_import();
+    test_ics();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -187,18 +187,23 @@ db_secrets_not_under(struct db_conn *c, const char *key_id, struct stored_secret
     if ((*out = calloc(*n + 1, sizeof(**out))) == NULL)
         abort();
     for (int i = 0; i < (int)*n; i++) {
-        snprintf((*out)[i].id, sizeof((*out)[i].id), "%s", PQgetvalue(res, i, 0));
-        snprintf((*out)[i].secret, sizeof((*out)[i].secret), "%s", PQgetvalue(res, i, 1));
-        snprintf((*out)[i].previous, sizeof((*out)[i].previous), "%s", PQgetvalue(res, i, 2));
+        (*out)[i].calendar = strcmp(PQgetvalue(res, i, 0), "calendar") == 0;
+        snprintf((*out)[i].id, sizeof((*out)[i].id), "%s", PQgetvalue(res, i, 1));
+        snprintf((*out)[i].secret, sizeof((*out)[i].secret), "%s", PQgetvalue(res, i, 2));
+        snprintf((*out)[i].previous, sizeof((*out)[i].previous), "%s", PQgetvalue(res, i, 3));
     }
     PQclear(res);
     return (enum db_qs) * n;
 }
 
 enum db_qs
-db_reseal_webhook(struct db_conn *c, const char *id, const char *old_secret, const char *secret,
-                  const char *previous)
+db_reseal(struct db_conn *c, const struct stored_secret *was, const char *secret,
+          const char *previous)
 {
-    const char *params[] = {id, old_secret, secret, previous[0] ? previous : NULL};
+    if (was->calendar) {
+        const char *params[] = {was->id, was->secret, secret};
+        return db_exec_command(c, STMT(reseal_calendar, params), params);
+    }
+    const char *params[] = {was->id, was->secret, secret, previous[0] ? previous : NULL};
     return db_exec_command(c, STMT(reseal_webhook, params), params);
 }
