@@ -20,6 +20,8 @@ struct stek_config {
     const char *webhook_allow;
     /* STEK_CALENDAR_ALLOW: the same syntax, for the calendars partners connect */
     const char *calendar_allow;
+    /* STEK_CALENDAR_CA_FILE: a PEM file of certificates to trust for calendars; NULL: none */
+    const char *calendar_ca_file;
     /* STEK_TIMEZONE: the service's own timezone (IANA name): its "today", new sites' default */
     const char *timezone;
     /* STEK_UITDATABANK_URL: UiTdatabank's Entry API the export's ids point into (default

@@ -34,11 +34,12 @@ struct outbound_answer {
 /*
  * GETs url (checked and pinned as outbound_check_url does; no redirect is followed), with
  * If-None-Match / If-Modified-Since when etag / last_modified are given, reading at most
- * max_bytes within timeout_s seconds. False, with out->error, when nothing was answered or it
- * was too large; any HTTP status is an answer.
+ * max_bytes within timeout_s seconds; ca_file (or NULL): the certificates to trust instead of
+ * the system's. False, with out->error, when nothing was answered or it was too large; any
+ * HTTP status is an answer.
  */
-bool outbound_fetch(const char *allow, const char *setting, const char *url, const char *etag,
-                    const char *last_modified, size_t max_bytes, long timeout_s,
+bool outbound_fetch(const char *allow, const char *setting, const char *ca_file, const char *url,
+                    const char *etag, const char *last_modified, size_t max_bytes, long timeout_s,
                     struct outbound_answer *out);
 
 #endif

@@ -225,6 +225,8 @@ config_usage(void)
            "  STEK_WEBHOOK_ALLOW           hosts, addresses, networks webhooks may reach although\n"
            "                               private, also over http (default none)\n"
            "  STEK_CALENDAR_ALLOW          the same for partners' calendars (default none)\n"
+           "  STEK_CALENDAR_CA_FILE        certificates (PEM) calendars' servers are checked\n"
+           "                               against instead of the system's (a private CA)\n"
            "  STEK_METRICS_ALLOW           addresses and networks that may read /metrics\n"
            "                               (default 127.0.0.0/8,::1)\n"
            "  STEK_TIMEZONE                the service's timezone: its today, new sites' default\n"
@@ -343,6 +345,7 @@ config_from_env(struct stek_config *cfg, char *err, size_t errlen)
     }
     cfg->webhook_allow = env_or("STEK_WEBHOOK_ALLOW", cfg->webhook_allow, true);
     cfg->calendar_allow = env_or("STEK_CALENDAR_ALLOW", "", true);
+    cfg->calendar_ca_file = env_or("STEK_CALENDAR_CA_FILE", NULL, false);
     cfg->metrics_allow = env_or("STEK_METRICS_ALLOW", cfg->metrics_allow, false);
     cfg->timezone = env_or("STEK_TIMEZONE", cfg->timezone, false);
     if (!allow_list_each(cfg->metrics_allow, NULL)) {

@@ -5,6 +5,8 @@ by a local server the way their producers write them (fixtures in tests/calendar
 import datetime
 import http.server
 import re
+import ssl
+import subprocess
 import threading
 import types
 import zoneinfo
@@ -24,8 +26,9 @@ class Server:
     events' order on every request (as Google does), and honours If-None-Match unless
     `no_etag`."""
 
-    def __init__(self):
+    def __init__(self, cert=None):
         self.files, self.requests, self.google, self.no_etag = {}, [], False, False
+        self.scheme = "https" if cert else "http"
         self.port = free_port()
         srv = self
 
@@ -60,10 +63,14 @@ class Server:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        if cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, cert)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def url(self, name):
-        return f"http://127.0.0.1:{self.port}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
 
     def stop(self):
         self.server.shutdown()
@@ -77,10 +84,24 @@ def reorder(text):
     return rest.replace("END:VCALENDAR", "".join(reversed(events)) + "END:VCALENDAR")
 
 
+@pytest.fixture(scope="session")
+def cert(tmp_path_factory):
+    """A certificate for 127.0.0.1 (key and certificate in one PEM): the daemon trusts it
+    through STEK_CALENDAR_CA_FILE, as it would a municipality's private CA."""
+    path = tmp_path_factory.mktemp("tls") / "calendar.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(path) + ".key", "-out", str(path) + ".crt"],
+                   check=True, capture_output=True)
+    path.write_text(open(str(path) + ".key").read() + open(str(path) + ".crt").read())
+    return str(path)
+
+
 @pytest.fixture
-def w(own_db, tmp_path, spec):
-    srv = Server()
+def w(own_db, tmp_path, spec, cert):
+    srv = Server(cert)
     d = Daemon(own_db.url, tmp_path, STEK_CALENDAR_ALLOW="127.0.0.1", STEK_WRITES_PER_MINUTE=0,
+               STEK_CALENDAR_CA_FILE=cert,
                STEK_CALENDAR_SYNC_MINUTES=1440, STEK_WEBHOOK_ALLOW="127.0.0.1",
                STEK_WEBHOOK_RETRY_MS=200)
     admin = Api(d.base, spec, own_db.token)
@@ -156,7 +177,7 @@ def reference(text, today):
                                   "instances.ics"])
 def test_the_feed_holds_every_occurrence_of_the_calendar_and_no_other(w, name):
     cal = connect(w, name)
-    assert cal["url"] == f"http://127.0.0.1:{w.srv.port}/…" and name not in str(cal)
+    assert cal["url"] == f"https://127.0.0.1:{w.srv.port}/…" and name not in str(cal)
     run = sync(w, cal)
     assert run["ok"] and run["http_status"] == 200 and run["created"] >= 1, run
     today = datetime.date.today()
@@ -258,7 +279,7 @@ def test_bad_addresses_and_failures_are_reported(w):
     got = w.partner.get(f"/v1/partners/{w.p['id']}/calendars/{cal['id']}").json()
     assert got["failing_since"] is not None and got["last_ok_at"] is None
     stored = psql(w.url, "SELECT url FROM calendar_sources WHERE id = :'p1'", cal["id"])
-    assert stored.startswith("http://127.0.0.1")  # no key file here: kept as given
+    assert stored.startswith("https://127.0.0.1")  # no key file here: kept as given
 
 
 def test_a_calendar_failing_for_three_days_is_announced_and_counted(w, tmp_path, spec):

@@ -220,8 +220,9 @@ run(struct db_conn *db, const char *id, const char *key_id, const struct calenda
                  "the address cannot be opened with this daemon's key ring");
         return 1;
     }
-    if (!outbound_fetch(cfg->calendar_allow, "STEK_CALENDAR_ALLOW", url, src->etag,
-                        src->last_modified, CALENDAR_MAX_BYTES, CALENDAR_TIMEOUT_S, ans)) {
+    if (!outbound_fetch(cfg->calendar_allow, "STEK_CALENDAR_ALLOW", cfg->calendar_ca_file, url,
+                        src->etag, src->last_modified, CALENDAR_MAX_BYTES, CALENDAR_TIMEOUT_S,
+                        ans)) {
         snprintf(rep->error, sizeof(rep->error), "%s", ans->error);
         rep->http_status = ans->status;
         return 1;

@@ -159,8 +159,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 bool
-outbound_fetch(const char *allow, const char *setting, const char *url, const char *etag,
-               const char *last_modified, size_t max_bytes, long timeout_s,
+outbound_fetch(const char *allow, const char *setting, const char *ca_file, const char *url,
+               const char *etag, const char *last_modified, size_t max_bytes, long timeout_s,
                struct outbound_answer *out)
 {
     char pin[600], cond[400];
@@ -196,6 +196,8 @@ outbound_fetch(const char *allow, const char *setting, const char *url, const ch
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (ca_file != NULL && *ca_file != '\0') /* besides the system's (a private CA) */
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
