@@ -125,6 +125,16 @@ struct feed_result {
     int64_t last_modified;
 };
 
+/* Whether an item takes its whole day: its times 00:00 to 23:59 (how an all-day event of a
+ * partner's calendar is kept, and how the API says it); the feed says all_day, its calendar
+ * writes the date alone. */
+static inline bool
+feed_item_all_day(const struct feed_item *it)
+{
+    return it->end - it->start == (24 * 60 - 1) * 60 && it->row->start_min == 0 &&
+           it->row->end_min == 24 * 60 - 1;
+}
+
 /* Expands rows into the query's page of items. False only on allocation failure. */
 bool feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q,
                 tz_lookup_fn tz, struct feed_result *out);

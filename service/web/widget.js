@@ -214,7 +214,7 @@
       /* An activity not translated into the reader's language keeps its own: say which. */
       if (it.language && it.language !== lang) li.setAttribute("lang", it.language);
       var time = li.appendChild(node("p", "time"));
-      var tm = time.appendChild(node("time", null, start.time + "–" + end.time));
+      var tm = time.appendChild(node("time", null, it.all_day ? t.all_day : start.time + "–" + end.time));
       tm.setAttribute("datetime", it.start);
       var h = li.appendChild(node("h3", "title"));
       var link = h.appendChild(node("a", null, it.title));

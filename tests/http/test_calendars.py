@@ -197,6 +197,13 @@ def test_the_feed_holds_every_occurrence_of_the_calendar_and_no_other(w, name):
             for ev in icalendar.Calendar.from_ical(text).walk("VEVENT")}
     want = {(over.get(t, t), d, h) for t, d, h in want}
     assert got == want, (sorted(got - want)[:10], sorted(want - got)[:10])
+    if name == "apple.ics":  # an all-day event of two days: those dates, without hours
+        items = w.anon.get(f"/v1/feed?municipality={w.town}&from=2026-12-26&to=2026-12-27")
+        days = [i for i in items.json()["items"] if i["title"] == "Gesloten: kerstreces"]
+        assert [(i["start"][:10], i["all_day"]) for i in days] == \
+            [("2026-12-26", True), ("2026-12-27", True)], days
+        ics = w.anon.get(f"/v1/feed.ics?municipality={w.town}&from=2026-12-26&to=2026-12-27").text
+        assert "DTSTART;VALUE=DATE:20261226\r\nDTEND;VALUE=DATE:20261227" in ics
 
 
 def test_an_unchanged_calendar_writes_nothing_ten_times_and_an_edit_changes_one_offer(w):

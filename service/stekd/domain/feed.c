@@ -576,7 +576,8 @@ feed_render_json(const struct feed_result *res, size_t *len)
         put_string(&b, start);
         sb_puts(&b, ",\"end\":");
         put_string(&b, end);
-        sb_puts(&b, ",\"status\":");
+        sb_puts(&b, feed_item_all_day(it) ? ",\"all_day\":true,\"status\":"
+                                          : ",\"all_day\":false,\"status\":");
         put_string(&b, status_names[it->status]);
         sb_puts(&b, ",\"note\":");
         put_opt_string(&b, it->note);

@@ -175,10 +175,20 @@ put_head(struct strbuf *b, const struct feed_item *it)
         *--digits = (char)('0' + seq % 10);
     while ((seq /= 10) > 0);
     at = PUT_SHORT(at, "SEQUENCE:", digits, (size_t)(num + sizeof(num) - 1 - digits));
-    utc_stamp(it->start, stamp);
-    at = PUT_SHORT(at, "DTSTART:", stamp, 16);
-    utc_stamp(it->end, stamp);
-    at = PUT_SHORT(at, "DTEND:", stamp, 16);
+    if (feed_item_all_day(it)) { /* the date alone: never shifted by a reader's zone */
+        char day[11], next[11], v[9];
+        date_format(it->day, day);
+        date_format(it->day + 1, next);
+        snprintf(v, sizeof(v), "%.4s%.2s%.2s", day, day + 5, day + 8);
+        at = PUT_SHORT(at, "DTSTART;VALUE=DATE:", v, 8);
+        snprintf(v, sizeof(v), "%.4s%.2s%.2s", next, next + 5, next + 8);
+        at = PUT_SHORT(at, "DTEND;VALUE=DATE:", v, 8);
+    } else {
+        utc_stamp(it->start, stamp);
+        at = PUT_SHORT(at, "DTSTART:", stamp, 16);
+        utc_stamp(it->end, stamp);
+        at = PUT_SHORT(at, "DTEND:", stamp, 16);
+    }
     sb_put(b, head, (size_t)(at - head));
 }
 
