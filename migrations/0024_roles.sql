@@ -38,17 +38,25 @@ CREATE FUNCTION stek_places(entity text, entity_id text) RETURNS text[]
                  UNION ALL SELECT site_id FROM signals
                   WHERE entity = 'signal' AND id::text = entity_id) $$;
 
--- Whether every place of a record lies within a coordinator's municipalities (false for a
--- record with no place, or none at all).
-CREATE FUNCTION stek_in_scope(scope text[], entity text, entity_id text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT p <> '{}' AND p <@ stek_fold_all(scope) FROM stek_places(entity, entity_id) p $$;
-
 -- Every audit entry keeps the places of what it wrote, as they were (a deletion's entry is
 -- written before the record goes): a coordinator reads the entries of its municipalities.
 ALTER TABLE audit_log ADD COLUMN places text[] NOT NULL DEFAULT '{}';
 UPDATE audit_log SET places = stek_places(entity, entity_id);
 CREATE INDEX audit_log_places ON audit_log USING gin (places);
+
+-- Whether every place of a record lies within a coordinator's municipalities (false for a
+-- record with no place). A record that is gone is judged by where its audit entries were.
+CREATE FUNCTION stek_in_scope(scope text[], entity text, entity_id text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN p <> '{}' THEN p <@ stek_fold_all(scope)
+                 ELSE EXISTS (SELECT 1 FROM audit_log a
+                               WHERE a.entity = stek_in_scope.entity
+                                 AND a.entity_id = stek_in_scope.entity_id AND a.places <> '{}')
+                      AND NOT EXISTS (SELECT 1 FROM audit_log a
+                               WHERE a.entity = stek_in_scope.entity
+                                 AND a.entity_id = stek_in_scope.entity_id
+                                 AND NOT (a.places <@ stek_fold_all(scope))) END
+            FROM stek_places(entity, entity_id) p $$;
 
 CREATE OR REPLACE FUNCTION key_doc(k api_keys) RETURNS json
     LANGUAGE sql STABLE PARALLEL SAFE

@@ -342,6 +342,10 @@ def test_a_coordinators_lists_and_audit_trail_hold_its_places_only(world):
     assert not [e for e in entries if e["entity_id"] == w.o_b_out["id"]]
     every = ok(w.api("reader").get("/v1/audit?limit=200"), "audit")["items"]
     assert [e for e in every if e["entity_id"] == w.o_b_out["id"]]
+    # The trail of one record elsewhere is refused, never an empty page.
+    r = coord.get(f"/v1/audit?entity=offer&entity_id={w.o_b_out['id']}")
+    assert r.status_code == 403 and r.json()["errors"][0]["field"] == "entity_id", r.text
+    assert coord.get(f"/v1/audit?entity=offer&entity_id={w.o_b_in['id']}").status_code == 200
     # A deletion keeps its place in the trail.
     gone = w.offer(w.pb, w.s_in)
     assert coord.delete(f"/v1/offers/{gone['id']}").status_code == 204

@@ -33,6 +33,10 @@ h_audit_list(struct request *r)
 
     if (!qspec_parse(r, spec))
         return;
+    /* A coordinator asking for the trail of one record elsewhere: 403, never an empty page
+     * that would pass for "nothing happened there". */
+    if (entity != NULL && entity_id != NULL && !scope_allows(r, entity, entity_id, "entity_id"))
+        return;
     if (db_list_audit(r->db, qcursor_a(&p.cursor), entity, entity_id, key_id, scope_of(r), p.limit,
                       &page) < 0) {
         reply_db_error(r);
