@@ -328,6 +328,8 @@ def test_a_coordinators_lists_and_audit_trail_hold_its_places_only(world):
     outside = w.signal(w.b, w.s_out)
     ids = {s["id"] for s in ok(coord.get("/v1/signals?limit=200"), "signals")["items"]}
     assert inside["id"] in ids and outside["id"] not in ids
+    r = coord.get(f"/v1/signals?site={w.s_out['id']}")
+    assert r.status_code == 403 and r.json()["errors"][0]["field"] == "site", r.text
     assert {s["id"] for s in ok(w.api("reader").get("/v1/signals?limit=200"), "all")["items"]} >= \
         {inside["id"], outside["id"]}
     # An edit by the coordinator shows under its scope; an edit elsewhere is not its to read.

@@ -313,6 +313,9 @@ h_signals_list(struct request *r)
 
     if (!qspec_parse(r, spec))
         return;
+    /* A coordinator's list holds its places; asking for a site elsewhere is 403, not empty. */
+    if (f.site != NULL && !scope_allows(r, "site", f.site, "site"))
+        return;
     if (from != DAY_NONE) {
         date_format(from, from_iso);
         f.from = from_iso;
