@@ -647,8 +647,8 @@ first_instance(icalcomponent **all, size_t n, size_t i)
     return true;
 }
 
-/* A series of instances without a master: one offer, each instance from today a single date
- * (a cancelled one is left out). */
+/* A series of instances without a master: one offer, each instance within a year of today a
+ * single date (a cancelled one is left out). */
 static void
 read_instances(struct reader *rd, icalcomponent **all, size_t n, size_t first)
 {
@@ -668,7 +668,7 @@ read_instances(struct reader *rd, icalcomponent **all, size_t n, size_t first)
         int start, end;
         if (uid_of(all[i]) == NULL || strcmp(uid_of(all[i]), uid) != 0 || dp == NULL ||
             icalcomponent_get_status(all[i]) == ICAL_STATUS_CANCELLED ||
-            !when_of(rd, dp, icalproperty_get_dtstart(dp), &w) || w.day < rd->today ||
+            !when_of(rd, dp, icalproperty_get_dtstart(dp), &w) || w.day < rd->today - YEAR_AHEAD ||
             w.day > rd->today + YEAR_AHEAD)
             continue;
         local_span(&w, duration_minutes(rd, all[i], &w), &start, &end);
