@@ -591,6 +591,20 @@ ics_calendar_clear(struct ics_calendar *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* The event read whole, fingerprinted, into the calendar (which takes what it owns). */
+static void
+keep(struct reader *rd, struct ics_event *e)
+{
+    struct ics_calendar *c = rd->out;
+    struct ics_event *grown = realloc(c->events, (c->n + 1) * sizeof(*grown));
+
+    fingerprint(e);
+    if (grown == NULL)
+        abort();
+    c->events = grown;
+    c->events[c->n++] = *e;
+}
+
 static const char *
 uid_of(icalcomponent *ev)
 {
@@ -622,13 +636,7 @@ read_event(struct reader *rd, icalcomponent *master, icalcomponent **all, size_t
         if (all[i] != master && uid_of(all[i]) != NULL && strcmp(uid_of(all[i]), uid) == 0 &&
             icalcomponent_get_first_property(all[i], ICAL_RECURRENCEID_PROPERTY) != NULL)
             read_override(rd, all[i], &e);
-    fingerprint(&e);
-    struct ics_calendar *c = rd->out;
-    struct ics_event *grown = realloc(c->events, (c->n + 1) * sizeof(*grown));
-    if (grown == NULL)
-        abort();
-    c->events = grown;
-    c->events[c->n++] = e;
+    keep(rd, &e);
 }
 
 /* Whether all[i] is the first instance of a series sent without its master (Outlook shares
@@ -680,13 +688,7 @@ read_instances(struct reader *rd, icalcomponent **all, size_t n, size_t first)
         event_clear(&e);
         return;
     }
-    fingerprint(&e);
-    struct ics_calendar *c = rd->out;
-    struct ics_event *grown = realloc(c->events, (c->n + 1) * sizeof(*grown));
-    if (grown == NULL)
-        abort();
-    c->events = grown;
-    c->events[c->n++] = e;
+    keep(rd, &e);
 }
 
 static int
