@@ -22,6 +22,9 @@
 #include "stek/stats.h"
 
 #include <jansson.h>
+
+struct search_config;
+struct search_query;
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -171,7 +174,8 @@ struct site_fields {
 };
 
 struct site_filter {
-    const char *municipality, *postal_code, *model, *active, *q;
+    const char *municipality, *postal_code, *model, *active;
+    const struct search_query *search;           /* q (search.h), or NULL */
     const char *near_lat, *near_lon, *radius_km; /* all NULL, or all set */
 };
 
@@ -203,7 +207,9 @@ struct schedule_fields {
 };
 
 struct offer_filter {
-    const char *site, *partner, *municipality, *function, *category, *free, *active, *q;
+    const char *site, *partner, *municipality, *function, *category, *free, *active;
+    const struct search_query *search; /* q, analysed and widened (search.h), or NULL */
+    const char *open_ids;     /* only these offers (a uuid[] literal: feed_open_offers), or NULL */
     const char *stale;        /* "t": only stale offers, "f": only the others, NULL: all */
     const char *stale_before; /* seconds since 1970: confirmed before is stale */
 };
@@ -550,5 +556,24 @@ enum db_qs db_insert_audit(struct db_conn *c, const char *key_id, const char *ac
 enum db_qs db_list_audit(struct db_conn *c, const char *before_seq, const char *entity,
                          const char *entity_id, const char *key_id, const char *scope, int limit,
                          struct db_page *page);
+
+/* ---- search (search.c; search.h says what it is) ---- */
+
+/* The stop words and synonyms read last (NULL before the first read). */
+const struct search_config *search_config_current(void);
+/* Its generation, part of a cached answer's key; and a change to read (this daemon wrote one,
+ * or NOTIFY stek_search said another did: the listener reads it). */
+uint64_t search_config_generation(void);
+void search_changed_here(void);
+bool search_config_stale(void);
+/* Reads them again now, with c (after a synonym was written through c). */
+enum db_qs db_search_reload(struct db_conn *c);
+/* Answers q's probes from search_words. */
+enum db_qs db_search_expand(struct db_conn *c, struct search_query *q);
+/* ---- synonyms ---- */
+enum db_qs db_list_synonyms(struct db_conn *c, struct db_page *page);
+enum db_qs db_insert_synonyms(struct db_conn *c, const char *language, const char *terms,
+                              struct db_doc *out);
+enum db_qs db_delete_synonyms(struct db_conn *c, const char *id);
 
 #endif

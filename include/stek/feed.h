@@ -19,7 +19,22 @@
 #define FEED_MAX_WINDOW 366
 #define FEED_MAX_ITEMS 20000 /* what one query may expand to; more is cut (ICS) */
 
+/* "Open when I can go" (issue 34): occurrences on these weekdays (bit 0 Monday .. bit 6
+ * Sunday; 0: any day), going on at some moment between from_min and to_min (minutes of the day,
+ * local to the occurrence's site; each only when has_*), or going on at `now` (open_now). A
+ * cancelled occurrence is never open. All zero: no condition. */
+struct feed_open {
+    uint8_t days;
+    bool has_from, has_to, open_now;
+    int from_min, to_min;
+    int64_t now; /* seconds since 1970 */
+};
+
+/* Whether any of the conditions is set; whether an occurrence meets them all. */
+bool feed_open_given(const struct feed_open *o);
+
 struct feed_query {
+    struct feed_open open;
     int32_t from, to; /* local dates, inclusive */
     int limit;        /* items per page; 0: all (iCalendar) */
     bool has_cursor;
@@ -28,10 +43,13 @@ struct feed_query {
 };
 
 /* Text values as the feed statement takes them; NULL: no such filter. */
+struct search_query;
+
 struct feed_filter {
     const char *from, *to, *municipality, *postal_code, *site, *lat, *lon, *radius_km;
-    const char *partner, *function, *category, *free, *q;
-    const char *kind; /* activity | opening_hours, or NULL: both */
+    const char *partner, *function, *category, *free;
+    const struct search_query *search; /* q, analysed and widened (search.h), or NULL */
+    const char *kind;                  /* activity | opening_hours, or NULL: both */
     /* seconds since 1970: offers last confirmed before are quiet, left out (NULL: none is) */
     const char *confirmed_since;
 };
@@ -116,6 +134,8 @@ struct feed_item {
     int64_t changed;
     char occurrence_id[37];
 };
+
+bool feed_item_open(const struct feed_item *it, const struct feed_open *o);
 
 struct feed_result {
     struct feed_item *items; /* owned */

@@ -91,7 +91,9 @@ struct fm_exception {
  * date): the unit a change replaces. */
 struct fm_offer {
     const char *id, *title, *description, *price_note, *registration, *audience, *email, *phone,
-        *main_language, *fold;
+        *main_language;
+    uint64_t *terms; /* its search terms' hashes, sorted (search.h; owned) */
+    uint32_t nterms;
     json_t *functions, *categories, *translations;
     const char *kind; /* feed_kind's */
     enum offer_fact free;

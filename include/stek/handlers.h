@@ -3,6 +3,49 @@
 #define STEK_HANDLERS_H
 
 #include "stek/http.h"
+#include "stek/search.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+/* search.c: q (and HSDS search=), the one search, as every list and the feed take it: for a
+ * qspec, QS_SEARCH("q", &qs) analyses it (a 400 naming q says what is wrong); search_widen then
+ * finds its parts and typos in the model's vocabulary (model) or the database's, false after
+ * replying; qsearch_query is NULL when q was not given. Clear it in every case. */
+struct qsearch {
+    const char *text; /* q as given, or NULL */
+    struct search_query query;
+};
+const char *qs_search(const char *v, void *out);
+#define QS_SEARCH(n, o) QS_FN((n), (o), qs_search)
+bool search_widen(struct request *r, struct qsearch *s, bool model);
+const struct search_query *qsearch_query(const struct qsearch *s);
+void qsearch_clear(struct qsearch *s);
+/* feed.c: "open when I can go": day (mo..su, several with commas), from_time and to_time
+ * (HH:MM, local to the site), open_now, as the feed, the offers list and HSDS services take
+ * them; qopen_finish checks them together (to_time after from_time) into a feed_open. */
+struct qtime {
+    bool has;
+    int min;
+};
+struct qopen {
+    uint8_t days;
+    struct qtime from, to;
+    const char *open_now;
+};
+const char *qs_days(const char *v, void *out);
+const char *qs_hhmm(const char *v, void *out);
+#define QS_OPEN(o)                                                                                 \
+    QS_FN("day", &(o)->days, qs_days), QS_FN("from_time", &(o)->from, qs_hhmm),                    \
+        QS_FN("to_time", &(o)->to, qs_hhmm), QS_BOOLEAN("open_now", &(o)->open_now)
+struct feed_open;
+void qopen_finish(const struct qopen *q, json_t *errs, struct feed_open *out);
+/* The offers with an open occurrence (as o says) in the coming five weeks, as a uuid[] literal
+ * (owned) into *ids; false after replying. */
+bool feed_open_offers(struct request *r, const struct feed_open *o, char **ids);
+void h_synonyms_list(struct request *r);
+void h_synonyms_create(struct request *r);
+void h_synonyms_delete(struct request *r);
 
 /* health.c */
 void h_healthz(struct request *r);

@@ -185,11 +185,17 @@ def test_the_model_answers_every_query_as_the_database_does(api, daemon, world):
 def test_what_the_model_cannot_answer_exactly_goes_to_the_database(api, daemon, world):
     model_current(api, daemon)
     for params in ({"municipality": world["town"], "from": day(-200), "to": day(-150)},
-                   {"q": "İstanbul straße"}, {"municipality": "Ærø"}):
+                   {"municipality": "Ærø"}):
         before = metric(daemon, "stek_feed_model_answers_total")
         same(fetch(daemon, "/v1/feed", params), fetch(world["plain"], "/v1/feed", params),
              params)
         assert metric(daemon, "stek_feed_model_answers_total") == before, params
+    # q is cut into words the same way on both paths (issue 34: letters stek_fold does not
+    # know separate words there and here), so the model answers it, and the same.
+    params = {"q": "İstanbul straße"}
+    before = metric(daemon, "stek_feed_model_answers_total")
+    same(fetch(daemon, "/v1/feed", params), fetch(world["plain"], "/v1/feed", params), params)
+    assert metric(daemon, "stek_feed_model_answers_total") == before + 1, params
 
 
 def test_a_write_is_seen_at_once_and_the_model_follows(api, daemon, world):

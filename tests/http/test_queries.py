@@ -17,7 +17,7 @@ CASES = [
     ("/v1/partners", {"active": "yes", "cursor": "nonsense"}, {"active", "cursor"}),
     ("/v1/feed", {"from": "2026-02-30", "partner": BAD_ID, "near": "north", "colour": "red"},
      {"from", "partner", "near", "colour"}),
-    ("/v1/feed.ics", {"to": "tomorrow", "category": "", "q": "x" * 101}, {"to", "category", "q"}),
+    ("/v1/feed.ics", {"to": "tomorrow", "category": "", "q": "x" * 201}, {"to", "category", "q"}),
     ("/v1/stats/signals", {"group_by": "theme,age", "kind": "wish", "site": BAD_ID},
      {"group_by", "kind", "site"}),
     ("/v1/stats/answers", {"from": "yesterday", "theme": "", "limit": "-1"},

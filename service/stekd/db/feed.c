@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "stek/search.h"
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/feedmodel.h"
@@ -85,10 +86,24 @@ flag(PGresult *res, int row, enum feed_col col)
 enum db_qs
 db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out)
 {
-    const char *params[] = {
-        f->from, f->to,        f->municipality,   f->postal_code, f->site,     f->lat,
-        f->lon,  f->radius_km, f->partner,        f->function,    f->category, f->free,
-        f->q,    f->kind,      f->confirmed_since};
+    const struct search_query *q = f->search;
+    const char *params[] = {f->from,
+                            f->to,
+                            f->municipality,
+                            f->postal_code,
+                            f->site,
+                            f->lat,
+                            f->lon,
+                            f->radius_km,
+                            f->partner,
+                            f->function,
+                            f->category,
+                            f->free,
+                            q ? q->sql_t : NULL,
+                            f->kind,
+                            f->confirmed_since,
+                            q ? q->sql_g : NULL,
+                            q ? q->sql_w : NULL};
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT(feed_rows, params), params, &qs);
 

@@ -109,6 +109,8 @@ void db_languages_free(char *buf);
 
 /* Loads every key as of generation; false when the connection failed. */
 bool keystore_load(PGconn *pg, uint64_t generation);
+/* Reads search's stop words and synonyms (search.c); false when it could not. */
+bool search_config_load(PGconn *pg);
 /* A key_auth from columns col.. of row (the columns of KEY_AUTH_COLUMNS in statements.def). */
 void db_key_auth_row(const PGresult *res, int row, int col, struct key_auth *out);
 /* The generation of the loaded snapshot (0: none). */

@@ -6,6 +6,7 @@
 #include "stek/listen.h"
 #include "stek/log.h"
 #include "stek/replicas.h"
+#include "stek/search.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -164,7 +165,7 @@ listen_connect(void)
         PQfinish(pg);
         return NULL;
     }
-    res = PQexec(pg, "LISTEN stek_feed; LISTEN stek_keys");
+    res = PQexec(pg, "LISTEN stek_feed; LISTEN stek_keys; LISTEN stek_search");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         PQclear(res);
         PQfinish(pg);
@@ -184,6 +185,8 @@ take_notifications(PGconn *pg)
     while ((n = PQnotifies(pg)) != NULL) {
         if (strcmp(n->relname, "stek_keys") == 0)
             keys_changed_here();
+        else if (strcmp(n->relname, "stek_search") == 0)
+            search_changed_here();
         else
             changed = true;
         PQfreemem(n);
@@ -230,6 +233,7 @@ listener_run(struct job *j)
             set_connected(true);
             feed_generation_next(); /* the model reads the change log from where it stood */
             keys_changed_here();
+            search_changed_here();
         }
         /* A round trip delivers every notification committed before it. */
         if (keystore_take_waiting()) {
@@ -246,6 +250,10 @@ listener_run(struct job *j)
         /* A key changed (or we reconnected): load them all before trusting the copy again. */
         if (keystore_generation() != keys_generation() && !keystore_load(pg, keys_generation())) {
             pg = lost(pg, "feed listener could not load the API keys");
+            continue;
+        }
+        if (search_config_stale() && !search_config_load(pg)) {
+            pg = lost(pg, "feed listener could not read the search's synonyms");
             continue;
         }
         keystore_answer_waiting();
@@ -277,6 +285,11 @@ feed_listener_start(const char *url)
         abort();
     atomic_store(&L.generation, 1);
     keystore_open();
+    PGconn *pg = listen_connect(); /* q needs its stop words from the first request on */
+    if (pg != NULL) {
+        search_config_load(pg);
+        PQfinish(pg);
+    }
     job_start(&L.job);
 }
 
@@ -287,4 +300,5 @@ feed_listener_stop(void)
     free(L.url);
     L.url = NULL;
     keystore_close();
+    search_vocab_free(); /* the model, stopped before, kept its vocabulary there */
 }

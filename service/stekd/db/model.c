@@ -15,6 +15,7 @@
  * generation stands for (listen.h), else from the primary.
  */
 #include "internal.h"
+#include "stek/search.h"
 #include "stek/clock.h"
 #include "stek/config.h"
 #include "stek/date.h"
@@ -100,7 +101,7 @@ struct pack {
         X(O, VERSION, version) X(O, UPDATED, updated) X(O, PARTNER, partner_id)                    \
             X(O, SITE, site_id) X(O, REGISTRATION, registration) X(O, AUDIENCE, audience)          \
                 X(O, EMAIL, email) X(O, PHONE, phone) X(O, MAIN, main_language)                    \
-                    X(O, TRANSLATIONS, translations) X(O, FOLD, fold) X(O, KIND, kind)         \
+                    X(O, TRANSLATIONS, translations) X(O, TERMS, terms) X(O, KIND, kind)       \
                         X(O, CONFIRMED, confirmed)
 #define SCHEDULE_COLS(X)                                                                           \
     X(SC, OFFER, offer_id)                                                                         \
@@ -135,7 +136,7 @@ static const char *const exception_cols[] = {EXCEPTION_COLS(COL_NAME) NULL};
 #define PARTNER_TEXTS TEXTS(P_ID, P_NAME, P_EMAIL, P_PHONE)
 #define OFFER_TEXTS                                                                                \
     TEXTS(O_ID, O_TITLE, O_DESCRIPTION, O_PRICE_NOTE, O_REGISTRATION, O_AUDIENCE, O_EMAIL,         \
-          O_PHONE, O_MAIN, O_FOLD)
+          O_PHONE, O_MAIN)
 #define SCHEDULE_TEXTS TEXTS(SC_RRULE)
 #define EXCEPTION_TEXTS TEXTS(E_STATUS, E_NOTE, E_MAIN)
 
@@ -376,7 +377,15 @@ decode_offer(struct loader *ld, PGresult *ro, int i, PGresult *rs, int *si, PGre
     o->phone = opt(&pk, ro, i, O_PHONE);
     o->main_language = text(&pk, ro, i, O_MAIN);
     o->translations = json_col(ld, ro, i, O_TRANSLATIONS);
-    o->fold = text(&pk, ro, i, O_FOLD);
+    /* its search terms: hashed for matching, and into the vocabulary the model widens q with */
+    const char *terms = PQgetvalue(ro, i, O_TERMS);
+    size_t room = 1;
+    for (const char *c = terms; *c; c++)
+        room += *c == ',';
+    if ((o->terms = malloc(room * sizeof(*o->terms))) == NULL)
+        abort();
+    o->nterms = (uint32_t)search_terms_hashes(terms, o->terms);
+    search_vocab_add(terms);
     o->kind = feed_kind(PQgetvalue(ro, i, O_KIND));
     o->confirmed = num(ro, i, O_CONFIRMED);
     ok = o->partner != FM_NONE && o->site != FM_NONE && o->functions && o->categories &&

@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "stek/search.h"
 
 #include <string.h>
 
@@ -8,10 +9,14 @@ enum db_qs
 db_list_offers(struct db_conn *c, const char *after_a, const char *after_b,
                const struct offer_filter *f, int limit, struct db_page *page)
 {
-    const char *params[] = {after_a,     after_b,     f->site,        f->partner, f->municipality,
-                            f->function, f->category, f->free,        f->active,  f->q,
-                            NULL,        f->stale,    f->stale_before};
-    return db_query_page(c, STMT(list_offers, params), params, 10, limit, page);
+    const struct search_query *q = f->search;
+    const char *params[] = {
+        after_a,     after_b,     f->site,         f->partner,          f->municipality,
+        f->function, f->category, f->free,         f->active,           q ? q->sql_t : NULL,
+        NULL,        f->stale,    f->stale_before, q ? q->sql_g : NULL, q ? q->sql_w : NULL,
+        f->open_ids};
+    return db_query_page(c, q ? STMT(search_offers, params) : STMT(list_offers, params), params, 10,
+                         limit, page);
 }
 
 enum db_qs

@@ -1,4 +1,5 @@
 #include "internal.h"
+#include "stek/search.h"
 
 #include <string.h>
 
@@ -6,15 +7,22 @@ enum db_qs
 db_list_sites(struct db_conn *c, const char *after_a, const char *after_b,
               const struct site_filter *f, int limit, struct db_page *page)
 {
+    const struct search_query *q = f->search;
+#define T (q ? q->sql_t : NULL)
+#define G (q ? q->sql_g : NULL)
+#define W (q ? q->sql_w : NULL)
     if (f->near_lat != NULL) {
-        const char *params[] = {after_a,   after_b, f->municipality, f->postal_code, f->model,
-                                f->active, f->q,    f->near_lat,     f->near_lon,    f->radius_km,
-                                NULL};
+        const char *params[] = {
+            after_a,     after_b,     f->municipality, f->postal_code, f->model, f->active, T,
+            f->near_lat, f->near_lon, f->radius_km,    NULL,           G,        W};
         return db_query_page(c, STMT(list_sites_near, params), params, 10, limit, page);
     }
-    const char *params[] = {after_a, after_b, f->municipality, f->postal_code, f->model, f->active,
-                            f->q,    NULL};
+    const char *params[] = {
+        after_a, after_b, f->municipality, f->postal_code, f->model, f->active, T, NULL, G, W};
     return db_query_page(c, STMT(list_sites, params), params, 7, limit, page);
+#undef T
+#undef G
+#undef W
 }
 
 enum db_qs

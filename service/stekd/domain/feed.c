@@ -334,6 +334,37 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
 }
 
 bool
+feed_open_given(const struct feed_open *o)
+{
+    return o->days != 0 || o->has_from || o->has_to || o->open_now;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+bool
+feed_item_open(const struct feed_item *it, const struct feed_open *o)
+{
+    int64_t local = it->start + it->start_off;
+    int64_t day = floor_div(local, 86400);
+    int start_min = (int)((local - day * 86400) / 60);
+    int end_min = start_min + (int)((it->end - it->start) / 60);
+
+    if (it->status == OCC_CANCELLED)
+        return false;
+    if (o->days != 0 && !(o->days & (1u << (unsigned)((day % 7 + 7 + 3) % 7))))
+        return false; /* 1970-01-01 was a Thursday (3 from Monday) */
+    if (o->has_from && end_min <= o->from_min)
+        return false;
+    if (o->has_to && start_min >= o->to_min)
+        return false;
+    return !o->open_now || (it->start <= o->now && o->now < it->end);
+}
+
+bool
 feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q, tz_lookup_fn tz,
            struct feed_result *res)
 {
@@ -364,9 +395,13 @@ feed_build(const struct feed_row *rows, size_t nrows, const struct feed_query *q
         sort_items(res);
     else if (res->n > 1)
         qsort(res->items, res->n, sizeof(*res->items), cmp);
-    /* Two schedules of one offer starting at the same instant are one occurrence. */
+    /* Two schedules of one offer starting at the same instant are one occurrence. Only the open
+     * ones when the query asks (day, from_time, to_time, open_now). */
+    bool open = feed_open_given(&q->open);
     for (size_t i = 0; i < res->n; i++) {
         if (kept > 0 && cmp(&res->items[kept - 1], &res->items[i]) == 0)
+            continue;
+        if (open && !feed_item_open(&res->items[i], &q->open))
             continue;
         res->items[kept++] = res->items[i];
     }

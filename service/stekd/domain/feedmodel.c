@@ -8,6 +8,7 @@
 #include "stek/date.h"
 #include "stek/feed.h"
 #include "stek/i18n.h"
+#include "stek/search.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -56,6 +57,7 @@ fm_offer_free(struct fm_offer *o)
     json_decref(o->functions);
     json_decref(o->categories);
     json_decref(o->translations);
+    free(o->terms);
     for (uint32_t i = 0; i < o->nexceptions; i++)
         json_decref(o->exceptions[i].translations);
     free(o); /* its strings, schedules and exceptions live in the same allocation */
@@ -675,15 +677,14 @@ has_name(const json_t *names, const char *name)
 
 /* The offer filters of feed_rows' WHERE clause ($9-$15). */
 static bool
-offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct feed_filter *f,
-              const char *qfold)
+offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct feed_filter *f)
 {
     return (f->confirmed_since == NULL || o->confirmed >= strtoll(f->confirmed_since, NULL, 10)) &&
            (f->partner == NULL || strcasecmp(m->partners[o->partner]->id, f->partner) == 0) &&
            (f->function == NULL || has_name(o->functions, f->function)) &&
            (f->category == NULL || has_name(o->categories, f->category)) &&
            (f->free == NULL || o->free == offer_fact_of(f->free)) &&
-           (qfold == NULL || strstr(o->fold, qfold) != NULL) &&
+           (f->search == NULL || search_matches(f->search, o->terms, o->nterms)) &&
            (f->kind == NULL || strcmp(o->kind, f->kind) == 0);
 }
 
@@ -905,8 +906,7 @@ municipality_run(const struct feed_model *m, const char *fold, size_t *lo, size_
  */
 static struct cand *
 candidates(const struct feed_model *m, const struct feed_filter *f,
-           const struct model_site_filter *sf, const char *qfold, int32_t from, int32_t to,
-           bool *ok, size_t *n)
+           const struct model_site_filter *sf, int32_t from, int32_t to, bool *ok, size_t *n)
 {
     const struct fm_list *sites = m->by_fold;
     size_t lo = 0, hi = sites->n, cap = 0;
@@ -920,7 +920,7 @@ candidates(const struct feed_model *m, const struct feed_filter *f,
         ok[s] = site_matches(m->sites[s], sf);
         const struct fm_list *l = m->by_site[s];
         for (uint32_t i = 0; ok[s] && l != NULL && i < l->n; i++)
-            if (offer_matches(m->offers[l->slot[i]], m, f, qfold))
+            if (offer_matches(m->offers[l->slot[i]], m, f))
                 add_cand(&cand, n, &cap, m, l->slot[i], false);
     }
     for (uint32_t k = 0; m->moved != NULL && k < m->moved->n; k++) {
@@ -928,7 +928,7 @@ candidates(const struct feed_model *m, const struct feed_filter *f,
         for (uint32_t i = 0; i < o->nexceptions; i++) {
             const struct fm_exception *e = &o->exceptions[i];
             if (e->site != FM_NONE && e->day >= from && e->day <= to && ok[e->site]) {
-                if (offer_matches(o, m, f, qfold))
+                if (offer_matches(o, m, f))
                     add_cand(&cand, n, &cap, m, m->moved->slot[k], true);
                 break;
             }
@@ -985,15 +985,12 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
 {
     struct model_site_filter sf = {
         .municipality = f->municipality, .postal_code = f->postal_code, .site = f->site};
-    char qfold[408];
     int slot = lang_slot(lang);
     size_t n;
 
     if (from < m->first_day || to > m->last_day || slot < 0)
         return false;
     if (f->municipality != NULL && !feed_fold(f->municipality, sf.fold, sizeof(sf.fold)))
-        return false;
-    if (f->q != NULL && !feed_fold(f->q, qfold, sizeof(qfold)))
         return false;
     if (f->lat != NULL) {
         sf.near = true;
@@ -1004,7 +1001,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
     bool *ok = calloc(m->nsites + 1, 1);
     if (ok == NULL)
         abort();
-    struct cand *cand = candidates(m, f, &sf, f->q ? qfold : NULL, from, to, ok, &n);
+    struct cand *cand = candidates(m, f, &sf, from, to, ok, &n);
     candidate_rows(m, cand, n, ok, &sf, from, to, slot, lang, out);
     free(cand);
     free(ok);

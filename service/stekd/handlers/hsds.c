@@ -8,6 +8,7 @@
  */
 #include "stek/entity.h"
 #include "stek/handlers.h"
+#include "stek/feed.h"
 #include "stek/clock.h"
 #include "stek/config.h"
 #include "stek/ids.h"
@@ -77,7 +78,7 @@ bad:
  * (config.h: offer_quiet_before). */
 static void
 reply_hsds(struct request *r, enum hsds_query q, const char *const *given, size_t n,
-           const char *what)
+           const char *what, struct qsearch *search, const char *open_ids)
 {
     struct db_doc d = {0};
     const char *params[16];
@@ -86,14 +87,28 @@ reply_hsds(struct request *r, enum hsds_query q, const char *const *given, size_
                   q == HSDS_SERVICE_AT_LOCATION || q == HSDS_ORGANIZATIONS ||
                   q == HSDS_ORGANIZATION;
 
-    if (n + 1 > sizeof(params) / sizeof(params[0]))
+    if (n + 3 > sizeof(params) / sizeof(params[0]))
         abort();
     memcpy(params, given, n * sizeof(*params));
     if (offers) {
         snprintf(since, sizeof(since), "%lld", (long long)offer_quiet_before(service_today()));
         params[n++] = since;
     }
+    if (search != NULL) { /* search= (its terms first): its words and weights last */
+        if (!search_widen(r, search, false)) {
+            qsearch_clear(search);
+            return;
+        }
+        const struct search_query *sq = qsearch_query(search);
+        params[0] = sq ? sq->sql_t : NULL;
+        params[n++] = sq ? sq->sql_g : NULL;
+        params[n++] = sq ? sq->sql_w : NULL;
+    }
+    if (q == HSDS_SERVICES)
+        params[n++] = open_ids;
     enum db_qs qs = db_hsds(r->db, q, params, n, &d);
+    if (search != NULL)
+        qsearch_clear(search);
 
     if (qs < 0) {
         reply_db_error(r);
@@ -127,11 +142,12 @@ h_hsds_root(struct request *r)
 
 /* The filters /hsds/services and /hsds/service_at_locations share ($1..$5). */
 struct service_filter {
-    const char *search, *term, *taxonomy, *organization, *modified_after;
+    struct qsearch search;
+    const char *term, *taxonomy, *organization, *modified_after;
 };
 
 #define QS_SERVICE_FILTER(f)                                                                       \
-    QS_TXT("search", &(f)->search, 200),                                                           \
+    QS_SEARCH("search", &(f)->search),                                                             \
         QS_ID("taxonomy_term_id", &(f)->term, "a taxonomy term id"),                               \
         QS_ID("taxonomy_id", &(f)->taxonomy, "a taxonomy id"),                                     \
         QS_ID("organization_id", &(f)->organization, "an organization id"),                        \
@@ -143,19 +159,28 @@ h_hsds_services(struct request *r)
     struct service_filter f = {0};
     struct hsds_paging p = {.page = 1, .per_page = 50};
     const char *minimal = NULL, *full = NULL;
-    const struct qspec spec[] = {QS_SERVICE_FILTER(&f), QS_HSDS_PAGING(&p),
-                                 QS_BOOLEAN("minimal", &minimal), QS_BOOLEAN("full", &full),
-                                 QS_SPEC_END};
+    struct qopen qo = {0};
+    struct feed_open open;
+    char *open_ids = NULL;
+    const struct qspec spec[] = {
+        QS_SERVICE_FILTER(&f),     QS_HSDS_PAGING(&p), QS_BOOLEAN("minimal", &minimal),
+        QS_BOOLEAN("full", &full), QS_OPEN(&qo),       QS_SPEC_END};
+    json_t *errs = qspec_check(r, spec);
 
-    if (!qspec_parse(r, spec))
+    qopen_finish(&qo, errs, &open);
+    if (!qspec_reply(r, errs) ||
+        (feed_open_given(&open) && !feed_open_offers(r, &open, &open_ids))) {
+        qsearch_clear(&f.search);
         return;
+    }
     paging_params(&p);
     const char *mode = minimal != NULL && *minimal == 't' ? "minimal"
                        : full != NULL && *full == 't'     ? "full"
                                                           : "flat";
-    const char *params[] = {f.search,         f.term, f.taxonomy, f.organization,
-                            f.modified_after, mode,   p.page_s,   p.per_page_s};
-    reply_hsds(r, HSDS_SERVICES, params, 8, "page");
+    const char *params[] = {NULL, f.term,   f.taxonomy,  f.organization, f.modified_after,
+                            mode, p.page_s, p.per_page_s};
+    reply_hsds(r, HSDS_SERVICES, params, 8, "page", &f.search, open_ids);
+    free(open_ids);
 }
 
 void
@@ -165,7 +190,7 @@ h_hsds_service(struct request *r)
     if (id == NULL)
         return;
     const char *params[] = {id};
-    reply_hsds(r, HSDS_SERVICE, params, 1, "service");
+    reply_hsds(r, HSDS_SERVICE, params, 1, "service", NULL, NULL);
 }
 
 void
@@ -186,16 +211,23 @@ h_hsds_service_at_locations(struct request *r)
 
     if (proximity > 0 && postcode == NULL)
         field_error(errs, "proximity", "needs postcode: the distance is counted from its centre");
-    if (!qspec_reply(r, errs))
+    if (!qspec_reply(r, errs)) {
+        qsearch_clear(&f.search);
         return;
+    }
     paging_params(&p);
     snprintf(proximity_s, sizeof(proximity_s), "%d", proximity);
-    const char *params[] = {f.search,         f.term,
-                            f.taxonomy,       f.organization,
-                            f.modified_after, full != NULL && *full == 't' ? "t" : "f",
-                            postcode,         proximity > 0 ? proximity_s : NULL,
-                            p.page_s,         p.per_page_s};
-    reply_hsds(r, HSDS_SERVICE_AT_LOCATIONS, params, 10, "page");
+    const char *params[] = {NULL,
+                            f.term,
+                            f.taxonomy,
+                            f.organization,
+                            f.modified_after,
+                            full != NULL && *full == 't' ? "t" : "f",
+                            postcode,
+                            proximity > 0 ? proximity_s : NULL,
+                            p.page_s,
+                            p.per_page_s};
+    reply_hsds(r, HSDS_SERVICE_AT_LOCATIONS, params, 10, "page", &f.search, NULL);
 }
 
 void
@@ -205,7 +237,7 @@ h_hsds_service_at_location(struct request *r)
     if (id == NULL)
         return;
     const char *params[] = {id};
-    reply_hsds(r, HSDS_SERVICE_AT_LOCATION, params, 1, "service_at_location");
+    reply_hsds(r, HSDS_SERVICE_AT_LOCATION, params, 1, "service_at_location", NULL, NULL);
 }
 
 /* none | minimal | full: an organization's services as the query asks for them. */
@@ -223,17 +255,20 @@ void
 h_hsds_organizations(struct request *r)
 {
     struct hsds_paging p = {.page = 1, .per_page = 50};
-    const char *search = NULL, *full = NULL, *full_service = NULL;
-    const struct qspec spec[] = {QS_TXT("search", &search, 200), QS_HSDS_PAGING(&p),
+    struct qsearch search = {0};
+    const char *full = NULL, *full_service = NULL;
+    const struct qspec spec[] = {QS_SEARCH("search", &search), QS_HSDS_PAGING(&p),
                                  QS_BOOLEAN("full", &full),
                                  QS_BOOLEAN("full_service", &full_service), QS_SPEC_END};
 
-    if (!qspec_parse(r, spec))
+    if (!qspec_parse(r, spec)) {
+        qsearch_clear(&search);
         return;
+    }
     paging_params(&p);
-    const char *params[] = {search, organization_services(full, full_service, "none"), p.page_s,
+    const char *params[] = {NULL, organization_services(full, full_service, "none"), p.page_s,
                             p.per_page_s};
-    reply_hsds(r, HSDS_ORGANIZATIONS, params, 4, "page");
+    reply_hsds(r, HSDS_ORGANIZATIONS, params, 4, "page", &search, NULL);
 }
 
 void
@@ -246,7 +281,7 @@ h_hsds_organization(struct request *r)
     if (id == NULL || !qspec_parse(r, spec))
         return;
     const char *params[] = {id, organization_services(NULL, full_service, "minimal")};
-    reply_hsds(r, HSDS_ORGANIZATION, params, 2, "organization");
+    reply_hsds(r, HSDS_ORGANIZATION, params, 2, "organization", NULL, NULL);
 }
 
 void
@@ -260,7 +295,7 @@ h_hsds_taxonomies(struct request *r)
         return;
     paging_params(&p);
     const char *params[] = {search, p.page_s, p.per_page_s};
-    reply_hsds(r, HSDS_TAXONOMIES, params, 3, "page");
+    reply_hsds(r, HSDS_TAXONOMIES, params, 3, "page", NULL, NULL);
 }
 
 void
@@ -270,7 +305,7 @@ h_hsds_taxonomy(struct request *r)
     if (id == NULL)
         return;
     const char *params[] = {id};
-    reply_hsds(r, HSDS_TAXONOMY, params, 1, "taxonomy");
+    reply_hsds(r, HSDS_TAXONOMY, params, 1, "taxonomy", NULL, NULL);
 }
 
 void
@@ -290,7 +325,7 @@ h_hsds_taxonomy_terms(struct request *r)
     paging_params(&p);
     /* Every term is a top term (none has a parent): top_only changes nothing. */
     const char *params[] = {search, taxonomy, parent, p.page_s, p.per_page_s};
-    reply_hsds(r, HSDS_TAXONOMY_TERMS, params, 5, "page");
+    reply_hsds(r, HSDS_TAXONOMY_TERMS, params, 5, "page", NULL, NULL);
 }
 
 void
@@ -300,5 +335,5 @@ h_hsds_taxonomy_term(struct request *r)
     if (id == NULL)
         return;
     const char *params[] = {id};
-    reply_hsds(r, HSDS_TAXONOMY_TERM, params, 1, "taxonomy_term");
+    reply_hsds(r, HSDS_TAXONOMY_TERM, params, 1, "taxonomy_term", NULL, NULL);
 }

@@ -4,6 +4,7 @@
  * other offer is 404 to it (never 403, which would tell that it exists).
  */
 #include "stek/handlers.h"
+#include "stek/feed.h"
 #include "stek/offerimport.h"
 #include "stek/clock.h"
 #include "stek/config.h"
@@ -189,6 +190,10 @@ h_offers_list(struct request *r)
 {
     struct qpage p = QPAGE_INIT;
     struct offer_filter f = {0};
+    struct qsearch qs = {0};
+    struct qopen qo = {0};
+    struct feed_open open;
+    char *open_ids = NULL;
     struct db_page page;
     const struct qspec spec[] = {
         QS_PAGE(&p),
@@ -199,7 +204,8 @@ h_offers_list(struct request *r)
         QS_TXT("category", &f.category, 40),
         QS_BOOLEAN("free", &f.free),
         QS_BOOLEAN("active", &f.active),
-        QS_TXT("q", &f.q, 100),
+        QS_SEARCH("q", &qs),
+        QS_OPEN(&qo),
         QS_BOOLEAN("stale", &f.stale),
         QS_LANGUAGE,
         QS_MISSING_LANGUAGES,
@@ -207,12 +213,23 @@ h_offers_list(struct request *r)
     };
     char stale_before[24];
 
-    if (!qspec_parse(r, spec))
+    json_t *errs = qspec_check(r, spec);
+    qopen_finish(&qo, errs, &open);
+    if (!qspec_reply(r, errs) || !search_widen(r, &qs, false) ||
+        (feed_open_given(&open) && !feed_open_offers(r, &open, &open_ids))) {
+        qsearch_clear(&qs);
         return;
+    }
+    f.open_ids = open_ids;
     snprintf(stale_before, sizeof(stale_before), "%lld",
              (long long)offer_stale_before(service_today()));
     f.stale_before = stale_before;
-    if (db_list_offers(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page) < 0) {
+    f.search = qsearch_query(&qs);
+    enum db_qs got =
+        db_list_offers(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page);
+    qsearch_clear(&qs);
+    free(open_ids);
+    if (got < 0) {
         reply_db_error(r);
         return;
     }

@@ -110,6 +110,10 @@ const struct route stek_routes[] = {
     {M_DELETE, "/v1/keys/{id}",        h_keys_delete,      R_ADMIN, ROUTE_DB, NULL},
     {M_POST,   "/v1/keys/{id}/rotate", h_keys_rotate,      R_ANY_KEY, ROUTE_DB, NULL},
 
+    {M_GET,    "/v1/search/synonyms",  h_synonyms_list,    R_PUBLIC,  ROUTE_DB | ROUTE_READ, NULL},
+    {M_POST,   "/v1/search/synonyms",  h_synonyms_create,  R_ADMIN,   ROUTE_DB, NULL},
+    {M_DELETE, "/v1/search/synonyms/{id}", h_synonyms_delete, R_ADMIN, ROUTE_DB, NULL},
+
     {M_GET,    "/v1/audit",            h_audit_list,       R_ADMIN | R_COORDINATOR | R_READER, ROUTE_DB, NULL},
 
     {M_OTHER,  NULL,                   NULL,               R_PUBLIC,  0, NULL},

@@ -152,6 +152,7 @@ h_sites_list(struct request *r)
     struct qpage p = QPAGE_INIT;
     struct qnear near = {0};
     struct site_filter f = {0};
+    struct qsearch qs = {0};
     struct db_page page;
     const struct qspec spec[] = {
         QS_PAGE(&p),
@@ -160,20 +161,26 @@ h_sites_list(struct request *r)
         QS_ONEOF("model", &f.model, models),
         QS_BOOLEAN("active", &f.active),
         QS_NEARBY(&near),
-        QS_TXT("q", &f.q, 100),
+        QS_SEARCH("q", &qs),
         QS_LANGUAGE,
         QS_MISSING_LANGUAGES,
         QS_SPEC_END,
     };
 
-    if (!qspec_parse(r, spec))
+    if (!qspec_parse(r, spec) || !search_widen(r, &qs, false)) {
+        qsearch_clear(&qs);
         return;
+    }
     if (near.lat[0] != '\0') {
         f.near_lat = near.lat;
         f.near_lon = near.lon;
         f.radius_km = near.radius_km;
     }
-    if (db_list_sites(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page) < 0) {
+    f.search = qsearch_query(&qs);
+    enum db_qs got =
+        db_list_sites(r->db, qcursor_a(&p.cursor), qcursor_b(&p.cursor), &f, p.limit, &page);
+    qsearch_clear(&qs);
+    if (got < 0) {
         reply_db_error(r);
         return;
     }

@@ -1,4 +1,5 @@
 #include "stek/cache.h"
+#include "stek/db.h"
 #include "stek/crypto.h"
 #include "stek/clock.h"
 #include "stek/config.h"
@@ -365,6 +366,11 @@ cache_public_lookup(struct request *r)
     key_part(&b, req_language(r));
     key_part(&b, r->h_accept);
     sb_printf(&b, "|%ld", (long)service_today());
+    /* q follows the synonyms (search.h); open_now, the minute */
+    sb_printf(&b, "|%llu", (unsigned long long)search_config_generation());
+    for (int i = 0; i < r->nquery; i++)
+        if (strcmp(r->query[i].key, "open_now") == 0)
+            sb_printf(&b, "|%lld", (long long)time(NULL) / 60);
     /* Signals written here show at once (the key holds this daemon's signals generation);
      * signals written at another daemon within SIGNALS_MAX_AGE_S (reply_cached). */
     bool signals = (r->route->flags & ROUTE_CACHE_SIGNALS) != 0;
