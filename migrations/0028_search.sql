@@ -165,15 +165,17 @@ INSERT INTO search_words (word)
                             UNION SELECT unnest(search_terms) FROM partners) s
     ORDER BY 1 ON CONFLICT DO NOTHING;
 
--- How well a record matches a query, 0 when it does not: the query comes as parallel arrays
--- (g: its word's number from 1, w: 2 for the word itself, a stem or a synonym, 1 for a part
--- of a compound or a one-typo neighbour, t: the term). Every word must match; each adds its
--- best form, four times as much in the title: title over description, whole words over parts.
-CREATE FUNCTION stek_search_score(terms text[], title text[], qg int[], qw int[], qt text[])
+-- How a record matches a query: (score << 8) | mask. The query comes as parallel arrays (g: its
+-- word's number from 1 to 8, w: 2 for the word itself, a stem or a synonym, 1 for a part of a
+-- compound or a one-typo neighbour, t: the term); mask has bit g - 1 for each word with a form
+-- among the record's terms, score adds each such word's best form, four times as much in the
+-- title: title over description, whole words over parts. 0: no word matches. Which words a
+-- record must match is decided over the records searched (the daemon, and the lists' statements:
+-- every word some of them has; search.h).
+CREATE FUNCTION stek_search_match(terms text[], title text[], qg int[], qw int[], qt text[])
     RETURNS int
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT CASE WHEN count(*) = (SELECT max(x) FROM unnest(qg) x) THEN sum(best)::int
-                      ELSE 0 END
+    AS $$ SELECT coalesce((sum(best) * 256 + sum(1 << (g - 1)))::int, 0)
             FROM (SELECT q.g, max(CASE WHEN q.t = ANY (title) THEN 4 * q.w ELSE q.w END) AS best
                     FROM unnest(qg, qw, qt) AS q (g, w, t)
                    WHERE q.t = ANY (terms) GROUP BY q.g) s $$;

@@ -91,6 +91,7 @@ struct feed_row {
     json_t *translations;                      /* the offer's other languages (i18n.h) */
     const char *language; /* the language its texts are shown in (set by feed_localize) */
     int64_t confirmed;    /* seconds since 1970: when the offer was last confirmed */
+    unsigned search_mask; /* the words of q its offer has (search.h: bit g - 1), 0 without q */
 };
 
 /* How the feed writes a JSON value it has as a json_t. */
@@ -136,6 +137,10 @@ struct feed_item {
 };
 
 bool feed_item_open(const struct feed_item *it, const struct feed_open *o);
+
+/* q (search.h): keeps the rows whose offer has every word of q that some row's offer has (none
+ * when no row has any); for rows of a query with q. */
+void feed_rows_searched(struct feed_row *rows, size_t *n);
 
 struct feed_result {
     struct feed_item *items; /* owned */

@@ -17,12 +17,14 @@ opt(PGresult *res, int row, int col)
 /* The columns of feed_rows in statements.def, in its order, and their names (checked against
  * every result before a row is decoded). */
 static const char *const feed_col_names[] = {
-    "offer_id",      "title",        "description", "functions",     "categories",
-    "free",          "price_note",   "version",     "changed",       "partner_id",
-    "partner_name",  "dtstart",      "until",       "rrule",         "start_min",
-    "end_min",       "timezone",     "site",        "site_ok",       "exceptions",
-    "closures",      "registration", "audience",    "contact_email", "contact_phone",
-    "main_language", "translations", "kind",        "confirmed",     NULL,
+    "offer_id",      "title",         "description",  "functions",
+    "categories",    "free",          "price_note",   "version",
+    "changed",       "partner_id",    "partner_name", "dtstart",
+    "until",         "rrule",         "start_min",    "end_min",
+    "timezone",      "site",          "site_ok",      "exceptions",
+    "closures",      "registration",  "audience",     "contact_email",
+    "contact_phone", "main_language", "translations", "kind",
+    "confirmed",     "search_mask",   NULL,
 };
 enum feed_col {
     COL_OFFER_ID,
@@ -54,6 +56,7 @@ enum feed_col {
     COL_TRANSLATIONS,
     COL_KIND,
     COL_CONFIRMED,
+    COL_SEARCH_MASK,
     FEED_COLS
 };
 _Static_assert(sizeof(feed_col_names) / sizeof(feed_col_names[0]) == FEED_COLS + 1,
@@ -152,6 +155,7 @@ db_feed_rows(struct db_conn *c, const struct feed_filter *f, struct db_feed *out
         row->translations = json_col(out, res, r, COL_TRANSLATIONS);
         row->kind = feed_kind(PQgetvalue(res, r, COL_KIND));
         row->confirmed = num(res, r, COL_CONFIRMED);
+        row->search_mask = (unsigned)num(res, r, COL_SEARCH_MASK);
         row->language = row->main_language;
     }
     return (enum db_qs)out->n;

@@ -333,6 +333,20 @@ feed_localize(struct feed_row *rows, size_t n, const char *lang)
     }
 }
 
+void
+feed_rows_searched(struct feed_row *rows, size_t *n)
+{
+    unsigned required = 0;
+    size_t kept = 0;
+
+    for (size_t i = 0; i < *n; i++)
+        required |= rows[i].search_mask;
+    for (size_t i = 0; i < *n; i++)
+        if (required != 0 && (rows[i].search_mask & required) == required)
+            rows[kept++] = rows[i];
+    *n = kept;
+}
+
 bool
 feed_open_given(const struct feed_open *o)
 {

@@ -684,7 +684,7 @@ offer_matches(const struct fm_offer *o, const struct feed_model *m, const struct
            (f->function == NULL || has_name(o->functions, f->function)) &&
            (f->category == NULL || has_name(o->categories, f->category)) &&
            (f->free == NULL || o->free == offer_fact_of(f->free)) &&
-           (f->search == NULL || search_matches(f->search, o->terms, o->nterms)) &&
+           (f->search == NULL || search_mask(f->search, o->terms, o->nterms) != 0) &&
            (f->kind == NULL || strcmp(o->kind, f->kind) == 0);
 }
 
@@ -943,7 +943,7 @@ candidates(const struct feed_model *m, const struct feed_filter *f,
 static void
 candidate_rows(struct feed_model *m, const struct cand *cand, size_t n, const bool *ok,
                const struct model_site_filter *sf, int32_t from, int32_t to, int slot,
-               const char *lang, struct db_feed *out)
+               const char *lang, const struct search_query *search, struct db_feed *out)
 {
     size_t rows = 0;
 
@@ -965,6 +965,8 @@ candidate_rows(struct feed_model *m, const struct cand *cand, size_t n, const bo
                 continue;
             struct feed_row *row = &out->rows[out->n++];
             fill_row(m, row, o, sc, slot, lang, ok[sc->site]);
+            if (search != NULL)
+                row->search_mask = search_mask(search, o->terms, o->nterms);
             if (o->nexceptions > 0) {
                 row->exceptions = exceptions_json(m, o, from, to, sf);
                 json_array_append_new(out->json, row->exceptions);
@@ -1002,7 +1004,7 @@ feed_model_query(struct feed_model *m, const struct feed_filter *f, int32_t from
     if (ok == NULL)
         abort();
     struct cand *cand = candidates(m, f, &sf, from, to, ok, &n);
-    candidate_rows(m, cand, n, ok, &sf, from, to, slot, lang, out);
+    candidate_rows(m, cand, n, ok, &sf, from, to, slot, lang, f->search, out);
     free(cand);
     free(ok);
     return true;

@@ -535,19 +535,15 @@ has_hash(const uint64_t *terms, size_t n, uint64_t h)
     return false;
 }
 
-bool
-search_matches(const struct search_query *q, const uint64_t *terms, size_t n)
+unsigned
+search_mask(const struct search_query *q, const uint64_t *terms, size_t n)
 {
-    size_t i = 0;
+    unsigned mask = 0;
 
-    for (uint32_t g = 1; g <= q->ngroups; g++) {
-        bool hit = false;
-        for (; i < q->nalts && q->alts[i].group == g; i++)
-            hit = hit || has_hash(terms, n, q->alts[i].hash);
-        if (!hit)
-            return false;
-    }
-    return true;
+    for (size_t i = 0; i < q->nalts; i++)
+        if (!(mask & (1u << (q->alts[i].group - 1))) && has_hash(terms, n, q->alts[i].hash))
+            mask |= 1u << (q->alts[i].group - 1);
+    return mask;
 }
 
 void

@@ -250,6 +250,8 @@ answer(struct request *r, struct feed_req *fr, struct db_conn *db)
             return;
         }
     }
+    if (fr->f.search != NULL)
+        feed_rows_searched(rows.rows, &rows.n);
     feed_localize(rows.rows, rows.n, fr->lang);
     if (!feed_build(rows.rows, rows.n, &fr->q, tz_cached, &res)) {
         db_feed_clear(&rows);
