@@ -300,6 +300,37 @@ search_prepare(struct search_config *c)
         }
     }
     stemmers_close(&st);
+    /* Groups that share a form are one ("repair café" is Dutch, French, German and English:
+     * "Reparaturcafé" finds "herstelcafé"): each takes the forms of every group it meets. */
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t a = 0; a < c->nsyn; a++)
+            for (size_t b = 0; b < c->nsyn; b++) {
+                struct search_synonyms *x = &c->syn[a], *y = &c->syn[b];
+                bool meet = false, missing = false;
+                for (size_t i = 0; a != b && i < x->nforms; i++) {
+                    bool has = false;
+                    for (size_t k = 0; k < y->nforms && !has; k++)
+                        has = strcmp(x->forms[i], y->forms[k]) == 0;
+                    meet = meet || has;
+                    missing = missing || !has;
+                }
+                if (!meet || !missing)
+                    continue;
+                char **f = realloc(y->forms, (y->nforms + x->nforms + 1) * sizeof(*f));
+                if (f == NULL)
+                    abort();
+                y->forms = f;
+                for (size_t i = 0; i < x->nforms; i++) {
+                    bool has = false;
+                    for (size_t k = 0; k < y->nforms && !has; k++)
+                        has = strcmp(x->forms[i], y->forms[k]) == 0;
+                    if (!has && (y->forms[y->nforms] = strdup(x->forms[i])) != NULL)
+                        y->nforms++;
+                }
+                grew = true;
+            }
+    }
 }
 
 /* ---- a query ---- */
@@ -346,6 +377,27 @@ reverse_into(const char *s, size_t n, char out[SEARCH_WORD_MAX])
     out[n] = '\0';
 }
 
+/* The probes for the compounds that begin or end with a form (at least SEARCH_MIN_PART
+ * letters, the compound three more), for group g; each form once. */
+static void
+add_part_probes(struct search_query *q, uint32_t g, const char *form)
+{
+    size_t len = strlen(form);
+
+    if (len < SEARCH_MIN_PART || len + 3 >= SEARCH_WORD_MAX)
+        return;
+    for (size_t i = 0; i < q->nprobes; i++)
+        if (q->probes[i].group == g && !q->probes[i].typo && !q->probes[i].reversed &&
+            strcmp(q->probes[i].key, form) == 0)
+            return;
+    struct search_probe p = {.group = g, .minlen = (int)len + 3, .maxlen = SEARCH_WORD_MAX - 1};
+    snprintf(p.key, sizeof(p.key), "%s", form);
+    add_probe(q, &p);
+    p.reversed = true;
+    reverse_into(form, len, p.key);
+    add_probe(q, &p);
+}
+
 /* The forms of one query word (or joined pair) u as group g: itself, its stems, its synonyms'
  * forms; and the probes for its parts and typos. */
 static void
@@ -357,22 +409,16 @@ add_group(struct search_query *q, const struct search_config *cfg, struct stemme
     forms_of(st, u, &fu);
     for (int i = 0; i < fu.n; i++)
         add_alt(q, g, 2, fu.f[i]);
+    for (int i = 0; i < fu.n; i++)
+        add_part_probes(q, g, fu.f[i]);
     for (size_t s = 0; cfg != NULL && s < cfg->nsyn; s++) {
         const struct search_synonyms *sy = &cfg->syn[s];
-        if (synonym_meets(sy, &fu))
-            for (size_t k = 0; k < sy->nforms; k++)
-                add_alt(q, g, 2, sy->forms[k]);
-    }
-    for (int i = 0; i < fu.n; i++) {
-        size_t len = strlen(fu.f[i]);
-        if (len < SEARCH_MIN_PART || len + 3 >= SEARCH_WORD_MAX)
+        if (!synonym_meets(sy, &fu))
             continue;
-        struct search_probe p = {.group = g, .minlen = (int)len + 3, .maxlen = SEARCH_WORD_MAX - 1};
-        snprintf(p.key, sizeof(p.key), "%s", fu.f[i]);
-        add_probe(q, &p);
-        p.reversed = true;
-        reverse_into(fu.f[i], len, p.key);
-        add_probe(q, &p);
+        for (size_t k = 0; k < sy->nforms; k++) {
+            add_alt(q, g, 2, sy->forms[k]);
+            add_part_probes(q, g, sy->forms[k]);
+        }
     }
     size_t n = strlen(u);
     if (n >= SEARCH_MIN_TYPO) {
