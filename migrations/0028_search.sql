@@ -84,13 +84,22 @@ CREATE FUNCTION stek_stem(w text, lang text) RETURNS text
         WHEN 'nl' THEN ts_lexize('stek_stem_nl', w) WHEN 'fr' THEN ts_lexize('stek_stem_fr', w)
         WHEN 'de' THEN ts_lexize('stek_stem_de', w) ELSE ts_lexize('stek_stem_en', w) END)[1], w) $$;
 
+-- A text as search cuts it: the letters stek_fold translates folded, anything else that is
+-- not A-Z, a-z or 0-9 a space, then lower case (after: lower() of a letter outside ASCII
+-- depends on the database's locale; the daemon cuts a query the same way, domain/search.c).
+CREATE FUNCTION stek_search_fold(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT lower(regexp_replace(translate(t,
+        'ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ',
+        'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy'), '[^A-Za-z0-9]', ' ', 'g')) $$;
+
 -- The terms of one text in one language: each word, its stem, each pair of neighbours joined
 -- and that join's stem.
 CREATE FUNCTION stek_search_terms(t text, lang text) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ WITH w AS (
             SELECT x.w, row_number() OVER (ORDER BY x.i) AS i
-              FROM regexp_split_to_table(stek_fold(coalesce(t, '')), '[^a-z0-9]+')
+              FROM regexp_split_to_table(stek_search_fold(coalesce(t, '')), ' +')
                    WITH ORDINALITY AS x (w, i)
              WHERE x.w <> '' AND x.w <> ALL (stek_search_stopwords())),
           j AS (SELECT a.w || b.w AS w FROM w a JOIN w b ON b.i = a.i + 1)

@@ -570,6 +570,8 @@ bool search_config_stale(void);
 enum db_qs db_search_reload(struct db_conn *c);
 /* Answers q's probes from search_words. */
 enum db_qs db_search_expand(struct db_conn *c, struct search_query *q);
+/* The terms PostgreSQL makes of text in lang (stek_search_terms: a JSON array, sorted). */
+enum db_qs db_search_analyse(struct db_conn *c, const char *text, const char *lang, json_t **terms);
 /* ---- synonyms ---- */
 enum db_qs db_list_synonyms(struct db_conn *c, struct db_page *page);
 enum db_qs db_insert_synonyms(struct db_conn *c, const char *language, const char *terms,

@@ -9,6 +9,7 @@
 #include "stek/date.h"
 #include "stek/db.h"
 #include "stek/feed.h"
+#include "stek/search.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,78 @@ test_sites_offers_feed(struct db_conn *c, const char *partner_id)
     db_doc_clear(&site);
 }
 
+/* The terms C makes of a text in a language, as stek_search_terms makes them: each word, its
+ * stem, each pair of neighbours joined and that join's stem. */
+struct c_terms {
+    json_t *set;
+    const char *lang;
+    char prev[SEARCH_WORD_MAX];
+};
+
+static void
+c_term(const char *word, void *cls)
+{
+    struct c_terms *t = cls;
+    char stem[SEARCH_WORD_MAX], joined[2 * SEARCH_WORD_MAX];
+
+    json_object_set_new(t->set, word, json_true());
+    search_stem(word, t->lang, stem);
+    json_object_set_new(t->set, stem, json_true());
+    if (t->prev[0] != '\0') {
+        snprintf(joined, sizeof(joined), "%s%s", t->prev, word);
+        json_object_set_new(t->set, joined, json_true());
+        search_stem(joined, t->lang, stem);
+        json_object_set_new(t->set, stem, json_true());
+    }
+    snprintf(t->prev, sizeof(t->prev), "%s", word);
+}
+
+/* The daemon's analyser (libstemmer, its folding and stop words) and PostgreSQL's (the
+ * generated columns: stek_fold, regexp, ts_lexize) agree on every text and query of the
+ * relevance set, in each of the four languages. */
+static void
+test_search_analysers_agree(struct db_conn *c)
+{
+    static const char *const langs[] = {"nl", "fr", "de", "en"};
+    json_t *offers = json_load_file("tests/search/offers.json", 0, NULL);
+    json_t *queries = json_load_file("tests/search/queries.json", 0, NULL);
+    json_t *texts = json_array();
+    size_t i, disagree = 0, terms = 0;
+    json_t *v;
+
+    CHECK(offers != NULL && queries != NULL && db_search_reload(c) >= 0);
+    json_array_foreach(offers, i, v)
+    {
+        json_array_append(texts, json_object_get(v, "title"));
+        json_array_append(texts, json_object_get(v, "description"));
+    }
+    json_array_foreach(queries, i, v) json_array_append(texts, json_object_get(v, "q"));
+    json_array_append_new(texts, json_string("İstanbul straße Ærø ĳs œuvre naïve Ça-va? x"));
+    json_array_foreach(texts, i, v)
+    {
+        for (size_t l = 0; l < 4; l++) {
+            struct c_terms t = {.set = json_object(), .lang = langs[l]};
+            json_t *pg = NULL, *e;
+            size_t k;
+            search_words(json_string_value(v), search_config_current(), c_term, &t);
+            CHECK(db_search_analyse(c, json_string_value(v), langs[l], &pg) == 1);
+            bool same = pg != NULL && json_array_size(pg) == json_object_size(t.set);
+            json_array_foreach(pg, k, e) same =
+                same && json_object_get(t.set, json_string_value(e));
+            if (!same && disagree++ < 5)
+                fprintf(stderr, "search analysers differ (%s): %s\n", langs[l],
+                        json_string_value(v));
+            terms += json_object_size(t.set);
+            json_decref(pg);
+            json_decref(t.set);
+        }
+    }
+    CHECK(disagree == 0 && terms > 2000);
+    json_decref(texts);
+    json_decref(offers);
+    json_decref(queries);
+}
+
 static void
 test_lost_connection(void)
 {
@@ -145,6 +218,7 @@ main(int argc, char **argv)
     }
     test_partners(c, partner_id);
     test_sites_offers_feed(c, partner_id);
+    test_search_analysers_agree(c);
     test_lost_connection();
     db_conn_free(c);
     printf("db: %d passed, %d failed\n", passed, failed);

@@ -2,12 +2,12 @@
 import re
 import subprocess
 
-from conftest import BUILD, migrate
+from conftest import BUILD, ROOT, migrate
 
 
 def test_the_database_layer_on_a_migrated_database(fresh_db):
     assert migrate(fresh_db, "up").returncode == 0
-    out = subprocess.run([str(BUILD / "db-tests"), fresh_db], capture_output=True, text=True,
+    out = subprocess.run([str(BUILD / "db-tests"), fresh_db], capture_output=True, text=True, cwd=ROOT,
                          timeout=120)
     print(out.stdout)
     result = re.search(r"^db: (\d+) passed, (\d+) failed$", out.stdout, re.M)

@@ -377,3 +377,18 @@ db_delete_synonyms(struct db_conn *c, const char *id)
     const char *params[] = {id};
     return db_exec_command(c, STMT(delete_synonyms, params), params);
 }
+
+enum db_qs
+db_search_analyse(struct db_conn *c, const char *text, const char *lang, json_t **terms)
+{
+    const char *params[] = {text, lang};
+    enum db_qs qs;
+    PGresult *res = db_exec(c, STMT(search_analyse, params), params, &qs);
+
+    *terms = NULL;
+    if (res == NULL)
+        return qs;
+    *terms = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    PQclear(res);
+    return *terms != NULL ? 1 : DB_HARD_ERROR;
+}
