@@ -136,6 +136,7 @@ bench: deps all
 	@bash tests/bench/run.sh
 	@bash tests/bench/webhooks.sh
 	@bash tests/bench/calendars.sh
+	@bash tests/bench/search.sh
 	@bash tests/bench/changes.sh
 
 bench-changes: deps all

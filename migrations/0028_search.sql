@@ -93,8 +93,8 @@ CREATE FUNCTION stek_search_fold(t text) RETURNS text
         'ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ',
         'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy'), '[^A-Za-z0-9]', ' ', 'g')) $$;
 
--- The terms of one text in one language: each word, its stem, each pair of neighbours joined
--- and that join's stem.
+-- The terms of one text in one language: each word, its stem, each pair of neighbouring words
+-- (of letters only: "buurt 12" stays two) joined and that join's stem.
 CREATE FUNCTION stek_search_terms(t text, lang text) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ WITH w AS (
@@ -102,7 +102,8 @@ CREATE FUNCTION stek_search_terms(t text, lang text) RETURNS SETOF text
               FROM regexp_split_to_table(stek_search_fold(coalesce(t, '')), ' +')
                    WITH ORDINALITY AS x (w, i)
              WHERE x.w <> '' AND x.w <> ALL (stek_search_stopwords())),
-          j AS (SELECT a.w || b.w AS w FROM w a JOIN w b ON b.i = a.i + 1)
+          j AS (SELECT a.w || b.w AS w FROM w a JOIN w b ON b.i = a.i + 1
+                 WHERE a.w !~ '[0-9]' AND b.w !~ '[0-9]')
         SELECT w FROM w UNION SELECT stek_stem(w, lang) FROM w
         UNION SELECT w FROM j UNION SELECT stek_stem(w, lang) FROM j $$;
 
@@ -156,18 +157,27 @@ CREATE FUNCTION stek_search_words_add() RETURNS trigger
             ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$;
+-- An update adds the row's terms only when they changed (a confirmation, a document, an archive
+-- change none).
+CREATE FUNCTION stek_search_words_row() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$ BEGIN
+        INSERT INTO search_words (word)
+            SELECT DISTINCT t FROM unnest(NEW.search_terms) t ORDER BY 1 ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    END $$;
 CREATE TRIGGER offers_search_words_insert AFTER INSERT ON offers
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
-CREATE TRIGGER offers_search_words_update AFTER UPDATE ON offers
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
+CREATE TRIGGER offers_search_words_update AFTER UPDATE ON offers FOR EACH ROW
+    WHEN (OLD.search_terms IS DISTINCT FROM NEW.search_terms) EXECUTE FUNCTION stek_search_words_row();
 CREATE TRIGGER sites_search_words_insert AFTER INSERT ON sites
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
-CREATE TRIGGER sites_search_words_update AFTER UPDATE ON sites
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
+CREATE TRIGGER sites_search_words_update AFTER UPDATE ON sites FOR EACH ROW
+    WHEN (OLD.search_terms IS DISTINCT FROM NEW.search_terms) EXECUTE FUNCTION stek_search_words_row();
 CREATE TRIGGER partners_search_words_insert AFTER INSERT ON partners
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
-CREATE TRIGGER partners_search_words_update AFTER UPDATE ON partners
-    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION stek_search_words_add();
+CREATE TRIGGER partners_search_words_update AFTER UPDATE ON partners FOR EACH ROW
+    WHEN (OLD.search_terms IS DISTINCT FROM NEW.search_terms) EXECUTE FUNCTION stek_search_words_row();
 INSERT INTO search_words (word)
     SELECT DISTINCT t FROM (SELECT unnest(search_terms) t FROM offers
                             UNION SELECT unnest(search_terms) FROM sites

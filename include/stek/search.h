@@ -68,9 +68,16 @@ struct search_query {
     size_t ngroups;
     struct search_alt *alts;
     size_t nalts, cap;
+    size_t *hidx, hcap; /* while built: an index of alts by (group, term) */
     struct search_probe *probes;
     size_t nprobes, pcap;
     char *sql_g, *sql_w, *sql_t; /* the groups as PostgreSQL arrays (search_finish) */
+    /* every form's hash, and the groups it is a form of (open addressing, a power of 2) */
+    struct search_slot {
+        uint64_t hash;
+        unsigned groups; /* 0: empty */
+    } * slots;
+    size_t nslots;
 };
 
 enum search_error {

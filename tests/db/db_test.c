@@ -135,7 +135,7 @@ c_term(const char *word, void *cls)
     json_object_set_new(t->set, word, json_true());
     search_stem(word, t->lang, stem);
     json_object_set_new(t->set, stem, json_true());
-    if (t->prev[0] != '\0') {
+    if (t->prev[0] != '\0' && !strpbrk(t->prev, "0123456789") && !strpbrk(word, "0123456789")) {
         snprintf(joined, sizeof(joined), "%s%s", t->prev, word);
         json_object_set_new(t->set, joined, json_true());
         search_stem(joined, t->lang, stem);

@@ -228,6 +228,13 @@ def target(w, op, role, inside):
             headers, None
     if path == "/v1/keys":
         return path, ({"name": "k", "role": "reader"} if method == "post" else None), headers, None
+    if path == "/v1/search/synonyms":
+        return path, ({"language": "nl", "terms": [unique("a").replace(" ", ""), "klus"]}
+                      if method == "post" else None), headers, None
+    if path == "/v1/search/synonyms/{id}":
+        made = ok(w.admin.post("/v1/search/synonyms", json={
+            "language": "nl", "terms": [unique("b").replace(" ", ""), "klus"]}), "synonyms")
+        return path.replace("{id}", made["id"]), None, headers, None
     return fill_public(path), None, headers, None
 
 

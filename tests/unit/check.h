@@ -27,5 +27,6 @@ void test_template(void);
 void test_secrets(void);
 void test_import(void);
 void test_ics(void);
+void test_search(void);
 
 #endif

@@ -314,6 +314,7 @@ main(int argc, char **argv)
     test_secrets();
     test_import();
     test_ics();
+    test_search();
     printf("unit: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

@@ -190,13 +190,13 @@ db_search_expand(struct db_conn *c, struct search_query *q)
 /* ---- the model's vocabulary: a hash set, and sorted arrays made again after a change ---- */
 
 static struct {
-    pthread_mutex_t mu;
-    char **slots; /* open addressing */
+    pthread_rwlock_t lock; /* readers probe; a load adds (and sorts again on the next probe) */
+    char **slots;          /* open addressing */
     size_t cap, n;
     char **fw, **rv; /* sorted; rv holds the terms reversed */
     size_t nsorted;
     bool dirty;
-} V = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} V = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 static void
 vocab_put(char *w)
@@ -243,7 +243,7 @@ search_vocab_add(const char *literal)
 
     if (*p == '{')
         p++;
-    pthread_mutex_lock(&V.mu);
+    pthread_rwlock_wrlock(&V.lock);
     while (*p != '\0' && *p != '}') {
         size_t len = strcspn(p, ",}");
         if (len > 0)
@@ -252,7 +252,7 @@ search_vocab_add(const char *literal)
         if (*p == ',')
             p++;
     }
-    pthread_mutex_unlock(&V.mu);
+    pthread_rwlock_unlock(&V.lock);
 }
 
 static void
@@ -305,9 +305,15 @@ search_vocab_probe(struct search_query *q)
 {
     size_t klen;
 
-    pthread_mutex_lock(&V.mu);
-    if (V.dirty)
-        vocab_sort();
+    pthread_rwlock_rdlock(&V.lock);
+    while (V.dirty) {
+        pthread_rwlock_unlock(&V.lock);
+        pthread_rwlock_wrlock(&V.lock);
+        if (V.dirty)
+            vocab_sort();
+        pthread_rwlock_unlock(&V.lock);
+        pthread_rwlock_rdlock(&V.lock);
+    }
     for (size_t i = 0; i < q->nprobes; i++) {
         const struct search_probe *p = &q->probes[i];
         char *const *arr = p->reversed ? V.rv : V.fw;
@@ -328,13 +334,13 @@ search_vocab_probe(struct search_query *q)
             search_probe_hit(q, p, term);
         }
     }
-    pthread_mutex_unlock(&V.mu);
+    pthread_rwlock_unlock(&V.lock);
 }
 
 void
 search_vocab_free(void)
 {
-    pthread_mutex_lock(&V.mu);
+    pthread_rwlock_wrlock(&V.lock);
     for (size_t i = 0; i < V.nsorted; i++)
         free(V.rv[i]);
     for (size_t i = 0; i < V.cap; i++)
@@ -344,7 +350,7 @@ search_vocab_free(void)
     free(V.rv);
     V.slots = V.fw = V.rv = NULL;
     V.cap = V.n = V.nsorted = 0;
-    pthread_mutex_unlock(&V.mu);
+    pthread_rwlock_unlock(&V.lock);
     pthread_mutex_lock(&C.mu);
     for (size_t i = 0; i < C.n; i++)
         search_config_free(C.all[i]);

@@ -335,15 +335,39 @@ search_prepare(struct search_config *c)
 
 /* ---- a query ---- */
 
+/* Where (group, term) is in q->alts, or where it would go, in the index of the alternatives
+ * (q->slots; grown here). Indexes below nslots of q->hidx hold alts' positions + 1. */
+static size_t *
+alt_slot(struct search_query *q, uint32_t group, const char *term, uint64_t h)
+{
+    size_t mask = q->hcap - 1, i = (size_t)(h ^ (group * 0x9E3779B97F4A7C15ull)) & mask;
+    for (; q->hidx[i] != 0; i = (i + 1) & mask) {
+        const struct search_alt *a = &q->alts[q->hidx[i] - 1];
+        if (a->group == group && a->hash == h && strcmp(a->term, term) == 0)
+            break;
+    }
+    return &q->hidx[i];
+}
+
 static void
 add_alt(struct search_query *q, uint32_t group, int weight, const char *term)
 {
-    for (size_t i = 0; i < q->nalts; i++)
-        if (q->alts[i].group == group && strcmp(q->alts[i].term, term) == 0) {
-            if (weight > q->alts[i].weight)
-                q->alts[i].weight = weight;
-            return;
-        }
+    uint64_t h = search_hash(term);
+
+    if ((q->nalts + 1) * 2 > q->hcap) { /* keep the index under half full */
+        free(q->hidx);
+        q->hcap = q->hcap ? q->hcap * 2 : 64;
+        if ((q->hidx = calloc(q->hcap, sizeof(*q->hidx))) == NULL)
+            abort();
+        for (size_t i = 0; i < q->nalts; i++)
+            *alt_slot(q, q->alts[i].group, q->alts[i].term, q->alts[i].hash) = i + 1;
+    }
+    size_t *at = alt_slot(q, group, term, h);
+    if (*at != 0) {
+        if (weight > q->alts[*at - 1].weight)
+            q->alts[*at - 1].weight = weight;
+        return;
+    }
     if (q->nalts == q->cap) {
         q->cap = q->cap ? q->cap * 2 : 32;
         q->alts = realloc(q->alts, q->cap * sizeof(*q->alts));
@@ -353,8 +377,8 @@ add_alt(struct search_query *q, uint32_t group, int weight, const char *term)
     char *t = strdup(term);
     if (t == NULL)
         abort();
-    q->alts[q->nalts++] =
-        (struct search_alt){.group = group, .weight = weight, .hash = search_hash(t), .term = t};
+    q->alts[q->nalts] = (struct search_alt){.group = group, .weight = weight, .hash = h, .term = t};
+    *at = ++q->nalts;
 }
 
 static void
@@ -384,7 +408,7 @@ add_part_probes(struct search_query *q, uint32_t g, const char *form)
 {
     size_t len = strlen(form);
 
-    if (len < SEARCH_MIN_PART || len + 3 >= SEARCH_WORD_MAX)
+    if (len < SEARCH_MIN_PART || len + 3 >= SEARCH_WORD_MAX || strpbrk(form, "0123456789"))
         return;
     for (size_t i = 0; i < q->nprobes; i++)
         if (q->probes[i].group == g && !q->probes[i].typo && !q->probes[i].reversed &&
@@ -421,7 +445,7 @@ add_group(struct search_query *q, const struct search_config *cfg, struct stemme
         }
     }
     size_t n = strlen(u);
-    if (n >= SEARCH_MIN_TYPO) {
+    if (n >= SEARCH_MIN_TYPO && !strpbrk(u, "0123456789")) {
         size_t k = (n - 2) / 2;
         struct search_probe p = {
             .group = g, .typo = true, .minlen = (int)n - 1, .maxlen = (int)n + 1};
@@ -523,8 +547,8 @@ search_probe_hit(struct search_query *q, const struct search_probe *p, const cha
 {
     int len = (int)strlen(term);
 
-    if (len < p->minlen || len > p->maxlen)
-        return;
+    if (len < p->minlen || len > p->maxlen || strpbrk(term, "0123456789"))
+        return; /* numbers are found whole only */
     if (p->typo && !search_one_edit(p->word, term))
         return;
     add_alt(q, p->group, 1, term);
@@ -545,6 +569,21 @@ search_finish(struct search_query *q)
     struct strbuf g = {0}, w = {0}, t = {0};
 
     qsort(q->alts, q->nalts, sizeof(*q->alts), by_group_hash);
+    free(q->hidx); /* positions moved: the index of (group, term) is done with */
+    q->hidx = NULL;
+    q->hcap = 0;
+    free(q->slots);
+    for (q->nslots = 16; q->nslots < q->nalts * 2; q->nslots *= 2)
+        ;
+    if ((q->slots = calloc(q->nslots, sizeof(*q->slots))) == NULL)
+        abort();
+    for (size_t i = 0; i < q->nalts; i++) {
+        size_t k = (size_t)q->alts[i].hash & (q->nslots - 1);
+        while (q->slots[k].groups != 0 && q->slots[k].hash != q->alts[i].hash)
+            k = (k + 1) & (q->nslots - 1);
+        q->slots[k].hash = q->alts[i].hash;
+        q->slots[k].groups |= 1u << (q->alts[i].group - 1);
+    }
     sb_puts(&g, "{");
     sb_puts(&w, "{");
     sb_puts(&t, "{");
@@ -565,30 +604,19 @@ search_finish(struct search_query *q)
     q->sql_t = sb_steal(&t, NULL);
 }
 
-static bool
-has_hash(const uint64_t *terms, size_t n, uint64_t h)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (terms[mid] < h)
-            lo = mid + 1;
-        else if (terms[mid] > h)
-            hi = mid;
-        else
-            return true;
-    }
-    return false;
-}
-
 unsigned
 search_mask(const struct search_query *q, const uint64_t *terms, size_t n)
 {
-    unsigned mask = 0;
+    unsigned mask = 0, all = q->ngroups >= 32 ? ~0u : (1u << q->ngroups) - 1;
 
-    for (size_t i = 0; i < q->nalts; i++)
-        if (!(mask & (1u << (q->alts[i].group - 1))) && has_hash(terms, n, q->alts[i].hash))
-            mask |= 1u << (q->alts[i].group - 1);
+    for (size_t i = 0; i < n && mask != all && q->nslots > 0; i++) {
+        size_t k = (size_t)terms[i] & (q->nslots - 1);
+        for (; q->slots[k].groups != 0; k = (k + 1) & (q->nslots - 1))
+            if (q->slots[k].hash == terms[i]) {
+                mask |= q->slots[k].groups;
+                break;
+            }
+    }
     return mask;
 }
 
@@ -598,6 +626,8 @@ search_query_clear(struct search_query *q)
     for (size_t i = 0; i < q->nalts; i++)
         free(q->alts[i].term);
     free(q->alts);
+    free(q->hidx);
+    free(q->slots);
     free(q->probes);
     free(q->sql_g);
     free(q->sql_w);
