@@ -5,7 +5,7 @@
 -- and each pair of neighbouring words joined ("repair cafe" also as "repaircafe"). The daemon
 -- analyses a query the same way (domain/search.c, libstemmer: the same Snowball 2.2 stemmers),
 -- finds the parts of compounds and one-typo neighbours in search_words, and asks for every word
--- of the query: any of its forms among the record's terms. The old search_text stays for a
+-- of the query: any of its forms among the record's terms (db/statements.def, SEARCH_HITS). The old search_text stays for a
 -- daemon of the release before (expand, then contract: README "Upgrading").
 
 -- The Snowball stemmers without their stop word lists: stek's list is one for all languages.
@@ -183,21 +183,6 @@ INSERT INTO search_words (word)
                             UNION SELECT unnest(search_terms) FROM sites
                             UNION SELECT unnest(search_terms) FROM partners) s
     ORDER BY 1 ON CONFLICT DO NOTHING;
-
--- How a record matches a query: (score << 8) | mask. The query comes as parallel arrays (g: its
--- word's number from 1 to 8, w: 2 for the word itself, a stem or a synonym, 1 for a part of a
--- compound or a one-typo neighbour, t: the term); mask has bit g - 1 for each word with a form
--- among the record's terms, score adds each such word's best form, four times as much in the
--- title: title over description, whole words over parts. 0: no word matches. Which words a
--- record must match is decided over the records searched (the daemon, and the lists' statements:
--- every word some of them has; search.h).
-CREATE FUNCTION stek_search_match(terms text[], title text[], qg int[], qw int[], qt text[])
-    RETURNS int
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT coalesce((sum(best) * 256 + sum(1 << (g - 1)))::int, 0)
-            FROM (SELECT q.g, max(CASE WHEN q.t = ANY (title) THEN 4 * q.w ELSE q.w END) AS best
-                    FROM unnest(qg, qw, qt) AS q (g, w, t)
-                   WHERE q.t = ANY (terms) GROUP BY q.g) s $$;
 
 -- Synonyms (nl/fr/de/en; an administrator adds more through /v1/search/synonyms): a query word
 -- or pair of words that is one of a group's terms (by word or by stem) also finds the others.

@@ -12,8 +12,8 @@
  * terms that begin or end with one of those forms (the parts of a compound: weight 1) and, for
  * words of five letters or more, the terms one typo away (a letter added, dropped, changed or
  * two neighbours swapped: weight 1). A record matches when every group has a form among its
- * terms; the database ranks by stek_search_match, the model only filters: both read the same
- * groups, so they find the same records.
+ * terms; the database ranks (SEARCH_HITS in statements.def), the model only filters: both read the
+ * same groups, so they find the same records.
  */
 #ifndef STEK_SEARCH_H
 #define STEK_SEARCH_H
@@ -104,7 +104,7 @@ void search_probe_hit(struct search_query *q, const struct search_probe *p, cons
 void search_finish(struct search_query *q);
 
 /* The groups a record with these term hashes (sorted) has a form of: bit g - 1 for group g
- * (stek_search_match's mask). Which groups a record must have is decided over the records
+ * (SEARCH_HITS' x & 255). Which groups a record must have is decided over the records
  * searched: each that some of them has (feed_rows_searched; the lists' statements). */
 unsigned search_mask(const struct search_query *q, const uint64_t *terms, size_t n);
 
