@@ -1,3 +1,4 @@
+-- stek:compatible
 -- Issue 34: one search behind `q` (offers, sites, partners; the feed, the widget and page, HSDS
 -- search=). A record's texts are cut into words (folded as stek_fold does, split at anything but
 -- a-z and 0-9), stop words left out, and each word kept with its Snowball stem in the text's

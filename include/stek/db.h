@@ -133,10 +133,12 @@ void db_doc_clear(struct db_doc *d);
 
 /*
  * Compares the applied migrations with the ones this binary was built with.
- * Writes the names of the missing ones, comma-separated, into missing.
+ * Writes the names of the missing ones, comma-separated, into missing, and the
+ * first applied migration newer than this build that is not marked compatible
+ * ("-- stek:compatible": README "Upgrading") into ahead ("" when none).
  * Returns the number missing, or DB_HARD_ERROR.
  */
-int db_schema_missing(struct db_conn *c, char *missing, size_t len);
+int db_schema_missing(struct db_conn *c, char *missing, size_t len, char *ahead, size_t ahead_len);
 
 /* ---- partners (partners.c) ---- */
 

@@ -22,6 +22,9 @@
 
 /* A file may opt out of the wrapping transaction with this first line. */
 #define NO_TX_MARKER "-- stek:no-transaction"
+/* A line of a migration that a daemon of the release before keeps working with (it only adds:
+ * README "Upgrading"): recorded, so that a daemon finding it ahead of its build starts. */
+#define COMPATIBLE_MARKER "-- stek:compatible"
 
 struct mfile {
     long long version;
@@ -441,11 +444,22 @@ ms_since(const struct timespec *t0)
     return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
+/* Whether a line of the migration is the compatibility marker. */
+static bool
+compatible(const struct mfile *f)
+{
+    size_t n = strlen(COMPATIBLE_MARKER);
+    for (const char *p = f->sql; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, COMPATIBLE_MARKER, n) == 0 && (p[n] == '\n' || p[n] == '\r' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 static bool
 record(PGconn *conn, const struct mfile *f, long ms)
 {
     char version[32], msbuf[32], by[320];
-    const char *params[5];
+    const char *params[6];
     PGresult *res;
     bool ok;
 
@@ -457,11 +471,12 @@ record(PGconn *conn, const struct mfile *f, long ms)
     params[2] = f->sum;
     params[3] = by;
     params[4] = msbuf;
+    params[5] = compatible(f) ? "t" : "f";
     res = PQexecParams(conn,
                        "INSERT INTO schema_migrations"
-                       " (version, name, checksum, applied_by, execution_ms)"
-                       " VALUES ($1, $2, $3, $4, $5)",
-                       5, NULL, params, NULL, NULL, 0);
+                       " (version, name, checksum, applied_by, execution_ms, compatible)"
+                       " VALUES ($1, $2, $3, $4, $5, $6)",
+                       6, NULL, params, NULL, NULL, 0);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
         fprintf(stderr, "%s: cannot record %s: %s", prog, f->name, PQerrorMessage(conn));
@@ -500,7 +515,10 @@ static const char create_table[] = "SET client_min_messages = warning;"
                                    " checksum text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),"
                                    " applied_at timestamptz NOT NULL DEFAULT now(),"
                                    " applied_by text NOT NULL,"
-                                   " execution_ms integer NOT NULL CHECK (execution_ms >= 0))";
+                                   " execution_ms integer NOT NULL CHECK (execution_ms >= 0));"
+                                   /* a daemon of the release before keeps working with it */
+                                   "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS"
+                                   " compatible boolean NOT NULL DEFAULT false";
 
 static int
 cmd_up(PGconn *conn, const char *dir, struct mfile *files, size_t nf)

@@ -69,7 +69,7 @@ static struct db_conn *
 open_checked(const struct stek_config *cfg)
 {
     struct db_conn *db = db_conn_new(cfg->database_url, "stekd", (int)cfg->statement_timeout_ms);
-    char missing[1024];
+    char missing[1024], ahead[128];
     int n;
 
     if (!db_conn_ensure(db)) {
@@ -79,7 +79,15 @@ open_checked(const struct stek_config *cfg)
         db_conn_free(db);
         return NULL;
     }
-    n = db_schema_missing(db, missing, sizeof(missing));
+    n = db_schema_missing(db, missing, sizeof(missing), ahead, sizeof(ahead));
+    if (n == 0 && ahead[0] != '\0') {
+        fprintf(stderr,
+                "stekd: the database schema is ahead of this build: %s is not marked compatible"
+                " (-- stek:compatible); run the release that brought it (README \"Upgrading\")\n",
+                ahead);
+        db_conn_free(db);
+        return NULL;
+    }
     if (n != 0) {
         if (n < 0)
             fprintf(stderr, "stekd: cannot read schema_migrations: %s\n", db_conn_error(db));

@@ -36,6 +36,8 @@
   form["function"].value = params.get("function") || "";
   form.kind.value = params.get("kind") || "";
   form.free.checked = params.get("free") === "true";
+  form.q.value = params.get("q") || "";
+  form.open_now.checked = params.get("open_now") === "true";
   form.postal_code.value = params.get("postal_code") || "";
 
   function set(name, value) {
@@ -54,16 +56,19 @@
     set("function", form["function"].value);
     set("kind", form.kind.value);
     set("free", form.free.checked ? "true" : "");
+    set("q", form.q.value.trim());
+    set("open-now", form.open_now.checked ? "true" : "");
     set("postal-code", near ? "" : form.postal_code.value.trim());
     set("near", near || "");
     set("radius", near ? "10" : "");
     var q = new URLSearchParams();
     if (lang !== "nl") q.set("lang", lang);
-    ["municipality", "function", "kind", "postal_code"].forEach(function (k) {
+    ["q", "municipality", "function", "kind", "postal_code"].forEach(function (k) {
       var v = form[k].value.trim();
       if (v && !(k === "postal_code" && near)) q.set(k, v);
     });
     if (form.free.checked) q.set("free", "true");
+    if (form.open_now.checked) q.set("open_now", "true");
     if (near) q.set("near", near);
     if (site) q.set("site", site);
     if (push) history.replaceState(null, "", "?" + q.toString());

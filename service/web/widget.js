@@ -91,12 +91,14 @@
     to.setDate(to.getDate() + days - 1);
     var q = [["from", isoDate(from)], ["to", isoDate(to)]];
     var map = [["municipality", "municipality"], ["site", "site"], ["function", "function"], ["kind", "kind"],
-      ["postal-code", "postal_code"], ["near", "near"], ["radius", "radius_km"]];
+      ["postal-code", "postal_code"], ["near", "near"], ["radius", "radius_km"], ["q", "q"],
+      ["day", "day"], ["from-time", "from_time"], ["to-time", "to_time"]];
     for (var i = 0; i < map.length; i++) {
       var v = attr(el, map[i][0]);
       if (v) q.push([map[i][1], v]);
     }
     if (attr(el, "free") === "true") q.push(["free", "true"]);
+    if (attr(el, "open-now") === "true") q.push(["open_now", "true"]);
     if (!ics) q.push(["limit", "500"]);
     q.push(["lang", widgetLang(el)]);
     return api + "/v1/feed" + (ics ? ".ics" : "") + "?" +

@@ -139,6 +139,21 @@ try {
       return t;
     });
     assert(only.length > 0 && only.every((t) => /Kruideniertje/.test(t)), "kind=opening_hours shows: " + only.join(" | "));
+    // data-stek-q: the feed's one search, in the widget's request
+    const found = await host.evaluate(async () => {
+      const el = document.createElement("div");
+      el.setAttribute("data-stek-municipality", "Kalmthout");
+      el.setAttribute("data-stek-q", "kruidenier");
+      el.setAttribute("data-stek-manual", "");
+      document.querySelector("main").appendChild(el);
+      await window.StekWidget.render(el);
+      const t = Array.from(el.shadowRoot.querySelectorAll("li.item h3"), (n) => n.textContent);
+      const url = window.StekWidget.feedUrl(el, false);
+      el.remove();
+      return { t, url };
+    });
+    assert(found.url.includes("q=kruidenier"), found.url);
+    assert(found.t.length > 0 && found.t.every((t) => /Kruideniertje/.test(t)), "q=kruidenier shows: " + found.t.join(" | "));
   });
 
   await check("the widget adds schema.org Events next to it and links each item to its page", async () => {
@@ -222,6 +237,19 @@ try {
     assert(new URL(page.url()).searchParams.get("function") === "learning", "address not updated");
   });
 
+  await check("the page's search field searches the feed in its own words, and clears", async () => {
+    await page.fill("#q", "leersalons");
+    await page.press("#q", "Enter");
+    await page.waitForSelector("#activities[data-stek-q=leersalons][data-stek-state=ready]", { timeout: 15000 });
+    const text = await widgetText(page, "#activities");
+    assert(text.includes("Open Leersalon") && !text.includes("Twinkeltje"), text.slice(0, 300));
+    assert(new URL(page.url()).searchParams.get("q") === "leersalons", "address not updated");
+    await page.fill("#q", "");
+    await page.press("#q", "Enter");
+    await page.waitForFunction(() => !document.querySelector("#activities").hasAttribute("data-stek-q") &&
+      document.querySelector("#activities").getAttribute("data-stek-state") === "ready", null, { timeout: 15000 });
+  });
+
   await check("the calendar link is webcal:// to the .ics feed with the same filters", async () => {
     await page.check("#free");
     await page.waitForSelector("#activities[data-stek-free=true][data-stek-state=ready]");
@@ -241,11 +269,11 @@ try {
     await page.goto(API + "/?municipality=Kalmthout");
     await page.waitForSelector("#activities[data-stek-state=ready]");
     const order = [];
-    for (let i = 0; i < 14; i++) {
+    for (let i = 0; i < 18; i++) {
       await page.keyboard.press("Tab");
       order.push(await page.evaluate(() => document.activeElement.id || document.activeElement.tagName));
     }
-    for (const id of ["municipality", "function", "free", "near-me", "postal_code", "calendar", "print"]) {
+    for (const id of ["q", "municipality", "function", "free", "open_now", "near-me", "postal_code", "calendar", "print"]) {
       assert(order.includes(id), `${id} not reached by Tab: ${order.join(" ")}`);
     }
     await page.focus("#free");

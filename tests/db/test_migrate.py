@@ -141,6 +141,28 @@ def test_stekd_refuses_a_schema_that_is_behind(fresh_db, tmp_path):
     assert out.returncode != 0 and "stek-migrate up" in out.stderr
 
 
+def test_a_schema_ahead_is_accepted_only_when_marked_compatible(fresh_db, tmp_path):
+    """README "Upgrading": the release before keeps serving while the schema moves on, when
+    each newer migration says so (-- stek:compatible), recorded by stek-migrate."""
+    mdir = tmp_path / "m"
+    shutil.copytree(ROOT / "migrations", mdir)
+    (mdir / "9001_expand.sql").write_text("-- stek:compatible\n-- adds only\n"
+                                         "CREATE TABLE later_expand (id int);\n")
+    (mdir / "9002_contract.sql").write_text("-- drops what an older daemon reads\n"
+                                           "CREATE TABLE later_contract (id int);\n")
+    assert migrate(fresh_db, "up", dir=mdir).returncode == 0
+    assert psql(fresh_db, "SELECT string_agg(name || '=' || compatible, ',' ORDER BY version)"
+                          " FROM schema_migrations WHERE version > 9000") == \
+        "9001_expand.sql=true,9002_contract.sql=false"
+    assert psql(fresh_db, "SELECT bool_and(compatible) FROM schema_migrations"
+                          " WHERE name = '0028_search.sql'") == "t"
+    out = cli(fresh_db, "create-admin-key", "x")
+    assert out.returncode != 0 and "9002_contract.sql is not marked compatible" in out.stderr
+    psql(fresh_db, "DELETE FROM schema_migrations WHERE version = 9002")
+    out = cli(fresh_db, "create-admin-key", "x")
+    assert out.returncode == 0, out.stderr
+
+
 def test_schema_constraints_hold_without_the_daemon(fresh_db):
     assert migrate(fresh_db, "up").returncode == 0
     bad = [

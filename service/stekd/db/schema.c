@@ -6,7 +6,7 @@
 #include <string.h>
 
 int
-db_schema_missing(struct db_conn *c, char *missing, size_t len)
+db_schema_missing(struct db_conn *c, char *missing, size_t len, char *ahead, size_t ahead_len)
 {
     enum db_qs qs;
     PGresult *res = db_exec(c, STMT0(schema_versions), NULL, &qs);
@@ -25,6 +25,17 @@ db_schema_missing(struct db_conn *c, char *missing, size_t len)
             snprintf(missing + used, len - used, "%s%s", count ? ", " : "", *m);
             count++;
         }
+    }
+    /* Migrations newer than this build: each must say a daemon of the release before keeps
+     * working with it (README "Upgrading"); the first that does not is named in ahead. */
+    ahead[0] = '\0';
+    for (int i = 0; i < PQntuples(res); i++) {
+        long long version = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        bool known = false;
+        for (const char *const *m = stek_migrations; *m != NULL && !known; m++)
+            known = strtoll(*m, NULL, 10) == version;
+        if (!known && strcmp(PQgetvalue(res, i, 2), "t") != 0 && ahead[0] == '\0')
+            snprintf(ahead, ahead_len, "%s", PQgetvalue(res, i, 1));
     }
     PQclear(res);
     return count;

@@ -19,8 +19,8 @@ h_healthz(struct request *r)
 void
 h_readyz(struct request *r)
 {
-    char missing[512];
-    int n = db_schema_missing(r->db, missing, sizeof(missing));
+    char missing[512], ahead[128];
+    int n = db_schema_missing(r->db, missing, sizeof(missing), ahead, sizeof(ahead));
 
     if (n < 0) {
         reply_db_error(r);
@@ -29,6 +29,12 @@ h_readyz(struct request *r)
     if (n > 0) {
         reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
                       "the database schema is behind; missing migrations: %s", missing);
+        return;
+    }
+    if (ahead[0] != '\0') {
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
+                      "the database schema is ahead of this daemon: %s is not marked compatible",
+                      ahead);
         return;
     }
     if (replicas_count() == 0) {
