@@ -17,46 +17,14 @@ import string
 import pytest
 import requests
 
-from conftest import BUILD, Daemon, assert_clean_exit, free_port, metric, wait_until
+from conftest import BIN, BUILD, Cluster, Daemon, as_postgres, assert_clean_exit, metric, wait_until
 
-BIN = sorted(p for p in (f"/usr/lib/postgresql/{v}/bin" for v in
-                         os.listdir("/usr/lib/postgresql")) if os.path.isdir(p))[-1]
 DELAY_MS = 1500
 
 
 def tag():
     """A unique word for names (letters only: digits could read as a phone number)."""
     return "".join(random.choices(string.ascii_lowercase, k=10))
-
-
-def as_postgres(*cmd, **kw):
-    run = ["runuser", "-u", "postgres", "--", *cmd] if os.getuid() == 0 else list(cmd)
-    return subprocess.run(run, capture_output=True, text=True, timeout=60, **kw)
-
-
-class Cluster:
-    def __init__(self, folder, name):
-        self.data = os.path.join(folder, name)
-        self.sock = folder
-        self.port = free_port()
-        self.log = os.path.join(folder, name + ".log")
-
-    def uri(self, db="stek"):
-        return f"postgresql://postgres@/{db}?host={self.sock}&port={self.port}"
-
-    def start(self):
-        out = as_postgres(f"{BIN}/pg_ctl", "start", "-D", self.data, "-l", self.log, "-w", "-t",
-                          "30", "-o", f"-p {self.port} -k {self.sock} -c listen_addresses=''")
-        assert out.returncode == 0, out.stderr + open(self.log).read()[-2000:]
-
-    def stop(self, mode="fast"):
-        as_postgres(f"{BIN}/pg_ctl", "stop", "-D", self.data, "-m", mode, "-w")
-
-    def psql(self, sql, db="stek"):
-        out = subprocess.run(["psql", self.uri(db), "-X", "-qtA", "-c", sql], capture_output=True,
-                             text=True, timeout=30)
-        assert out.returncode == 0, out.stderr
-        return out.stdout.strip()
 
 
 @pytest.fixture(scope="module")

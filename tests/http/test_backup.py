@@ -1,0 +1,138 @@
+"""Backups that restore (issue 35): the commands of README "Backups and restore", run.
+
+A private primary archives its WAL (archive_command into a folder, as the README sets it up);
+a base backup with pg_basebackup; a day of changes through the daemon (signals acknowledged,
+offers made and edited); the mistake (an administrator deletes a partner's offers) and more
+signals after it; then a restore of the base backup into a new cluster, replayed from the
+archive to the moment before the mistake (recovery_target_time) and promoted, and a stekd
+started on it with nothing else done: every signal acknowledged before that moment is there,
+none after it, the offers are back, a signal sent again with its Idempotency-Key is answered as
+before, the keys work, and writes go on.
+"""
+import datetime
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+from conftest import (BIN, BUILD, Api, Cluster, Daemon, as_postgres, assert_clean_exit,
+                      unique, wait_until)
+
+
+@pytest.fixture
+def folder():
+    f = tempfile.mkdtemp(prefix="stek-backup-", dir="/tmp")
+    os.chmod(f, 0o755)
+    os.makedirs(os.path.join(f, "wal"))
+    if os.getuid() == 0:
+        for d in (f, os.path.join(f, "wal")):
+            shutil.chown(d, "postgres", "postgres")
+    yield f
+    shutil.rmtree(f, ignore_errors=True)
+
+
+def signal(api, site, key):
+    r = api.post("/v1/signals", headers={"Idempotency-Key": key}, json={
+        "kind": "barrier", "theme": "energy", "site_id": site["id"],
+        "occurred_on": datetime.date.today().isoformat()})
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]
+
+
+def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_none_after(
+        folder, spec):
+    primary, restored = Cluster(folder, "primary"), Cluster(folder, "restored")
+    wal = os.path.join(folder, "wal")
+    daemons = []
+    try:
+        out = as_postgres(f"{BIN}/initdb", "-D", primary.data, "-U", "postgres", "--auth=trust",
+                          "-E", "UTF8", "--locale=C.UTF-8")
+        assert out.returncode == 0, out.stderr
+        # README "Backups and restore", 1: archive every WAL segment
+        with open(os.path.join(primary.data, "postgresql.auto.conf"), "a") as f:
+            f.write("wal_level = replica\narchive_mode = on\n"
+                    f"archive_command = 'test ! -f {wal}/%f && cp %p {wal}/%f'\n")
+        primary.start()
+        primary.psql("CREATE DATABASE stek", db="postgres")
+        env = dict(os.environ, DATABASE_URL=primary.uri())
+        assert subprocess.run([str(BUILD / "stek-migrate"), "up"], env=env, timeout=60,
+                              capture_output=True).returncode == 0
+        token = subprocess.run([str(BUILD / "stekd"), "create-admin-key", "backup"], env=env,
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+        # 2: the base backup (a night's cron)
+        base = os.path.join(folder, "base")
+        out = as_postgres(f"{BIN}/pg_basebackup", "-D", base, "-X", "fetch", "-c", "fast",
+                          "-h", folder, "-p", str(primary.port), "-U", "postgres")
+        assert out.returncode == 0, out.stderr
+
+        # a day of changes
+        d = Daemon(primary.uri(), folder, STEK_WRITES_PER_MINUTE=0)
+        daemons.append(d)
+        admin = Api(d.base, spec, token)
+        p = admin.post("/v1/partners", json={"name": unique("Buurtwerk"), "kind": "welfare"}).json()
+        site = admin.post("/v1/sites", json={"name": unique("Buurthuis"), "address": {
+            "street": "Markt 1", "postal_code": "2920", "municipality": "Kalmthout"}}).json()
+        app = admin.as_key(admin.post("/v1/keys", json={
+            "name": "app", "role": "partner", "partner_id": p["id"]}).json()["token"])
+        offers = [admin.post("/v1/offers", json={
+            "title": unique("Koffiemoment"), "site_id": site["id"], "partner_id": p["id"],
+            "functions": ["meeting"], "schedules": [{"dtstart": "2026-12-01", "rrule":
+            "FREQ=WEEKLY;BYDAY=TU", "start_time": "10:00", "end_time": "12:00"}]}).json()
+            for _ in range(3)]
+        assert admin.patch(f"/v1/offers/{offers[0]['id']}",
+                           json={"audience": "iedereen"}).status_code == 200
+        keys_before = [uuid.uuid4().hex for _ in range(20)]
+        before = [signal(app, site, k) for k in keys_before]
+        moment = primary.psql("SELECT now()")  # after every acknowledged write above
+        # the mistake, and the writes after it
+        for o in offers:
+            assert admin.delete(f"/v1/offers/{o['id']}").status_code == 204
+        after = [signal(app, site, uuid.uuid4().hex) for _ in range(5)]
+        # every WAL segment until now is in the archive
+        last = primary.psql("SELECT pg_walfile_name(pg_switch_wal())")
+        wait_until(lambda: primary.psql("SELECT last_archived_wal FROM pg_stat_archiver") >= last,
+                   30, "the archive has the last segment")
+        assert_clean_exit(*d.stop())
+        daemons.clear()
+        primary.stop()
+
+        # 3: restore into a new cluster, to the moment before the mistake
+        out = as_postgres("cp", "-a", base, restored.data)
+        assert out.returncode == 0, out.stderr
+        with open(os.path.join(restored.data, "postgresql.auto.conf"), "a") as f:
+            f.write(f"archive_mode = off\nrestore_command = 'cp {wal}/%f %p'\n"
+                    f"recovery_target_time = '{moment}'\nrecovery_target_action = 'promote'\n")
+        open(os.path.join(restored.data, "recovery.signal"), "w").close()
+        if os.getuid() == 0:
+            shutil.chown(os.path.join(restored.data, "recovery.signal"), "postgres", "postgres")
+        restored.start()
+        wait_until(lambda: restored.psql("SELECT NOT pg_is_in_recovery()", db="postgres") == "t",
+                   60, "the restored cluster is promoted")
+
+        # 4: stekd on it, nothing else done
+        r = Daemon(restored.uri(), folder, STEK_WRITES_PER_MINUTE=0)
+        daemons.append(r)
+        admin, app = Api(r.base, spec, token), Api(r.base, spec, app.token)
+        for sid in before:
+            assert admin.get(f"/v1/signals/{sid}").status_code == 200, sid
+        for sid in after:
+            assert admin.get(f"/v1/signals/{sid}").status_code == 404, sid
+        for o in offers:
+            assert admin.get(f"/v1/offers/{o['id']}").status_code == 200, o["id"]
+        assert admin.get(f"/v1/offers/{offers[0]['id']}").json()["audience"] == "iedereen"
+        # the same request again is the same answer (the idempotency keys came back)
+        assert signal(app, site, keys_before[-1]) == before[-1]
+        # writes go on, the feed is served
+        assert signal(app, site, uuid.uuid4().hex) not in before + after
+        feed = admin.get("/v1/feed", params={"municipality": "Kalmthout", "from": "2026-12-01",
+                                             "to": "2026-12-28"}).json()["items"]
+        assert {i["offer_id"] for i in feed} == {o["id"] for o in offers}
+        assert restored.psql("SELECT count(*) FROM signals") == str(len(before) + 1)
+    finally:
+        for d in daemons:
+            d.stop()
+        restored.stop("immediate")
+        primary.stop("immediate")
