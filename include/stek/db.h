@@ -66,6 +66,10 @@ bool db_conn_lost_at_start(const struct db_conn *c);
 
 /* True when the last failure was the connection itself (the database is unavailable). */
 bool db_conn_lost(const struct db_conn *c);
+/* True when the last failure was the server out of a resource (SQLSTATE class 53: its disk
+ * full, out of memory, at its connection limit): a write answers 503 with Retry-After, and the
+ * next one tries again. */
+bool db_out_of_room(const struct db_conn *c);
 
 /* The libpq error message of the last connection failure ("" if none). */
 const char *db_conn_error(const struct db_conn *c);

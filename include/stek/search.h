@@ -86,7 +86,6 @@ enum search_error {
     SEARCH_TOO_LONG,   /* over SEARCH_Q_MAX characters */
     SEARCH_STOP_WORDS, /* only stop words */
     SEARCH_TOO_MANY,   /* over SEARCH_WORDS_MAX words */
-    SEARCH_WORD_LONG,  /* a word over SEARCH_WORD_MAX - 1 letters */
 };
 
 /* What each error says, for a problem naming q. */

@@ -35,9 +35,11 @@ test_search(void)
     memset(long_q, 'x', 201);
     long_q[201] = '\0';
     CHECK(search_parse(long_q, &cfg, &q) == SEARCH_TOO_LONG);
-    memset(long_q, 'x', 70);
+    memset(long_q, 'x', 70); /* a word longer than any term: found nowhere, not refused */
     long_q[70] = '\0';
-    CHECK(search_parse(long_q, &cfg, &q) == SEARCH_WORD_LONG);
+    CHECK(search_parse(long_q, &cfg, &q) == SEARCH_OK && q.ngroups == 1 && q.nprobes == 0);
+    search_finish(&q);
+    CHECK(strcmp(q.sql_t, "{-}") == 0);
     CHECK(strstr(search_error_text(SEARCH_STOP_WORDS), "common") != NULL);
 
     /* a word, folded, with its stems in each language; stop words out */

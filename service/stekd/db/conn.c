@@ -89,6 +89,13 @@ db_conn_lost(const struct db_conn *c)
     return c->lost;
 }
 
+bool
+db_out_of_room(const struct db_conn *c)
+{
+    return strncmp(c->sqlstate, "53", 2) == 0 || strstr(c->error, "too many clients") != NULL ||
+           strstr(c->error, "remaining connection slots") != NULL;
+}
+
 const char *
 db_conn_error(const struct db_conn *c)
 {

@@ -24,8 +24,6 @@ search_error_text(enum search_error e)
                "add a word that says what you look for";
     case SEARCH_TOO_MANY:
         return "must have at most 8 words besides words like \"de\" or \"the\"";
-    case SEARCH_WORD_LONG:
-        return "has a word of more than 63 letters: no text has one";
     default:
         return "";
     }
@@ -492,9 +490,14 @@ search_parse(const char *q, const struct search_config *cfg, struct search_query
     }
     if (!any)
         return SEARCH_EMPTY;
-    if (has_long_word(q))
-        return SEARCH_WORD_LONG;
     search_words(q, cfg, collect_word, &c);
+    if (c.n == 0 && has_long_word(q)) {
+        /* only words longer than any term (search_words skips them): words no record has,
+         * left out as any such word is; with nothing else, nothing is found */
+        out->ngroups = 1;
+        add_alt(out, 1, 2, "-"); /* no term has a '-' */
+        return SEARCH_OK;
+    }
     if (c.n == 0)
         return SEARCH_STOP_WORDS;
     if (c.over || c.n > SEARCH_WORDS_MAX)

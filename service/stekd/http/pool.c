@@ -116,6 +116,9 @@ run_job(struct worker *w, struct request *r)
                           w->read != NULL && !primary_available()
                               ? "the primary database cannot be reached and no replica has"
                                 " what this request needs; retry later"
+                          : db_out_of_room(w->db)
+                              ? "the database is out of room (its disk full or its connections "
+                                "all taken); nothing was written; retry later"
                               : "the database cannot be reached; retry later");
             if (w->read != NULL && !primary_available())
                 reply_header(r, "Stek-Primary", "unavailable");

@@ -170,7 +170,11 @@ reply_found(struct request *r, enum db_qs qs, const char *what)
 void
 reply_db_error(struct request *r)
 {
-    if (r->db == NULL || db_conn_lost(r->db))
+    if (r->db != NULL && db_out_of_room(r->db))
+        reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
+                      "the database is out of room (its disk full or its connections all taken); "
+                      "nothing was written; retry later");
+    else if (r->db == NULL || db_conn_lost(r->db))
         reply_problem(r, ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached; retry later");
     else
         reply_problem(r, ERR_INTERNAL, NULL, "the request could not be completed (request %s)",
