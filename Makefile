@@ -139,6 +139,10 @@ bench: deps all
 	@bash tests/bench/search.sh
 	@bash tests/bench/changes.sh
 
+# A day's mixed load for SOAK_MINUTES (60): fails on growth that does not level off.
+soak: deps all
+	@bash tests/soak/run.sh
+
 bench-changes: deps all
 	@bash tests/bench/changes.sh
 
@@ -163,8 +167,9 @@ help:
 	@echo "make deb        the Debian package build/stek_<version>_<arch>.deb (lintian-checked)"
 	@echo "make bench      benchmarks with wrk"
 	@echo "make bench-changes  the feed while its data changes (part of make bench)"
+	@echo "make soak       a mixed load for SOAK_MINUTES (60); fails on growth that does not level off"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)"
 	@echo "make format     clang-format the C sources"
 
 FORCE:
-.PHONY: all unit deps docs run run-empty stop test memcheck deb bench bench-changes fuzz fuzz-build format format-check clean help FORCE
+.PHONY: all unit deps docs run run-empty stop test memcheck deb bench soak bench-changes fuzz fuzz-build format format-check clean help FORCE

@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libpq-dev libssl-dev zlib1g-dev libqrencode-dev libcurl4-openssl-dev libical-dev libstemmer-dev
       postgresql postgresql-client python3 python3-yaml curl jq ca-certificates tzdata)
 if [[ "${1:-}" == "--test" ]]; then
-    pkgs+=(python3-pytest python3-requests python3-jsonschema python3-dateutil python3-icalendar python3-recurring-ical-events python3-prometheus-client clang-format clang libclang-rt-14-dev wrk chromium zbar-tools pgbouncer)
+    pkgs+=(python3-pytest python3-requests python3-jsonschema python3-dateutil python3-icalendar python3-recurring-ical-events python3-prometheus-client clang-format clang libclang-rt-14-dev wrk chromium zbar-tools pgbouncer nginx-light)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 [[ "${2:-}" == "--memcheck" ]] && pkgs+=(valgrind)
