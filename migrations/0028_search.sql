@@ -10,6 +10,9 @@
 -- daemon of the release before (expand, then contract: README "Upgrading").
 
 -- The Snowball stemmers without their stop word lists: stek's list is one for all languages.
+-- The functions below have SQL-standard bodies (BEGIN ATOMIC): PostgreSQL resolves what they
+-- call when they are made and records it, so pg_dump restores them (and the generated columns
+-- that call them) in an order that works, whatever the search_path.
 CREATE TEXT SEARCH DICTIONARY stek_stem_nl (TEMPLATE = snowball, Language = dutch);
 CREATE TEXT SEARCH DICTIONARY stek_stem_fr (TEMPLATE = snowball, Language = french);
 CREATE TEXT SEARCH DICTIONARY stek_stem_de (TEMPLATE = snowball, Language = german);
@@ -20,7 +23,8 @@ CREATE TEXT SEARCH DICTIONARY stek_stem_en (TEMPLATE = snowball, Language = engl
 -- them from here at start (db/search.c): one list.
 CREATE FUNCTION stek_search_stopwords() RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT ARRAY[
+    BEGIN ATOMIC
+        SELECT ARRAY[
         'a', 'aan', 'aber', 'about', 'above', 'after', 'again', 'against', 'ai', 'aie', 'aient',
         'aies', 'ait', 'al', 'all', 'alle', 'allem', 'allen', 'aller', 'alles', 'als', 'also',
         'altijd', 'am', 'an', 'and', 'ander', 'andere', 'anderem', 'anderen', 'anderer',
@@ -77,28 +81,36 @@ CREATE FUNCTION stek_search_stopwords() RETURNS text[]
         'worden', 'wordt', 'wurde', 'wurden', 'y', 'you', 'your', 'yours', 'yourself',
         'yourselves', 'zal', 'ze', 'zelf', 'zich', 'zij', 'zijn', 'zo', 'zonder', 'zou', 'zu',
         'zum', 'zur', 'zwar', 'zwischen'
-    ]::text[] $$;
+    ]::text[];
+    END;
 
 CREATE FUNCTION stek_stem(w text, lang text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT coalesce((CASE lang
-        WHEN 'nl' THEN ts_lexize('stek_stem_nl', w) WHEN 'fr' THEN ts_lexize('stek_stem_fr', w)
-        WHEN 'de' THEN ts_lexize('stek_stem_de', w) ELSE ts_lexize('stek_stem_en', w) END)[1], w) $$;
+    BEGIN ATOMIC
+        SELECT coalesce((CASE lang
+        WHEN 'nl' THEN ts_lexize('stek_stem_nl', w)
+        WHEN 'fr' THEN ts_lexize('stek_stem_fr', w)
+        WHEN 'de' THEN ts_lexize('stek_stem_de', w)
+        ELSE ts_lexize('stek_stem_en', w) END)[1], w);
+    END;
 
 -- A text as search cuts it: the letters stek_fold translates folded, anything else that is
 -- not A-Z, a-z or 0-9 a space, then lower case (after: lower() of a letter outside ASCII
 -- depends on the database's locale; the daemon cuts a query the same way, domain/search.c).
 CREATE FUNCTION stek_search_fold(t text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ SELECT lower(regexp_replace(translate(t,
+    BEGIN ATOMIC
+        SELECT lower(regexp_replace(translate(t,
         'ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ',
-        'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy'), '[^A-Za-z0-9]', ' ', 'g')) $$;
+        'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy'), '[^A-Za-z0-9]', ' ', 'g'));
+    END;
 
 -- The terms of one text in one language: each word, its stem, each pair of neighbouring words
 -- (of letters only: "buurt 12" stays two) joined and that join's stem.
 CREATE FUNCTION stek_search_terms(t text, lang text) RETURNS SETOF text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ WITH w AS (
+    BEGIN ATOMIC
+        WITH w AS (
             SELECT x.w, row_number() OVER (ORDER BY x.i) AS i
               FROM regexp_split_to_table(stek_search_fold(coalesce(t, '')), ' +')
                    WITH ORDINALITY AS x (w, i)
@@ -106,19 +118,22 @@ CREATE FUNCTION stek_search_terms(t text, lang text) RETURNS SETOF text
           j AS (SELECT a.w || b.w AS w FROM w a JOIN w b ON b.i = a.i + 1
                  WHERE a.w !~ '[0-9]' AND b.w !~ '[0-9]')
         SELECT w FROM w UNION SELECT stek_stem(w, lang) FROM w
-        UNION SELECT w FROM j UNION SELECT stek_stem(w, lang) FROM j $$;
+        UNION SELECT w FROM j UNION SELECT stek_stem(w, lang) FROM j;
+    END;
 
 -- A record's terms: its own fields (texts, in its main language) and each translation's
 -- fields (only those named in `fields`, all when NULL), sorted, each once.
 CREATE FUNCTION stek_search_doc(texts text, lang text, translations jsonb, fields text[])
     RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT ARRAY(SELECT DISTINCT u FROM (
+    BEGIN ATOMIC
+        SELECT ARRAY(SELECT DISTINCT u FROM (
               SELECT stek_search_terms(texts, lang) AS u
               UNION ALL
               SELECT stek_search_terms(f.value, l.key)
                 FROM jsonb_each(coalesce(translations, '{}')) l, jsonb_each_text(l.value) f
-               WHERE fields IS NULL OR f.key = ANY (fields)) s ORDER BY u) $$;
+               WHERE fields IS NULL OR f.key = ANY (fields)) s ORDER BY u);
+    END;
 
 ALTER TABLE offers
     ADD COLUMN search_terms text[] NOT NULL GENERATED ALWAYS AS (stek_search_doc(

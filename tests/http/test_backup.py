@@ -136,3 +136,38 @@ def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_
             d.stop()
         restored.stop("immediate")
         primary.stop("immediate")
+
+
+def test_a_dump_restores_into_an_empty_database_search_and_all(own_db, tmp_path, spec):
+    """docs/operations.md's nightly pg_dump: restored with pg_restore, the generated search
+    terms are computed again (their functions come first whatever the search_path) and stekd
+    serves from the copy as it is."""
+    from conftest import create_database, drop_database
+    d = Daemon(own_db.url, tmp_path, STEK_WRITES_PER_MINUTE=0)
+    admin = Api(d.base, spec, own_db.token)
+    p = admin.post("/v1/partners", json={"name": unique("Buurtwerk"), "kind": "welfare"}).json()
+    site = admin.post("/v1/sites", json={"name": unique("Buurthuis"), "address": {
+        "street": "Markt 1", "postal_code": "2920", "municipality": "Kalmthout"}}).json()
+    offer = admin.post("/v1/offers", json={
+        "title": "Hulp bij formulieren", "site_id": site["id"], "partner_id": p["id"],
+        "functions": ["meeting"], "schedules": [{"dtstart": "2026-12-01", "rrule":
+        "FREQ=WEEKLY;BYDAY=TU", "start_time": "10:00", "end_time": "12:00"}]}).json()
+    assert_clean_exit(*d.stop())
+    dump = tmp_path / "stek.dump"
+    out = subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", own_db.url],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    name, url = create_database()
+    try:
+        out = subprocess.run(["pg_restore", "--no-owner", f"--dbname={url}", str(dump)],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        r = Daemon(url, tmp_path, STEK_WRITES_PER_MINUTE=0)
+        try:
+            api = Api(r.base, spec)
+            found = api.get("/v1/offers", params={"q": "formulier"}).json()["items"]
+            assert [o["id"] for o in found] == [offer["id"]]
+        finally:
+            assert_clean_exit(*r.stop())
+    finally:
+        drop_database(name)
