@@ -21,7 +21,8 @@ const char *qs_search(const char *v, void *out);
 bool search_widen(struct request *r, struct qsearch *s, bool model);
 const struct search_query *qsearch_query(const struct qsearch *s);
 void qsearch_clear(struct qsearch *s);
-/* feed.c: "open when I can go": day (mo..su, several with commas), from_time and to_time
+/* feed.c: "open when I can go": day (mo..su, several with commas or the parameter repeated),
+ * from_time and to_time
  * (HH:MM, local to the site), open_now, as the feed, the offers list and HSDS services take
  * them; qopen_finish checks them together (to_time after from_time) into a feed_open. */
 struct qtime {
@@ -36,7 +37,7 @@ struct qopen {
 const char *qs_days(const char *v, void *out);
 const char *qs_hhmm(const char *v, void *out);
 #define QS_OPEN(o)                                                                                 \
-    QS_FN("day", &(o)->days, qs_days), QS_FN("from_time", &(o)->from, qs_hhmm),                    \
+    QS_FN_MULTI("day", &(o)->days, qs_days), QS_FN("from_time", &(o)->from, qs_hhmm),              \
         QS_FN("to_time", &(o)->to, qs_hhmm), QS_BOOLEAN("open_now", &(o)->open_now)
 struct feed_open;
 void qopen_finish(const struct qopen *q, json_t *errs, struct feed_open *out);

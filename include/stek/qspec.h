@@ -71,6 +71,9 @@ struct qspec {
 #define QS_NEARBY(o)           {"near", QS_NEAR, 0, 0, NULL, NULL, NULL, (o)}, \
                                {"radius_km", QS_RADIUS, 0, 500, NULL, NULL, NULL, (o)}
 #define QS_FN(n, o, fn)        {(n), QS_CUSTOM, 0, 0, NULL, NULL, (fn), (o)}
+/* The same, for a parameter that may be given several times (each value checked in turn into
+ * out; the names are listed in http/intake.c, which lets them repeat). */
+#define QS_FN_MULTI(n, o, fn)  {(n), QS_CUSTOM, 1, 0, NULL, NULL, (fn), (o)}
 /* ?lang= of a read with translatable texts: any tag up to 35 characters (a language the
  * service lacks is no error, i18n.h); req_language reads it. */
 #define QS_LANGUAGE            {"lang", QS_TEXT, 0, 35, NULL, NULL, NULL, NULL}

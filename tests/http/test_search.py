@@ -186,6 +186,11 @@ def test_open_when_i_can_go(w):
     want = {o["key"] for o in OFFERS if ("SA" in o["rrule"] or "SU" in o["rrule"])
             and o["start_time"] < "15:00" and o["end_time"] > "14:30"}
     assert some == want and "garden_en" in some and "velo_fr" not in some
+    # the parameter repeated is the same as its values with commas
+    again = {w.ids[o["id"]] for o in admin.get("/v1/offers", params=[
+        ("day", "sa"), ("day", "su"), ("from_time", "14:30"), ("to_time", "15:00"),
+        ("limit", "500")]).json()["items"]}
+    assert again == some
     # with q too, and in the feed: each occurrence on a Tuesday afternoon
     feed = admin.get("/v1/feed", params={"day": "tu", "from_time": "13:00", "limit": 500})
     items = feed.json()["items"]

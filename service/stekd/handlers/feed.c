@@ -69,10 +69,9 @@ static const char *const day_names[] = {"mo", "tu", "we", "th", "fr", "sa", "su"
 const char *
 qs_days(const char *v, void *out)
 {
-    uint8_t *days = out;
+    uint8_t *days = out; /* each value given adds its days (day=mo,we or day=mo&day=we) */
     const char *p = v;
 
-    *days = 0;
     for (;;) {
         size_t len = strcspn(p, ",");
         int d = -1;

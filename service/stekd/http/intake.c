@@ -135,7 +135,13 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_si
             return MHD_YES;
         }
     }
-    for (int i = 0; i < r->nquery; i++) {
+    /* A parameter given twice is refused, but for those that take several values that way too
+     * (qspec.h: QS_FN_MULTI): day=mo&day=we as day=mo,we. */
+    static const char *const multi[] = {"day", NULL};
+    bool may_repeat = false;
+    for (int i = 0; multi[i] != NULL && !may_repeat; i++)
+        may_repeat = strcmp(multi[i], key) == 0;
+    for (int i = 0; i < r->nquery && !may_repeat; i++) {
         if (strcmp(r->query[i].key, key) == 0) {
             if (r->query_problem == NULL)
                 r->query_problem = r->query[i].key;

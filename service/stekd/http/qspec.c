@@ -230,8 +230,25 @@ qspec_check(struct request *r, const struct qspec *spec)
         const char *v = req_query(r, q->name), *problem;
         if (v == NULL)
             continue;
-        if ((problem = check_one(q, v, msg, sizeof(msg))) != NULL)
+        if ((problem = check_one(q, v, msg, sizeof(msg))) != NULL) {
             field_error(errs, q->name, problem);
+            continue;
+        }
+        /* QS_FN_MULTI: every further value too (the first one was req_query's) */
+        bool first = true;
+        for (int i = 0; q->kind == QS_CUSTOM && q->min == 1 && i < r->nquery; i++) {
+            if (strcmp(r->query[i].key, q->name) != 0)
+                continue;
+            if (first) {
+                first = false;
+                continue;
+            }
+            const char *more = r->query[i].value ? r->query[i].value : "";
+            if ((problem = check_one(q, more, msg, sizeof(msg))) != NULL) {
+                field_error(errs, q->name, problem);
+                break;
+            }
+        }
     }
     /* A radius belongs to a position: without near it is refused, with near it defaults to 10. */
     for (const struct qspec *q = spec; q->name != NULL; q++) {
