@@ -7,13 +7,17 @@ signals after it; then a restore of the base backup into a new cluster, replayed
 archive to the moment before the mistake (recovery_target_time) and promoted, and a stekd
 started on it with nothing else done: every signal acknowledged before that moment is there,
 none after it, the offers are back, a signal sent again with its Idempotency-Key is answered as
-before, the keys work, and writes go on.
+before, the keys work, writes go on, and a webhook delivery acknowledged after the moment is
+sent again with the same event id (the receiver deduplicates on it).
 """
 import datetime
+import http.server
+import json
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 
 import pytest
@@ -32,6 +36,33 @@ def folder():
             shutil.chown(d, "postgres", "postgres")
     yield f
     shutil.rmtree(f, ignore_errors=True)
+
+
+class Receiver:
+    """A partner's webhook endpoint: answers 503 while failing, records what it accepted."""
+
+    def __init__(self):
+        self.failing, self.accepted, self.seen = True, [], []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))["id"]
+                outer.seen.append(event)
+                self.send_response(503 if outer.failing else 204)
+                self.end_headers()
+                if not outer.failing:
+                    outer.accepted.append(event)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+WEBHOOKS = dict(STEK_WEBHOOK_ALLOW="127.0.0.1", STEK_WEBHOOK_RETRY_MS=100)
 
 
 def signal(api, site, key):
@@ -69,10 +100,15 @@ def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_
         assert out.returncode == 0, out.stderr
 
         # a day of changes
-        d = Daemon(primary.uri(), folder, STEK_WRITES_PER_MINUTE=0)
+        d = Daemon(primary.uri(), folder, STEK_WRITES_PER_MINUTE=0, **WEBHOOKS)
         daemons.append(d)
         admin = Api(d.base, spec, token)
         p = admin.post("/v1/partners", json={"name": unique("Buurtwerk"), "kind": "welfare"}).json()
+        # a partner that receives referrals by webhook, its endpoint down for now
+        receiver = Receiver()
+        q = admin.post("/v1/partners", json={"name": unique("CAW"), "kind": "welfare"}).json()
+        assert admin.post(f"/v1/partners/{q['id']}/webhooks", json={
+            "url": receiver.url, "events": ["referral.created"]}).status_code == 201
         site = admin.post("/v1/sites", json={"name": unique("Buurthuis"), "address": {
             "street": "Markt 1", "postal_code": "2920", "municipality": "Kalmthout"}}).json()
         app = admin.as_key(admin.post("/v1/keys", json={
@@ -86,7 +122,17 @@ def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_
                            json={"audience": "iedereen"}).status_code == 200
         keys_before = [uuid.uuid4().hex for _ in range(20)]
         before = [signal(app, site, k) for k in keys_before]
+        referral = app.post("/v1/signals", headers={"Idempotency-Key": uuid.uuid4().hex}, json={
+            "kind": "referral", "theme": "energy", "site_id": site["id"],
+            "referred_to_partner_id": q["id"], "occurred_on": datetime.date.today().isoformat()})
+        assert referral.status_code == 201, referral.text
+        before.append(referral.json()["id"])
+        wait_until(lambda: receiver.seen, 30, "the webhook was tried (and refused)")
+        event = receiver.seen[0]
         moment = primary.psql("SELECT now()")  # after every acknowledged write above
+        # the endpoint back: the event is delivered after the moment
+        receiver.failing = False
+        wait_until(lambda: receiver.accepted == [event], 30, "the event is delivered")
         # the mistake, and the writes after it
         for o in offers:
             assert admin.delete(f"/v1/offers/{o['id']}").status_code == 204
@@ -113,7 +159,7 @@ def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_
                    60, "the restored cluster is promoted")
 
         # 4: stekd on it, nothing else done
-        r = Daemon(restored.uri(), folder, STEK_WRITES_PER_MINUTE=0)
+        r = Daemon(restored.uri(), folder, STEK_WRITES_PER_MINUTE=0, **WEBHOOKS)
         daemons.append(r)
         admin, app = Api(r.base, spec, token), Api(r.base, spec, app.token)
         for sid in before:
@@ -124,13 +170,15 @@ def test_a_restore_to_the_moment_before_a_mistake_has_every_write_before_it_and_
             assert admin.get(f"/v1/offers/{o['id']}").status_code == 200, o["id"]
         assert admin.get(f"/v1/offers/{offers[0]['id']}").json()["audience"] == "iedereen"
         # the same request again is the same answer (the idempotency keys came back)
-        assert signal(app, site, keys_before[-1]) == before[-1]
+        assert signal(app, site, keys_before[-1]) == before[len(keys_before) - 1]
         # writes go on, the feed is served
         assert signal(app, site, uuid.uuid4().hex) not in before + after
         feed = admin.get("/v1/feed", params={"municipality": "Kalmthout", "from": "2026-12-01",
                                              "to": "2026-12-28"}).json()["items"]
         assert {i["offer_id"] for i in feed} == {o["id"] for o in offers}
         assert restored.psql("SELECT count(*) FROM signals") == str(len(before) + 1)
+        # the delivery acknowledged after the moment is sent again, with the same event id
+        wait_until(lambda: receiver.accepted == [event, event], 30, "the event is sent again")
     finally:
         for d in daemons:
             d.stop()
