@@ -70,6 +70,10 @@ bool db_conn_lost(const struct db_conn *c);
  * full, out of memory, at its connection limit): a write answers 503 with Retry-After, and the
  * next one tries again. */
 bool db_out_of_room(const struct db_conn *c);
+/* True when the last statement was cancelled by a statement timeout or a conflict with the
+ * recovery a replica is replaying (SQLSTATE 57014, 40001): on a replica, worth once more on the
+ * primary. */
+bool db_replica_conflict(const struct db_conn *c);
 
 /* The libpq error message of the last connection failure ("" if none). */
 const char *db_conn_error(const struct db_conn *c);

@@ -96,6 +96,12 @@ db_out_of_room(const struct db_conn *c)
            strstr(c->error, "remaining connection slots") != NULL;
 }
 
+bool
+db_replica_conflict(const struct db_conn *c)
+{
+    return strcmp(c->sqlstate, "57014") == 0 || strcmp(c->sqlstate, "40001") == 0;
+}
+
 const char *
 db_conn_error(const struct db_conn *c)
 {

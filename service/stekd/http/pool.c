@@ -47,10 +47,10 @@ is_write(const struct request *r)
  * answer.
  */
 static struct db_conn *
-connection_for(struct worker *w, struct request *r, bool *replica)
+connection_for(struct worker *w, struct request *r, bool *replica, bool primary_only)
 {
     *replica = false;
-    if (w->read != NULL && (r->route->flags & ROUTE_READ)) {
+    if (w->read != NULL && (r->route->flags & ROUTE_READ) && !primary_only) {
         uint64_t need = r->read_after;
         char tag[24];
         /* A key that wrote here lately reads its own writes without asking (replicas.h). */
@@ -100,16 +100,18 @@ after_write(struct worker *w, struct request *r)
 static void
 run_job(struct worker *w, struct request *r)
 {
+    bool primary_only = false;
+
     for (int attempt = 0; attempt < 2; attempt++) {
         bool replica;
-        struct db_conn *db = connection_for(w, r, &replica);
+        struct db_conn *db = connection_for(w, r, &replica, primary_only);
         /* A public read rides through a failover (a promoted replica takes connections a
          * moment later): it tries again for up to two seconds before it gives up. */
         for (int wait = 0;
              db == NULL && w->read != NULL && (r->route->flags & ROUTE_READ) && wait < 20; wait++) {
             struct timespec pause = {0, 100000000};
             nanosleep(&pause, NULL);
-            db = connection_for(w, r, &replica);
+            db = connection_for(w, r, &replica, primary_only);
         }
         if (db == NULL) {
             reply_problem(r, ERR_DB_UNAVAILABLE, NULL,
@@ -149,11 +151,17 @@ run_job(struct worker *w, struct request *r)
          * A pooled connection the server closed while it was idle fails the first
          * statement: nothing of this request ran, so it runs once more on a new one.
          */
-        if (!db_conn_lost_at_start(db) || attempt == 1) {
+        /* A read a replica could not finish (a conflict with what it replays, which can hold
+         * a table's lock until max_standby_streaming_delay: the statement timed out) runs once
+         * more on the primary: found by a one-hour soak, three reads in 1.3 million. */
+        bool replica_conflict =
+            replica && !is_write(r) && r->reply.status >= 500 && db_replica_conflict(db);
+        if ((!db_conn_lost_at_start(db) && !replica_conflict) || attempt == 1) {
             if (replica && db_conn_lost(db))
                 replica_failed(w->replica);
             return;
         }
+        primary_only = replica_conflict;
         reply_clear(&r->reply);
         json_decref(r->json);
         r->json = NULL;
