@@ -46,7 +46,8 @@ enum jspec_kind {
 enum jspec_flags {
     JF_REQUIRED = 1, /* absent is an error */
     JF_NULLABLE = 2, /* null is accepted (the out pointer becomes NULL) */
-    JF_GUARD = 4,    /* a JS_STRING people read: checked by the privacy guard like JS_TEXT */
+    JF_GUARD = 4,    /* a JS_STRING (or each item of JS_STRINGS) people read: checked by the
+                      * privacy guard like JS_TEXT */
 };
 
 struct jspec {

@@ -268,6 +268,10 @@ def test_an_administrator_extends_the_synonyms(w):
         r = admin.post("/v1/search/synonyms", json=bad)
         assert r.status_code == 422, r.text
         assert field in {e["field"] for e in r.json()["errors"]}
+    # a term is a text people read: the personal-data guard reads it
+    r = admin.post("/v1/search/synonyms", json={"language": "nl", "terms": ["klusjes", "0470123456"]})
+    assert r.status_code == 422, r.text
+    assert [e.get("personal_data") for e in r.json()["errors"] if e["field"] == "terms[1]"] == ["phone"]
     made = admin.post("/v1/search/synonyms",
                       json={"language": "nl", "terms": ["klusjes", "timmeren"]})
     assert made.status_code == 201, made.text

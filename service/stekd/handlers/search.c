@@ -104,7 +104,7 @@ h_synonyms_create(struct request *r)
     struct synonyms_ctx c = {0};
     struct jspec spec[] = {
         JS_ENUMF("language", &c.language, JF_REQUIRED, languages),
-        JS_LIST("terms", &c.terms, JF_REQUIRED, 2, 20, NULL),
+        JS_LIST("terms", &c.terms, JF_REQUIRED | JF_GUARD, 2, 20, NULL),
         JS_RO("id"),
         JS_RO("created_at"),
         JS_SPEC_END,

@@ -319,7 +319,20 @@ jspec_check(const json_t *obj, const struct jspec *spec, const char *prefix, jso
                 *(const void **)f->out = NULL;
             continue;
         }
-        if (!check_value(v, f, field, errors) || !json_is_string(v))
+        if (!check_value(v, f, field, errors))
+            continue;
+        if (f->kind == JS_STRINGS && (f->flags & JF_GUARD)) { /* each item people read */
+            size_t i;
+            const json_t *item;
+            json_array_foreach(v, i, item)
+            {
+                char at[200];
+                snprintf(at, sizeof(at), "%s[%zu]", field, i);
+                guard(json_string_value(item), spec, at, errors, PII_ANY);
+            }
+            continue;
+        }
+        if (!json_is_string(v))
             continue;
         if (f->kind == JS_TEXT || (f->kind == JS_STRING && (f->flags & JF_GUARD)))
             guard(json_string_value(v), spec, field, errors, PII_ANY);
