@@ -187,15 +187,16 @@ db_search_expand(struct db_conn *c, struct search_query *q)
     return 0;
 }
 
-/* ---- the model's vocabulary: a hash set, and sorted arrays made again after a change ---- */
+/* ---- the model's vocabulary: a hash set, and sorted arrays the new terms are merged into ---- */
 
 static struct {
-    pthread_rwlock_t lock; /* readers probe; a load adds (and sorts again on the next probe) */
+    pthread_rwlock_t lock; /* readers probe; a load adds (merged in on the next probe) */
     char **slots;          /* open addressing */
     size_t cap, n;
     char **fw, **rv; /* sorted; rv holds the terms reversed */
     size_t nsorted;
-    bool dirty;
+    char **fresh; /* the terms added since the last merge (in slots) */
+    size_t nfresh, capfresh;
 } V = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
 static void
@@ -233,7 +234,12 @@ vocab_insert(const char *w, size_t len)
             return;
     V.slots[i] = xstrdup(term);
     V.n++;
-    V.dirty = true;
+    if (V.nfresh == V.capfresh) {
+        V.capfresh = V.capfresh ? V.capfresh * 2 : 1024;
+        if ((V.fresh = realloc(V.fresh, V.capfresh * sizeof(*V.fresh))) == NULL)
+            abort();
+    }
+    V.fresh[V.nfresh++] = V.slots[i];
 }
 
 void
@@ -255,34 +261,47 @@ search_vocab_add(const char *literal)
     pthread_rwlock_unlock(&V.lock);
 }
 
-static void
-vocab_sort(void)
+/* Merges sorted a[0..na) and b[0..nb) into a new array (the strings are not copied). */
+static char **
+merge(char **a, size_t na, char **b, size_t nb)
 {
-    for (size_t i = 0; i < V.nsorted; i++)
-        free(V.rv[i]);
-    free(V.fw);
-    free(V.rv);
-    V.fw = calloc(V.n + 1, sizeof(*V.fw));
-    V.rv = calloc(V.n + 1, sizeof(*V.rv));
-    if (V.fw == NULL || V.rv == NULL)
+    char **out = malloc((na + nb + 1) * sizeof(*out));
+    size_t i = 0, k = 0, n = 0;
+
+    if (out == NULL)
         abort();
-    V.nsorted = 0;
-    for (size_t i = 0; i < V.cap; i++) {
-        if (V.slots[i] == NULL)
-            continue;
-        size_t len = strlen(V.slots[i]);
-        char *r = malloc(len + 1);
-        if (r == NULL)
+    while (i < na || k < nb)
+        out[n++] = k == nb || (i < na && strcmp(a[i], b[k]) < 0) ? a[i++] : b[k++];
+    return out;
+}
+
+/* Merges the fresh terms into the sorted arrays: a change's few new terms cost a pass over the
+ * arrays, not a sort of all of them (the first load sorts them all once). */
+static void
+vocab_merge(void)
+{
+    char **rv = malloc((V.nfresh + 1) * sizeof(*rv));
+    if (rv == NULL)
+        abort();
+    for (size_t i = 0; i < V.nfresh; i++) {
+        size_t len = strlen(V.fresh[i]);
+        if ((rv[i] = malloc(len + 1)) == NULL)
             abort();
         for (size_t k = 0; k < len; k++)
-            r[k] = V.slots[i][len - 1 - k];
-        r[len] = '\0';
-        V.fw[V.nsorted] = V.slots[i];
-        V.rv[V.nsorted++] = r;
+            rv[i][k] = V.fresh[i][len - 1 - k];
+        rv[i][len] = '\0';
     }
-    qsort(V.fw, V.nsorted, sizeof(*V.fw), cmp_str);
-    qsort(V.rv, V.nsorted, sizeof(*V.rv), cmp_str);
-    V.dirty = false;
+    qsort(V.fresh, V.nfresh, sizeof(*V.fresh), cmp_str);
+    qsort(rv, V.nfresh, sizeof(*rv), cmp_str);
+    char **fw = merge(V.fw, V.nsorted, V.fresh, V.nfresh);
+    char **rvm = merge(V.rv, V.nsorted, rv, V.nfresh);
+    free(V.fw);
+    free(V.rv);
+    free(rv);
+    V.fw = fw;
+    V.rv = rvm;
+    V.nsorted += V.nfresh;
+    V.nfresh = 0;
 }
 
 /* The first of sorted[0..n) not below key. */
@@ -306,11 +325,11 @@ search_vocab_probe(struct search_query *q)
     size_t klen;
 
     pthread_rwlock_rdlock(&V.lock);
-    while (V.dirty) {
+    while (V.nfresh > 0) {
         pthread_rwlock_unlock(&V.lock);
         pthread_rwlock_wrlock(&V.lock);
-        if (V.dirty)
-            vocab_sort();
+        if (V.nfresh > 0)
+            vocab_merge();
         pthread_rwlock_unlock(&V.lock);
         pthread_rwlock_rdlock(&V.lock);
     }
@@ -348,8 +367,9 @@ search_vocab_free(void)
     free(V.slots);
     free(V.fw);
     free(V.rv);
-    V.slots = V.fw = V.rv = NULL;
-    V.cap = V.n = V.nsorted = 0;
+    free(V.fresh);
+    V.slots = V.fw = V.rv = V.fresh = NULL;
+    V.cap = V.n = V.nsorted = V.nfresh = V.capfresh = 0;
     pthread_rwlock_unlock(&V.lock);
     pthread_mutex_lock(&C.mu);
     for (size_t i = 0; i < C.n; i++)

@@ -446,7 +446,10 @@ add_group(struct search_query *q, const struct search_config *cfg, struct stemme
     if (n >= SEARCH_MIN_TYPO && !strpbrk(u, "0123456789")) {
         size_t k = (n - 2) / 2;
         struct search_probe p = {
-            .group = g, .typo = true, .minlen = (int)n - 1, .maxlen = (int)n + 1};
+            .group = g,
+            .typo = true,
+            .minlen = (int)n - 1,
+            .maxlen = n + 1 < SEARCH_WORD_MAX ? (int)n + 1 : SEARCH_WORD_MAX - 1}; /* as kept */
         snprintf(p.word, sizeof(p.word), "%s", u);
         memcpy(p.key, u, k);
         p.key[k] = '\0';
