@@ -28,6 +28,10 @@
 #define SEARCH_MIN_PART 4  /* a form that finds compounds has at least this many letters */
 #define SEARCH_MIN_TYPO 5  /* a word forgives a typo from this many letters */
 
+/* The letters stek_fold translates (two bytes each, UTF-8), and what to (one each): migration
+ * 0002's table, for every fold the daemon does as PostgreSQL does. */
+extern const char stek_fold_from[], stek_fold_to[];
+
 /* Stop words (sorted) and synonym groups: read from the database (db/search.c). */
 struct search_synonyms {
     char *id, *language;

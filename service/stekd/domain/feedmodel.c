@@ -597,10 +597,6 @@ fm_ids_clear(struct fm_ids *ids)
 
 /* ---- stek_fold ---- */
 
-/* The letters stek_fold translates, and what to (migration 0002), as code points. */
-static const char FOLD_FROM[] = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ";
-static const char FOLD_TO[] = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy";
-
 bool
 feed_fold(const char *s, char *out, size_t outsz)
 {
@@ -615,14 +611,14 @@ feed_fold(const char *s, char *out, size_t outsz)
             /* A two-byte letter of the table, or a letter this code leaves to PostgreSQL. */
             const char *hit = NULL;
             size_t k = 0;
-            for (const char *p = FOLD_FROM; *p != '\0'; p += 2, k++)
+            for (const char *p = stek_fold_from; *p != '\0'; p += 2, k++)
                 if (p[0] == s[0] && p[1] == s[1]) {
                     hit = p;
                     break;
                 }
             if (hit == NULL)
                 return false;
-            ascii = FOLD_TO[k];
+            ascii = stek_fold_to[k];
             s += 2;
         }
         if (ascii >= 'A' && ascii <= 'Z')

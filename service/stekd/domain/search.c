@@ -71,9 +71,8 @@ search_terms_hashes(const char *literal, uint64_t *out)
 
 /* ---- folding and cutting, as stek_fold and stek_search_terms ---- */
 
-/* The letters stek_fold translates, and what to (migration 0002). */
-static const char FOLD_FROM[] = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ";
-static const char FOLD_TO[] = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy";
+const char stek_fold_from[] = "ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖòóôõöÙÚÛÜùúûüÇçÑñŸÿ";
+const char stek_fold_to[] = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuCcNnYy";
 
 /* The next byte of a folded text at *s (0 at its end), moving *s on; anything that is not
  * a-z or 0-9 after folding comes as ' '. */
@@ -96,9 +95,9 @@ fold_next(const char **s)
         c = ' ';
         if (len == 2 && p[1] != 0) {
             size_t k = 0;
-            for (const char *f = FOLD_FROM; *f != '\0'; f += 2, k++)
+            for (const char *f = stek_fold_from; *f != '\0'; f += 2, k++)
                 if ((unsigned char)f[0] == p[0] && (unsigned char)f[1] == p[1]) {
-                    c = FOLD_TO[k];
+                    c = stek_fold_to[k];
                     break;
                 }
         }
